@@ -1,0 +1,41 @@
+"""gdviz — see gradient descent work.
+
+The public, stable API for notebooks and scripts::
+
+    import gdviz
+    p = gdviz.problem("rosenbrock")
+    opt = gdviz.optimizer("adam", lr=0.05)
+    rec = gdviz.run(p, opt, steps=500)
+    rec.params, rec.loss, rec.diverged
+
+``run_many`` advances many runs (a learning-rate array, start points, seeds) in one vectorized
+step. Everything here is NumPy only; the web app lives in ``gdviz.ui``.
+"""
+
+from gdviz.optimizers import OPTIMIZER_NAMES, Optimizer, optimizer
+from gdviz.problems import Problem, problem, problem_names
+from gdviz.schedules import SCHEDULE_NAMES, Schedule, schedule
+from gdviz.surfaces import Surface, plane_grid, slice_grid
+from gdviz.train import Record, first_below, run, run_many, squeeze
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "OPTIMIZER_NAMES",
+    "SCHEDULE_NAMES",
+    "Optimizer",
+    "Problem",
+    "Record",
+    "Schedule",
+    "Surface",
+    "first_below",
+    "optimizer",
+    "plane_grid",
+    "problem",
+    "problem_names",
+    "run",
+    "run_many",
+    "schedule",
+    "slice_grid",
+    "squeeze",
+]

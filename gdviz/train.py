@@ -1,0 +1,471 @@
+"""The run loop: advance one or many runs of an update rule on a problem and record everything.
+
+``run`` is one trajectory; ``run_many`` advances R runs (different hyperparameters, learning rates,
+start points or seeds) in one array step. ``run`` is ``run_many`` with R = 1, so a sweep row and a
+single run with the same settings are the same numbers.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from gdviz import limits
+from gdviz._checks import check_number
+from gdviz.optimizers import Optimizer
+from gdviz.optimizers import optimizer as make_optimizer
+from gdviz.problems.base import Problem
+from gdviz.schedules import Schedule, as_schedule
+
+STOP_STEPS = "steps"
+STOP_LOSS = "stop_loss"
+STOP_DIVERGED = "diverged"
+
+# A state counts as diverged when it stops being finite or runs away: |θ| beyond this bound, or a
+# loss this many times larger than where it started. Both are far outside anything drawable, so a
+# run that crosses them is not coming back in a way a learner could watch.
+PARAM_BOUND = 1e12
+LOSS_GROWTH = 1e12
+
+
+@dataclass(frozen=True, eq=False)
+class Record:
+    """Everything one run (or R runs) did. Rows are states: row 0 is the start, row k the state
+    after k updates. Per-step arrays (``grad``, ``batch_loss``, ``lr``) have one entry per update.
+
+    Single run (``run``): ``params`` (T+1, P), ``loss`` (T+1,), ``grad`` (T, P), … with T the
+    number of updates actually done. Many runs (``run_many``): a runs axis after the step axis,
+    ``params`` (T+1, R, P), ``loss`` (T+1, R), ``grad`` (T, R, P), ``lr`` (T, R); a run that stopped
+    early repeats its last state, and ``steps_done[r]`` says where it stopped.
+    """
+
+    problem: str
+    optimizer: str
+    hyper: dict
+    params: np.ndarray
+    loss: np.ndarray
+    grad: np.ndarray
+    batch_loss: np.ndarray
+    lr: np.ndarray
+    samples_seen: np.ndarray
+    grad_evals: np.ndarray
+    epoch: np.ndarray
+    time: np.ndarray
+    steps_done: np.ndarray | int
+    diverged: np.ndarray | int | None
+    stop_reason: np.ndarray | str
+    batch_size: int | None
+    seed: np.ndarray | int
+    n_samples: int | None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def final_params(self) -> np.ndarray:
+        return self.params[-1]
+
+    @property
+    def final_loss(self):
+        return self.loss[-1]
+
+
+def _check_steps(steps):
+    return check_number("steps", steps, lo=1, hi=limits.MAX_STEPS, integer=True)
+
+
+def _resolve_batch(problem: Problem, batch_size):
+    if batch_size is None:
+        return None
+    if not problem.has_data:
+        raise ValueError(
+            f"problem {problem.name!r} has no data, so batch_size must be None (full gradient); "
+            f"got {batch_size!r}"
+        )
+    n = problem.n_samples
+    b = check_number("batch_size", batch_size, lo=1, hi=n, integer=True)
+    return None if b == n else b
+
+
+def _lr_table(opt: Optimizer, schedule, steps: int, runs: int):
+    """Evaluate the learning rate of every step once, up front, as an array (steps,) or (steps, R).
+
+    Precomputing keeps schedule arithmetic out of the per-step hot path and gives the record its
+    ``lr`` column for free.
+    """
+    base = opt.hyper["lr"]
+    if schedule is not None:
+        sched = schedule
+        if isinstance(sched, (int, float, np.ndarray, list, tuple)) and not callable(sched):
+            sched = as_schedule(np.asarray(sched, dtype=float) if not np.isscalar(sched) else sched)
+        if isinstance(sched, Schedule):
+            sched = sched.bind(base if not callable(base) else None, steps)
+        lr_fn = sched
+    elif callable(base):
+        lr_fn = base.bind(None, steps) if isinstance(base, Schedule) and base.lr is not None else base
+    else:
+        lr_fn = None
+    if lr_fn is None:
+        table = np.broadcast_to(np.asarray(base, dtype=float).reshape(-1), (steps, runs)).copy()
+    else:
+        try:
+            vals = np.asarray(lr_fn(np.arange(steps)), dtype=float)
+            if vals.shape not in ((steps,), (steps, runs), (steps, 1)):
+                raise ValueError
+        except (TypeError, ValueError):
+            vals = np.asarray([np.asarray(lr_fn(k), dtype=float) for k in range(steps)], dtype=float)
+        table = np.broadcast_to(vals.reshape(steps, -1), (steps, runs)).copy()
+    if not np.all(np.isfinite(table)) or np.any(table <= 0):
+        raise ValueError("the learning-rate schedule must give finite values > 0 at every step")
+    return table
+
+
+def _optimizer_with_table(opt: Optimizer, table: np.ndarray, scheduled: bool) -> Optimizer:
+    """The same rule reading its lr from the precomputed table (one ``(R,)`` row per step).
+
+    Without a schedule the optimizer is used as it is: a constant lr is the fastest path.
+    """
+    if not scheduled:
+        return opt
+    hyper = {k: v for k, v in opt.hyper.items() if k != "label"}
+    hyper["lr"] = table.__getitem__
+    return make_optimizer(opt.name, **hyper)
+
+
+class _Sampler:
+    """Mini-batch indices for every run, drawn from one Generator per distinct seed.
+
+    Runs that share a seed share the sample order (common random numbers), which makes sweeps over
+    hyperparameters fair and costs one permutation per seed instead of one per run.
+    """
+
+    def __init__(self, n: int, b: int, seeds: np.ndarray, shuffle: bool, replacement: bool):
+        self.n, self.b, self.shuffle, self.replacement = n, b, shuffle, replacement
+        uniq, inverse = np.unique(seeds, return_inverse=True)
+        self.rngs = [np.random.default_rng(int(s)) for s in uniq]
+        self.inverse = inverse
+        self.orders = [None] * len(uniq)
+        self.pos = 0
+
+    def next(self) -> np.ndarray:
+        n, b = self.n, self.b
+        if self.replacement:
+            rows = [rng.integers(0, n, size=b) for rng in self.rngs]
+            return np.stack(rows)[self.inverse]
+        if self.pos >= n or self.orders[0] is None:
+            self.pos = 0
+            if self.shuffle:
+                self.orders = [rng.permutation(n) for rng in self.rngs]
+            else:
+                self.orders = [np.arange(n)] * len(self.rngs)
+        stop = min(self.pos + b, n)  # the last, partial batch of an epoch is kept
+        rows = [order[self.pos : stop] for order in self.orders]
+        self.pos = stop
+        return np.stack(rows)[self.inverse]
+
+
+def run_many(
+    problem: Problem,
+    optimizer: Optimizer,
+    *,
+    steps: int,
+    start=None,
+    runs: int | None = None,
+    batch_size: int | None = None,
+    seed=0,
+    schedule=None,
+    stop_loss: float | None = None,
+    shuffle: bool = True,
+    replacement: bool = False,
+) -> Record:
+    """Advance R runs at once; every array in the record has a runs axis after the step axis.
+
+    R comes from ``runs``, or from per-run hyperparameter arrays of ``optimizer``, a ``(R, P)``
+    ``start``, or an array ``seed``. An int ``seed`` gives every run the same sample order (fair
+    for comparing hyperparameters); an array gives run r the seed ``seed[r]``, exactly as
+    ``run(..., seed=seed[r])`` would.
+    """
+    if not isinstance(problem, Problem):
+        raise ValueError(f"problem must be a gdviz Problem (see gdviz.problem), got {type(problem).__name__}")
+    if not isinstance(optimizer, Optimizer):
+        raise ValueError(
+            f"optimizer must be a gdviz Optimizer (see gdviz.optimizer), got {type(optimizer).__name__}"
+        )
+    steps = _check_steps(steps)
+    b = _resolve_batch(problem, batch_size)
+    P = problem.n_params
+    if stop_loss is not None:
+        stop_loss = check_number("stop_loss", stop_loss)
+
+    sizes = set()
+    for v in optimizer.hyper.values():
+        if isinstance(v, np.ndarray) and v.ndim >= 1 and v.size > 1:
+            sizes.add(v.shape[0])
+    start_arr = problem.start if start is None else start
+    try:
+        start_arr = np.array(start_arr, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"start must be numbers, got {start!r}") from err
+    if start_arr.ndim == 2:
+        sizes.add(start_arr.shape[0])
+    elif start_arr.ndim != 1:
+        raise ValueError(f"start must have shape ({P},) or (runs, {P}), got {start_arr.shape}")
+    if start_arr.shape[-1] != P:
+        raise ValueError(
+            f"start must have {P} values ({', '.join(problem.param_names)}), got {start_arr.shape[-1]}"
+        )
+    if not np.all(np.isfinite(start_arr)):
+        raise ValueError("start must be finite numbers")
+    seed_arr = np.asarray(seed)
+    if seed_arr.ndim > 1 or seed_arr.dtype.kind not in "iu" or np.any(seed_arr < 0):
+        raise ValueError(f"seed must be a whole number ≥ 0 or a 1-D array of them, got {seed!r}")
+    if seed_arr.ndim == 1:
+        sizes.add(seed_arr.shape[0])
+    if runs is not None:
+        sizes.add(check_number("runs", runs, lo=1, hi=limits.MAX_RUNS, integer=True))
+    if len(sizes) > 1:
+        raise ValueError(f"inconsistent number of runs: {sorted(sizes)}")
+    R = sizes.pop() if sizes else 1
+    if R > limits.MAX_RUNS:
+        raise ValueError(f"at most {limits.MAX_RUNS} runs at once, got {R}")
+    if (steps + 1) * R * P > limits.MAX_RECORD_VALUES:
+        raise ValueError(
+            f"steps × runs × parameters = {(steps + 1) * R * P:,} is above the limit of "
+            f"{limits.MAX_RECORD_VALUES:,} stored values; use fewer steps or runs"
+        )
+    seeds = np.broadcast_to(seed_arr, (R,)).astype(np.int64)
+    theta = np.broadcast_to(start_arr, (R, P)).copy()
+
+    table = _lr_table(optimizer, schedule, steps, R)
+    scheduled = schedule is not None or callable(optimizer.hyper["lr"])
+    opt = _optimizer_with_table(optimizer, table, scheduled)
+    return _loop(problem, opt, optimizer, theta, steps, b, seeds, table, stop_loss, shuffle, replacement)
+
+
+def _loop(problem, opt, orig_opt, theta, steps, b, seeds, table, stop_loss, shuffle, replacement):
+    R, P = theta.shape
+    n = problem.n_samples
+    T = steps
+    params = np.empty((T + 1, R, P))
+    loss = np.empty((T + 1, R))
+    grads = np.empty((T, R, P))
+    batch_loss = np.empty((T, R))
+    clock = np.empty(T + 1)
+    batch_sizes = np.zeros(T, dtype=np.int64)
+    steps_done = np.full(R, T, dtype=np.int64)
+    diverged = np.full(R, -1, dtype=np.int64)
+    reason = np.full(R, STOP_STEPS, dtype=object)
+    active = np.ones(R, dtype=bool)
+    any_stopped = False
+
+    sampler = _Sampler(n, b, seeds, shuffle, replacement) if b is not None else None
+    update = opt.update
+    lg = problem.loss_and_grad
+    full_loss = problem.loss
+    blg = problem.batch_loss_and_grad
+
+    t0 = time.perf_counter()
+    with np.errstate(all="ignore"):
+        state = opt.init(theta)
+        params[0] = theta
+        if sampler is None:
+            cur_loss, g = lg(theta)
+        else:
+            cur_loss = full_loss(theta)
+        loss[0] = cur_loss
+        loss_bound = LOSS_GROWTH * (1.0 + np.abs(cur_loss))
+        if not np.all(np.isfinite(cur_loss)):
+            raise ValueError("the loss is not finite at the start point; choose another start")
+        clock[0] = 0.0
+        done = T
+        for k in range(T):
+            if sampler is None:
+                bl = cur_loss
+                batch_sizes[k] = n or 0
+            else:
+                idx = sampler.next()
+                bl, g = blg(theta, idx)
+                batch_sizes[k] = idx.shape[1]
+            grads[k] = g
+            batch_loss[k] = bl
+            upd, state = update(g, state, theta)
+            new = theta + upd
+            if sampler is None:
+                new_loss, new_g = lg(new)
+            else:
+                new_loss = full_loss(new)
+            # NaN fails every comparison, so this one check catches NaN, ±inf and a loss blow-up.
+            # Parameters running away with a bounded loss are rare and found after the loop.
+            ok = new_loss < loss_bound
+            if any_stopped or not ok.all():
+                bad = ~ok & active
+                if bad.any():
+                    diverged[bad] = k + 1
+                    steps_done[bad] = k
+                    reason[bad] = STOP_DIVERGED
+                    active &= ~bad
+                    any_stopped = True
+                keep = ~active
+                new = np.where(keep[:, None], theta, new)
+                new_loss = np.where(keep, cur_loss, new_loss)
+                if sampler is None:
+                    new_g = np.where(keep[:, None], g, new_g)
+            theta = new
+            cur_loss = new_loss
+            if sampler is None:
+                g = new_g
+            params[k + 1] = theta
+            loss[k + 1] = cur_loss
+            clock[k + 1] = time.perf_counter() - t0
+            if stop_loss is not None:
+                hit = active & (cur_loss < stop_loss)
+                if hit.any():
+                    steps_done[hit] = k + 1
+                    reason[hit] = STOP_LOSS
+                    active &= ~hit
+                    any_stopped = True
+            if any_stopped and not active.any():
+                done = k + 1
+                break
+
+    params, loss = params[: done + 1], loss[: done + 1]
+    _runaway_params(params, loss, grads, batch_loss, steps_done, diverged, reason)
+    grads, batch_loss = grads[:done], batch_loss[:done]
+    clock = clock[: done + 1]
+    lr = table[:done]
+    # A run that stopped keeps its last state, but its per-step columns beyond the stop are not
+    # steps it took: mark them NaN so no curve or statistic counts them.
+    for r in np.flatnonzero(steps_done < done):
+        s = steps_done[r]
+        grads[s:, r] = np.nan
+        batch_loss[s:, r] = np.nan
+    samples = np.concatenate([[0], np.cumsum(batch_sizes[:done])])
+    samples_seen = np.broadcast_to(samples[:, None], (done + 1, R)).copy()
+    evals = np.broadcast_to(np.arange(done + 1)[:, None], (done + 1, R)).copy()
+    for r in np.flatnonzero(steps_done < done):
+        s = steps_done[r]
+        samples_seen[s + 1 :, r] = samples_seen[s, r]
+        evals[s + 1 :, r] = s
+    epoch = samples_seen / n if n else evals.astype(float)
+    return Record(
+        problem=problem.name,
+        optimizer=orig_opt.name,
+        hyper=dict(orig_opt.hyper),
+        params=params,
+        loss=loss,
+        grad=grads,
+        batch_loss=batch_loss,
+        lr=lr,
+        samples_seen=samples_seen,
+        grad_evals=evals,
+        epoch=epoch,
+        time=clock,
+        steps_done=steps_done,
+        diverged=diverged,
+        stop_reason=reason,
+        batch_size=b,
+        seed=seeds,
+        n_samples=n,
+    )
+
+
+def _runaway_params(params, loss, grads, batch_loss, steps_done, diverged, reason):
+    """Treat |θ| ≥ PARAM_BOUND as divergence too, after the fact: freeze each such run at its last
+    state inside the bound, exactly as the loop freezes a run whose loss blows up."""
+    with np.errstate(invalid="ignore"):
+        inside = np.abs(params).max(axis=2) < PARAM_BOUND  # (T+1, R); NaN counts as outside
+    if inside.all():
+        return
+    for r in np.flatnonzero(~inside.all(axis=0)):
+        j = int(np.argmin(inside[:, r]))  # first row outside
+        if j == 0 or (diverged[r] >= 0 and diverged[r] <= j):
+            continue
+        diverged[r] = j
+        steps_done[r] = j - 1
+        reason[r] = STOP_DIVERGED
+        params[j:, r] = params[j - 1, r]
+        loss[j:, r] = loss[j - 1, r]
+
+
+def run(
+    problem: Problem,
+    optimizer: Optimizer,
+    *,
+    steps: int,
+    start=None,
+    batch_size: int | None = None,
+    seed: int = 0,
+    schedule=None,
+    stop_loss: float | None = None,
+    shuffle: bool = True,
+    replacement: bool = False,
+) -> Record:
+    """Run ``optimizer`` on ``problem`` for up to ``steps`` updates from ``start``.
+
+    ``batch_size`` None (or n) is full-batch GD, b a mini-batch of b samples, 1 plain SGD.
+    Samples are reshuffled every epoch (the last partial batch is kept); ``shuffle=False`` keeps
+    the data order, ``replacement=True`` draws every batch independently with replacement.
+    The run stops early when the full loss falls below ``stop_loss`` or when it diverges (the
+    record then ends at the last finite state and ``diverged`` names the step that blew up).
+    """
+    if np.ndim(seed) != 0:
+        raise ValueError(f"seed must be one whole number ≥ 0 for run(); use run_many for many, got {seed!r}")
+    if start is not None and np.ndim(start) != 1:
+        raise ValueError(f"start must have shape ({problem.n_params},) for run(); use run_many for many")
+    many = run_many(
+        problem,
+        optimizer,
+        steps=steps,
+        start=start,
+        runs=1,
+        batch_size=batch_size,
+        seed=seed,
+        schedule=schedule,
+        stop_loss=stop_loss,
+        shuffle=shuffle,
+        replacement=replacement,
+    )
+    return squeeze(many, 0)
+
+
+def squeeze(rec: Record, r: int) -> Record:
+    """Run ``r`` of a many-run record as a single-run record, cut where that run stopped."""
+    s = int(rec.steps_done[r])
+    div = int(rec.diverged[r])
+    hyper = {
+        k: (v[r] if isinstance(v, np.ndarray) and v.ndim == 1 and v.size > 1 else v)
+        for k, v in rec.hyper.items()
+    }
+    return Record(
+        problem=rec.problem,
+        optimizer=rec.optimizer,
+        hyper=hyper,
+        params=rec.params[: s + 1, r],
+        loss=rec.loss[: s + 1, r],
+        grad=rec.grad[:s, r],
+        batch_loss=rec.batch_loss[:s, r],
+        lr=rec.lr[:s, r],
+        samples_seen=rec.samples_seen[: s + 1, r],
+        grad_evals=rec.grad_evals[: s + 1, r],
+        epoch=rec.epoch[: s + 1, r],
+        time=rec.time[: s + 1],
+        steps_done=s,
+        diverged=None if div < 0 else div,
+        stop_reason=str(rec.stop_reason[r]),
+        batch_size=rec.batch_size,
+        seed=int(rec.seed[r]),
+        n_samples=rec.n_samples,
+    )
+
+
+def first_below(rec: Record, threshold: float):
+    """Steps until the full loss first falls below ``threshold`` (None where it never does)."""
+    below = rec.loss < threshold
+    if below.ndim == 1:
+        return int(np.argmax(below)) if below.any() else None
+    hit = below.any(axis=0)
+    first = np.argmax(below, axis=0)
+    return np.where(hit, first, -1)
+
+
+__all__ = ["Record", "first_below", "run", "run_many", "squeeze"]

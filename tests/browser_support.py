@@ -1,0 +1,196 @@
+"""Real-browser test helpers: a `streamlit run` server on a free loopback port and Playwright waits.
+
+Fixtures built on these live in `conftest.py`; tests import the helpers (`wait_for_app`,
+`assert_no_exception`, `screenshot`) from here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "app.py"
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+
+# Without the background-networking flags Chromium keeps dialling Google's hosts, which this machine's
+# closed network refuses; --no-sandbox because CI runs as root.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1400, "height": 900}
+SERVER_START_TIMEOUT_S = 60.0
+# Set by .ci/run: there a missing browser is a broken install, not a reason to skip.
+REQUIRE_BROWSER_ENV = "GDVIZ_REQUIRE_BROWSER"
+# Base URL -> log file of each running server: the page only shows a redacted error box
+# (showErrorDetails = "none"), so failures quote the server's traceback from here.
+_SERVER_LOGS: dict[str, str] = {}
+
+
+def browser_missing_reason() -> str | None:
+    """Why browser tests cannot run here, or None when Chromium and Playwright are both available."""
+    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
+        return f"Chromium not installed at {CHROMIUM}; apt-get install chromium"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Python package playwright not installed; pip install -e '.[test]'"
+    return None
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _health_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:
+            return resp.status == 200 and resp.read().strip() == b"ok"
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    # The server runs in its own session, so its pid is its process-group id: this reaches any
+    # children it spawned and nothing else.
+    if proc.poll() is not None:
+        return
+    for sig, grace in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+        try:
+            proc.wait(timeout=grace)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+@contextlib.contextmanager
+def streamlit_server(
+    script: Path = APP, *, cwd: Path = ROOT, timeout: float = SERVER_START_TIMEOUT_S
+) -> Iterator[str]:
+    """Run `streamlit run script` on a free 127.0.0.1 port; yield its base URL once healthy.
+
+    `cwd` decides which `.streamlit/config.toml` applies (the project's by default). On a failed
+    start raises RuntimeError carrying the server's log.
+    """
+    script = Path(script)
+    if not script.is_file():
+        raise RuntimeError(f"Streamlit script not found: {script}")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = tempfile.NamedTemporaryFile(prefix="streamlit-", suffix=".log", delete=False)
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(script),
+        "--server.headless=true",
+        f"--server.port={port}",
+        "--server.address=127.0.0.1",
+        "--browser.gatherUsageStats=false",
+        # Other engineers edit the tree while tests run; a watcher would rerun the app mid-test.
+        "--server.fileWatcherType=none",
+    ]
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + timeout
+        while not _health_ok(f"{base}/_stcore/health"):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                if proc.poll() is not None:
+                    what = f"exited with code {proc.returncode}"
+                else:
+                    what = f"not healthy after {timeout:.0f} s"
+                raise RuntimeError(
+                    f"streamlit server {what}: {' '.join(cmd)}\n--- server log ---\n{_read(log.name)}"
+                )
+            time.sleep(0.2)
+        _SERVER_LOGS[base] = log.name
+        yield base
+    finally:
+        _SERVER_LOGS.pop(base, None)
+        _stop(proc)
+        log.close()
+        with contextlib.suppress(OSError):
+            os.unlink(log.name)
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text(errors="replace")[-20_000:]
+    except OSError as exc:
+        return f"(log unreadable: {exc})"
+
+
+def wait_for_app(page, timeout_ms: float = 30_000, settle_ms: float = 150) -> None:
+    """Block until the Streamlit page is connected and its script has finished running.
+
+    Call it after `page.goto` and after every interaction that triggers a rerun: `settle_ms` gives
+    the rerun time to start, so a "not running" seen before it began does not count as done.
+    """
+    connected = '[data-testid="stApp"][data-test-connection-state="CONNECTED"]'
+    page.wait_for_selector(connected, state="attached", timeout=timeout_ms)
+    if settle_ms:
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        # A rerun may start a moment after the click; a fast one may also finish between two polls,
+        # so "running" is awaited only briefly and missing it is fine.
+        with contextlib.suppress(PlaywrightTimeout):
+            page.wait_for_selector(
+                '[data-testid="stApp"][data-test-script-state="running"]', state="attached", timeout=settle_ms
+            )
+    page.wait_for_function(
+        """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            if (!app) return false;
+            const state = app.getAttribute('data-test-script-state');
+            return state === 'notRunning' || state === 'compilationError';
+        }""",
+        timeout=timeout_ms,
+    )
+
+
+def assert_no_exception(page) -> None:
+    """Fail when the page shows a Streamlit exception box or the script did not compile."""
+    boxes = page.locator('[data-testid="stException"]')
+    if boxes.count():
+        texts = "\n---\n".join(boxes.all_inner_texts())
+        origin = "/".join(page.url.split("/")[:3])
+        log = _SERVER_LOGS.get(origin)
+        tail = f"\n--- server log (tail) ---\n{_read(log)[-4000:]}" if log else ""
+        raise AssertionError(f"{boxes.count()} Streamlit exception(s) on the page:\n{texts}{tail}")
+    state = page.locator('[data-testid="stApp"]').get_attribute("data-test-script-state")
+    if state == "compilationError":
+        raise AssertionError("app.py failed to compile (script state compilationError)")
+
+
+def screenshot(page, name: str, *, full_page: bool = True) -> Path:
+    """Save a PNG of the page to tests/artifacts/<name>.png and return its path."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+    path = ARTIFACTS / f"{stem}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path

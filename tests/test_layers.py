@@ -1,0 +1,140 @@
+"""Layering (DEVELOPERS.md): core is NumPy only, figures never import streamlit, only the UI does."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import json
+import pkgutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PKG_DIR = Path(importlib.util.find_spec("gdviz").origin).parent
+NOT_CORE = ("gdviz.ui", "gdviz.figures")
+
+
+def _modules(path: Path, prefix: str) -> list[str]:
+    # Walks the file tree instead of pkgutil.walk_packages, which imports every package it visits
+    # (gdviz.ui included, and with it streamlit).
+    names = []
+    for info in pkgutil.iter_modules([str(path)], prefix):
+        names.append(info.name)
+        if info.ispkg:
+            names += _modules(path / info.name.rpartition(".")[2], info.name + ".")
+    return names
+
+
+def _is_under(name: str, packages: tuple[str, ...]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in packages)
+
+
+ALL_MODULES = ["gdviz", *_modules(PKG_DIR, "gdviz.")]
+CORE_MODULES = [m for m in ALL_MODULES if not _is_under(m, NOT_CORE)]
+FIGURE_MODULES = [m for m in ALL_MODULES if _is_under(m, ("gdviz.figures",))]
+
+# Imports each module in turn in a clean interpreter and reports, per module, the non-stdlib top-level
+# packages that appeared in sys.modules (the baseline taken first excludes site hooks).
+_PROBE = textwrap.dedent("""
+    import importlib, json, sys
+
+    def tops():
+        return {m.partition(".")[0] for m in sys.modules}
+
+    baseline = tops()
+    allowed = set(sys.stdlib_module_names) | {"gdviz"} | set(json.loads(sys.argv[2]))
+    report = []
+    for name in json.loads(sys.argv[1]):
+        importlib.import_module(name)
+        extra = sorted(t for t in tops() - baseline - allowed if not t.startswith("_"))
+        report.append([name, extra])
+    print(json.dumps(report))
+""")
+
+
+def _probe(modules: list[str], allowed: list[str]) -> list[tuple[str, list[str]]]:
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE, json.dumps(modules), json.dumps(allowed)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
+    )
+    if out.returncode != 0:
+        pytest.fail(f"importing {modules} failed:\n{out.stderr[-5000:]}", pytrace=False)
+    return [tuple(row) for row in json.loads(out.stdout)]
+
+
+def test_core_modules_were_discovered():
+    assert "gdviz" in CORE_MODULES
+    assert "gdviz._checks" in CORE_MODULES and "gdviz.limits" in CORE_MODULES
+    assert not [m for m in CORE_MODULES if _is_under(m, NOT_CORE)]
+
+
+def test_core_imports_numpy_only():
+    report = _probe(CORE_MODULES, ["numpy"])
+    assert [name for name, _ in report] == CORE_MODULES
+    # The first module to pull in a package is the culprit; later ones only inherit it.
+    offenders = {}
+    for name, extra in report:
+        for pkg in extra:
+            offenders.setdefault(pkg, name)
+    assert not offenders, f"core modules must import NumPy only; first importer of each: {offenders}"
+
+
+@pytest.mark.skipif(not FIGURE_MODULES, reason="gdviz.figures has no modules yet")
+def test_figures_do_not_import_streamlit():
+    report = _probe(FIGURE_MODULES, ["numpy", "plotly"])
+    bad = {name: extra for name, extra in report if "streamlit" in extra}
+    assert not bad, f"gdviz.figures must not import streamlit: {bad}"
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.append((node.lineno, node.module))
+    return sorted(found)
+
+
+def _source_files() -> list[Path]:
+    return sorted(PKG_DIR.rglob("*.py")) + sorted(ROOT.glob("*.py"))
+
+
+def test_only_ui_and_app_import_streamlit():
+    ui_dir = PKG_DIR / "ui"
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line} imports {mod}"
+        for path in _source_files()
+        if not (path.is_relative_to(ui_dir) or path == ROOT / "app.py")
+        for line, mod in _imports(path)
+        if mod.partition(".")[0] == "streamlit"
+    ]
+    assert not offenders, "only gdviz/ui/ and app.py may import streamlit:\n" + "\n".join(offenders)
+
+
+def test_only_figures_and_ui_import_plotly():
+    allowed_dirs = (PKG_DIR / "ui", PKG_DIR / "figures")
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line} imports {mod}"
+        for path in sorted(PKG_DIR.rglob("*.py"))
+        if not any(path.is_relative_to(d) for d in allowed_dirs)
+        for line, mod in _imports(path)
+        if mod.partition(".")[0] == "plotly"
+    ]
+    assert not offenders, "core modules must not import plotly:\n" + "\n".join(offenders)
+
+
+def test_import_scanner_sees_every_form(tmp_path):
+    # Guards the scanner itself: a nested or aliased import must not slip past the checks above.
+    src = tmp_path / "m.py"
+    src.write_text("import os\ndef f():\n    import streamlit as st\n    from plotly.io import to_json\n")
+    assert [m for _, m in _imports(src)] == ["os", "streamlit", "plotly.io"]
