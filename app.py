@@ -1,10 +1,5 @@
-"""Entry point for `streamlit run app.py` (the visualizer's router replaces this landing page)."""
+"""gdviz — `streamlit run app.py`. A thin router: the app lives in gdviz.ui."""
 
-import streamlit as st
+from gdviz.ui.app import main
 
-import gdviz
-
-st.set_page_config(page_title="gdviz — gradient descent, visualized", layout="wide")
-st.title("gdviz — gradient descent, visualized")
-st.caption(f"gdviz {gdviz.__version__}")
-st.markdown("Problems available from the Python API: " + ", ".join(f"`{n}`" for n in gdviz.problem_names()))
+main()

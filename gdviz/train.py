@@ -127,9 +127,8 @@ def _optimizer_with_table(opt: Optimizer, table: np.ndarray, scheduled: bool) ->
     """
     if not scheduled:
         return opt
-    hyper = {k: v for k, v in opt.hyper.items() if k != "label"}
-    hyper["lr"] = table.__getitem__
-    return make_optimizer(opt.name, **hyper)
+    hyper = {**opt.hyper, "lr": table.__getitem__}
+    return make_optimizer(opt.name, **hyper)._replace(label=opt.label)
 
 
 class _Sampler:
@@ -349,7 +348,7 @@ def _loop(problem, opt, orig_opt, theta, steps, b, seeds, table, stop_loss, shuf
     epoch = samples_seen / n if n else evals.astype(float)
     return Record(
         problem=problem.name,
-        optimizer=orig_opt.name,
+        optimizer=orig_opt.label or orig_opt.name,
         hyper=dict(orig_opt.hyper),
         params=params,
         loss=loss,

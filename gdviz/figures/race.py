@@ -26,6 +26,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from gdviz.figures.paths import clip_path, expand_box, frame_steps
+from gdviz.figures.raster import contour_image
 from gdviz.figures.style import CONTOUR_SCALE, FONT, LABELS_EN, PAPER, PATH_WIDTH
 from gdviz.surfaces import Surface
 
@@ -135,12 +136,17 @@ def race_figure(
     loss_x_title: str | None = None,
     labels: Mapping[str, str] | None = None,
     height: int = 560,
+    click_grid: int = 0,
 ) -> FrameFigure:
     """Contour + animated paths (left) and loss curves (right), with Play/Pause and a step slider.
 
     Step frames are named by the step they show (``"0"``, ``"12"`` …) and form the group
     ``"steps"``; axis ranges are fixed to ``window`` and to the loss range, so nothing rescales
     while playing or when a run diverges (paths are cut where they leave twice the window).
+
+    The surface is a layout image under the traces; an invisible ``click_grid × click_grid`` grid
+    of points (40 when 0) lies over it: hovering shows the loss there, and with Streamlit's point
+    selection on, clicking one selects its coordinates.
     """
     lab = {**LABELS_EN, **(labels or {})}
     (x0, x1), (y0, y1) = window
@@ -153,37 +159,16 @@ def race_figure(
     stride = _odd_stride(total, n_frames)
 
     fig = FrameFigure()
-    make_subplots(
-        rows=1,
-        cols=2,
-        column_widths=[0.56, 0.44],
-        horizontal_spacing=0.09,
-        subplot_titles=(lab["surface_title"], lab["loss_title"]),
-        figure=fig,
-    )
+    make_subplots(rows=1, cols=2, column_widths=[0.56, 0.44], horizontal_spacing=0.08, figure=fig)
 
     def add(trace, col) -> int:
         fig.add_trace(trace, row=1, col=col)
         return len(fig.data) - 1
 
-    # --- drawn once: the surface and the known minima ------------------------------------------
-    add(
-        go.Contour(
-            x=_f32(surface.x),
-            y=_f32(surface.y),
-            z=_f32(contour_values(surface.z, contour_log)),
-            customdata=_f32(surface.z),
-            colorscale=CONTOUR_SCALE,
-            ncontours=26,
-            contours={"coloring": "heatmap", "showlines": True},
-            line={"width": 0.6, "color": "rgba(60,70,90,0.35)"},
-            showscale=False,
-            hovertemplate=f"{axis_titles[0]}=%{{x:.4g}}<br>{axis_titles[1]}=%{{y:.4g}}<br>"
-            f"{lab['loss']}=%{{customdata:.5g}}<extra></extra>",
-            showlegend=False,
-        ),
-        1,
-    )
+    # --- drawn once: the surface (a picture, see figures.raster), its hover grid, the minima ----
+    zt = contour_values(surface.z, contour_log)
+    fig.add_layout_image(contour_image(surface.x, surface.y, zt, CONTOUR_SCALE), row=1, col=1)
+    add(_hover_grid(surface, click_grid or 40, axis_titles, lab), 1)
     if minima is not None and len(minima):
         m = np.asarray(minima, dtype=float)
         add(
@@ -323,6 +308,7 @@ def race_figure(
             y=[],
             mode="markers",
             marker={"size": 13, "color": colors, "line": {"color": "white", "width": 1.5}},
+            unselected={"marker": {"opacity": 1}},
             showlegend=False,
             text=[r.label for r in runs],
             hovertemplate="%{text}<br>(%{x:.4g}, %{y:.4g})<extra></extra>",
@@ -419,7 +405,7 @@ def race_figure(
                 "type": "buttons",
                 "direction": "left",
                 "x": 0.0,
-                "y": -0.1,
+                "y": -0.2,
                 "xanchor": "left",
                 "yanchor": "top",
                 "pad": {"r": 8, "t": 0},
@@ -434,14 +420,20 @@ def race_figure(
             {
                 "active": 0,
                 "x": 0.17,
-                "y": -0.06,
+                "y": -0.17,
                 "len": 0.83,
                 "xanchor": "left",
                 "yanchor": "top",
                 "pad": {"t": 0, "b": 0},
-                "currentvalue": {"prefix": f"{lab['step_word']} ", "font": {"size": 15}},
+                "currentvalue": {
+                    "prefix": f"{lab['step_word']} ",
+                    "font": {"size": 15, "color": "#1b1f24"},
+                    "xanchor": "left",
+                },
                 "transition": {"duration": 0},
+                # one tick label per frame is unreadable; the current value above says the step
                 "ticklen": 0,
+                "font": {"size": 1, "color": "rgba(0,0,0,0)"},
                 "steps": [{"label": n, "method": "animate", "args": [[n], jump]} for n in names],
             }
         ],
@@ -459,14 +451,44 @@ def race_figure(
     )
     fig.update_layout(
         height=height,
-        margin={"l": 60, "r": 20, "t": 60, "b": 110},
+        margin={"l": 60, "r": 20, "t": 40, "b": 120},
         paper_bgcolor=PAPER,
         plot_bgcolor="white",
         font=FONT,
-        legend={"orientation": "h", "x": 0.0, "y": 1.13, "xanchor": "left", "font": {"size": 15}},
+        legend={
+            "orientation": "h",
+            "x": 0.0,
+            "y": 1.02,
+            "xanchor": "left",
+            "yanchor": "bottom",
+            "font": {"size": 15},
+        },
         hovermode="closest",
     )
     return fig
+
+
+CLICK_GRID_NAME = "click-grid"
+
+
+def _hover_grid(surface: Surface, n: int, axis_titles, lab) -> go.Scatter:
+    iy = np.linspace(0, len(surface.y) - 1, n).round().astype(int)
+    ix = np.linspace(0, len(surface.x) - 1, n).round().astype(int)
+    gx, gy = np.meshgrid(surface.x[ix], surface.y[iy])
+    gz = surface.z[np.ix_(iy, ix)]
+    return go.Scatter(
+        x=_f32(gx.ravel()),
+        y=_f32(gy.ravel()),
+        customdata=_f32(gz.ravel()),
+        mode="markers",
+        marker={"size": 14, "opacity": 0},
+        selected={"marker": {"opacity": 0}},
+        unselected={"marker": {"opacity": 0}},
+        name=CLICK_GRID_NAME,
+        showlegend=False,
+        hovertemplate=f"{axis_titles[0]}=%{{x:.4g}}<br>{axis_titles[1]}=%{{y:.4g}}<br>"
+        f"{lab['loss']}=%{{customdata:.5g}}<br><i>{lab['click_to_start']}</i><extra></extra>",
+    )
 
 
 def payload_bytes(fig: go.Figure) -> int:

@@ -5,11 +5,11 @@ PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
 
 # A quiet sequential scale (light at the minimum) so coloured paths stay the brightest thing.
 CONTOUR_SCALE = [
-    [0.0, "#f7fbff"],
-    [0.25, "#dde8f3"],
-    [0.5, "#b9cde3"],
-    [0.75, "#8aa8c8"],
-    [1.0, "#5b7598"],
+    [0.0, "#fbfdff"],
+    [0.3, "#e6eef6"],
+    [0.6, "#cbd9e8"],
+    [0.85, "#adc2d9"],
+    [1.0, "#97aecb"],
 ]
 
 FONT = {"family": "Inter, 'Noto Sans CJK SC', 'Source Han Sans SC', Arial, sans-serif", "size": 15}
@@ -26,4 +26,7 @@ LABELS_EN = {
     "play": "▶ Play",
     "pause": "❚❚ Pause",
     "step_word": "step",
+    "click_to_start": "click: start here",
+    "surface3d_z": "log₁₀(loss − min + ε)",
+    "end": "end",
 }

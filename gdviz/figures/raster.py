@@ -1,0 +1,116 @@
+"""The loss surface as a picture: filled contour bands and level lines rendered to a PNG.
+
+Why not a Plotly contour trace: Plotly animates scatter traces only, and an animation step without
+a redraw *removes* every non-scatter layer of the subplot (the contour vanishes on Play). A layout
+image is not a trace, so frames never touch it. Rendering here also lets a surface that is NaN or
+infinite over part of the window still draw: those pixels are transparent.
+"""
+
+from __future__ import annotations
+
+import base64
+import struct
+import zlib
+
+import numpy as np
+
+
+def _interp_colors(scale, t: np.ndarray) -> np.ndarray:
+    """RGB (…, 3) uint8 for positions t in [0, 1] along a Plotly colorscale [[pos, "#rrggbb"], …]."""
+    pos = np.array([p for p, _ in scale], dtype=float)
+    rgb = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for _, c in scale], dtype=float)
+    out = np.empty((*t.shape, 3))
+    for k in range(3):
+        out[..., k] = np.interp(t, pos, rgb[:, k])
+    return np.round(out).astype(np.uint8)
+
+
+def _bilinear(z: np.ndarray, h: int, w: int) -> np.ndarray:
+    """Resample a grid (ny, nx) to (h, w) with bilinear interpolation; NaN spreads to its neighbours."""
+    ny, nx = z.shape
+    yi = np.linspace(0, ny - 1, h)
+    xi = np.linspace(0, nx - 1, w)
+    y0 = np.clip(np.floor(yi).astype(int), 0, ny - 2) if ny > 1 else np.zeros(h, int)
+    x0 = np.clip(np.floor(xi).astype(int), 0, nx - 2) if nx > 1 else np.zeros(w, int)
+    fy = (yi - y0)[:, None]
+    fx = (xi - x0)[None, :]
+    y1 = np.minimum(y0 + 1, ny - 1)
+    x1 = np.minimum(x0 + 1, nx - 1)
+    a = z[np.ix_(y0, x0)]
+    b = z[np.ix_(y0, x1)]
+    c = z[np.ix_(y1, x0)]
+    d = z[np.ix_(y1, x1)]
+    return (a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + d * fx) * fy
+
+
+def png_bytes(rgba: np.ndarray) -> bytes:
+    """Encode an (h, w, 4) uint8 image as PNG (zlib only, no imaging library needed)."""
+    h, w, _ = rgba.shape
+    raw = b"".join(b"\x00" + rgba[i].tobytes() for i in range(h))
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+        )
+
+    header = struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw, 9))
+        + chunk(b"IEND", b"")
+    )
+
+
+def contour_rgba(
+    z: np.ndarray, scale, *, levels: int = 24, size: tuple[int, int] = (420, 420), line_alpha: float = 0.35
+) -> np.ndarray:
+    """Banded colours with darker level lines, image row 0 = the top of the plot (largest y).
+
+    ``z`` is indexed ``z[iy, ix]`` with y increasing, as Plotly's contour takes it.
+    """
+    h, w = size
+    zi = _bilinear(np.asarray(z, dtype=float), h, w)[::-1]
+    ok = np.isfinite(zi)
+    rgba = np.zeros((h, w, 4), dtype=np.uint8)
+    if not ok.any():
+        return rgba
+    lo, hi = float(zi[ok].min()), float(zi[ok].max())
+    span = hi - lo if hi > lo else 1.0
+    with np.errstate(invalid="ignore"):
+        band = np.clip(np.floor((zi - lo) / span * levels), 0, levels - 1)
+    band = np.where(ok, band, -1).astype(int)
+    centers = (np.arange(levels) + 0.5) / levels
+    palette = _interp_colors(scale, centers)
+    rgb = palette[np.clip(band, 0, levels - 1)].astype(float)
+    # a level line wherever the band changes between neighbouring pixels
+    edge = np.zeros((h, w), dtype=bool)
+    edge[:, 1:] |= band[:, 1:] != band[:, :-1]
+    edge[1:, :] |= band[1:, :] != band[:-1, :]
+    edge &= ok
+    line = np.array([60.0, 70.0, 90.0])
+    rgb[edge] = rgb[edge] * (1 - line_alpha) + line * line_alpha
+    rgba[..., :3] = np.round(rgb).astype(np.uint8)
+    rgba[..., 3] = np.where(ok, 255, 0)
+    return rgba
+
+
+def contour_image(
+    x: np.ndarray, y: np.ndarray, z: np.ndarray, scale, *, levels: int = 24, size=(420, 420)
+) -> dict:
+    """A Plotly layout image placing the rendered surface exactly over [x0, x1] × [y0, y1]."""
+    png = png_bytes(contour_rgba(z, scale, levels=levels, size=size))
+    x0, x1, y0, y1 = float(x[0]), float(x[-1]), float(y[0]), float(y[-1])
+    return {
+        "source": "data:image/png;base64," + base64.b64encode(png).decode(),
+        "xref": "x",
+        "yref": "y",
+        "x": x0,
+        "y": y1,
+        "sizex": x1 - x0,
+        "sizey": y1 - y0,
+        "xanchor": "left",
+        "yanchor": "top",
+        "sizing": "stretch",
+        "layer": "below",
+    }

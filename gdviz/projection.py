@@ -1,0 +1,140 @@
+"""Where to look: choosing the 2-D view of runs in a space of any dimension, and the window to show.
+
+A problem with two parameters is its own view. With more (the article's w1, w2, b; a network's
+weights) the page shows either a *slice* — two chosen parameters vary, every other one is held at
+the final point of the first run — or the *plane* through the first run's trajectory spanned by its
+two principal directions. Both are honest about what they show: the paths are projections, and the
+surface is exact only on the slice or plane itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gdviz.problems.base import Problem
+from gdviz.surfaces import Surface, plane_grid, slice_grid
+
+
+@dataclass(frozen=True)
+class View:
+    kind: str  # "full" (2 parameters), "slice" or "pca"
+    surface: Surface
+    window: tuple[tuple[float, float], tuple[float, float]]
+    paths: list[np.ndarray]  # per run, (T+1, 2) in view coordinates
+    minima: np.ndarray  # (k, 2) in view coordinates (only those inside the view's plane or slice)
+    axis_titles: tuple[str, str]
+    center: np.ndarray
+    explained: tuple[float, float] | None = None
+
+
+def _finite_rows(p: np.ndarray) -> np.ndarray:
+    return p[np.all(np.isfinite(p), axis=1)]
+
+
+def auto_window(default, paths, *, margin: float = 0.08, grow_limit: float = 4.0):
+    """The default window, grown to contain the converging parts of the paths.
+
+    Runs that run away would stretch the view to nothing, so growth is limited to ``grow_limit``
+    times the default size on each axis; beyond that the path is cut at the edge and the page says
+    the run diverged.
+    """
+    (x0, x1), (y0, y1) = default
+    w, h = x1 - x0, y1 - y0
+    pts = [_finite_rows(np.asarray(p)) for p in paths if len(p)]
+    pts = [p for p in pts if len(p)]
+    if pts:
+        allp = np.vstack(pts)
+        lo = np.maximum(allp.min(axis=0), [x0 - grow_limit * w, y0 - grow_limit * h])
+        hi = np.minimum(allp.max(axis=0), [x1 + grow_limit * w, y1 + grow_limit * h])
+        if hi[0] > x1 or lo[0] < x0:
+            x0, x1 = min(x0, lo[0] - margin * w), max(x1, hi[0] + margin * w)
+        if hi[1] > y1 or lo[1] < y0:
+            y0, y1 = min(y0, lo[1] - margin * h), max(y1, hi[1] + margin * h)
+    return (float(x0), float(x1)), (float(y0), float(y1))
+
+
+def path_window(paths, *, margin: float = 0.15):
+    """A window around paths alone (for slices through parameters with no default window)."""
+    pts = [_finite_rows(np.asarray(p)) for p in paths if len(p)]
+    pts = [p for p in pts if len(p)]
+    if not pts:
+        return (-1.0, 1.0), (-1.0, 1.0)
+    allp = np.vstack(pts)
+    # Robust to a run that ran away: the 2nd–98th percentile box, then padded.
+    lo = np.percentile(allp, 2, axis=0)
+    hi = np.percentile(allp, 98, axis=0)
+    span = np.maximum(hi - lo, 1e-3 + 0.1 * np.abs(hi + lo) / 2)
+    lo, hi = lo - margin * span, hi + margin * span
+    return (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
+
+
+def make_view(
+    problem: Problem,
+    paths: list[np.ndarray],
+    *,
+    kind: str = "slice",
+    axes: tuple[int, int] | None = None,
+    resolution: int = 100,
+    diverged: list[bool] | None = None,
+) -> View:
+    """Build the 2-D view of ``paths`` (each ``(T+1, P)``) on ``problem``."""
+    P = problem.n_params
+    diverged = diverged or [False] * len(paths)
+    ref = next(
+        (p for p, d in zip(paths, diverged, strict=False) if not d and len(p)), paths[0] if paths else None
+    )
+    center = np.array(ref[-1] if ref is not None else problem.start, dtype=float)
+    if not np.all(np.isfinite(center)):
+        center = np.array(problem.start, dtype=float)
+    minima = np.asarray(problem.minima, dtype=float).reshape(-1, P)
+
+    if P == 2 or kind == "slice":
+        ax = tuple(problem.axes if axes is None else axes)
+        xy = [np.asarray(p)[:, list(ax)] for p in paths]
+        if P == 2:
+            window = auto_window(problem.window, [q for q, d in zip(xy, diverged, strict=False) if not d])
+        elif ax == tuple(problem.axes):
+            window = auto_window(problem.window, [q for q, d in zip(xy, diverged, strict=False) if not d])
+        else:
+            window = path_window([q for q, d in zip(xy, diverged, strict=False) if not d] or xy)
+        surf = slice_grid(problem, window=window, resolution=resolution, axes=ax, center=center)
+        if P == 2:
+            mins = minima[:, list(ax)]
+        else:
+            # a minimiser belongs on this slice only if it agrees with the held parameters
+            others = [i for i in range(P) if i not in ax]
+            on = np.all(np.isclose(minima[:, others], center[others], atol=1e-6), axis=1)
+            mins = minima[on][:, list(ax)]
+        names = (problem.param_names[ax[0]], problem.param_names[ax[1]])
+        return View("full" if P == 2 else "slice", surf, window, xy, mins, names, center)
+
+    # PCA plane of the reference run's trajectory, centred at its final point
+    from gdviz.landscape import trajectory_pca
+
+    pca = trajectory_pca(np.asarray(ref))
+    d1, d2 = pca.d1, pca.d2
+    xy = [
+        np.stack([(np.asarray(p) - pca.center) @ d1, (np.asarray(p) - pca.center) @ d2], axis=1)
+        for p in paths
+    ]
+    window = path_window([q for q, d in zip(xy, diverged, strict=False) if not d] or xy, margin=0.25)
+    surf = plane_grid(problem, pca.center, d1, d2, window=window, resolution=resolution)
+    # minima are drawn only if they lie (nearly) on the plane
+    rel = minima - pca.center
+    coords = np.stack([rel @ d1, rel @ d2], axis=1) if len(minima) else np.zeros((0, 2))
+    resid = (
+        np.linalg.norm(rel - coords[:, :1] * d1 - coords[:, 1:] * d2, axis=1) if len(minima) else np.zeros(0)
+    )
+    mins = coords[resid < 1e-6 * (1 + np.linalg.norm(minima, axis=1))] if len(minima) else coords
+    return View(
+        "pca",
+        surf,
+        window,
+        xy,
+        mins,
+        ("PC1", "PC2"),
+        pca.center,
+        (float(pca.explained[0]), float(pca.explained[1])),
+    )

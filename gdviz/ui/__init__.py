@@ -1,0 +1,1 @@
+"""The Streamlit app. The only package in gdviz that imports streamlit."""

@@ -1,0 +1,41 @@
+"""Page setup shared by every page: config, logo, language switch, navigation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from gdviz.ui import visualizer
+from gdviz.ui.i18n import LANG_NAMES, LANGS, t
+
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
+
+
+def _language_switch():
+    if "lang" not in st.session_state:
+        q = st.query_params.get("lang")
+        st.session_state["lang"] = q if q in LANGS else "en"
+    st.sidebar.segmented_control(
+        t("language"),
+        LANGS,
+        key="lang",
+        format_func=LANG_NAMES.get,
+        selection_mode="single",
+        label_visibility="collapsed",
+    )
+    if st.session_state.get("lang") not in LANGS:  # deselecting a segmented control gives None
+        st.session_state["lang"] = "en"
+
+
+def main():
+    st.set_page_config(
+        page_title="gdviz",
+        page_icon=str(ASSETS / "icon.svg"),
+        layout="wide",
+        initial_sidebar_state="expanded",
+    )
+    st.logo(str(ASSETS / "logo.svg"), size="large")
+    _language_switch()
+    nav = st.navigation([st.Page(visualizer.page, title=t("page.visualizer"), icon="📉", default=True)])
+    nav.run()

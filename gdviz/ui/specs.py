@@ -1,0 +1,281 @@
+"""What the page shows, as frozen values: the sidebar returns a PageConfig, computation is keyed on it.
+
+No Streamlit here: these are plain data and the tables that describe every control (ranges,
+defaults, steps), shared by the sidebar, the share-link parser and the tests.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+from gdviz import limits
+
+MAX_RUNS_RACE = 6
+VARIANTS = ("full", "mini", "sgd")
+RULES = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
+SCHEDULES = ("constant", "step", "exponential", "cosine", "inverse_time")
+LR_MIN, LR_MAX = 1e-5, 10.0
+STEPS_MAX = 3000  # the UI's own cap (the core allows more); keeps a rerun well under a second
+FRAMES_CHOICES = (50, 100, 200, 300, 500)
+SPEEDS = {"0.5×": 80, "1×": 40, "2×": 20, "4×": 10}
+
+
+def lr_grid() -> tuple[float, ...]:
+    """1, 1.5, 2, 3, 5, 7 per decade from 1e-5 to 10: a log scale with round numbers a teacher can say."""
+    out = []
+    for e in range(-5, 2):
+        for m in (1, 1.5, 2, 3, 5, 7):
+            v = float(f"{m * 10.0**e:.3g}")
+            if LR_MIN <= v <= LR_MAX:
+                out.append(v)
+    return tuple(out)
+
+
+LR_GRID = lr_grid()
+
+
+def snap_lr(v: float) -> float:
+    """The grid value nearest to v on a log scale."""
+    if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
+        return 0.01
+    return min(LR_GRID, key=lambda g: abs(math.log(g) - math.log(v)))
+
+
+@dataclass(frozen=True)
+class Control:
+    """One numeric or choice control: its key, kind and bounds (also used to clamp share links)."""
+
+    key: str
+    kind: str  # "float", "int", "choice", "bool"
+    default: object
+    lo: float | None = None
+    hi: float | None = None
+    step: float | None = None
+    choices: tuple = ()
+    log: bool = False
+
+
+# Hyperparameters shown per update rule (lr is separate: it has its own log slider).
+RULE_CONTROLS: dict[str, tuple[Control, ...]] = {
+    "gd": (Control("weight_decay", "float", 0.0, 0.0, 1.0, 0.001),),
+    "momentum": (
+        Control("momentum", "float", 0.9, 0.0, 0.999, 0.01),
+        Control("dampening", "float", 0.0, 0.0, 0.99, 0.01),
+        Control("weight_decay", "float", 0.0, 0.0, 1.0, 0.001),
+    ),
+    "nesterov": (
+        Control("momentum", "float", 0.9, 0.01, 0.999, 0.01),
+        Control("weight_decay", "float", 0.0, 0.0, 1.0, 0.001),
+    ),
+    "adagrad": (
+        Control("lr_decay", "float", 0.0, 0.0, 1.0, 0.001),
+        Control("initial_accumulator_value", "float", 0.0, 0.0, 10.0, 0.1),
+        Control("eps", "float", 1e-10, 0.0, 1e-2, None, log=True),
+        Control("weight_decay", "float", 0.0, 0.0, 1.0, 0.001),
+    ),
+    "rmsprop": (
+        Control("alpha", "float", 0.99, 0.0, 0.999, 0.01),
+        Control("momentum", "float", 0.0, 0.0, 0.999, 0.01),
+        Control("centered", "bool", False),
+        Control("eps", "float", 1e-8, 0.0, 1e-2, None, log=True),
+        Control("weight_decay", "float", 0.0, 0.0, 1.0, 0.001),
+    ),
+    "adam": (
+        Control("beta1", "float", 0.9, 0.0, 0.999, 0.01),
+        Control("beta2", "float", 0.999, 0.0, 0.9999, 0.001),
+        Control("amsgrad", "bool", False),
+        Control("eps", "float", 1e-8, 0.0, 1e-2, None, log=True),
+        Control("weight_decay", "float", 0.0, 0.0, 1.0, 0.001),
+    ),
+    "adamw": (
+        Control("beta1", "float", 0.9, 0.0, 0.999, 0.01),
+        Control("beta2", "float", 0.999, 0.0, 0.9999, 0.001),
+        Control("amsgrad", "bool", False),
+        Control("eps", "float", 1e-8, 0.0, 1e-2, None, log=True),
+        Control("weight_decay", "float", 0.01, 0.0, 1.0, 0.001),
+    ),
+}
+
+SCHEDULE_CONTROLS: dict[str, tuple[Control, ...]] = {
+    "constant": (),
+    "step": (
+        Control("step_size", "int", 100, 1, STEPS_MAX, 1),
+        Control("gamma", "float", 0.5, 0.01, 1.0, 0.01),
+    ),
+    "exponential": (Control("gamma", "float", 0.99, 0.5, 1.0, 0.001),),
+    "cosine": (
+        Control("warmup", "int", 0, 0, STEPS_MAX - 1, 1),
+        Control("min_factor", "float", 0.0, 0.0, 1.0, 0.01),
+    ),
+    "inverse_time": (Control("decay", "float", 0.01, 0.0, 10.0, 0.001),),
+}
+
+# Problem options the page offers (the core accepts more; these are the ones worth a widget).
+PROBLEM_CONTROLS: dict[str, tuple[Control, ...]] = {
+    "linear_regression": (
+        Control("data", "choice", "article", choices=("article", "synthetic")),
+        Control("loss", "choice", "half_mse", choices=("half_mse", "mse")),
+        Control("n", "int", 1000, 2, limits.MAX_SAMPLES, 1),
+        Control("n_features", "choice", 2, choices=(1, 2)),
+        Control("noise", "float", 0.5, 0.0, 5.0, 0.1),
+        Control("correlation", "float", 0.0, -0.99, 0.99, 0.01),
+        Control("scale", "float", 1.0, 0.1, 100.0, 0.1),
+        Control("seed", "int", 0, 0, 10_000, 1),
+    ),
+    "logistic_regression": (
+        Control("n", "int", 200, 4, 100_000, 1),
+        Control("separation", "float", 3.0, 0.0, 10.0, 0.1),
+        Control("noise", "float", 1.0, 0.05, 5.0, 0.05),
+        Control("l2", "float", 0.0, 0.0, 10.0, 0.01),
+        Control("seed", "int", 0, 0, 10_000, 1),
+    ),
+    "quadratic": (
+        Control("condition", "float", 10.0, 1.0, 1000.0, 1.0),
+        Control("angle", "float", 0.0, -90.0, 90.0, 5.0),
+    ),
+    "mlp": (
+        Control(
+            "dataset", "choice", "moons", choices=("moons", "circles", "spirals", "xor", "blobs", "wave")
+        ),
+        Control("n", "int", 400, 10, 20_000, 10),
+        Control("activation", "choice", "tanh", choices=("tanh", "relu", "sigmoid")),
+        Control("width", "int", 8, 1, 32, 1),
+        Control("depth", "int", 1, 1, 3, 1),
+    ),
+}
+# Options that only matter for synthetic linear-regression data.
+SYNTHETIC_ONLY = ("n", "n_features", "noise", "correlation", "scale", "seed")
+
+PROBLEMS = (
+    "linear_regression",
+    "logistic_regression",
+    "quadratic",
+    "rosenbrock",
+    "beale",
+    "himmelblau",
+    "saddle",
+    "rastrigin",
+    "booth",
+    "six_hump_camel",
+    "ackley",
+    "mlp",
+)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One raced configuration: update rule and its hyperparameters, and the data side (batch size)."""
+
+    rule: str = "gd"
+    lr: float = 0.05
+    hyper: tuple[tuple[str, object], ...] = ()
+    variant: str = "full"  # full batch, mini-batch or stochastic (batch of one)
+    batch_size: int = 2
+    schedule: str = "constant"
+    schedule_opts: tuple[tuple[str, object], ...] = ()
+    seed: int = 0
+
+    def batch(self, n_samples: int | None) -> int | None:
+        """The batch size the core gets: None for full batch or for problems without data."""
+        if n_samples is None or self.variant == "full":
+            return None
+        if self.variant == "sgd":
+            return 1
+        return max(1, min(int(self.batch_size), n_samples))
+
+    def optimizer_kwargs(self) -> dict:
+        h = dict(self.hyper)
+        out = {"lr": float(self.lr)}
+        if "beta1" in h or "beta2" in h:
+            out["betas"] = (float(h.pop("beta1", 0.9)), float(h.pop("beta2", 0.999)))
+        out.update(h)
+        return out
+
+
+@dataclass(frozen=True)
+class ProblemSpec:
+    name: str = "linear_regression"
+    options: tuple[tuple[str, object], ...] = ()
+
+    def kwargs(self) -> dict:
+        opts = dict(self.options)
+        if self.name == "linear_regression" and opts.get("data", "article") == "article":
+            opts = {k: v for k, v in opts.items() if k not in SYNTHETIC_ONLY}
+        if self.name == "mlp":
+            width, depth = int(opts.pop("width", 8)), int(opts.pop("depth", 1))
+            opts["hidden"] = (width,) * depth
+        return opts
+
+
+@dataclass(frozen=True)
+class ViewSpec:
+    frames: int = 300
+    speed: str = "1×"
+    log_loss: bool = True
+    x_axis: str = "step"  # or "epoch"
+    axes: tuple[int, int] | None = None  # slice axes for >2 parameters; None = the problem's default
+    plane: str = "slice"  # "slice" (two parameters, others at the final point) or "pca"
+
+
+@dataclass(frozen=True)
+class PageConfig:
+    problem: ProblemSpec = field(default_factory=ProblemSpec)
+    runs: tuple[RunSpec, ...] = ()
+    steps: int = 300
+    stop_loss: float | None = None
+    start: tuple[float, ...] | None = None
+    view: ViewSpec = field(default_factory=ViewSpec)
+
+
+def default_runs(problem: str) -> tuple[RunSpec, ...]:
+    """A race that tells a story on each problem at its default window and start."""
+    full, mini, sgd = "full", "mini", "sgd"
+    presets = {
+        # the article: batch vs mini-batch vs stochastic GD, plus momentum, at one learning rate
+        "linear_regression": (
+            RunSpec("gd", 0.05, variant=full),
+            RunSpec("gd", 0.05, variant=mini, batch_size=2),
+            RunSpec("gd", 0.05, variant=sgd),
+            RunSpec("momentum", 0.05, (("momentum", 0.9),), variant=full),
+        ),
+        "logistic_regression": (
+            RunSpec("gd", 0.5, variant=full),
+            RunSpec("gd", 0.5, variant=mini, batch_size=16),
+            RunSpec("gd", 0.5, variant=sgd),
+            RunSpec("adam", 0.05, variant=full),
+        ),
+        "quadratic": (
+            RunSpec("gd", 0.15),
+            RunSpec("momentum", 0.05, (("momentum", 0.7),)),
+            RunSpec("nesterov", 0.05, (("momentum", 0.7),)),
+            RunSpec("adam", 0.1),
+        ),
+        "rosenbrock": (
+            RunSpec("gd", 0.001),
+            RunSpec("momentum", 0.001, (("momentum", 0.9),)),
+            RunSpec("rmsprop", 0.01),
+            RunSpec("adam", 0.05),
+        ),
+        "mlp": (
+            RunSpec("gd", 0.5, variant=full),
+            RunSpec("gd", 0.5, variant=mini, batch_size=32),
+            RunSpec("momentum", 0.1, (("momentum", 0.9),), variant=mini, batch_size=32),
+            RunSpec("adam", 0.01, variant=mini, batch_size=32),
+        ),
+    }
+    generic = (
+        RunSpec("gd", 0.01),
+        RunSpec("momentum", 0.01, (("momentum", 0.9),)),
+        RunSpec("rmsprop", 0.01),
+        RunSpec("adam", 0.05),
+    )
+    return presets.get(problem, generic)
+
+
+def default_config(problem: str = "linear_regression") -> PageConfig:
+    return PageConfig(problem=ProblemSpec(problem), runs=default_runs(problem))
+
+
+def with_runs(cfg: PageConfig, runs) -> PageConfig:
+    return replace(cfg, runs=tuple(runs))

@@ -1,0 +1,248 @@
+"""The main page: the race on the loss surface, its loss curves, the 3-D view and the summary."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from gdviz.analysis import distance_to_minimum, step_limit
+from gdviz.figures import PALETTE
+from gdviz.figures.race import CLICK_GRID_NAME, RunTrace, race_figure
+from gdviz.figures.surface3d import surface3d_figure
+from gdviz.problems.base import Problem
+from gdviz.projection import View
+from gdviz.train import Record
+from gdviz.ui import sidebar
+from gdviz.ui.compute import get_problem, simulate, view_for
+from gdviz.ui.i18n import figure_labels, t
+from gdviz.ui.specs import SPEEDS, PageConfig, RunSpec, ViewSpec
+
+CHART_KEY = "race_chart"
+
+
+@dataclass(frozen=True)
+class RunResult:
+    label: str
+    color: str
+    spec: RunSpec
+    record: Record | None
+    error: str | None = None
+
+
+def run_label(i: int, spec: RunSpec, has_data: bool) -> str:
+    label = f"{i + 1}. {t(f'rule.{spec.rule}')} α={spec.lr:g}"
+    if has_data:
+        label += f" · {t(f'variant.{spec.variant}.short')}"
+        if spec.variant == "mini":
+            label += f" b={spec.batch_size}"
+    return label
+
+
+def compute_runs(cfg: PageConfig, problem: Problem) -> list[RunResult]:
+    out = []
+    for i, spec in enumerate(cfg.runs):
+        label = run_label(i, spec, problem.has_data)
+        color = PALETTE[i % len(PALETTE)]
+        try:
+            rec = simulate(cfg.problem, spec, cfg.steps, cfg.stop_loss, cfg.start)
+            out.append(RunResult(label, color, spec, rec))
+        except ValueError as err:
+            out.append(RunResult(label, color, spec, None, str(err)))
+    return out
+
+
+def _view(cfg: PageConfig, view: ViewSpec, ok: list[RunResult], problem: Problem) -> View:
+    paths = [np.ascontiguousarray(r.record.params, dtype=float) for r in ok]
+    # A surface over a large data set costs grid points × samples for problems without a shortcut.
+    n = problem.n_samples or 0
+    res = 100 if n <= 2000 else 70 if n <= 20000 else 50
+    return view_for(
+        cfg.problem,
+        tuple(p.tobytes() for p in paths),
+        tuple(p.shape for p in paths),
+        tuple(r.record.diverged is not None for r in ok),
+        view.plane,
+        view.axes,
+        res,
+    )
+
+
+def _x_values(rec: Record, x_axis: str):
+    return rec.epoch if x_axis == "epoch" else None
+
+
+def _messages(results: list[RunResult], problem: Problem):
+    for r in results:
+        if r.error:
+            st.error(t("run.error", label=r.label, err=r.error))
+            continue
+        rec = r.record
+        if rec.diverged is not None:
+            k = rec.diverged
+            limit = step_limit(problem, rec.params[max(0, len(rec.params) - 1)])
+            extra = t("diverged.limit", limit=f"{limit:.3g}") if limit else ""
+            st.warning(t("diverged", label=r.label, step=k, lr=f"{r.spec.lr:g}") + " " + extra, icon="⚠️")
+        elif rec.stop_reason == "stop_loss":
+            st.success(t("stopped", label=r.label, step=rec.steps_done), icon="✅")
+
+
+def _summary(results: list[RunResult], problem: Problem, stop_loss: float | None):
+    rows = []
+    for r in results:
+        if r.record is None:
+            continue
+        rec = r.record
+        d = distance_to_minimum(problem, rec.params[-1])
+        rows.append(
+            {
+                t("col.run"): r.label,
+                t("col.final_loss"): float(rec.loss[-1]),
+                t("col.distance"): None if d is None else float(d),
+                t("col.steps"): int(rec.steps_done),
+                t("col.threshold"): (
+                    int(np.argmax(rec.loss < stop_loss)) if (rec.loss < stop_loss).any() else None
+                )
+                if stop_loss is not None
+                else None,
+                t("col.diverged"): rec.diverged,
+                t("col.samples"): int(rec.samples_seen[-1]) if rec.n_samples else None,
+                t("col.time_ms"): round(1000 * float(rec.time[-1]), 2),
+            }
+        )
+    if rows:
+        st.dataframe(
+            rows,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                t("col.final_loss"): st.column_config.NumberColumn(format="%.4e"),
+                t("col.distance"): st.column_config.NumberColumn(format="%.4g"),
+            },
+        )
+
+
+def _surface_heights(problem: Problem, view: View, paths2d: list[np.ndarray], records: list[Record]):
+    """Loss along each path as drawn on the surface: the true loss for 2 parameters, else the loss at
+    the projected point on the slice or plane (that is where the drawn path lies)."""
+    out = []
+    for xy, rec in zip(paths2d, records, strict=True):
+        if view.kind == "full":
+            out.append(np.asarray(rec.loss))
+            continue
+        pts = np.broadcast_to(view.center, (len(xy), problem.n_params)).copy()
+        if view.kind == "slice":
+            ax = view.surface.axes
+            pts[:, ax[0]], pts[:, ax[1]] = xy[:, 0], xy[:, 1]
+        else:
+            return None
+        with np.errstate(all="ignore"):
+            out.append(problem.loss(pts))
+    return out
+
+
+@st.fragment
+def chart_area(cfg: PageConfig, results: list[RunResult]):
+    problem = get_problem(cfg.problem)
+    view_spec = sidebar.view_controls(problem)
+    ok = [r for r in results if r.record is not None]
+    if not ok:
+        st.info(t("nothing_to_show"))
+        return
+    view = _view(cfg, view_spec, ok, problem)
+    if view.kind == "slice":
+        held = ", ".join(
+            f"{problem.param_names[i]}={view.center[i]:.3g}"
+            for i in range(problem.n_params)
+            if i not in view.surface.axes
+        )
+        st.caption(t("view.slice", held=held if len(held) < 200 else t("view.slice.many")))
+    elif view.kind == "pca":
+        ev = view.explained
+        st.caption(t("view.pca", e1=f"{100 * ev[0]:.1f}", e2=f"{100 * ev[1]:.1f}"))
+
+    traces = [
+        RunTrace(
+            r.label,
+            r.color,
+            xy,
+            r.record.loss,
+            r.record.batch_loss if r.record.batch_size is not None else None,
+            _x_values(r.record, view_spec.x_axis),
+        )
+        for r, xy in zip(ok, view.paths, strict=True)
+    ]
+    labels = figure_labels()
+    tab2d, tab3d = st.tabs([t("tab.contour"), t("tab.surface3d")])
+    with tab2d:
+        fig = race_figure(
+            view.surface,
+            traces,
+            window=view.window,
+            minima=view.minima,
+            frames=view_spec.frames,
+            frame_ms=SPEEDS[view_spec.speed],
+            log_loss=view_spec.log_loss,
+            axis_titles=view.axis_titles,
+            loss_x_title=t(f"x_axis.{view_spec.x_axis}"),
+            labels=labels,
+            click_grid=40 if view.kind != "pca" else 0,
+        )
+        event = st.plotly_chart(
+            fig,
+            key=CHART_KEY,
+            on_select="rerun" if view.kind != "pca" else "ignore",
+            selection_mode=("points",),
+            config={"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]},
+        )
+        _handle_click(event, fig, problem, view)
+    with tab3d:
+        heights = _surface_heights(problem, view, view.paths, [r.record for r in ok])
+        if heights is None:
+            st.info(t("surface3d.pca"))
+        else:
+            fig3 = surface3d_figure(
+                view.surface,
+                [(r.label, r.color, xy, h) for r, xy, h in zip(ok, view.paths, heights, strict=True)],
+                window=view.window,
+                axis_titles=view.axis_titles,
+                labels=labels,
+            )
+            st.plotly_chart(fig3, key="surface3d_chart", config={"displaylogo": False})
+
+
+def _handle_click(event, fig, problem: Problem, view: View):
+    """A click on the contour (the invisible grid) moves the start point there and reruns the page."""
+    try:
+        points = event.selection.points if event else []
+    except AttributeError:
+        points = []
+    grid_curve = next(
+        (i for i, d in enumerate(fig.data) if getattr(d, "name", None) == CLICK_GRID_NAME), None
+    )
+    pts = [p for p in points if p.get("curve_number") == grid_curve]
+    if not pts:
+        return
+    x, y = float(pts[0].get("x", math.nan)), float(pts[0].get("y", math.nan))
+    token = (round(x, 9), round(y, 9))
+    if st.session_state.get("last_click") == token:
+        return
+    st.session_state["last_click"] = token
+    sidebar.set_start_from_click(problem, view.surface.axes if view.kind == "slice" else (0, 1), x, y)
+    st.rerun()
+
+
+def page():
+    cfg = sidebar.render(get_problem)
+    problem = get_problem(cfg.problem)
+    st.markdown(f"## {t(f'problem.{cfg.problem.name}')}")
+    st.caption(t("lead", rule=r"$\theta \leftarrow \theta - \alpha \nabla L(\theta)$"))
+    results = compute_runs(cfg, problem)
+    _messages(results, problem)
+    chart_area(cfg, results)
+    st.markdown(f"#### {t('summary')}")
+    _summary(results, problem, cfg.stop_loss)
+    with st.expander(t("explain.title")):
+        st.markdown(t("explain.body"))
