@@ -16,8 +16,17 @@ from gdviz.train import Record
 from gdviz.ui.specs import ProblemSpec, RunSpec
 
 
-@st.cache_resource(max_entries=24, show_spinner=False)
 def get_problem(spec: ProblemSpec) -> Problem:
+    """The problem a spec names; uploaded data is looked up by its hash (see ui.custom)."""
+    if spec.name == "csv":
+        from gdviz.ui.custom import csv_problem
+
+        return csv_problem(spec)
+    return _named_problem(spec)
+
+
+@st.cache_resource(max_entries=24, show_spinner=False)
+def _named_problem(spec: ProblemSpec) -> Problem:
     return gdviz.problem(spec.name, **spec.kwargs())
 
 

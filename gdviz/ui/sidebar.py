@@ -12,6 +12,7 @@ import math
 import streamlit as st
 
 from gdviz.optimizers import formula_latex
+from gdviz.ui import custom
 from gdviz.ui.i18n import t
 from gdviz.ui.specs import (
     FRAMES_CHOICES,
@@ -158,7 +159,7 @@ def _control(c: Control, key: str, label: str, help_: str | None = None):
     )
 
 
-def _problem_section() -> ProblemSpec:
+def _problem_section() -> ProblemSpec | None:
     _ensure("problem", "linear_regression")
     name = st.selectbox(
         t("problem"),
@@ -169,6 +170,10 @@ def _problem_section() -> ProblemSpec:
         help=t("problem.help"),
     )
     st.caption(t(f"problem.{name}.about"))
+    if name == "formula":
+        return custom.formula_section()
+    if name == "csv":
+        return custom.csv_section()
     opts = []
     controls = PROBLEM_CONTROLS.get(name, ())
     if controls:
@@ -305,11 +310,14 @@ def set_start_from_click(problem, axes: tuple[int, int], x: float, y: float):
     SS["start_custom"] = True
 
 
-def render(get_problem) -> PageConfig:
-    """Draw the sidebar and return what it says. ``get_problem`` builds (cached) the chosen problem."""
+def render(get_problem) -> PageConfig | None:
+    """Draw the sidebar and return what it says (None while the chosen problem is not usable yet,
+    e.g. no file uploaded). ``get_problem`` builds (cached) the chosen problem."""
     sb = st.sidebar
     with sb:
         pspec = _problem_section()
+        if pspec is None:
+            return None
         try:
             problem = get_problem(pspec)
         except ValueError as err:

@@ -124,7 +124,7 @@ PROBLEM_CONTROLS: dict[str, tuple[Control, ...]] = {
         Control("seed", "int", 0, 0, 10_000, 1),
     ),
     "logistic_regression": (
-        Control("n", "int", 200, 4, 100_000, 1),
+        Control("n", "int", 200, 4, 20_000, 1),
         Control("separation", "float", 3.0, 0.0, 10.0, 0.1),
         Control("noise", "float", 1.0, 0.05, 5.0, 0.05),
         Control("l2", "float", 0.0, 0.0, 10.0, 0.01),
@@ -138,7 +138,7 @@ PROBLEM_CONTROLS: dict[str, tuple[Control, ...]] = {
         Control(
             "dataset", "choice", "moons", choices=("moons", "circles", "spirals", "xor", "blobs", "wave")
         ),
-        Control("n", "int", 400, 10, 20_000, 10),
+        Control("n", "int", 400, 10, 5_000, 10),
         Control("activation", "choice", "tanh", choices=("tanh", "relu", "sigmoid")),
         Control("width", "int", 8, 1, 32, 1),
         Control("depth", "int", 1, 1, 3, 1),
@@ -160,6 +160,8 @@ PROBLEMS = (
     "six_hump_camel",
     "ackley",
     "mlp",
+    "formula",
+    "csv",
 )
 
 

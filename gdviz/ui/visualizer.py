@@ -236,6 +236,9 @@ def _handle_click(event, fig, problem: Problem, view: View):
 
 def page():
     cfg = sidebar.render(get_problem)
+    if cfg is None:
+        st.info(t("waiting_for_problem"))
+        return
     problem = get_problem(cfg.problem)
     st.markdown(f"## {t(f'problem.{cfg.problem.name}')}")
     st.caption(t("lead", rule=r"$\theta \leftarrow \theta - \alpha \nabla L(\theta)$"))
