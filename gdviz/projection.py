@@ -55,19 +55,43 @@ def auto_window(default, paths, *, margin: float = 0.08, grow_limit: float = 4.0
     return (float(x0), float(x1)), (float(y0), float(y1))
 
 
-def path_window(paths, *, margin: float = 0.15):
-    """A window around paths alone (for slices through parameters with no default window)."""
+def path_window(paths, *, margin: float = 0.12):
+    """A window around whole paths (for views with no default window: other slices, planes).
+
+    Callers pass the runs that did not diverge; every point of them, start included, is shown.
+    """
     pts = [_finite_rows(np.asarray(p)) for p in paths if len(p)]
     pts = [p for p in pts if len(p)]
     if not pts:
         return (-1.0, 1.0), (-1.0, 1.0)
     allp = np.vstack(pts)
-    # Robust to a run that ran away: the 2nd–98th percentile box, then padded.
-    lo = np.percentile(allp, 2, axis=0)
-    hi = np.percentile(allp, 98, axis=0)
-    span = np.maximum(hi - lo, 1e-3 + 0.1 * np.abs(hi + lo) / 2)
-    lo, hi = lo - margin * span, hi + margin * span
+    lo, hi = allp.min(axis=0), allp.max(axis=0)
+    span = hi - lo
+    # a degenerate (straight or fixed) path still gets a square-ish window around it
+    span = np.maximum(span, np.maximum(0.25 * span.max(), 1e-3 * (1 + np.abs(hi + lo) / 2)))
+    mid = (hi + lo) / 2
+    lo, hi = mid - (0.5 + margin) * span, mid + (0.5 + margin) * span
     return (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
+
+
+PANEL_ASPECT = 1.7  # width : height of the surface panel at the usual page width
+
+
+def fit_aspect(window, aspect: float = PANEL_ASPECT):
+    """Grow the shorter side of a window so that, drawn with equal scales on both axes (true
+    geometry), it fills a panel of the given aspect. Windows too lopsided for equal scales
+    (ratio beyond 3 : 1) are returned unchanged; the figure then scales the axes separately."""
+    (x0, x1), (y0, y1) = window
+    w, h = x1 - x0, y1 - y0
+    if not (w > 0 and h > 0) or not (1 / 3 <= h / w <= 3):
+        return window
+    if w < aspect * h:
+        g = (aspect * h - w) / 2
+        x0, x1 = x0 - g, x1 + g
+    else:
+        g = (w / aspect - h) / 2
+        y0, y1 = y0 - g, y1 + g
+    return (float(x0), float(x1)), (float(y0), float(y1))
 
 
 def make_view(
@@ -99,6 +123,7 @@ def make_view(
             window = auto_window(problem.window, [q for q, d in zip(xy, diverged, strict=False) if not d])
         else:
             window = path_window([q for q, d in zip(xy, diverged, strict=False) if not d] or xy)
+        window = fit_aspect(window)
         surf = slice_grid(problem, window=window, resolution=resolution, axes=ax, center=center)
         if P == 2:
             mins = minima[:, list(ax)]
@@ -119,7 +144,7 @@ def make_view(
         np.stack([(np.asarray(p) - pca.center) @ d1, (np.asarray(p) - pca.center) @ d2], axis=1)
         for p in paths
     ]
-    window = path_window([q for q, d in zip(xy, diverged, strict=False) if not d] or xy, margin=0.25)
+    window = fit_aspect(path_window([q for q, d in zip(xy, diverged, strict=False) if not d] or xy))
     surf = plane_grid(problem, pca.center, d1, d2, window=window, resolution=resolution)
     # minima are drawn only if they lie (nearly) on the plane
     rel = minima - pca.center

@@ -89,7 +89,18 @@ def plane_grid(problem: Problem, center, d1, d2, *, window, resolution: int = 60
     """The loss over ``center + a·d1 + b·d2`` for (a, b) in ``window``: a plane in parameter space."""
     res = check_number("resolution", resolution, lo=2, hi=limits.MAX_GRID, integer=True)
     (a0, a1), (b0, b1) = _check_window(window)
-    c, d1, d2 = (np.asarray(v, dtype=float) for v in (center, d1, d2))
+    P = problem.n_params
+    vecs = []
+    for what, v in (("center", center), ("d1", d1), ("d2", d2)):
+        try:
+            arr = np.asarray(v, dtype=float)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"{what} must be {P} finite numbers, got {v!r}") from err
+        # a length-1 direction would broadcast silently over every parameter
+        if arr.shape != (P,) or not np.all(np.isfinite(arr)):
+            raise ValueError(f"{what} must be {P} finite numbers, got shape {arr.shape}")
+        vecs.append(arr)
+    c, d1, d2 = vecs
     a = np.linspace(a0, a1, res)
     b = np.linspace(b0, b1, res)
     pts = c + a[None, :, None] * d1 + b[:, None, None] * d2

@@ -100,6 +100,11 @@ def _lr_table(opt: Optimizer, schedule, steps: int, runs: int):
             sched = as_schedule(np.asarray(sched, dtype=float) if not np.isscalar(sched) else sched)
         if isinstance(sched, Schedule):
             sched = sched.bind(base if not callable(base) else None, steps)
+        elif not callable(sched):
+            raise ValueError(
+                "schedule must be a gdviz Schedule (see gdviz.schedule), a callable step -> lr, "
+                f"or a number; got {schedule!r}"
+            )
         lr_fn = sched
     elif callable(base):
         lr_fn = base.bind(None, steps) if isinstance(base, Schedule) and base.lr is not None else base
@@ -198,8 +203,10 @@ def run_many(
 
     sizes = set()
     for v in optimizer.hyper.values():
-        if isinstance(v, np.ndarray) and v.ndim >= 1 and v.size > 1:
-            sizes.add(v.shape[0])
+        # betas is a pair whose members may be per-run arrays
+        for u in v if isinstance(v, tuple) else (v,):
+            if isinstance(u, np.ndarray) and u.ndim >= 1 and u.size > 1:
+                sizes.add(u.shape[0])
     start_arr = problem.start if start is None else start
     try:
         start_arr = np.array(start_arr, dtype=float)
@@ -331,13 +338,14 @@ def _loop(problem, opt, orig_opt, theta, steps, b, seeds, table, stop_loss, shuf
     _runaway_params(params, loss, grads, batch_loss, steps_done, diverged, reason)
     grads, batch_loss = grads[:done], batch_loss[:done]
     clock = clock[: done + 1]
-    lr = table[:done]
+    lr = table[:done].copy()
     # A run that stopped keeps its last state, but its per-step columns beyond the stop are not
     # steps it took: mark them NaN so no curve or statistic counts them.
     for r in np.flatnonzero(steps_done < done):
         s = steps_done[r]
         grads[s:, r] = np.nan
         batch_loss[s:, r] = np.nan
+        lr[s:, r] = np.nan
     samples = np.concatenate([[0], np.cumsum(batch_sizes[:done])])
     samples_seen = np.broadcast_to(samples[:, None], (done + 1, R)).copy()
     evals = np.broadcast_to(np.arange(done + 1)[:, None], (done + 1, R)).copy()
@@ -431,10 +439,11 @@ def squeeze(rec: Record, r: int) -> Record:
     """Run ``r`` of a many-run record as a single-run record, cut where that run stopped."""
     s = int(rec.steps_done[r])
     div = int(rec.diverged[r])
-    hyper = {
-        k: (v[r] if isinstance(v, np.ndarray) and v.ndim == 1 and v.size > 1 else v)
-        for k, v in rec.hyper.items()
-    }
+
+    def pick(v):
+        return v[r] if isinstance(v, np.ndarray) and v.ndim == 1 and v.size > 1 else v
+
+    hyper = {k: tuple(map(pick, v)) if isinstance(v, tuple) else pick(v) for k, v in rec.hyper.items()}
     return Record(
         problem=rec.problem,
         optimizer=rec.optimizer,

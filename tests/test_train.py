@@ -45,10 +45,19 @@ def small_logistic():
     return prob("logistic_regression", n=12, seed=1)
 
 
-def assert_same_record(a: Record, b: Record):
-    """Bitwise equal in every column except the wall clock."""
+# A data problem's full loss over R rows is one matrix product (R, P)·(P, n); BLAS picks a different
+# kernel for R = 1, so a sweep row and a single run may differ in the loss's last bits (observed
+# ≤ 2e-15 relative) although their parameters agree bit for bit.
+DATA_LOSS_RTOL = 1e-14
+
+
+def assert_same_record(a: Record, b: Record, loss_rtol: float = 0.0):
+    """Equal in every column except the wall clock: bitwise, but for the loss within ``loss_rtol``."""
     for col in (*STATE_COLUMNS, *STEP_COLUMNS):
-        np.testing.assert_array_equal(getattr(a, col), getattr(b, col), err_msg=col)
+        if col in ("loss", "batch_loss") and loss_rtol:
+            np.testing.assert_allclose(getattr(a, col), getattr(b, col), rtol=loss_rtol, err_msg=col)
+        else:
+            np.testing.assert_array_equal(getattr(a, col), getattr(b, col), err_msg=col)
     assert a.steps_done == b.steps_done and a.diverged == b.diverged and a.stop_reason == b.stop_reason
 
 
@@ -113,13 +122,14 @@ def test_full_batch_record_contract(name, options, rule, hyper):
 
 @pytest.mark.parametrize(
     ("rule", "hyper"),
-    [("gd", {"lr": 0.05}), ("momentum", {"lr": 0.02}), ("adam", {"lr": 0.1}), ("adamw", {"lr": 0.1})],
+    [("gd", {"lr": 1e-3}), ("momentum", {"lr": 5e-4}), ("adam", {"lr": 0.1}), ("adamw", {"lr": 0.1})],
 )
 def test_replay_by_hand_with_a_given_start(rule, hyper):
     p = prob("rosenbrock")
     start = np.array([-1.2, 1.0])
     opt = optimizer(rule, **hyper)
     rec = run(p, opt, steps=60, start=start)
+    assert rec.steps_done == 60
     np.testing.assert_array_equal(rec.params[0], start)
     # replayed without the record's gradients: the loop adds nothing of its own to θ + update
     theta, state = start.copy(), opt.init(start[None])
@@ -169,6 +179,7 @@ def test_mini_batches_reshuffle_every_epoch_and_keep_the_partial_batch(monkeypat
     rule = optimizer("adam", lr=0.05)
     calls = _spy(monkeypatch, p)
     rec = run(p, rule, steps=steps, batch_size=b, seed=11)
+    monkeypatch.undo()
     assert rec.batch_size == b and len(calls) == steps
     sizes = [idx.shape[1] for _, idx in calls]
     per_epoch = [b] * (n // b) + ([n % b] if n % b else [])
@@ -201,7 +212,7 @@ def test_shuffle_false_keeps_the_data_order(monkeypatch):
     calls = _spy(monkeypatch, p)
     rec = run(p, optimizer("gd", lr=0.1), steps=10, batch_size=5, shuffle=False, seed=4)
     order = np.concatenate([idx[0] for _, idx in calls])
-    np.testing.assert_array_equal(order, np.tile(np.arange(12), 5)[:50])
+    np.testing.assert_array_equal(order, np.tile(np.arange(12), 4)[:41])
     assert [idx.shape[1] for _, idx in calls] == [5, 5, 2] * 3 + [5]
     np.testing.assert_array_equal(rec.samples_seen[[3, 6, 9]], [12, 24, 36])
 
@@ -210,6 +221,7 @@ def test_sampling_with_replacement(monkeypatch):
     p = small_linear()
     calls = _spy(monkeypatch, p)
     rec = run(p, optimizer("gd", lr=0.05), steps=30, batch_size=4, replacement=True, seed=2)
+    monkeypatch.undo()
     idx = np.stack([i[0] for _, i in calls])
     # full batches every step (no epoch boundaries), indices drawn independently: some repeat
     assert idx.shape == (30, 4) and idx.min() >= 0 and idx.max() < p.n_samples
@@ -256,7 +268,7 @@ def test_full_batch_ignores_the_seed():
     ("name", "rule", "lrs"),
     [
         ("rosenbrock", "adam", [0.01, 0.05, 0.2, 0.5]),
-        ("rosenbrock", "nesterov", [1e-4, 5e-4, 1e-3]),
+        ("rosenbrock", "nesterov", [1e-4, 2e-4, 5e-4]),
         ("linear_regression", "rmsprop", [0.003, 0.01, 0.03]),
         ("quadratic", "adagrad", [0.1, 0.5, 1.0]),
     ],
@@ -268,11 +280,27 @@ def test_per_run_lr_equals_separate_runs(name, rule, lrs):
     assert many.grad.shape == (80, len(lrs), p.n_params) and many.lr.shape == (80, len(lrs))
     for r, lr in enumerate(lrs):
         one = run(p, optimizer(rule, lr=lr), steps=80)
-        np.testing.assert_allclose(many.params[:, r], one.params, rtol=1e-15, atol=1e-300)
-        np.testing.assert_allclose(many.loss[:, r], one.loss, rtol=1e-15, atol=1e-300)
+        if p.has_data:
+            # the full-batch gradient is a matrix product too (see DATA_LOSS_RTOL)
+            np.testing.assert_allclose(many.params[:, r], one.params, rtol=1e-15, atol=1e-15)
+            np.testing.assert_allclose(many.loss[:, r], one.loss, rtol=DATA_LOSS_RTOL)
+        else:
+            np.testing.assert_array_equal(many.params[:, r], one.params)
+            np.testing.assert_array_equal(many.loss[:, r], one.loss)
         np.testing.assert_array_equal(many.lr[:, r], lr)
         sq = squeeze(many, r)
         assert sq.hyper["lr"] == lr and sq.steps_done == 80 and sq.diverged is None
+
+
+def test_per_run_arrays_inside_betas_set_the_number_of_runs():
+    p = prob("rosenbrock")
+    b1 = np.array([0.5, 0.8, 0.95])
+    many = run_many(p, optimizer("adam", lr=0.05, betas=(b1, 0.999)), steps=40)
+    assert many.params.shape == (41, 3, 2)
+    for r in range(3):
+        one = run(p, optimizer("adam", lr=0.05, betas=(float(b1[r]), 0.999)), steps=40)
+        assert_same_record(squeeze(many, r), one)
+        assert squeeze(many, r).hyper["betas"] == (b1[r], 0.999)
 
 
 def test_array_seed_gives_each_run_its_own_sample_order():
@@ -282,7 +310,7 @@ def test_array_seed_gives_each_run_its_own_sample_order():
     many = run_many(p, opt, steps=25, batch_size=3, seed=seeds)
     for r, s in enumerate(seeds):
         one = run(p, opt, steps=25, batch_size=3, seed=int(s))
-        assert_same_record(squeeze(many, r), one)
+        assert_same_record(squeeze(many, r), one, DATA_LOSS_RTOL)
         assert squeeze(many, r).seed == s
     np.testing.assert_array_equal(many.params[:, 0], many.params[:, 2])
     assert not np.array_equal(many.params[:, 0], many.params[:, 1])
@@ -292,7 +320,8 @@ def test_int_seed_shares_the_sample_order_across_runs():
     p = small_linear()
     many = run_many(p, optimizer("gd", lr=np.array([0.01, 0.02])), steps=12, batch_size=2, seed=8)
     for r, lr in enumerate([0.01, 0.02]):
-        assert_same_record(squeeze(many, r), run(p, optimizer("gd", lr=lr), steps=12, batch_size=2, seed=8))
+        one = run(p, optimizer("gd", lr=lr), steps=12, batch_size=2, seed=8)
+        assert_same_record(squeeze(many, r), one, DATA_LOSS_RTOL)
 
 
 def test_per_run_start_points():
@@ -322,7 +351,9 @@ def test_stop_loss_per_run():
         if many.stop_reason[r] == STOP_LOSS:
             assert many.loss[s, r] < 1e-4 <= many.loss[s - 1, r]
             # frozen after the stop, and the steps it did not take are not counted
-            np.testing.assert_array_equal(many.params[s:, r], np.broadcast_to(many.params[s, r], (501 - s, 2)))
+            np.testing.assert_array_equal(
+                many.params[s:, r], np.broadcast_to(many.params[s, r], (501 - s, 2))
+            )
             assert np.all(np.isnan(many.grad[s:, r])) and np.all(np.isnan(many.batch_loss[s:, r]))
             assert np.all(np.isnan(many.lr[s:, r]))
             assert np.all(many.grad_evals[s:, r] == s)
@@ -339,7 +370,7 @@ def test_all_runs_stopping_ends_the_loop_early():
 
 def test_a_diverging_run_does_not_disturb_the_others():
     p = prob("rosenbrock")
-    lrs = np.array([1e-3, 0.01, 2e-3])  # 0.01 overshoots the valley walls and blows up
+    lrs = np.array([1e-3, 0.01, 5e-4])  # 0.01 overshoots the valley walls and blows up
     many = run_many(p, optimizer("gd", lr=lrs), steps=200)
     assert many.diverged[1] >= 1 and many.diverged[0] == many.diverged[2] == -1
     assert list(many.stop_reason) == [STOP_STEPS, STOP_DIVERGED, STOP_STEPS]
@@ -366,7 +397,8 @@ def test_diverging_mini_batch_run_among_others():
     s = many.steps_done[1]
     assert np.all(many.samples_seen[s:, 1] == many.samples_seen[s, 1])
     np.testing.assert_array_equal(many.epoch[:, 1], many.samples_seen[:, 1] / p.n_samples)
-    assert_same_record(squeeze(many, 0), run(p, optimizer("gd", lr=0.01), steps=40, batch_size=3, seed=1))
+    one = run(p, optimizer("gd", lr=0.01), steps=40, batch_size=3, seed=1)
+    assert_same_record(squeeze(many, 0), one, DATA_LOSS_RTOL)
 
 
 def test_run_many_shape_rules():
@@ -435,12 +467,20 @@ def test_divergence_at_lr_1e3(name, rule):
 
 
 def test_parameters_running_away_with_a_bounded_loss_count_as_divergence():
-    # Ackley is flat far out (loss → 20 + e), so only |θ| can tell that GD with momentum has left.
-    p = prob("ackley")
-    rec = run(p, optimizer("momentum", lr=1e6), steps=3000)
+    # sin(x²) stays in [−1, 1] while its gradient 2x·cos(x²) grows: only |θ| can tell the run has left.
+    p = prob("formula", expr="sin(x**2) + sin(y**2)", start=(1.0, 0.5), window=((-3.0, 3.0), (-3.0, 3.0)))
+    rec = run(p, optimizer("gd", lr=10.0), steps=2000)
     assert rec.diverged is not None and rec.stop_reason == STOP_DIVERGED
-    assert np.all(np.abs(rec.params) < PARAM_BOUND)
+    assert np.all(np.abs(rec.params) < PARAM_BOUND) and np.all(np.abs(rec.loss) <= 2.0)
     assert rec.params.shape[0] == rec.steps_done + 1 == rec.diverged
+    with np.errstate(all="ignore"):
+        nxt = rec.params[-1] - 10.0 * p.grad(rec.params[-1])
+    assert not np.all(np.abs(nxt) < PARAM_BOUND)
+    many = run_many(p, optimizer("gd", lr=np.array([0.01, 10.0])), steps=2000)
+    assert list(many.stop_reason) == [STOP_STEPS, STOP_DIVERGED]
+    s = many.steps_done[1]
+    assert s == rec.steps_done and np.all(np.isnan(many.grad[s:, 1])) and np.all(np.isnan(many.lr[s:, 1]))
+    np.testing.assert_array_equal(many.params[s:, 1], np.broadcast_to(rec.params[-1], (2001 - s, 2)))
 
 
 def test_non_finite_start_loss_is_refused():
@@ -481,7 +521,7 @@ def test_schedule_is_the_lr_column_and_drives_the_steps():
     np.testing.assert_array_equal(rec.lr, expected)
     assert rec.lr[0] == pytest.approx(0.1 / 5) and rec.lr[-1] > 0.01
     # plain GD with a schedule: θₖ₊₁ = θₖ − lrₖ·∇f(θₖ)
-    np.testing.assert_allclose(rec.params[1:], rec.params[:-1] - rec.lr[:, None] * rec.grad, rtol=0, atol=1e-15)
+    np.testing.assert_array_equal(rec.params[1:], rec.params[:-1] - rec.lr[:, None] * rec.grad)
 
 
 def test_schedule_as_the_optimizer_lr_and_per_run_base_lrs():
@@ -554,7 +594,10 @@ BAD_CALLS = [
         lambda: run_many(_quad(), optimizer("gd", lr=np.array([0.1, 0.2])), steps=5, seed=[1, 2, 3]),
         r"inconsistent number of runs: \[2, 3\]",
     ),
-    (lambda: run_many(_quad(), _gd(), steps=5, runs=limits.MAX_RUNS + 1), rf"runs must be ≤ {limits.MAX_RUNS}"),
+    (
+        lambda: run_many(_quad(), _gd(), steps=5, runs=limits.MAX_RUNS + 1),
+        rf"runs must be ≤ {limits.MAX_RUNS}",
+    ),
     (
         lambda: run_many(_quad(), _gd(), steps=limits.MAX_STEPS, runs=limits.MAX_RUNS),
         r"above the limit of .* stored values; use fewer steps or runs",

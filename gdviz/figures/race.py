@@ -410,6 +410,8 @@ def race_figure(
         "mode": "immediate",
     }
     split = 0.55
+    ratio = (y1 - y0) / (x1 - x0)
+    equal = 1 / 3 <= ratio <= 3
     layout = {
         "height": height,
         "margin": {"l": 60, "r": 20, "t": 40, "b": 120},
@@ -433,6 +435,7 @@ def race_figure(
             "title": {"text": axis_titles[0]},
             "showgrid": False,
             "zeroline": False,
+            **({"constrain": "domain"} if equal else {}),
         },
         "yaxis": {
             "domain": [0.0, 1.0],
@@ -441,6 +444,9 @@ def race_figure(
             "title": {"text": axis_titles[1]},
             "showgrid": False,
             "zeroline": False,
+            # True geometry when the window allows it: only with equal scales does the gradient
+            # look perpendicular to the level lines, as it is.
+            **({"scaleanchor": "x", "scaleratio": 1, "constrain": "domain"} if equal else {}),
         },
         "xaxis2": {
             "domain": [split + 0.08, 1.0],

@@ -129,7 +129,7 @@ def _remove_run(rid: int):
 def _on_problem_change():
     # A new problem brings the race that tells its story, and its own start point.
     load_runs(default_runs(SS["problem"]))
-    for k in [k for k in SS if k.startswith("start.")]:
+    for k in [k for k in SS if k.startswith("start.") or k in ("plane", "axis_x", "axis_y")]:
         del SS[k]
     SS["start_custom"] = False
 
@@ -347,6 +347,17 @@ def render(get_problem) -> PageConfig | None:
     return PageConfig(problem=pspec, runs=runs, steps=int(steps), stop_loss=stop_loss, start=start)
 
 
+def default_plane(problem) -> str:
+    """The article's regression opens on its trajectory plane: its loss depends on w1 + w2 and
+    w2 + b only, every gradient lies in that 2-D row space, so the plane shows every run exactly,
+    while an axis slice would show paths leaving the slice."""
+    return (
+        "pca"
+        if problem.name == "linear_regression" and problem.options.get("data", "article") == "article"
+        else "slice"
+    )
+
+
 def view_controls(problem) -> ViewSpec:
     """View options, drawn above the chart (inside its fragment, so they rerun only the chart)."""
     _ensure("frames", 300)
@@ -369,7 +380,7 @@ def view_controls(problem) -> ViewSpec:
     axes = None
     plane = "slice"
     if many:
-        _ensure("plane", "slice")
+        _ensure("plane", default_plane(problem))
         plane = cols[4].radio(
             t("plane"), ("slice", "pca"), key="plane", horizontal=True, format_func=lambda v: t(f"plane.{v}")
         )

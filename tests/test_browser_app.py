@@ -1,0 +1,139 @@
+"""The visualizer in real Chromium: the chart is drawn, Play animates it, the surface survives the
+animation, a learning-rate change redraws it, Chinese works, divergence is a message. Screenshots of
+each state go to tests/artifacts/.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from browser_support import assert_no_exception, screenshot, wait_for_app
+
+from gdviz.ui.i18n import EN, ZH
+
+pytestmark = pytest.mark.browser
+
+# The race chart is the Plotly graph that carries animation frames (the 3-D view has none).
+RACE = """(() => Array.from(document.querySelectorAll('.js-plotly-plot')).find(
+    g => g._transitionData && g._transitionData._frames && g._transitionData._frames.length))()"""
+STATE = f"""() => {{
+    const gd = {RACE};
+    if (!gd || !gd.data) return null;
+    const img = gd.querySelector('.layer-below .imagelayer image, .imagelayer image');
+    const frames = gd._transitionData._frames;
+    const h = s => {{ let v = 0; for (let i = 0; i < s.length; i++) v = (v * 31 + s.charCodeAt(i)) | 0; return v; }};
+    return {{
+        frames: frames.filter(f => f.group === 'steps').length,
+        current: gd._fullLayout._currentFrame === undefined ? null : gd._fullLayout._currentFrame,
+        image: img ? (img.getAttribute('href') || img.getAttribute('xlink:href') || '').slice(0, 22) : null,
+        data: h(JSON.stringify(gd.data.map(d => [d.x, d.y]))),
+        last: h(JSON.stringify(frames[frames.length - 1].data)),
+        play: (gd.querySelector('.updatemenu-button') || {{}}).textContent || null,
+    }};
+}}"""
+FINITE = f"""() => {{
+    const gd = {RACE};
+    const bad = [];
+    gd.data.forEach((d, i) => ['x', 'y'].forEach(k => Array.from(d[k] || []).forEach(v => {{
+        if (v !== null && typeof v === 'number' && !Number.isFinite(v)) bad.push([i, k, String(v)]);
+    }})));
+    return bad;
+}}"""
+
+
+def chart_state(page) -> dict:
+    page.wait_for_function(f"() => !!{RACE}", timeout=20_000)
+    page.wait_for_selector(".js-plotly-plot .imagelayer image", state="attached", timeout=20_000)
+    return page.evaluate(STATE)
+
+
+def wait_chart_changed(page, before: dict, key: str = "data", timeout_ms: int = 15_000) -> dict:
+    page.wait_for_function(
+        f"() => {{ const s = ({STATE})(); return s && s.{key} !== {json.dumps(before[key])}; }}",
+        timeout=timeout_ms,
+    )
+    return chart_state(page)
+
+
+def lr_input(page, run: int = 0):
+    return page.locator(f'input[type=range][aria-label="{EN["lr"]}"]').nth(run)
+
+
+def pick_problem(page, label: str):
+    page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+    page.locator('[role="option"]', has_text=label).first.click()
+    wait_for_app(page)
+
+
+def test_chart_is_drawn_with_its_surface_image(app_page):
+    assert_no_exception(app_page)
+    s = chart_state(app_page)
+    assert s["image"] == "data:image/png;base64,", "the loss surface (a layout image) is not drawn"
+    assert s["frames"] == 300, "the default race has 300 step frames"
+    assert s["play"] == EN["fig.play"]
+    assert app_page.evaluate(FINITE) == []
+    screenshot(app_page, "app_default")
+
+
+def test_play_advances_frames_and_keeps_the_surface(app_page):
+    before = chart_state(app_page)
+    assert before["current"] in (None, "0")
+    app_page.locator(".js-plotly-plot .updatemenu-button", has_text=EN["fig.play"]).first.click()
+    app_page.wait_for_timeout(2000)
+    after = app_page.evaluate(STATE)
+    assert after["current"] is not None and int(after["current"]) > 0, f"no frame advanced: {after}"
+    assert after["data"] != before["data"], "the moving traces did not move"
+    # Plotly drops non-scatter layers of a subplot on animate: the surface is a layout image for that
+    assert after["image"] == "data:image/png;base64,", "the surface vanished while playing"
+    app_page.wait_for_timeout(500)
+    later = app_page.evaluate(STATE)
+    assert int(later["current"]) >= int(after["current"])
+    screenshot(app_page, "app_after_play")
+    assert_no_exception(app_page)
+
+
+def test_learning_rate_change_redraws_the_chart(app_page):
+    before = chart_state(app_page)
+    lr = lr_input(app_page)
+    old = lr.get_attribute("aria-valuetext")
+    lr.focus()
+    app_page.keyboard.press("ArrowRight")
+    wait_for_app(app_page)
+    assert lr.get_attribute("aria-valuetext") != old
+    after = wait_chart_changed(app_page, before, "last")
+    assert after["data"] != before["data"]
+    assert after["image"] == "data:image/png;base64,"
+    assert_no_exception(app_page)
+
+
+def test_language_switch_shows_chinese(app_page):
+    app_page.locator('[data-testid="stButtonGroup"] button', has_text="中文").click()
+    wait_for_app(app_page)
+    app_page.get_by_text(ZH["problem.linear_regression"]).first.wait_for(state="visible")
+    sidebar = app_page.locator('[data-testid="stSidebar"]').inner_text()
+    assert ZH["runs"] in sidebar and ZH["problem"] in sidebar
+    app_page.wait_for_function(
+        f"() => {{ const s = ({STATE})(); return s && s.play === {json.dumps(ZH['fig.play'])}; }}"
+    )
+    assert_no_exception(app_page)
+    screenshot(app_page, "app_zh")
+
+
+def test_divergence_shows_the_message(app_page):
+    pick_problem(app_page, EN["problem.rosenbrock"])
+    app_page.get_by_text(EN["problem.rosenbrock"]).first.wait_for(state="visible")
+    before = chart_state(app_page)
+    lr = lr_input(app_page)
+    lr.focus()
+    app_page.keyboard.press("End")  # the largest learning rate, 10
+    wait_for_app(app_page)
+    assert lr.get_attribute("aria-valuetext") == "10"
+    alert = app_page.locator('[data-testid="stAlert"]', has_text="diverged at step").first
+    alert.wait_for(state="visible", timeout=15_000)
+    assert "α = 10" in alert.inner_text()
+    after = wait_chart_changed(app_page, before, "last")
+    assert after["image"] == "data:image/png;base64,"
+    assert app_page.evaluate(FINITE) == []
+    assert_no_exception(app_page)
+    screenshot(app_page, "app_divergence")

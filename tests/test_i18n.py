@@ -1,0 +1,231 @@
+"""English and Chinese strings: the two tables agree, and every key the page asks for exists.
+
+The page's code is read with ``ast``: literal keys ``t("…")`` must be in the English table, keys built
+as f-strings (``t(f"rule.{r}")``) are expanded over the value sets they range over, and no
+user-visible text may be passed to a Streamlit widget without going through ``t``.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+from gdviz import csvdata, formula
+from gdviz.figures.style import LABELS_EN
+from gdviz.ui import i18n, specs
+from gdviz.ui.i18n import EN, ZH, figure_labels, t
+
+UI_DIR = Path(i18n.__file__).resolve().parent
+UI_FILES = sorted(p for p in UI_DIR.glob("*.py") if p.name != "i18n.py")
+
+# Streamlit calls whose first argument (or label/help keywords) a visitor reads.
+LABEL_CALLS = {
+    "button", "selectbox", "slider", "radio", "toggle", "number_input", "select_slider", "expander",
+    "tabs", "markdown", "caption", "subheader", "header", "title", "info", "warning", "error", "success",
+    "text_input", "text_area", "file_uploader", "multiselect", "segmented_control", "checkbox", "pills",
+    "write", "toast", "metric", "download_button", "link_button", "popover", "spinner",
+}  # fmt: skip
+LABEL_KEYWORDS = ("label", "help", "placeholder")
+# Text that is the same in every language (symbols, variable names); none is needed today.
+ALLOWED_LITERALS: set[str] = set()
+WORDS = re.compile(r"[A-Za-z]{2,}|[\u4e00-\u9fff]")
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def _trees():
+    for path in UI_FILES:
+        yield path, ast.parse(path.read_text(), filename=str(path))
+
+
+def _t_calls():
+    """Every call ``t(...)`` in the page's code: (file, line, first argument, has a default)."""
+    for path, tree in _trees():
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "t"
+                and node.args
+            ):
+                yield (
+                    path.name,
+                    node.lineno,
+                    node.args[0],
+                    len(node.args) > 1 or any(k.arg == "default" for k in node.keywords),
+                )
+
+
+def _template_regex(node: ast.JoinedStr) -> re.Pattern:
+    parts = []
+    for v in node.values:
+        if isinstance(v, ast.Constant):
+            parts.append(re.escape(str(v.value)))
+        else:
+            parts.append(r"[^.]+")
+    return re.compile("".join(parts) + r"\Z")
+
+
+def _all_controls():
+    for table in (specs.RULE_CONTROLS, specs.PROBLEM_CONTROLS, specs.SCHEDULE_CONTROLS):
+        for controls in table.values():
+            yield from controls
+
+
+def required_keys() -> set[str]:
+    """Keys built from the value sets the page iterates over: each must be in the English table."""
+    keys = set()
+    keys |= {f"rule.{r}" for r in specs.RULES}
+    keys |= {f"variant.{v}" for v in specs.VARIANTS} | {f"variant.{v}.short" for v in specs.VARIANTS}
+    keys |= {f"schedule.{s}" for s in specs.SCHEDULES}
+    keys |= {f"problem.{p}" for p in specs.PROBLEMS} | {f"problem.{p}.about" for p in specs.PROBLEMS}
+    for c in _all_controls():
+        keys.add(f"ctl.{c.key}")
+        # numbers (n_features 1 or 2) read the same in every language and fall back to themselves
+        keys |= {f"opt.{c.key}.{v}" for v in c.choices if isinstance(v, str)}
+    keys |= {f"x_axis.{v}" for v in ("step", "epoch")} | {f"plane.{v}" for v in ("slice", "pca")}
+    keys |= {f"formula.err.{c}" for c in formula.ERROR_CODES}
+    keys |= {f"csv.task.{v}" for v in csvdata.TASKS}
+    return keys
+
+
+def optional_keys() -> set[str]:
+    """Keys the page asks for with a default (help texts): a missing one shows nothing, not the key."""
+    return {f"ctl.{c.key}.help" for c in _all_controls()}
+
+
+# --- the tables ---------------------------------------------------------------------------------------
+def test_both_languages_have_the_same_keys():
+    assert sorted(set(EN) - set(ZH)) == [], "keys missing in Chinese"
+    assert sorted(set(ZH) - set(EN)) == [], "keys only in Chinese"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_empty_strings(lang):
+    table = i18n.TABLES[lang]
+    assert [k for k, v in table.items() if not isinstance(v, str) or not v.strip()] == []
+
+
+def test_same_placeholders_in_both_languages():
+    bad = {k: (_fields(EN[k]), _fields(ZH[k])) for k in EN if k in ZH and _fields(EN[k]) != _fields(ZH[k])}
+    assert bad == {}
+
+
+def test_chinese_strings_are_translated():
+    # identical text is fine for names and symbols (Adam, β1, ε) but not for sentences
+    same = [k for k in EN if ZH.get(k) == EN[k] and len(WORDS.findall(EN[k])) > 2]
+    assert same == [], "English sentences in the Chinese table"
+
+
+# --- keys the code uses ------------------------------------------------------------------------------
+def test_every_literal_key_exists():
+    calls = list(_t_calls())
+    literal = [
+        (f, n, a.value) for f, n, a, _ in calls if isinstance(a, ast.Constant) and isinstance(a.value, str)
+    ]
+    assert len(literal) > 50, "the scan should find the page's t(...) calls"
+    missing = [(f, n, k) for f, n, k in literal if k not in EN]
+    assert missing == []
+
+
+def test_every_expanded_key_exists():
+    missing = sorted(required_keys() - set(EN))
+    assert missing == []
+
+
+def test_every_key_template_is_covered_by_a_known_value_set():
+    known = required_keys() | optional_keys()
+    templates = [(f, n, a, d) for f, n, a, d in _t_calls() if isinstance(a, ast.JoinedStr)]
+    assert len(templates) > 10, "the scan should find the page's t(f'…') calls"
+    uncovered = []
+    for f, n, node, has_default in templates:
+        rx = _template_regex(node)
+        matches = {k for k in known if rx.match(k)}
+        required = {k for k in required_keys() if rx.match(k)}
+        # a template without a default must range over required keys only, which all exist
+        if not matches or (not has_default and not required):
+            uncovered.append(f"{f}:{n} {ast.unparse(node)}")
+    assert uncovered == [], "key templates whose values are not known to this test"
+    other = [
+        (f, n, ast.unparse(a))
+        for f, n, a, _ in _t_calls()
+        if not isinstance(a, (ast.Constant, ast.JoinedStr))
+    ]
+    assert other == [], "t() called with a computed key this test cannot check"
+
+
+def test_figure_labels_cover_the_figure_vocabulary(monkeypatch):
+    en = figure_labels()
+    assert set(LABELS_EN) <= set(en)
+    assert {k: en[k] for k in LABELS_EN} == LABELS_EN, "the English table and figures.style agree"
+    monkeypatch.setattr(i18n, "lang", lambda: "zh")
+    zh = figure_labels()
+    assert set(LABELS_EN) <= set(zh)
+    assert all(zh[k] == ZH[f"fig.{k}"] for k in LABELS_EN)
+    assert zh["play"] != en["play"]
+
+
+# --- t() itself ----------------------------------------------------------------------------------------
+def test_t_formats_falls_back_and_never_crashes(monkeypatch):
+    monkeypatch.setattr(i18n, "lang", lambda: "zh")
+    assert t("summary") == ZH["summary"]
+    assert t("stopped", label="A", step=7) == ZH["stopped"].format(label="A", step=7)
+    assert t("stopped", label="A") == ZH["stopped"], "a missing placeholder shows the text unformatted"
+    assert t("no.such.key") == "no.such.key"
+    assert t("no.such.key", None) is None
+    assert t("no.such.key", "fallback") == "fallback"
+    monkeypatch.setitem(i18n.TABLES, "zh", {k: v for k, v in ZH.items() if k != "summary"})
+    assert t("summary") == EN["summary"], "a key missing in Chinese falls back to English"
+
+
+# --- no raw text to widgets -----------------------------------------------------------------------------
+def _visible_literal(node) -> str | None:
+    """The user-visible literal text in an argument, or None when it goes through t() or a variable."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return None if node.value in ALLOWED_LITERALS or not WORDS.search(node.value) else node.value
+    if isinstance(node, ast.JoinedStr):
+        text = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+        return text if WORDS.search(text) else None
+    if (
+        isinstance(node, (ast.List, ast.Tuple))
+        and node.elts
+        and all(isinstance(e, ast.Constant) for e in node.elts)
+    ):
+        texts = [_visible_literal(e) for e in node.elts]
+        return next((x for x in texts if x), None)
+    return None
+
+
+def test_no_literal_text_passed_to_streamlit_labels():
+    found = []
+    for path, tree in _trees():
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            if node.func.attr not in LABEL_CALLS:
+                continue
+            args = node.args[:1] + [k.value for k in node.keywords if k.arg in LABEL_KEYWORDS]
+            if node.func.attr == "tabs" and node.args and isinstance(node.args[0], (ast.List, ast.Tuple)):
+                args = list(node.args[0].elts)
+            for a in args:
+                text = _visible_literal(a)
+                if text:
+                    found.append(f"{path.name}:{node.lineno} {node.func.attr}({text!r})")
+    assert found == [], "user-visible text must go through t()"
+
+
+def test_the_label_scan_catches_raw_text():
+    # the heuristic above must actually flag what it is meant to flag
+    tree = ast.parse('st.button("Run now")\nst.tabs(["Plot", "Table"])\nst.caption(f"Step {k} done")')
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)]
+    flagged = [_visible_literal(c.args[0]) for c in calls]
+    assert flagged == ["Run now", "Plot", "Step  done"]
+    ok = ast.parse('st.button(t("run"))\nst.markdown(f"## {t(\'summary\')}")\nst.caption(f"{x} · α={lr}")')
+    calls = [n for n in ast.walk(ok) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)]
+    assert [_visible_literal(c.args[0]) for c in calls] == [None, None, None]

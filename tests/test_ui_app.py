@@ -1,0 +1,269 @@
+"""The page in Streamlit's AppTest: every problem × GD variant × update rule runs without exception, and
+each control that matters changes the figure the browser would receive.
+
+Widgets are driven through their keys (``problem``, ``steps``, ``run.<id>.rule``, ``run.<id>.lr``,
+``run.<id>.variant``, ``run.<id>.batch``, ``frames``, ``lang``), so callbacks such as the problem
+switch's ``on_change`` run as they do for a visitor.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import gdviz
+from gdviz.figures import frame_steps
+from gdviz.ui import specs
+from gdviz.ui.i18n import EN, ZH
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+TIMEOUT = 30
+RACE_CHART = "race_chart"
+STEP_GROUP = "steps"
+# A small data set for the CSV problem: the uploader is the only way in.
+CSV = "x1,x2,y\n" + "\n".join(
+    f"{a:.3f},{b:.3f},{2 * a - b + 0.5 + 0.1 * np.sin(7 * a):.3f}"
+    for a, b in zip(np.linspace(-1, 1, 24), np.cos(np.linspace(0, 3, 24)), strict=True)
+)
+
+
+# --- helpers ----------------------------------------------------------------------------------------
+def assert_ok(at: AppTest):
+    msgs = [f"{e.message}\n{''.join(e.stack_trace)}" for e in at.exception]
+    assert not msgs, "the page raised:\n" + "\n---\n".join(msgs)
+
+
+def run(at: AppTest) -> AppTest:
+    at.run()
+    assert_ok(at)
+    return at
+
+
+def open_app() -> AppTest:
+    return run(AppTest.from_file(str(APP), default_timeout=TIMEOUT))
+
+
+def _reject_constant(token):
+    raise AssertionError(f"{token} in the chart spec")
+
+
+def race_spec(at: AppTest) -> dict:
+    charts = [c for c in at.get("plotly_chart") if c.proto.id.endswith(RACE_CHART)]
+    assert len(charts) == 1, f"expected one race chart, found {len(charts)}"
+    return json.loads(charts[0].proto.spec, parse_constant=_reject_constant)
+
+
+def race_json(at: AppTest) -> str:
+    charts = [c for c in at.get("plotly_chart") if c.proto.id.endswith(RACE_CHART)]
+    assert len(charts) == 1, f"expected one race chart, found {len(charts)}"
+    return charts[0].proto.spec
+
+
+def frames_json(at: AppTest) -> str:
+    return json.dumps(race_spec(at)["frames"], sort_keys=True)
+
+
+def step_frame_names(spec: dict) -> list[str]:
+    return [f["name"] for f in spec["frames"] if f.get("group") == STEP_GROUP]
+
+
+def run_ids(at: AppTest) -> list[int]:
+    return list(at.session_state["run_ids"])
+
+
+def switch_problem(at: AppTest, name: str) -> AppTest:
+    before = run_ids(at)
+    same = at.selectbox(key="problem").value == name
+    at.selectbox(key="problem").set_value(name)
+    run(at)
+    if not same:
+        assert run_ids(at) != before, "the problem switch's on_change did not load the problem's race"
+    return at
+
+
+def upload_csv(at: AppTest) -> AppTest:
+    at.file_uploader(key="p.csv.file").set_value(("data.csv", CSV.encode(), "text/csv"))
+    return run(at)
+
+
+def has_data(name: str) -> bool:
+    if name == "csv":
+        return True
+    if name == "formula":
+        return False
+    return gdviz.problem(name).has_data
+
+
+def warnings_text(at: AppTest) -> str:
+    return "\n".join(w.value for w in at.warning)
+
+
+@pytest.fixture
+def app() -> AppTest:
+    return open_app()
+
+
+# --- every problem × variant × rule -----------------------------------------------------------------
+def test_page_runs_at_defaults(app):
+    assert race_spec(app)["frames"], "the landing page shows an animated race"
+    assert app.selectbox(key="problem").value == "linear_regression"
+    assert len(run_ids(app)) == len(specs.default_runs("linear_regression"))
+    assert not app.error, [e.value for e in app.error]
+
+
+@pytest.mark.parametrize("problem", specs.PROBLEMS)
+def test_every_variant_and_rule_runs_without_exception(app, problem):
+    switch_problem(app, problem)
+    if problem == "csv":
+        upload_csv(app)
+    app.slider(key="steps").set_value(10)
+    app.session_state["run_ids"] = run_ids(app)[:1]  # one run keeps the matrix fast
+    run(app)
+    (rid,) = run_ids(app)
+    variants = specs.VARIANTS if has_data(problem) else ("full",)
+    radio = app.radio(key=f"run.{rid}.variant")
+    assert radio.disabled == (not has_data(problem)), (
+        "the variant choice is offered exactly where there is data"
+    )
+    for rule in specs.RULES:
+        for variant in variants:
+            app.selectbox(key=f"run.{rid}.rule").set_value(rule)
+            if has_data(problem):
+                app.radio(key=f"run.{rid}.variant").set_value(variant)
+            run(app)
+            where = f"{problem} / {rule} / {variant}"
+            assert app.session_state[f"run.{rid}.rule"] == rule, where
+            assert not app.error, f"{where}: {[e.value for e in app.error]}"
+            spec = race_spec(app)
+            names = step_frame_names(spec)
+            assert names and names[0] == "0" and len(names) <= 11, f"{where}: frames {names}"
+            assert len(app.dataframe) == 1, f"{where}: no summary table"
+
+
+# --- controls change the figure -------------------------------------------------------------------
+def test_rerun_without_change_gives_the_same_figure(app):
+    # the comparisons below mean something only if an unchanged page sends the same spec
+    before = race_json(app)
+    run(app)
+    assert race_json(app) == before
+
+
+def test_learning_rate_changes_the_figure(app):
+    rid = run_ids(app)[0]
+    lr = app.select_slider(key=f"run.{rid}.lr")
+    old = app.session_state[f"run.{rid}.lr"]
+    new = specs.LR_GRID[specs.LR_GRID.index(old) - 3]
+    before = frames_json(app)
+    lr.set_value(new)
+    run(app)
+    assert app.session_state[f"run.{rid}.lr"] == new
+    assert frames_json(app) != before
+
+
+def test_batch_size_changes_the_figure(app):
+    mini = next(r for r in run_ids(app) if app.session_state[f"run.{r}.variant"] == "mini")
+    box = app.number_input(key=f"run.{mini}.batch")
+    before = frames_json(app)
+    box.set_value(3 if box.value != 3 else 1)
+    run(app)
+    assert frames_json(app) != before
+
+
+def test_variant_changes_the_figure(app):
+    rid = run_ids(app)[0]
+    assert app.session_state[f"run.{rid}.variant"] == "full"
+    before = frames_json(app)
+    app.radio(key=f"run.{rid}.variant").set_value("sgd")
+    run(app)
+    assert frames_json(app) != before
+
+
+def test_rule_changes_the_figure(app):
+    rid = run_ids(app)[0]
+    before = frames_json(app)
+    app.selectbox(key=f"run.{rid}.rule").set_value("adam")
+    run(app)
+    assert frames_json(app) != before
+    # the new rule's own hyperparameters appear
+    assert app.number_input(key=f"run.{rid}.h.adam.beta1").value == pytest.approx(0.9)
+
+
+def test_problem_changes_the_figure(app):
+    before = race_spec(app)
+    switch_problem(app, "rosenbrock")
+    after = race_spec(app)
+    assert json.dumps(after["frames"]) != json.dumps(before["frames"])
+    assert after["layout"]["xaxis"]["range"] != before["layout"]["xaxis"]["range"]
+    assert len(run_ids(app)) == len(specs.default_runs("rosenbrock"))
+
+
+# --- frames as configured ---------------------------------------------------------------------------
+@pytest.mark.parametrize(("steps", "frames"), [(300, 50), (300, 300), (10, 300), (500, 200)])
+def test_frames_are_named_and_counted_as_configured(app, steps, frames):
+    switch_problem(app, "quadratic")  # no run stops early there at these settings
+    app.slider(key="steps").set_value(steps)
+    app.selectbox(key="frames").set_value(frames)
+    run(app)
+    spec = race_spec(app)
+    names = step_frame_names(spec)
+    assert len(names) == min(frames, steps + 1)
+    assert names == [str(s) for s in frame_steps(steps, frames)]
+    keys = {f["name"] for f in spec["frames"] if f.get("group") != STEP_GROUP}
+    assert all(f["baseframe"] in keys for f in spec["frames"] if f.get("group") == STEP_GROUP)
+    slider = spec["layout"]["sliders"][0]["steps"]
+    assert [s["label"] for s in slider] == names
+
+
+# --- divergence ----------------------------------------------------------------------------------------
+def test_divergence_shows_the_message_not_an_exception(app):
+    switch_problem(app, "rosenbrock")
+    rid = run_ids(app)[0]
+    assert app.session_state[f"run.{rid}.rule"] == "gd"
+    assert not warnings_text(app)
+    app.select_slider(key=f"run.{rid}.lr").set_value(10.0)
+    run(app)
+    text = warnings_text(app)
+    headline = EN["diverged"].split("{label}")[1].split("{step}")[0]  # " diverged at step "
+    assert headline in text, f"no divergence warning, warnings: {text!r}"
+    assert "α = 10" in text
+    spec = race_spec(app)  # parsing rejects NaN / Infinity
+    assert (
+        spec["layout"]["xaxis"]["range"] == race_spec(open_app_on("rosenbrock"))["layout"]["xaxis"]["range"]
+    )
+    table = app.dataframe[0].value
+    diverged_at = table[EN["col.diverged"]].tolist()
+    assert diverged_at[0] is not None and diverged_at[0] == diverged_at[0], "run 1 has a divergence step"
+
+
+def open_app_on(problem: str) -> AppTest:
+    return switch_problem(open_app(), problem)
+
+
+# --- language and summary -----------------------------------------------------------------------------
+def test_language_switch_shows_chinese(app):
+    assert app.selectbox(key="problem").label == EN["problem"]
+    app.segmented_control(key="lang").set_value("zh")
+    run(app)
+    assert app.session_state["lang"] == "zh"
+    assert app.selectbox(key="problem").label == ZH["problem"]
+    assert ZH["runs"] in [s.value for s in app.subheader]
+    md = "\n".join(m.value for m in app.markdown)
+    assert ZH["problem.linear_regression"] in md and ZH["summary"] in md
+    assert list(app.dataframe[0].value.columns)[0] == ZH["col.run"]
+    # the figure speaks Chinese too
+    spec = race_spec(app)
+    assert spec["layout"]["updatemenus"][0]["buttons"][0]["label"] == ZH["fig.play"]
+
+
+def test_summary_table_has_one_row_per_run(app):
+    (table,) = app.dataframe
+    df = table.value
+    assert len(df) == len(run_ids(app))
+    for key in ("col.run", "col.final_loss", "col.steps", "col.diverged"):
+        assert EN[key] in df.columns
+    assert (df[EN["col.steps"]] == 300).all()
+    assert np.isfinite(df[EN["col.final_loss"]].astype(float)).all()
