@@ -74,6 +74,28 @@ def path_window(paths, *, margin: float = 0.12):
     return (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
 
 
+def _minimizer_set_on_slice(problem: Problem, center: np.ndarray, ax) -> np.ndarray | None:
+    """Where the minimisers of a quadratic with a singular Hessian (a line or plane of minima, as
+    with the article's collinear features) cross the slice: (1, 2) or (0, 2); None if not such a
+    problem. The set is θ* + N·t with N the Hessian's null space; on the slice the held parameters
+    fix t."""
+    q = problem.quadratic_form()
+    mins = np.asarray(problem.minima, dtype=float).reshape(-1, problem.n_params)
+    if q is None or not len(mins):
+        return None
+    lam, vec = np.linalg.eigh(np.asarray(q[0], dtype=float))
+    null = vec[:, lam <= 1e-10 * max(lam.max(), 1e-300)]
+    if null.shape[1] == 0:
+        return None
+    others = [i for i in range(problem.n_params) if i not in ax]
+    M, rhs = null[others], center[others] - mins[0][others]
+    t, *_ = np.linalg.lstsq(M, rhs, rcond=None)
+    if np.linalg.norm(M @ t - rhs) > 1e-8 * (1 + np.linalg.norm(rhs)):
+        return np.zeros((0, 2))
+    theta = mins[0] + null @ t
+    return theta[list(ax)][None, :]
+
+
 PANEL_ASPECT = 1.7  # width : height of the surface panel at the usual page width
 
 
@@ -132,6 +154,9 @@ def make_view(
             others = [i for i in range(P) if i not in ax]
             on = np.all(np.isclose(minima[:, others], center[others], atol=1e-6), axis=1)
             mins = minima[on][:, list(ax)]
+            crossing = _minimizer_set_on_slice(problem, center, ax)
+            if crossing is not None:
+                mins = crossing
         names = (problem.param_names[ax[0]], problem.param_names[ax[1]])
         return View("full" if P == 2 else "slice", surf, window, xy, mins, names, center)
 

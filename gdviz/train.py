@@ -266,7 +266,7 @@ def _loop(problem, opt, orig_opt, theta, steps, b, seeds, table, stop_loss, shuf
 
     sampler = _Sampler(n, b, seeds, shuffle, replacement) if b is not None else None
     update = opt.update
-    lg = problem.loss_and_grad
+    lg = problem.loss_and_grad_trusted
     full_loss = problem.loss
     blg = problem.batch_loss_and_grad
 
@@ -284,7 +284,17 @@ def _loop(problem, opt, orig_opt, theta, steps, b, seeds, table, stop_loss, shuf
             raise ValueError("the loss is not finite at the start point; choose another start")
         clock[0] = 0.0
         done = T
-        for k in range(T):
+        if stop_loss is not None:
+            # a start already below the threshold needs no step at all
+            hit = cur_loss < stop_loss
+            if hit.any():
+                steps_done[hit] = 0
+                reason[hit] = STOP_LOSS
+                active &= ~hit
+                any_stopped = True
+                if not active.any():
+                    done = 0
+        for k in range(done):
             if sampler is None:
                 bl = cur_loss
                 batch_sizes[k] = n or 0
@@ -380,9 +390,10 @@ def _runaway_params(params, loss, grads, batch_loss, steps_done, diverged, reaso
     """Treat |θ| ≥ PARAM_BOUND as divergence too, after the fact: freeze each such run at its last
     state inside the bound, exactly as the loop freezes a run whose loss blows up."""
     with np.errstate(invalid="ignore"):
+        # cheap whole-array test first: NaN fails it too, so a NaN still falls through
+        if params.max() < PARAM_BOUND and params.min() > -PARAM_BOUND:
+            return
         inside = np.abs(params).max(axis=2) < PARAM_BOUND  # (T+1, R); NaN counts as outside
-    if inside.all():
-        return
     for r in np.flatnonzero(~inside.all(axis=0)):
         j = int(np.argmin(inside[:, r]))  # first row outside
         if j == 0 or (diverged[r] >= 0 and diverged[r] <= j):

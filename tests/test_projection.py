@@ -9,7 +9,7 @@ import pytest
 from gdviz.landscape import trajectory_pca
 from gdviz.optimizers import optimizer
 from gdviz.problems import problem
-from gdviz.projection import auto_window, make_view, path_window
+from gdviz.projection import auto_window, fit_aspect, make_view, path_window
 from gdviz.surfaces import plane_grid, slice_grid
 from gdviz.train import run
 
@@ -48,12 +48,15 @@ def test_a_diverged_run_does_not_stretch_the_view():
     bad = run(p, optimizer("gd", lr=0.01), steps=200)
     assert bad.diverged is not None
     flagged = make_view(p, [good.params, bad.params], diverged=[False, True], resolution=20)
-    assert flagged.window == p.window
+    # only the default window, widened to fill the panel with equal scales (fit_aspect)
+    assert flagged.window == fit_aspect(p.window)
     assert len(flagged.paths) == 2  # still drawn, just not framed
     # unflagged, a runaway path grows the window, but never beyond 4 default sizes and a margin
     far = np.array([[-2.0, 2.0], [1e9, -1e9]])
     v = make_view(p, [good.params, far], resolution=20)
-    (x0, x1), (y0, y1) = v.window
+    grown = auto_window(p.window, [good.params, far])
+    assert v.window == fit_aspect(grown)  # then widened to fill the panel with equal scales
+    (x0, x1), (y0, y1) = grown
     assert _contains(v.window, p.window)
     cap = 4 * 4.0 + 0.08 * 4.0 + 1e-12
     assert -2.0 - cap <= x0 and x1 <= 2.0 + cap and -1.0 - cap <= y0 and y1 <= 3.0 + cap
@@ -68,7 +71,7 @@ def test_non_finite_final_point_falls_back_to_the_start():
     path = np.array([[0.0, 0.0], [1.0, 1.0], [np.nan, np.inf]])
     v = make_view(p, [path], resolution=10)
     np.testing.assert_array_equal(v.center, p.start)
-    assert v.window == p.window
+    assert v.window == fit_aspect(p.window)
 
 
 # --- slices through three parameters -------------------------------------------------------------
@@ -84,17 +87,33 @@ def test_slice_of_linear_regression():
     np.testing.assert_array_equal(
         v.surface.z, slice_grid(p, window=v.window, resolution=30, center=rec.params[-1]).z
     )
-    # the known minimiser has a different b, so it is not on this slice and not drawn
+    # the stored minimiser has a different b, but the LINE of minima (collinear features) crosses
+    # every b-slice: the drawn minimum is where it does, and the loss there is the minimum
     assert abs(rec.params[-1, 2] - p.minima[0, 2]) > 1e-3
-    assert v.minima.shape == (0, 2)
+    assert v.minima.shape == (1, 2)
+    theta = np.array([v.minima[0, 0], v.minima[0, 1], rec.params[-1, 2]])
+    assert p.loss(theta) <= p.min_loss + 1e-12
 
 
-def test_minimum_is_drawn_only_on_its_own_slice():
+def test_minimum_on_a_slice_follows_the_line_of_minima():
     p = problem("linear_regression")
     star = p.minima[0]
     onto = np.linspace(p.start, star, 25)
     v = make_view(p, [onto], resolution=10)
-    np.testing.assert_allclose(v.minima, star[None, :2], rtol=0, atol=0)
+    np.testing.assert_allclose(v.minima, star[None, :2], atol=1e-12)
+    off = onto + np.array([0.0, 0.0, 0.5])
+    m = make_view(p, [off], resolution=10).minima
+    # the line is (1 - t, t, -t): at b = star_b + 0.5 it passes through t = -b
+    t = -(star[2] + 0.5)
+    np.testing.assert_allclose(m, [[1 - t, t]], atol=1e-9)
+
+
+def test_a_regular_minimum_is_drawn_only_on_its_own_slice():
+    # synthetic data with independent features: one minimiser, a point
+    p = problem("linear_regression", data="synthetic", n=200, seed=3)
+    star = p.minima[0]
+    onto = np.linspace(p.start, star, 25)
+    np.testing.assert_allclose(make_view(p, [onto], resolution=10).minima, star[None, :2], atol=0)
     off = onto + np.array([0.0, 0.0, 0.5])
     assert make_view(p, [off], resolution=10).minima.shape == (0, 2)
 

@@ -8,6 +8,7 @@ import functools
 import numpy as np
 import pytest
 
+import gdviz
 from gdviz import limits
 from gdviz.optimizers import optimizer
 from gdviz.problems import problem, problem_names
@@ -610,3 +611,15 @@ BAD_CALLS = [
 def test_validation_messages(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_start_already_below_stop_loss_takes_no_step():
+    p = gdviz.problem("rosenbrock")
+    rec = gdviz.run(p, gdviz.optimizer("gd", lr=1e-3), steps=10, stop_loss=1e6)
+    assert rec.steps_done == 0 and rec.stop_reason == "stop_loss"
+    assert rec.params.shape == (1, 2) and rec.grad.shape == (0, 2) and rec.lr.shape == (0,)
+    many = gdviz.run_many(
+        p, gdviz.optimizer("gd", lr=1e-3), steps=10, start=[[-2, 2], [1.0, 1.0]], stop_loss=1e-3
+    )
+    assert list(many.steps_done) == [10, 0]
+    assert np.all(many.params[:, 1] == [1.0, 1.0])

@@ -516,10 +516,12 @@ def _hover_grid(surface: Surface, n: int, axis_titles, lab) -> dict:
     ix = np.linspace(0, len(surface.x) - 1, n).round().astype(int)
     gx, gy = np.meshgrid(surface.x[ix], surface.y[iy])
     gz = surface.z[np.ix_(iy, ix)]
+    # where the loss is undefined there is nothing to hover or to start from
+    ok = np.isfinite(gz).ravel()
     return {
-        "x": _f32(gx.ravel()),
-        "y": _f32(gy.ravel()),
-        "customdata": _f32(gz.ravel()),
+        "x": _f32(gx.ravel()[ok]),
+        "y": _f32(gy.ravel()[ok]),
+        "customdata": _f32(gz.ravel()[ok]),
         "mode": "markers",
         "marker": {"size": 14, "opacity": 0},
         "selected": {"marker": {"opacity": 0}},

@@ -57,6 +57,11 @@ class Problem:
     def loss_and_grad(self, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
 
+    def loss_and_grad_trusted(self, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Same as ``loss_and_grad`` for callers that pass a well-formed float64 ``(R, P)`` array
+        and handle floating-point errors themselves (the run loop); problems may skip checks."""
+        return self.loss_and_grad(params)
+
     def loss(self, params: np.ndarray) -> np.ndarray:
         return self.loss_and_grad(params)[0]
 

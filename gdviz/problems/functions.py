@@ -44,6 +44,18 @@ class Function2D(Problem):
         f, fx, fy = np.broadcast_arrays(f, fx, fy)
         return f.astype(float, copy=True), np.stack([fx, fy], axis=-1)
 
+    def loss_and_grad_trusted(self, params):
+        # The run loop's hot path: params are already a checked float64 (R, 2) array and the loop
+        # runs inside np.errstate, so skip both; writing into preallocated arrays avoids the
+        # broadcast/stack copies (bit-identical results, about half the time for 2 parameters).
+        f, fx, fy = self._value_grad(params[..., 0], params[..., 1])
+        grad = np.empty(params.shape)
+        grad[..., 0] = fx
+        grad[..., 1] = fy
+        loss = np.empty(params.shape[:-1])
+        loss[...] = f
+        return loss, grad
+
     def hessian(self, params):
         p = as_params(params, 2)
         x, y = p[..., 0], p[..., 1]
