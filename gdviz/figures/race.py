@@ -33,6 +33,8 @@ from gdviz.surfaces import Surface
 _TINY = 1e-300
 STEP_GROUP = "steps"
 KEY_GROUP = "keys"
+SLIDER_STEPS = 61
+HOVER_GRID = 24
 # At most about this many drawn path states per frame; finer detail is below a pixel at any frame rate.
 POINTS_PER_FRAME = 3
 
@@ -144,7 +146,7 @@ def race_figure(
     while playing or when a run diverges (paths are cut where they leave twice the window).
 
     The surface is a layout image under the traces; an invisible ``click_grid × click_grid`` grid
-    of points (40 when 0) lies over it: hovering shows the loss there, and with Streamlit's point
+    of points (HOVER_GRID when 0) lies over it: hovering shows the loss there, and with Streamlit's point
     selection on, clicking one selects its coordinates.
     """
     lab = {**LABELS_EN, **(labels or {})}
@@ -172,7 +174,7 @@ def race_figure(
     # --- drawn once: the surface (a picture, see figures.raster), its hover grid, the minima ----
     zt = contour_values(surface.z, contour_log)
     image = contour_image(surface.x, surface.y, zt, CONTOUR_SCALE)
-    add(_hover_grid(surface, click_grid or 40, axis_titles, lab), 1)
+    add(_hover_grid(surface, click_grid or HOVER_GRID, axis_titles, lab), 1)
     if minima is not None and len(minima):
         m = np.asarray(minima, dtype=float)
         add(
@@ -409,6 +411,10 @@ def race_figure(
         "fromcurrent": True,
         "mode": "immediate",
     }
+    # Every slider step is a group of SVG elements redrawn on each update of the chart; 300 of them
+    # cost more than the whole rest of a redraw, so the slider stops at most SLIDER_STEPS frames
+    # (Play still shows every frame; the thumb follows at the frames it has).
+    slider_at = np.unique(np.linspace(0, n_frames - 1, min(n_frames, SLIDER_STEPS)).round().astype(int))
     split = 0.55
     ratio = (y1 - y0) / (x1 - x0)
     equal = 1 / 3 <= ratio <= 3
@@ -496,7 +502,9 @@ def race_figure(
                 # one tick label per frame is unreadable; the current value above says the step
                 "ticklen": 0,
                 "font": {"size": 1, "color": "rgba(0,0,0,0)"},
-                "steps": [{"label": n, "method": "animate", "args": [[n], jump]} for n in names],
+                "steps": [
+                    {"label": names[f], "method": "animate", "args": [[names[f]], jump]} for f in slider_at
+                ],
             }
         ],
     }

@@ -238,6 +238,7 @@ EN: dict[str, str] = {
     "view.slice.many": "all other parameters",
     "view.pca": "The surface is the plane through run 1's trajectory spanned by its two principal "
     "directions (they explain {e1}% and {e2}% of its movement). Paths are projected onto it.",
+    "panel": "View",
     "tab.contour": "Contour and loss",
     "tab.surface3d": "3-D surface",
     "surface3d.pca": "The 3-D view is drawn for slices; switch the surface to 'slice'.",
@@ -494,6 +495,7 @@ ZH: dict[str, str] = {
     "view.slice": "曲面是一个二维切片：两个绘制的参数变化，其余参数固定在运行 1 的终点（{held}）。路径是投影到切片上的。",
     "view.slice.many": "其余所有参数",
     "view.pca": "曲面是经过运行 1 轨迹的平面，由轨迹的两个主方向张成（分别解释其运动的 {e1}% 和 {e2}%）。路径是投影到该平面上的。",
+    "panel": "视图",
     "tab.contour": "等高线与损失",
     "tab.surface3d": "三维曲面",
     "surface3d.pca": "三维视图只用于切片；请把曲面切换为“切片”。",

@@ -175,8 +175,18 @@ def chart_area(cfg: PageConfig, results: list[RunResult]):
         for r, xy in zip(ok, view.paths, strict=True)
     ]
     labels = figure_labels()
-    tab2d, tab3d = st.tabs([t("tab.contour"), t("tab.surface3d")])
-    with tab2d:
+    # A switch rather than tabs: tabs render every panel, and a hidden WebGL surface would be drawn
+    # (and sent) on every rerun.
+    if st.session_state.get("panel") not in ("contour", "surface3d"):
+        st.session_state["panel"] = "contour"
+    panel = st.segmented_control(
+        t("panel"),
+        ("contour", "surface3d"),
+        key="panel",
+        format_func=lambda v: t(f"tab.{v}"),
+        label_visibility="collapsed",
+    )
+    if panel != "surface3d":
         fig = race_figure(
             view.surface,
             traces,
@@ -188,17 +198,19 @@ def chart_area(cfg: PageConfig, results: list[RunResult]):
             axis_titles=view.axis_titles,
             loss_x_title=t(f"x_axis.{view_spec.x_axis}"),
             labels=labels,
-            click_grid=40 if view.kind != "pca" else 0,
         )
         event = st.plotly_chart(
             fig,
             key=CHART_KEY,
             on_select="rerun" if view.kind != "pca" else "ignore",
             selection_mode=("points",),
+            # the figure carries its own look; Streamlit's theme would re-merge the whole spec in
+            # the browser on every update
+            theme=None,
             config={"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]},
         )
         _handle_click(event, fig, problem, view)
-    with tab3d:
+    else:
         heights = _surface_heights(problem, view, view.paths, [r.record for r in ok])
         if heights is None:
             st.info(t("surface3d.pca"))
@@ -210,7 +222,7 @@ def chart_area(cfg: PageConfig, results: list[RunResult]):
                 axis_titles=view.axis_titles,
                 labels=labels,
             )
-            st.plotly_chart(fig3, key="surface3d_chart", config={"displaylogo": False})
+            st.plotly_chart(fig3, key="surface3d_chart", theme=None, config={"displaylogo": False})
 
 
 def _handle_click(event, fig, problem: Problem, view: View):
