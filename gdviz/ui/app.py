@@ -37,5 +37,24 @@ def main():
     )
     st.logo(str(ASSETS / "logo.svg"), size="large")
     _language_switch()
-    nav = st.navigation([st.Page(visualizer.page, title=t("page.visualizer"), icon="📉", default=True)])
+    pages = [st.Page(visualizer.page, title=t("page.visualizer"), icon="📉", default=True, url_path="race")]
+    for mod in extra_pages():
+        pages.append(st.Page(mod.page, title=t(mod.TITLE_KEY), icon=mod.ICON, url_path=mod.URL_PATH))
+    nav = st.navigation(pages)
     nav.run()
+
+
+def extra_pages():
+    """Pages beyond the visualizer: modules ``gdviz/ui/page_*.py`` with ``page()``, ``TITLE_KEY``,
+    ``ICON``, ``URL_PATH`` and ``ORDER`` (so pages can be added without editing this router)."""
+    import importlib
+    import pkgutil
+
+    import gdviz.ui as ui_pkg
+
+    mods = [
+        importlib.import_module(f"gdviz.ui.{m.name}")
+        for m in pkgutil.iter_modules(ui_pkg.__path__)
+        if m.name.startswith("page_")
+    ]
+    return sorted(mods, key=lambda m: m.ORDER)

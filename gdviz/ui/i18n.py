@@ -536,6 +536,25 @@ ZH: dict[str, str] = {
     "fig.surface3d_z": "log₁₀(损失 − 最小值 + ε)",
 }
 
+def _merge_page_tables():
+    """Each page keeps its strings in ``gdviz/ui/strings_<page>.py`` (dicts ``EN`` and ``ZH``), so
+    pages can be written side by side; they are merged here, and a key defined twice is an error."""
+    import importlib
+    import pkgutil
+
+    import gdviz.ui as ui_pkg
+
+    for info in pkgutil.iter_modules(ui_pkg.__path__):
+        if info.name.startswith("strings_"):
+            mod = importlib.import_module(f"gdviz.ui.{info.name}")
+            for table, extra in ((EN, mod.EN), (ZH, mod.ZH)):
+                clash = set(table) & set(extra)
+                if clash:
+                    raise KeyError(f"{info.name} redefines {sorted(clash)[:5]}")
+                table.update(extra)
+
+
+_merge_page_tables()
 TABLES = {"en": EN, "zh": ZH}
 
 
