@@ -201,11 +201,19 @@ def test_frames_are_named_by_step_and_counted(T, frames):
     # frames are chunked in order: the base frames of consecutive step frames never go backwards
     chunk_ids = [int(f["baseframe"][3:]) for f in steps]
     assert chunk_ids == sorted(chunk_ids) and set(chunk_ids) == {int(k[3:]) for k in keys}
-    # Play animates the step group only, and the slider visits every step frame in order
+    # Play animates the step group only; the slider jumps to step frames, in order, both ends included
     play = spec["layout"]["updatemenus"][0]["buttons"][0]
     assert play["method"] == "animate" and play["args"][0] == STEP_GROUP
-    slider = spec["layout"]["sliders"][0]["steps"]
-    assert [s["args"][0] for s in slider] == [[n] for n in names]
+    assert_slider_visits(spec["layout"]["sliders"][0]["steps"], names)
+
+
+def assert_slider_visits(slider: list[dict], names: list[str]):
+    targets = [s["args"][0] for s in slider]
+    assert all(len(t) == 1 and t[0] in names for t in targets), "every slider step names one step frame"
+    at = [names.index(t[0]) for t in targets]
+    assert at == sorted(set(at)), "slider steps in frame order, no repeats"
+    assert at[0] == 0 and at[-1] == len(names) - 1, "the slider reaches the first and the last frame"
+    assert [s["label"] for s in slider] == [t[0] for t in targets]
 
 
 def test_frame_steps_contract():
@@ -524,7 +532,7 @@ def test_png_bytes_is_a_valid_png_of_the_image():
     data = png_bytes(rgba)
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     chunks = list(_png_chunks(data))
-    assert [c[0] for c in chunks][0] == b"IHDR" and chunks[-1][0] == b"IEND"
+    assert chunks[0][0] == b"IHDR" and chunks[-1][0] == b"IEND"
     w, h, depth, colour, *_ = struct.unpack(">IIBBBBB", chunks[0][1])
     assert (w, h, depth, colour) == (50, 30, 8, 6)
     raw = zlib.decompress(b"".join(body for tag, body in chunks if tag == b"IDAT"))

@@ -135,6 +135,7 @@ def race_figure(
     contour_log: bool = True,
     axis_titles: tuple[str, str] = ("x", "y"),
     loss_x_title: str | None = None,
+    loss_title: str | None = None,
     labels: Mapping[str, str] | None = None,
     height: int = 560,
     click_grid: int = 0,
@@ -465,7 +466,7 @@ def race_figure(
             "anchor": "x2",
             "range": loss_range,
             "type": "log" if log_loss else "linear",
-            "title": {"text": lab["loss"]},
+            "title": {"text": loss_title or lab["loss"]},
             "exponentformat": "power",
         },
         "updatemenus": [
@@ -487,9 +488,9 @@ def race_figure(
         "sliders": [
             {
                 "active": 0,
-                "x": 0.17,
+                "x": 0.2,
                 "y": -0.17,
-                "len": 0.83,
+                "len": 0.8,
                 "xanchor": "left",
                 "yanchor": "top",
                 "pad": {"t": 0, "b": 0},

@@ -36,6 +36,9 @@ def main():
         initial_sidebar_state="expanded",
     )
     st.logo(str(ASSETS / "logo.svg"), size="large")
+    from gdviz.ui.state import apply_link_once
+
+    apply_link_once()
     _language_switch()
     pages = [st.Page(visualizer.page, title=t("page.visualizer"), icon="📉", default=True, url_path="race")]
     for mod in extra_pages():

@@ -536,6 +536,7 @@ ZH: dict[str, str] = {
     "fig.surface3d_z": "log₁₀(损失 − 最小值 + ε)",
 }
 
+
 def _merge_page_tables():
     """Each page keeps its strings in ``gdviz/ui/strings_<page>.py`` (dicts ``EN`` and ``ZH``), so
     pages can be written side by side; they are merged here, and a key defined twice is an error."""

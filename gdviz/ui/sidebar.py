@@ -146,7 +146,7 @@ def _control(c: Control, key: str, label: str, help_: str | None = None):
         return st.toggle(label, key=key, help=help_)
     if c.kind == "choice":
         return st.selectbox(
-            label, c.choices, key=key, help=help_, format_func=lambda v: t(f"opt.{c.key}.{v}", v)
+            label, c.choices, key=key, help=help_, format_func=lambda v: t(f"opt.{c.key}.{v}", str(v))
         )
     if c.log:
         if SS.get(key) not in EPS_CHOICES:
@@ -192,7 +192,9 @@ def _problem_section() -> ProblemSpec | None:
     return ProblemSpec(name, tuple(opts))
 
 
-def _run_section(rid: int, idx: int, n_samples: int | None, steps: int) -> RunSpec:
+def _run_section(
+    rid: int, idx: int, n_samples: int | None, steps: int, *, theory_for=None, problem=None, start=None
+) -> RunSpec:
     spec = read_run(rid)
     title = f"{t('run')} {idx + 1} · {t(f'rule.{spec.rule}')} · α={fmt_lr(spec.lr)}"
     if n_samples is not None:
@@ -209,6 +211,10 @@ def _run_section(rid: int, idx: int, n_samples: int | None, steps: int) -> RunSp
         )
         st.select_slider(t("lr"), LR_GRID, key=f"run.{rid}.lr", format_func=fmt_lr, help=t("lr.help"))
         rule = SS[f"run.{rid}.rule"]
+        if theory_for is not None and problem is not None:
+            marks = theory_for(problem, read_run(rid), start)
+            if marks is not None:
+                st.html(lr_ruler(SS[f"run.{rid}.lr"], *marks))
         for c in RULE_CONTROLS[rule]:
             key = f"run.{rid}.h.{rule}.{c.key}"
             _ensure(key, c.default)
@@ -310,12 +316,110 @@ def set_start_from_click(problem, axes: tuple[int, int], x: float, y: float):
     SS["start_custom"] = True
 
 
-def render(get_problem) -> PageConfig | None:
+def _hidden(section: str) -> bool:
+    return section in SS.get("hide", ())
+
+
+def _problem_from_state() -> ProblemSpec:
+    """The problem the widgets' state describes, without drawing them (a teacher link hid them)."""
+    name = SS.get("problem", "linear_regression")
+    if name == "formula":
+        return ProblemSpec("formula", (("expr", SS.get("p.formula.expr", custom.DEFAULT_FORMULA)),))
+    opts = [
+        (c.key, SS[f"p.{name}.{c.key}"]) for c in PROBLEM_CONTROLS.get(name, ()) if f"p.{name}.{c.key}" in SS
+    ]
+    if name == "linear_regression" and dict(opts).get("data", "article") == "article":
+        opts = [(k, v) for k, v in opts if k not in SYNTHETIC_ONLY]
+    return ProblemSpec(name, tuple(opts))
+
+
+def _on_lesson_change():
+    from gdviz.ui.state import apply_lesson
+
+    key = SS.get("lesson_pick")
+    if key:
+        apply_lesson(key)
+    else:
+        SS["lesson"] = ""
+
+
+def _lesson_section():
+    from gdviz.ui.lessons import LESSONS
+
+    keys = ["", *(lesson.key for lesson in LESSONS)]
+    if SS.get("lesson_pick") != SS.get("lesson", ""):
+        SS["lesson_pick"] = SS.get("lesson", "") if SS.get("lesson", "") in keys else ""
+    st.selectbox(
+        t("lessons"),
+        keys,
+        key="lesson_pick",
+        format_func=lambda k: t(f"lesson.{k}.title") if k else t("lessons.none"),
+        on_change=_on_lesson_change,
+        help=t("lessons.help"),
+    )
+
+
+def lr_ruler(lr: float, limit: float | None, best: float | None) -> str:
+    """An SVG strip under the learning-rate slider, on the slider's own scale (its grid positions):
+    the stability limit and the best step drawn as lines, the chosen rate as a dot."""
+    import math
+
+    def pos(v: float) -> float:
+        g = [math.log(x) for x in LR_GRID]
+        lv = math.log(min(max(v, LR_GRID[0]), LR_GRID[-1]))
+        for i in range(len(g) - 1):
+            if g[i] <= lv <= g[i + 1]:
+                return 100 * (i + (lv - g[i]) / (g[i + 1] - g[i])) / (len(g) - 1)
+        return 100.0
+
+    parts = ['<svg viewBox="0 0 100 14" preserveAspectRatio="none" width="100%" height="16" role="img">']
+    parts.append('<rect x="0" y="6" width="100" height="2" fill="#dfe5ec"/>')
+    if limit:
+        x = pos(limit)
+        parts.append(f'<rect x="{x:.2f}" y="6" width="{100 - x:.2f}" height="2" fill="#f2b8a0"/>')
+        parts.append(f'<rect x="{x - 0.4:.2f}" y="0" width="0.8" height="14" fill="#D55E00"/>')
+    if best:
+        parts.append(f'<rect x="{pos(best) - 0.4:.2f}" y="0" width="0.8" height="14" fill="#009E73"/>')
+    parts.append(f'<circle cx="{pos(lr):.2f}" cy="7" r="2.2" fill="#0a58ca"/>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+# Keys that must survive a run in which their widget is not drawn (Streamlit forgets those):
+# re-assigning them at the top of every run turns them into plain session values.
+_KEEP_PREFIXES = ("run.", "start.", "p.", "s.")
+_KEEP = (
+    "steps",
+    "stop_on",
+    "stop_loss",
+    "frames",
+    "speed",
+    "log_loss",
+    "x_axis",
+    "plane",
+    "axis_x",
+    "axis_y",
+    "excess",
+)
+_NEVER = ("p.csv.file",)  # a file uploader's state cannot be written
+
+
+def keep_state():
+    for k in list(SS.keys()):
+        if (k in _KEEP or k.startswith(_KEEP_PREFIXES)) and k not in _NEVER:
+            SS[k] = SS[k]
+
+
+def render(get_problem, theory_for=None) -> PageConfig | None:
     """Draw the sidebar and return what it says (None while the chosen problem is not usable yet,
-    e.g. no file uploaded). ``get_problem`` builds (cached) the chosen problem."""
+    e.g. no file uploaded). ``get_problem`` builds (cached) the chosen problem; ``theory_for(problem,
+    run, start)`` gives (limit, best) learning rates for a run's ruler, or None."""
+    keep_state()
     sb = st.sidebar
     with sb:
-        pspec = _problem_section()
+        if not _hidden("lessons"):
+            _lesson_section()
+        pspec = _problem_from_state() if _hidden("problem") else _problem_section()
         if pspec is None:
             return None
         try:
@@ -326,25 +430,45 @@ def render(get_problem) -> PageConfig | None:
             problem = get_problem(pspec)
 
         _ensure("steps", 300)
-        steps = st.slider(t("steps"), 10, STEPS_MAX, key="steps", step=10, help=t("steps.help"))
         _ensure("stop_on", False)
         stop_loss = None
-        if st.toggle(t("stop_on"), key="stop_on", help=t("stop_on.help")):
-            _ensure("stop_loss", 1e-4)
-            stop_loss = st.number_input(t("stop_loss"), 0.0, 1e12, key="stop_loss", format="%g")
-        start = _start_section(problem)
+        if _hidden("runs"):
+            steps = int(SS["steps"])
+            if SS["stop_on"]:
+                stop_loss = float(SS.get("stop_loss", 1e-4))
+        else:
+            steps = st.slider(t("steps"), 10, STEPS_MAX, key="steps", step=10, help=t("steps.help"))
+            if st.toggle(t("stop_on"), key="stop_on", help=t("stop_on.help")):
+                _ensure("stop_loss", 1e-4)
+                stop_loss = st.number_input(t("stop_loss"), 0.0, 1e12, key="stop_loss", format="%g")
+        start = _start_from_state(problem) if _hidden("start") else _start_section(problem)
 
-        st.subheader(t("runs"))
         if "run_ids" not in SS:
             load_runs(default_runs(pspec.name))
-        runs = tuple(_run_section(rid, i, problem.n_samples, steps) for i, rid in enumerate(SS["run_ids"]))
-        st.button(
-            t("add_run"),
-            on_click=_add_run,
-            disabled=len(SS["run_ids"]) >= MAX_RUNS_RACE,
-            width="stretch",
-        )
+        if _hidden("runs"):
+            runs = tuple(read_run(rid) for rid in SS["run_ids"])
+        else:
+            st.subheader(t("runs"))
+            runs = tuple(
+                _run_section(
+                    rid, i, problem.n_samples, steps, theory_for=theory_for, problem=problem, start=start
+                )
+                for i, rid in enumerate(SS["run_ids"])
+            )
+            st.button(
+                t("add_run"),
+                on_click=_add_run,
+                disabled=len(SS["run_ids"]) >= MAX_RUNS_RACE,
+                width="stretch",
+            )
     return PageConfig(problem=pspec, runs=runs, steps=int(steps), stop_loss=stop_loss, start=start)
+
+
+def _start_from_state(problem) -> tuple[float, ...] | None:
+    if not SS.get("start_custom"):
+        return None
+    vals = [SS.get(f"start.{i}", float(v)) for i, v in enumerate(problem.start)]
+    return tuple(float(v) for v in vals)
 
 
 def default_plane(problem) -> str:
@@ -369,6 +493,9 @@ def view_controls(problem) -> ViewSpec:
     cols[0].selectbox(t("frames"), FRAMES_CHOICES, key="frames", help=t("frames.help"))
     cols[1].selectbox(t("speed"), list(SPEEDS), key="speed")
     cols[2].toggle(t("log_loss"), key="log_loss")
+    if problem.min_loss is not None:
+        _ensure("excess", False)
+        cols[2].toggle(t("view.excess"), key="excess", help=t("view.excess.help"))
     cols[3].radio(
         t("x_axis"),
         ("step", "epoch"),

@@ -14,8 +14,10 @@ from gdviz.figures.race import CLICK_GRID_NAME, RunTrace, race_figure
 from gdviz.figures.surface3d import surface3d_figure
 from gdviz.problems.base import Problem
 from gdviz.projection import View
+from gdviz.theory import local_limit, quadratic_theory, stability_limit
 from gdviz.train import Record
 from gdviz.ui import sidebar
+from gdviz.ui import state as page_state
 from gdviz.ui.compute import get_problem, simulate, view_for
 from gdviz.ui.i18n import figure_labels, t
 from gdviz.ui.specs import SPEEDS, PageConfig, RunSpec, ViewSpec
@@ -147,6 +149,7 @@ def _surface_heights(problem: Problem, view: View, paths2d: list[np.ndarray], re
 def chart_area(cfg: PageConfig, results: list[RunResult]):
     problem = get_problem(cfg.problem)
     view_spec = sidebar.view_controls(problem)
+    st.session_state["_view_spec"] = view_spec
     ok = [r for r in results if r.record is not None]
     if not ok:
         st.info(t("nothing_to_show"))
@@ -163,13 +166,15 @@ def chart_area(cfg: PageConfig, results: list[RunResult]):
         ev = view.explained
         st.caption(t("view.pca", e1=f"{100 * ev[0]:.1f}", e2=f"{100 * ev[1]:.1f}"))
 
+    # "loss − minimum" shows convergence on a log scale when the minimum is not zero
+    shift = problem.min_loss if (st.session_state.get("excess") and problem.min_loss is not None) else 0.0
     traces = [
         RunTrace(
             r.label,
             r.color,
             xy,
-            r.record.loss,
-            r.record.batch_loss if r.record.batch_size is not None else None,
+            r.record.loss - shift,
+            (r.record.batch_loss - shift) if r.record.batch_size is not None else None,
             _x_values(r.record, view_spec.x_axis),
         )
         for r, xy in zip(ok, view.paths, strict=True)
@@ -197,6 +202,7 @@ def chart_area(cfg: PageConfig, results: list[RunResult]):
             log_loss=view_spec.log_loss,
             axis_titles=view.axis_titles,
             loss_x_title=t(f"x_axis.{view_spec.x_axis}"),
+            loss_title=t("view.excess") if shift else None,
             labels=labels,
         )
         event = st.plotly_chart(
@@ -246,18 +252,125 @@ def _handle_click(event, fig, problem: Problem, view: View):
     st.rerun()
 
 
+def _momentum(spec: RunSpec) -> float:
+    return (
+        float(dict(spec.hyper).get("momentum", 0.0)) if spec.rule in ("gd", "momentum", "nesterov") else 0.0
+    )
+
+
+def theory_marks(problem: Problem, spec: RunSpec, start) -> tuple[float, float | None] | None:
+    """(stability limit, best step) of a run's rule on this problem, for the learning-rate ruler."""
+    q = quadratic_theory(problem)
+    theta = problem.start if start is None else np.asarray(start, dtype=float)
+    if q is not None:
+        lam = q.lam_max
+    else:
+        loc = local_limit(problem, theta)
+        if loc is None:
+            return None
+        lam = loc[0]
+    limit = stability_limit(spec.rule, lam, _momentum(spec))
+    if limit is None:
+        return None
+    best = q.lr_best if (q is not None and spec.rule == "gd" and _momentum(spec) == 0) else None
+    return limit, best
+
+
+def _theory(problem: Problem, results: list[RunResult], start):
+    """Theory overlays: closed forms on quadratics, the local curvature limit anywhere, and a warning
+    before a run whose step is past its rule's stability limit at the start."""
+    q = quadratic_theory(problem)
+    theta = problem.start if start is None else np.asarray(start, dtype=float)
+    lines = []
+    if q is not None:
+        eig = ", ".join(f"{v:.4g}" for v in q.eigenvalues)
+        lines.append(
+            t(
+                "theory.quadratic",
+                eig=eig,
+                kappa=f"{q.kappa:.4g}",
+                limit=f"{q.lr_limit:.4g}",
+                best=f"{q.lr_best:.4g}",
+                rate=f"{q.rate_best:.4g}",
+                mu=f"{q.momentum_best:.4g}",
+                hb_lr=f"{q.lr_heavy_ball:.4g}",
+                hb_rate=f"{q.rate_heavy_ball:.4g}",
+            )
+        )
+        if q.null_dim:
+            lines.append(t("theory.null", k=q.null_dim))
+        lam = q.lam_max
+    else:
+        loc = local_limit(problem, theta)
+        lam = loc[0] if loc else None
+        if loc:
+            lines.append(t("theory.local", lam=f"{loc[0]:.4g}", limit=f"{loc[1]:.4g}"))
+    for r in results:
+        limit = stability_limit(r.spec.rule, lam, _momentum(r.spec)) if lam else None
+        if limit is not None and r.spec.lr > limit:
+            st.warning(
+                t(
+                    "theory.overshoot",
+                    label=r.label,
+                    lr=f"{r.spec.lr:g}",
+                    limit=f"{limit:.3g}",
+                    lam=f"{lam:.4g}",
+                ),
+                icon="📐",
+            )
+    if lines:
+        with st.expander(t("theory.title"), expanded=False):
+            for line in lines:
+                st.markdown(line)
+
+
+def _lesson_card():
+    key = st.session_state.get("lesson")
+    if not key:
+        return
+    st.markdown(f"#### {t(f'lesson.{key}.title')}")
+    st.markdown(t(f"lesson.{key}.intro"))
+    st.info(f"**{t('lessons.predict')}** — {t(f'lesson.{key}.question')}", icon="🤔")
+    with st.expander(t("lessons.notice")):
+        st.markdown(t(f"lesson.{key}.notice"))
+
+
+def _share(cfg: PageConfig, view: ViewSpec):
+    with st.expander(t("share"), icon="🔗"):
+        st.caption(t("share.help"))
+        teacher = st.toggle(t("share.teacher"), key="share_teacher")
+        q = page_state.current_link(cfg, view, teacher=teacher)
+        from urllib.parse import urlencode
+
+        query = urlencode(q, doseq=True)
+        try:
+            base = st.context.url.split("?")[0]
+        except AttributeError:
+            base = ""
+        st.caption(t("share.copy"))
+        st.code(f"{base}?{query}", language=None, wrap_lines=True)
+
+
 def page():
-    cfg = sidebar.render(get_problem)
+    cfg = sidebar.render(get_problem, theory_for=theory_marks)
     if cfg is None:
         st.info(t("waiting_for_problem"))
         return
     problem = get_problem(cfg.problem)
+    ignored = st.session_state.pop("_link_ignored", ())
+    if ignored:
+        st.warning(t("link.ignored", what=", ".join(ignored)), icon="🔗")
     st.markdown(f"## {t(f'problem.{cfg.problem.name}')}")
     st.caption(t("lead", rule=r"$\theta \leftarrow \theta - \alpha \nabla L(\theta)$"))
+    _lesson_card()
     results = compute_runs(cfg, problem)
     _messages(results, problem)
+    _theory(problem, results, cfg.start)
     chart_area(cfg, results)
     st.markdown(f"#### {t('summary')}")
     _summary(results, problem, cfg.stop_loss)
     with st.expander(t("explain.title")):
         st.markdown(t("explain.body"))
+    _share(cfg, st.session_state.get("_view_spec", ViewSpec()))
+    # the address bar always holds the current state: reload or bookmark keeps it
+    st.query_params.from_dict(page_state.current_link(cfg, st.session_state.get("_view_spec", ViewSpec())))

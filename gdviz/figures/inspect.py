@@ -1,0 +1,391 @@
+"""Figures of the step inspector: the arrows of one update on the loss surface, the cloud of
+mini-batch gradients, and the per-coordinate step sizes of adaptive rules.
+
+Everything is drawn in the two plotted coordinates of the page's view: two parameters (a full or
+sliced view) or the plane of run 1's trajectory (PCA), onto which vectors are projected. Arrows are
+scatter lines ending in an ``arrow`` marker, so they are clipped to the axes like any trace.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+
+from gdviz.figures.race import contour_values
+from gdviz.figures.raster import contour_image
+from gdviz.figures.style import CONTOUR_SCALE, FONT, PAPER
+from gdviz.inspect import GradientNoise, StepInfo
+from gdviz.problems.base import Problem
+from gdviz.projection import View, fit_aspect
+from gdviz.surfaces import Surface, plane_grid, slice_grid
+
+LABELS_EN = {
+    "step_title": "Step {k}: the arrows of one update",
+    "full_step": "−α∇L(θ) (full data)",
+    "batch_step": "−α·g (mini-batch)",
+    "memory": "momentum carried over",
+    "update": "actual step Δ",
+    "theta_k": "θ_k",
+    "theta_next": "θ_k+1",
+    "path": "path",
+    "noise_title": "Mini-batch gradient steps at θ_k (b = {b})",
+    "cloud": "−α·g for one mini-batch",
+    "noise_full": "−α∇L(θ) (full data)",
+    "spread_circle": "measured RMS spread",
+    "origin": "θ_k",
+    "eff_title": "Effective step size per coordinate",
+    "effective": "effective step size",
+    "plain_lr": "α (plain gradient descent)",
+    "coordinate": "parameter",
+    "noise_x": "step along {x}",
+    "noise_y": "step along {y}",
+}
+
+COLORS = {
+    "full_step": "#555555",
+    "batch_step": "#E69F00",
+    "memory": "#CC79A7",
+    "update": "#111111",
+    "cloud": "#0072B2",
+}
+PANEL_ASPECT = 1.35
+PATH_CONTEXT = 40  # states drawn on each side of the inspected one
+
+
+@dataclass(frozen=True, eq=False)
+class Plane:
+    """How a parameter vector maps to the two plotted coordinates: two of its entries (``axes``),
+    or its coordinates along ``d1``, ``d2`` relative to ``center`` (a PCA view)."""
+
+    axes: tuple[int, int] | None = (0, 1)
+    center: np.ndarray | None = None
+    d1: np.ndarray | None = None
+    d2: np.ndarray | None = None
+
+    @property
+    def is_pca(self) -> bool:
+        return self.axes is None
+
+    def point(self, theta) -> np.ndarray:
+        """Plotted coordinates of points ``(..., P)`` → ``(..., 2)``."""
+        theta = np.asarray(theta, dtype=float)
+        if self.axes is not None:
+            return theta[..., list(self.axes)]
+        return self.vector(theta - self.center)
+
+    def vector(self, v) -> np.ndarray:
+        """Plotted components of displacements ``(..., P)`` → ``(..., 2)`` (projection on the plane)."""
+        v = np.asarray(v, dtype=float)
+        if self.axes is not None:
+            return v[..., list(self.axes)]
+        return np.stack([v @ self.d1, v @ self.d2], axis=-1)
+
+
+def reference_run(paths, diverged) -> int:
+    """Index of the run the page's view is built on (as ``gdviz.projection.make_view`` picks it)."""
+    for i, (p, d) in enumerate(zip(paths, diverged, strict=True)):
+        if not d and len(p):
+            return i
+    return 0
+
+
+def plane_for_view(view: View, ref_params=None) -> Plane:
+    """The projection behind ``view``. A PCA view keeps only its centre, so its directions are
+    recomputed from the reference run's parameters ``ref_params`` exactly as ``make_view`` did."""
+    if view.kind != "pca":
+        return Plane(axes=tuple(int(a) for a in view.surface.axes))
+    if ref_params is None:
+        raise ValueError("a PCA view needs the parameters of the run it was built on (ref_params)")
+    from gdviz.landscape import trajectory_pca
+
+    pca = trajectory_pca(np.asarray(ref_params, dtype=float))
+    if not np.allclose(pca.center, view.center, rtol=0, atol=1e-12 * (1 + np.abs(view.center).max())):
+        raise ValueError("ref_params is not the run this PCA view was built on")
+    return Plane(axes=None, center=np.asarray(pca.center), d1=np.asarray(pca.d1), d2=np.asarray(pca.d2))
+
+
+def step_window(points, *, margin: float = 0.35, aspect: float = PANEL_ASPECT):
+    """A window around the plotted points of a step (θ_k and the arrow tips), with room around them,
+    stretched to the panel's aspect so that equal axis scales show true angles."""
+    pts = np.asarray(points, dtype=float).reshape(-1, 2)
+    pts = pts[np.all(np.isfinite(pts), axis=1)]
+    if not len(pts):
+        return (-1.0, 1.0), (-1.0, 1.0)
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    span = float(np.max(hi - lo))
+    floor = 1e-6 * (1.0 + float(np.abs(pts).max()))
+    span = max(span, floor)
+    mid = 0.5 * (lo + hi)
+    half = (0.5 + margin) * span
+    window = ((float(mid[0] - half), float(mid[0] + half)), (float(mid[1] - half), float(mid[1] + half)))
+    return fit_aspect(window, aspect)
+
+
+def local_surface(problem: Problem, plane: Plane, theta, window, *, resolution: int = 50) -> Surface:
+    """The loss around θ_k in the plotted coordinates: the slice (or plane) through θ_k itself, so
+    the level lines under the arrows are the ones the step actually sees."""
+    theta = np.asarray(theta, dtype=float)
+    if plane.axes is not None:
+        return slice_grid(problem, window=window, resolution=resolution, axes=plane.axes, center=theta)
+    a, b = plane.point(theta)
+    origin = theta - a * plane.d1 - b * plane.d2
+    return plane_grid(problem, origin, plane.d1, plane.d2, window=window, resolution=resolution)
+
+
+def _labels(labels) -> dict:
+    return {**LABELS_EN, **(labels or {})}
+
+
+def _fmt(text: str, **kw) -> str:
+    try:
+        return text.format(**kw)
+    except (KeyError, IndexError, ValueError):
+        return text
+
+
+def _arrow(start, end, name, color, *, width=3.0, dash="solid", size=13, hover=None) -> go.Scatter:
+    return go.Scatter(
+        x=[start[0], end[0]],
+        y=[start[1], end[1]],
+        mode="lines+markers",
+        name=name,
+        line={"color": color, "width": width, "dash": dash},
+        marker={"symbol": "arrow", "angleref": "previous", "size": [0, size], "color": color},
+        hovertemplate=(hover or name) + "<extra></extra>",
+    )
+
+
+def _long_enough(vec, scale) -> bool:
+    return bool(np.all(np.isfinite(vec)) and np.hypot(*vec) > 1e-9 * max(scale, 1e-300))
+
+
+def _layout(fig: go.Figure, window, axis_titles, title, *, height: int, equal: bool = True):
+    (x0, x1), (y0, y1) = window
+    fig.update_layout(
+        title={"text": title, "x": 0.0, "xanchor": "left", "font": {"size": 15}},
+        font=FONT,
+        paper_bgcolor=PAPER,
+        plot_bgcolor="#ffffff",
+        height=height,
+        margin={"l": 60, "r": 10, "t": 44, "b": 50},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.16, "x": 0.0, "font": {"size": 13}},
+        hovermode="closest",
+        xaxis={"range": [x0, x1], "title": {"text": axis_titles[0]}, "showgrid": False, "zeroline": False},
+        yaxis={
+            "range": [y0, y1],
+            "title": {"text": axis_titles[1]},
+            "showgrid": False,
+            "zeroline": False,
+            **({"scaleanchor": "x", "scaleratio": 1} if equal else {}),
+        },
+    )
+
+
+def step_figure(
+    info: StepInfo,
+    plane: Plane,
+    *,
+    surface: Surface | None = None,
+    window=None,
+    path=None,
+    color: str = "#0072B2",
+    axis_titles=("x", "y"),
+    labels=None,
+    height: int = 460,
+) -> go.Figure:
+    """θ_k with the step's arrows: −α∇L(θ_k), −α·g_k (mini-batch runs), the momentum carried over
+    (drawn from the tip of the rest of the step to the tip of Δ, so the two add up to Δ) and Δ.
+
+    ``surface`` (e.g. from :func:`local_surface`) is drawn under them; ``path`` ``(T+1, P)`` is the
+    run's parameters, drawn for context around step k.
+    """
+    lab = _labels(labels)
+    p0 = plane.point(info.theta)
+    tip = {
+        "full_step": plane.vector(info.full_step),
+        "batch_step": plane.vector(info.batch_step),
+        "update": plane.vector(info.update),
+    }
+    memory = None if info.memory is None else plane.vector(info.memory)
+    pts = [p0, *(p0 + v for v in tip.values())]
+    if window is None:
+        window = step_window(pts)
+    (x0, x1), (y0, y1) = window
+    scale = max(x1 - x0, y1 - y0)
+    fig = go.Figure()
+    if surface is not None and np.isfinite(surface.z).any():
+        zt = contour_values(surface.z, True)
+        fig.add_layout_image(contour_image(surface.x, surface.y, zt, CONTOUR_SCALE, size=(360, 480)))
+    if path is not None:
+        path = np.asarray(path, dtype=float)
+        a, b = max(0, info.k - PATH_CONTEXT), min(len(path), info.k + PATH_CONTEXT + 2)
+        xy = plane.point(path[a:b])
+        fig.add_trace(
+            go.Scatter(
+                x=xy[:, 0],
+                y=xy[:, 1],
+                mode="lines+markers",
+                name=lab["path"],
+                line={"color": color, "width": 1.5},
+                marker={"size": 5, "color": color},
+                opacity=0.55,
+                customdata=np.arange(a, b),
+                hovertemplate="k = %{customdata}<extra></extra>",
+            )
+        )
+    if _long_enough(tip["full_step"], scale):
+        fig.add_trace(
+            _arrow(p0, p0 + tip["full_step"], lab["full_step"], COLORS["full_step"], width=2.5, dash="dash")
+        )
+    if info.stochastic and _long_enough(tip["batch_step"], scale):
+        fig.add_trace(_arrow(p0, p0 + tip["batch_step"], lab["batch_step"], COLORS["batch_step"], width=2.5))
+    if memory is not None and _long_enough(memory, scale):
+        end = p0 + tip["update"]
+        fig.add_trace(_arrow(end - memory, end, lab["memory"], COLORS["memory"], width=2.5))
+    if _long_enough(tip["update"], scale):
+        fig.add_trace(_arrow(p0, p0 + tip["update"], lab["update"], COLORS["update"], width=4, size=15))
+    p1 = p0 + tip["update"]
+    fig.add_trace(
+        go.Scatter(
+            x=[p0[0], p1[0]],
+            y=[p0[1], p1[1]],
+            mode="markers+text",
+            text=[lab["theta_k"], lab["theta_next"]],
+            textposition=["bottom left", "top right"],
+            textfont={"size": 13},
+            marker={
+                "size": [10, 7],
+                "color": ["#ffffff", COLORS["update"]],
+                "line": {"width": 2, "color": "#111"},
+            },
+            showlegend=False,
+            hoverinfo="skip",
+        )
+    )
+    _layout(fig, window, axis_titles, _fmt(lab["step_title"], k=info.k), height=height)
+    return fig
+
+
+def noise_figure(
+    noise: GradientNoise,
+    lr: float,
+    plane: Plane,
+    *,
+    half_width: float | None = None,
+    axis_titles=("x", "y"),
+    labels=None,
+    height: int = 420,
+) -> go.Figure:
+    """The steps −α·g of ``noise``'s mini-batches, around the full-data step −α∇L, relative to θ_k.
+
+    The panel is centred on the full-data step; ``half_width`` fixes its size (pass the same value
+    for every batch size, e.g. from the per-sample spread, so the cloud is seen shrinking), by
+    default it fits the cloud. The circle has the measured RMS spread α·s as radius (a distance in
+    all P coordinates, so the projected cloud lies mostly inside it).
+    """
+    lab = _labels(labels)
+    cloud = plane.vector(-lr * noise.samples)
+    full = plane.vector(-lr * noise.full)
+    radius = lr * noise.spread
+    dev = cloud - full
+    reach = float(np.abs(dev).max()) if dev.size else 0.0
+    half = half_width if half_width is not None and half_width > 0 else max(1.15 * reach, 1.2 * radius)
+    if not (half > 0 and math.isfinite(half)):
+        half = 1e-6 * (1.0 + float(np.abs(full).max()))
+    window = fit_aspect(((full[0] - half, full[0] + half), (full[1] - half, full[1] + half)), PANEL_ASPECT)
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=cloud[:, 0],
+            y=cloud[:, 1],
+            mode="markers",
+            name=lab["cloud"],
+            marker={"size": 6, "color": COLORS["cloud"], "opacity": 0.45},
+            hoverinfo="skip",
+        )
+    )
+    if radius > 0:
+        angle = np.linspace(0, 2 * np.pi, 97)
+        fig.add_trace(
+            go.Scatter(
+                x=full[0] + radius * np.cos(angle),
+                y=full[1] + radius * np.sin(angle),
+                mode="lines",
+                name=lab["spread_circle"],
+                line={"color": COLORS["cloud"], "width": 1.5, "dash": "dot"},
+                hoverinfo="skip",
+            )
+        )
+    if _long_enough(full, 2 * half):
+        fig.add_trace(
+            _arrow((0.0, 0.0), full, lab["noise_full"], COLORS["full_step"], width=2.5, dash="dash")
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=[0.0, full[0]],
+            y=[0.0, full[1]],
+            mode="markers+text",
+            text=[lab["origin"], ""],
+            textposition="bottom left",
+            marker={
+                "size": [10, 9],
+                "color": ["#ffffff", COLORS["full_step"]],
+                "line": {"width": 2, "color": "#111"},
+            },
+            showlegend=False,
+            hoverinfo="skip",
+        )
+    )
+    titles = (_fmt(lab["noise_x"], x=axis_titles[0]), _fmt(lab["noise_y"], y=axis_titles[1]))
+    _layout(fig, window, titles, _fmt(lab["noise_title"], b=noise.batch_size), height=height)
+    return fig
+
+
+def effective_lr_figure(
+    info: StepInfo, param_names, *, labels=None, height: int = 320, max_bars: int = 400
+) -> go.Figure | None:
+    """Bars of the per-coordinate effective step size of an adaptive rule, against α (plain GD).
+    None for rules without one. Beyond ``max_bars`` coordinates only the first ones are drawn."""
+    if info.effective_lr is None:
+        return None
+    lab = _labels(labels)
+    eff = np.asarray(info.effective_lr, dtype=float)[:max_bars]
+    names = [str(n) for n in list(param_names)[: eff.size]]
+    positive = eff[np.isfinite(eff) & (eff > 0)]
+    log = positive.size == eff.size and positive.size > 0 and positive.max() / positive.min() > 30
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            x=names,
+            y=eff,
+            name=lab["effective"],
+            marker={"color": COLORS["cloud"]},
+            hovertemplate="%{x}: %{y:.4g}<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[names[0], names[-1]] if len(names) > 1 else [names[0], names[0]],
+            y=[info.lr, info.lr],
+            mode="lines",
+            name=lab["plain_lr"],
+            line={"color": COLORS["full_step"], "dash": "dash", "width": 2},
+            hovertemplate=f"α = {info.lr:.4g}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title={"text": lab["eff_title"], "x": 0.0, "xanchor": "left", "font": {"size": 15}},
+        font=FONT,
+        paper_bgcolor=PAPER,
+        plot_bgcolor="#ffffff",
+        height=height,
+        margin={"l": 60, "r": 10, "t": 44, "b": 50},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0.0, "font": {"size": 13}},
+        xaxis={"title": {"text": lab["coordinate"]}, "showticklabels": len(names) <= 40},
+        yaxis={"type": "log" if log else "linear", "exponentformat": "power", "gridcolor": "#e5e8ef"},
+        bargap=0.35,
+    )
+    return fig

@@ -1,0 +1,107 @@
+"""What theory predicts for gradient descent on a quadratic, and locally on any problem.
+
+On L(θ) = ½ θᵀAθ − bᵀθ + c with Hessian A (eigenvalues λ_min … λ_max > 0, κ = λ_max/λ_min):
+
+- plain GD θ ← θ − α∇L is stable iff α < 2/λ_max; each step multiplies the error along eigenvector
+  i by (1 − αλ_i), so the rate is max_i |1 − αλ_i|, smallest at α* = 2/(λ_min + λ_max), where it is
+  (κ − 1)/(κ + 1);
+- heavy-ball momentum (torch's form v ← μv + g, θ ← θ − αv) is stable iff α < 2(1 + μ)/λ_max; with
+  μ* = ((√κ − 1)/(√κ + 1))² and α* = 4/(√λ_max + √λ_min)² it converges at (√κ − 1)/(√κ + 1);
+- Nesterov (torch's form) is stable iff α < 2(1 + μ)/((1 + 2μ)λ_max).
+
+A Hessian with zero eigenvalues (collinear features: a line of minima) has no curvature along its
+null space; the theory then speaks of the other directions, and κ uses the smallest *positive*
+eigenvalue.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from gdviz.analysis import top_curvature
+from gdviz.problems.base import Problem
+
+# Eigenvalues below this fraction of the largest are the null space (round-off of exact zeros).
+NULL_RTOL = 1e-10
+
+
+@dataclass(frozen=True)
+class QuadraticTheory:
+    eigenvalues: tuple[float, ...]  # all of them, ascending (zeros included)
+    lam_min: float  # smallest positive
+    lam_max: float
+    kappa: float
+    null_dim: int
+    lr_limit: float  # 2/λ_max
+    lr_best: float  # 2/(λ_min + λ_max)
+    rate_best: float  # (κ − 1)/(κ + 1)
+    momentum_best: float  # ((√κ − 1)/(√κ + 1))²
+    lr_heavy_ball: float  # 4/(√λ_max + √λ_min)²
+    rate_heavy_ball: float  # (√κ − 1)/(√κ + 1)
+
+    def gd_rate(self, lr: float) -> float:
+        """Contraction factor per step of plain GD with step ``lr`` (≥ 1: no convergence)."""
+        lams = [lam for lam in self.eigenvalues if lam > NULL_RTOL * self.lam_max]
+        return max(abs(1.0 - lr * lam) for lam in lams)
+
+    def steps_to(self, lr: float, factor: float = 1e-3) -> float:
+        """Steps for plain GD to shrink the error by ``factor`` (inf when it does not converge)."""
+        r = self.gd_rate(lr)
+        return math.inf if r >= 1 else math.log(factor) / math.log(r) if r > 0 else 1.0
+
+
+def quadratic_theory(problem: Problem) -> QuadraticTheory | None:
+    """The closed-form numbers for a problem whose loss is exactly quadratic, else None."""
+    q = problem.quadratic_form()
+    if q is None:
+        return None
+    A = np.asarray(q[0], dtype=float)
+    lam = np.linalg.eigvalsh(0.5 * (A + A.T))
+    lam_max = float(lam.max())
+    if not lam_max > 0:
+        return None
+    positive = lam[lam > NULL_RTOL * lam_max]
+    lam_min = float(positive.min())
+    kappa = lam_max / lam_min
+    sk = math.sqrt(kappa)
+    return QuadraticTheory(
+        eigenvalues=tuple(float(v) for v in lam),
+        lam_min=lam_min,
+        lam_max=lam_max,
+        kappa=kappa,
+        null_dim=int(len(lam) - len(positive)),
+        lr_limit=2.0 / lam_max,
+        lr_best=2.0 / (lam_min + lam_max),
+        rate_best=(kappa - 1) / (kappa + 1),
+        momentum_best=((sk - 1) / (sk + 1)) ** 2,
+        lr_heavy_ball=4.0 / (math.sqrt(lam_max) + math.sqrt(lam_min)) ** 2,
+        rate_heavy_ball=(sk - 1) / (sk + 1),
+    )
+
+
+def stability_limit(rule: str, lam_max: float, momentum: float = 0.0) -> float | None:
+    """Largest stable learning rate for ``rule`` at curvature ``lam_max`` (None for adaptive rules,
+    whose step is rescaled by the gradients' own history and has no such fixed limit)."""
+    if not lam_max or lam_max <= 0 or not math.isfinite(lam_max):
+        return None
+    if rule in ("gd", "sgd") and momentum == 0:
+        return 2.0 / lam_max
+    if rule in ("momentum",) or (rule in ("gd", "sgd") and momentum > 0):
+        return 2.0 * (1.0 + momentum) / lam_max
+    if rule == "nesterov":
+        return 2.0 * (1.0 + momentum) / ((1.0 + 2.0 * momentum) * lam_max)
+    return None
+
+
+def local_limit(
+    problem: Problem, theta, rule: str = "gd", momentum: float = 0.0
+) -> tuple[float, float] | None:
+    """(λ_max at θ, the rule's stable learning rate there), or None where unknown."""
+    lam = top_curvature(problem, theta)
+    if lam is None or lam <= 0:
+        return None
+    limit = stability_limit(rule, lam, momentum)
+    return None if limit is None else (lam, limit)

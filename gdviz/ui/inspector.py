@@ -1,0 +1,307 @@
+"""The step inspector section: pick a run and a step k, see that update number by number.
+
+``render(problem, results, view)`` draws it (a fragment: moving the step slider reruns only this
+section). Shown: θ_k, the gradients, α_k, the rule's state, the update equation with its numbers
+ending in θ_{k+1} (checked against the run's next row), the arrows of the step on the surface, the
+per-coordinate step sizes of adaptive rules and, for mini-batch runs, the cloud of mini-batch
+gradients at θ_k.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+import gdviz
+from gdviz.figures.inspect import (
+    effective_lr_figure,
+    local_surface,
+    noise_figure,
+    plane_for_view,
+    reference_run,
+    step_figure,
+    step_window,
+)
+from gdviz.inspect import equation_latex, gradient_noise, inspect_step
+from gdviz.problems.base import Problem
+from gdviz.projection import View
+from gdviz.ui.i18n import t
+
+SS = st.session_state
+RUN_KEY = "insp.run"
+STEP_KEY = "insp.step"
+NOISE_B_KEY = "insp.noise_b"
+NOISE_SAMPLES = 200
+DIGITS = 6
+
+
+def _ensure(key: str, value):
+    if key not in SS:
+        SS[key] = value
+
+
+def _figure_labels() -> dict:
+    return {
+        "step_title": t("insp.fig.step_title"),
+        "full_step": t("insp.fig.full_step"),
+        "batch_step": t("insp.fig.batch_step"),
+        "memory": t("insp.fig.memory"),
+        "update": t("insp.fig.update"),
+        "path": t("insp.fig.path"),
+        "noise_title": t("insp.fig.noise_title"),
+        "cloud": t("insp.fig.cloud"),
+        "noise_full": t("insp.fig.full_step"),
+        "spread_circle": t("insp.fig.spread_circle"),
+        "eff_title": t("insp.fig.eff_title"),
+        "effective": t("insp.fig.effective"),
+        "plain_lr": t("insp.fig.plain_lr"),
+        "coordinate": t("insp.fig.coordinate"),
+        "noise_x": t("insp.fig.noise_x"),
+        "noise_y": t("insp.fig.noise_y"),
+    }
+
+
+def _state_labels() -> dict:
+    return {
+        "momentum_buffer": t("insp.state.momentum_buffer"),
+        "sum": t("insp.state.sum"),
+        "square_avg": t("insp.state.square_avg"),
+        "grad_avg": t("insp.state.grad_avg"),
+        "exp_avg": t("insp.state.exp_avg"),
+        "exp_avg_sq": t("insp.state.exp_avg_sq"),
+        "max_exp_avg_sq": t("insp.state.max_exp_avg_sq"),
+    }
+
+
+def _rule_note(info) -> str:
+    notes = {
+        "sgd": t("insp.note.sgd"),
+        "adagrad": t("insp.note.adagrad"),
+        "rmsprop": t("insp.note.rmsprop"),
+        "adam": t("insp.note.adam"),
+        "adamw": t("insp.note.adam"),
+    }
+    if info.rule == "sgd" and info.memory is not None:
+        return t("insp.note.momentum")
+    return notes[info.rule]
+
+
+def _num(x: float) -> str:
+    return f"{float(x):.{DIGITS}g}"
+
+
+def _vec(v) -> str:
+    v = np.asarray(v, dtype=float).reshape(-1)
+    head = ", ".join(_num(x) for x in v[:8])
+    return f"({head}{', …' if v.size > 8 else ''})"
+
+
+def _optimizer_for(spec):
+    try:
+        return gdviz.optimizer(spec.rule, **spec.optimizer_kwargs())
+    except ValueError:
+        return None  # inspect_step then rebuilds the rule from the record itself
+
+
+def _choose_step(results, eligible: list[int]) -> tuple[int, int]:
+    if SS.get(RUN_KEY) not in eligible:
+        SS[RUN_KEY] = eligible[0]
+    left, right = st.columns([2, 3])
+    with left:
+        i = st.selectbox(t("insp.run"), eligible, key=RUN_KEY, format_func=lambda j: results[j].label)
+    steps = int(results[i].record.steps_done)
+    _ensure(STEP_KEY, 0)
+    if not isinstance(SS[STEP_KEY], int) or not 0 <= SS[STEP_KEY] < steps:
+        SS[STEP_KEY] = min(max(0, int(SS[STEP_KEY]) if isinstance(SS[STEP_KEY], int) else 0), steps - 1)
+    with right:
+        if steps > 1:
+            st.slider(t("insp.step"), 0, steps - 1, key=STEP_KEY, help=t("insp.step.help"))
+            back, fwd, _ = st.columns([1, 1, 4])
+            back.button(t("insp.prev"), key="insp.prev", on_click=_shift, args=(-1, steps), width="stretch")
+            fwd.button(t("insp.next"), key="insp.next", on_click=_shift, args=(1, steps), width="stretch")
+        else:
+            st.caption(t("insp.one_step"))
+    return i, int(SS[STEP_KEY])
+
+
+def _shift(delta: int, steps: int):
+    SS[STEP_KEY] = min(max(0, int(SS.get(STEP_KEY, 0)) + delta), steps - 1)
+
+
+def _table(info, problem: Problem):
+    names = list(problem.param_names)
+    cols = {
+        t("insp.col.param"): names,
+        t("insp.col.theta"): info.theta,
+        t("insp.col.grad"): info.grad,
+        t("insp.col.full_grad"): info.full_grad,
+    }
+    labels = _state_labels()
+    for field, value in info.state_before.items():
+        cols[t("insp.col.before", name=labels[field])] = value
+    for field, value in info.state_after.items():
+        cols[t("insp.col.after", name=labels[field])] = value
+    cols[t("insp.col.update")] = info.update
+    cols[t("insp.col.theta_next")] = info.theta_next
+    if info.effective_lr is not None:
+        cols[t("insp.col.effective")] = info.effective_lr
+    rows = [
+        {k: (v[j] if k == t("insp.col.param") else float(v[j])) for k, v in cols.items()}
+        for j in range(len(names))
+    ]
+    fmt = {k: st.column_config.NumberColumn(format="%.6g") for k in cols if k != t("insp.col.param")}
+    st.dataframe(
+        rows, hide_index=True, width="stretch", column_config=fmt, height=min(400, 38 + 35 * len(rows))
+    )
+
+
+def _axis_titles(view: View) -> tuple[str, str]:
+    return tuple(view.axis_titles)
+
+
+def _arrows(problem: Problem, info, plane, view: View, record, color: str):
+    pts = [plane.point(info.theta)]
+    for vec in (info.full_step, info.batch_step, info.update):
+        pts.append(pts[0] + plane.vector(vec))
+    window = step_window(pts)
+    n = problem.n_samples or 0
+    res = 48 if n <= 2000 else 36 if n <= 20000 else 28
+    try:
+        surface = local_surface(problem, plane, info.theta, window, resolution=res)
+    except ValueError:
+        surface = None
+    fig = step_figure(
+        info,
+        plane,
+        surface=surface,
+        window=window,
+        path=record.params,
+        color=color,
+        axis_titles=_axis_titles(view),
+        labels=_figure_labels(),
+    )
+    st.plotly_chart(fig, key="insp.arrows", theme=None, config={"displaylogo": False})
+    st.caption(t("insp.arrows.caption") + (" " + t("insp.arrows.pca") if plane.is_pca else ""))
+
+
+def _batch_options(n: int, b_run: int) -> list[int]:
+    opts = {1, n, b_run}
+    b = 2
+    while b < n:
+        opts.add(b)
+        b *= 2
+    return sorted(opts)
+
+
+def _noise(problem: Problem, info, plane, view: View, run_index: int):
+    st.markdown("##### " + t("insp.noise.title"))
+    n = int(problem.n_samples)
+    b_run = int(info.batch_size)
+    opts = _batch_options(n, b_run)
+    # back to the run's own batch size whenever another run (or problem) is inspected
+    token = (run_index, b_run, n)
+    if SS.get("insp.noise_for") != token or SS.get(NOISE_B_KEY) not in opts:
+        SS["insp.noise_for"] = token
+        SS[NOISE_B_KEY] = b_run
+    b = st.select_slider(t("insp.noise.b"), opts, key=NOISE_B_KEY, help=t("insp.noise.b.help", b=b_run))
+    try:
+        noise = gradient_noise(problem, info.theta, b, samples=NOISE_SAMPLES, seed=0)
+    except ValueError as err:
+        st.warning(t("insp.noise.failed", err=str(err)))
+        return
+    # The panel's size follows single-sample noise, not this b: moving b shows the cloud shrink.
+    half = 2.5 * info.lr * noise.per_sample_spread
+    fig = noise_figure(
+        noise,
+        info.lr,
+        plane,
+        half_width=half if half > 0 else None,
+        axis_titles=_axis_titles(view),
+        labels=_figure_labels(),
+    )
+    st.plotly_chart(fig, key="insp.noise", theme=None, config={"displaylogo": False})
+    full_norm = float(np.linalg.norm(noise.full))
+    st.markdown(
+        t(
+            "insp.noise.measured",
+            s=_num(noise.spread),
+            e=_num(noise.expected),
+            sigma=_num(noise.per_sample_spread),
+            b=b,
+            n=n,
+            S=len(noise.samples),
+            full=_num(full_norm),
+        )
+    )
+    if not noise.per_sample_exact:
+        st.caption(t("insp.noise.subset"))
+    st.caption(t("insp.noise.caption"))
+
+
+@st.fragment
+def render(problem: Problem, results, view: View | None):
+    """The inspector section for ``results`` (the page's ``RunResult`` list) drawn in ``view``."""
+    st.markdown("#### " + t("insp.title"))
+    st.caption(t("insp.intro"))
+    eligible = [i for i, r in enumerate(results) if r.record is not None and int(r.record.steps_done) > 0]
+    if not eligible:
+        st.info(t("insp.none"))
+        return
+    i, k = _choose_step(results, eligible)
+    res = results[i]
+    rec = res.record
+    try:
+        info = inspect_step(problem, _optimizer_for(res.spec), rec, k)
+    except ValueError as err:
+        st.error(t("insp.failed", err=str(err)))
+        return
+
+    head = t("insp.summary", k=k, k1=k + 1, lr=_num(info.lr), loss=_num(info.loss))
+    if info.stochastic:
+        head += " " + t("insp.summary.batch", b=info.batch_size, bl=_num(info.batch_loss))
+    elif problem.has_data:
+        head += " " + t("insp.summary.full")
+    st.markdown(head)
+    st.markdown(t("insp.theta", k=k, v=_vec(info.theta)))
+    st.markdown(t("insp.grads", k=k, g=_vec(info.grad), full=_vec(info.full_grad)))
+
+    for block in equation_latex(info, digits=DIGITS):
+        st.latex(block)
+    st.caption(_rule_note(info) + " " + t("insp.note.elementwise"))
+    if info.matches_record:
+        st.success(t("insp.check.ok", k1=k + 1), icon="✅")
+    else:
+        diff = float(np.max(np.abs(info.theta_next - info.record_next)))
+        st.warning(t("insp.check.bad", k1=k + 1, d=f"{diff:.3g}"))
+
+    ok = [r for r in results if r.record is not None]
+    plane = None
+    if view is not None:
+        try:
+            ref = reference_run([r.record.params for r in ok], [r.record.diverged is not None for r in ok])
+            plane = plane_for_view(view, ok[ref].record.params)
+        except ValueError:
+            plane = None
+    left, right = st.columns([3, 2]) if info.effective_lr is not None else (st.container(), None)
+    with left:
+        if plane is not None:
+            _arrows(problem, info, plane, view, rec, res.color)
+        else:
+            st.info(t("insp.no_plane"))
+    if right is not None:
+        with right:
+            fig = effective_lr_figure(info, problem.param_names, labels=_figure_labels())
+            st.plotly_chart(fig, key="insp.effective", theme=None, config={"displaylogo": False})
+            if info.rule in ("adam", "adamw"):
+                st.caption(t("insp.effective.adam"))
+            else:
+                st.caption(t("insp.effective.other"))
+
+    with st.expander(t("insp.table"), expanded=problem.n_params <= 4):
+        _table(info, problem)
+
+    if problem.has_data:
+        if info.stochastic and plane is not None:
+            _noise(problem, info, plane, view, i)
+        elif not info.stochastic:
+            st.caption(t("insp.noise.full_batch"))

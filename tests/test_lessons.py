@@ -1,0 +1,127 @@
+"""Every lesson runs, and what it tells the student to notice actually happens."""
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import gdviz
+from gdviz.analysis import distance_to_minimum
+from gdviz.ui.lessons import BY_KEY, LESSONS
+from gdviz.ui.specs import PROBLEMS, RULE_CONTROLS, SCHEDULE_CONTROLS, ProblemSpec
+
+APP = str(__import__("pathlib").Path(__file__).resolve().parents[1] / "app.py")
+
+
+def _runs(key):
+    lesson = BY_KEY[key]
+    p = gdviz.problem(
+        lesson.problem.name, **ProblemSpec(lesson.problem.name, lesson.problem.options).kwargs()
+    )
+    out = []
+    for r in lesson.runs:
+        sched = None if r.schedule == "constant" else gdviz.schedule(r.schedule, **dict(r.schedule_opts))
+        out.append(
+            gdviz.run(
+                p,
+                gdviz.optimizer(r.rule, **r.optimizer_kwargs()),
+                steps=lesson.steps,
+                start=lesson.start,
+                batch_size=r.batch(p.n_samples),
+                seed=r.seed,
+                schedule=sched,
+            )
+        )
+    return p, out
+
+
+def test_there_are_at_least_eight_lessons_with_valid_specs():
+    assert len(LESSONS) >= 8 and len(BY_KEY) == len(LESSONS)
+    for lesson in LESSONS:
+        assert lesson.problem.name in PROBLEMS and 1 <= len(lesson.runs) <= 6
+        for r in lesson.runs:
+            assert {k for k, _ in r.hyper} <= {c.key for c in RULE_CONTROLS[r.rule]}
+            assert {k for k, _ in r.schedule_opts} <= {c.key for c in SCHEDULE_CONTROLS[r.schedule]}
+
+
+def test_article_valley_ends_on_the_line_but_not_at_the_star():
+    p, recs = _runs("article_valley")
+    for rec in recs:
+        assert rec.loss[-1] < 1e-4
+        assert distance_to_minimum(p, rec.params[-1]) < 1e-2
+        assert np.linalg.norm(rec.params[-1] - p.minima[0]) > 0.3
+
+
+def test_lr_sizes_too_small_right_too_large():
+    _p, (small, mid, best, big) = _runs("lr_sizes")
+    assert big.diverged is not None
+    assert best.loss[-1] < mid.loss[-1] < small.loss[-1]
+
+
+def test_batch_sizes_stochastic_is_cheap_per_step():
+    p, (full, mini, sgd) = _runs("batch_sizes")
+    assert sgd.samples_seen[-1] == 300 and mini.samples_seen[-1] == 300 * 32
+    assert full.samples_seen[-1] == 300 * p.n_samples
+    # after its 300 samples SGD has already removed over 90 % of the excess loss
+    assert sgd.loss[-1] - p.min_loss < 0.1 * (sgd.loss[0] - p.min_loss)
+
+
+def test_momentum_beats_gd_in_a_ravine():
+    _, (gd, mom9, mom7) = _runs("momentum_ravine")
+    assert mom7.loss[-1] < mom9.loss[-1] < gd.loss[-1]
+
+
+def test_nesterov_oscillates_less_than_momentum():
+    _, (mom, nes) = _runs("nesterov")
+
+    def swings(rec):  # how often the loss goes up: each rise is an overshoot across the ravine
+        return int(np.sum(np.diff(rec.loss) > 0))
+
+    assert swings(nes) < swings(mom)
+    assert nes.loss[-1] < mom.loss[-1]
+
+
+def test_adaptive_rules_handle_bad_scaling():
+    p, (gd, *adaptive) = _runs("adaptive_scaling")
+    for rec in adaptive:
+        assert rec.loss[-1] - p.min_loss < 1e-3
+    assert gd.loss[-1] - p.min_loss > 0.5
+
+
+def test_saddle_runs_escape_to_a_minimum():
+    _p, recs = _runs("saddle")
+    for rec in recs:
+        assert abs(abs(rec.params[-1, 1]) - 1) < 1e-2 and abs(rec.params[-1, 0]) < 1e-2
+
+
+def test_local_minima_momentum_ends_lower_than_gd():
+    _, (gd, mom, _adam) = _runs("local_minima")
+    assert gd.loss[-1] > 1.0 and mom.loss[-1] < gd.loss[-1]
+
+
+def test_schedules_beat_a_constant_rate():
+    p, (const, *decayed) = _runs("schedules")
+    for rec in decayed:
+        assert rec.loss[-1] - p.min_loss < const.loss[-1] - p.min_loss
+
+
+def test_budget_minibatches_need_fewer_epochs():
+    _p, (full, mini, _sgd) = _runs("budget")
+    # the loss the full-batch run has after its first epoch (one step) …
+    target = full.loss[1]
+    # … the mini-batch run beats with a fraction of an epoch
+    hit = np.argmax(mini.loss < target)
+    assert mini.loss[hit] < target and mini.epoch[hit] < 0.1
+
+
+@pytest.mark.parametrize("key", [lesson.key for lesson in LESSONS])
+def test_every_lesson_runs_in_the_app(key):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.selectbox(key="lesson_pick").set_value(key).run()
+    assert not at.exception, at.exception
+    assert at.session_state["lesson"] == key
+    md = "\n".join(m.value for m in at.markdown)
+    from gdviz.ui.i18n import EN
+
+    assert EN[f"lesson.{key}.title"] in md
+    assert len(at.get("plotly_chart")) >= 1

@@ -1,0 +1,70 @@
+"""Theory numbers against NumPy's eigenvalues and against what gradient descent actually does."""
+
+import math
+
+import numpy as np
+import pytest
+
+import gdviz
+from gdviz.theory import local_limit, quadratic_theory, stability_limit
+
+
+@pytest.mark.parametrize("kappa,angle", [(10.0, 0.0), (100.0, 30.0), (3.0, -45.0)])
+def test_quadratic_numbers_match_numpy_eigenvalues(kappa, angle):
+    p = gdviz.problem("quadratic", condition=kappa, angle=angle)
+    th = quadratic_theory(p)
+    lam = np.linalg.eigvalsh(p.quadratic_form()[0])
+    np.testing.assert_allclose(th.eigenvalues, lam, rtol=1e-12)
+    assert th.kappa == pytest.approx(lam.max() / lam.min(), rel=1e-12)
+    assert th.lr_limit == pytest.approx(2 / lam.max(), rel=1e-12)
+    assert th.lr_best == pytest.approx(2 / (lam.min() + lam.max()), rel=1e-12)
+    assert th.rate_best == pytest.approx((kappa - 1) / (kappa + 1), rel=1e-9)
+    sk = math.sqrt(kappa)
+    assert th.momentum_best == pytest.approx(((sk - 1) / (sk + 1)) ** 2, rel=1e-9)
+    assert th.gd_rate(th.lr_best) == pytest.approx(th.rate_best, rel=1e-9)
+
+
+def test_collinear_regression_reports_its_null_space():
+    p = gdviz.problem("linear_regression")
+    th = quadratic_theory(p)
+    assert th.null_dim == 1
+    lam = np.linalg.eigvalsh(p.quadratic_form()[0])
+    assert th.lam_min == pytest.approx(np.sort(lam)[1], rel=1e-9)  # smallest positive
+    assert th.lam_max == pytest.approx(lam.max(), rel=1e-12)
+
+
+def test_non_quadratic_has_no_closed_form():
+    assert quadratic_theory(gdviz.problem("rosenbrock")) is None
+
+
+def _final_loss(p, rule, lr, steps=400, **kw):
+    rec = gdviz.run(p, gdviz.optimizer(rule, lr=lr, **kw), steps=steps)
+    return rec.diverged, rec.loss[-1]
+
+
+@pytest.mark.parametrize(
+    "rule,mu",
+    [("gd", 0.0), ("momentum", 0.9), ("momentum", 0.5), ("nesterov", 0.9), ("nesterov", 0.3)],
+)
+def test_stability_limit_separates_convergence_from_divergence(rule, mu):
+    p = gdviz.problem("quadratic", condition=10.0)
+    lam = quadratic_theory(p).lam_max
+    limit = stability_limit(rule, lam, mu)
+    kw = {} if rule == "gd" else {"momentum": mu}
+    div, loss = _final_loss(p, rule, 0.97 * limit, steps=3000, **kw)
+    assert div is None and loss < p.loss(p.start)
+    div, loss = _final_loss(p, rule, 1.03 * limit, steps=3000, **kw)
+    assert div is not None or loss > p.loss(p.start)
+
+
+def test_adaptive_rules_have_no_fixed_limit():
+    assert stability_limit("adam", 10.0) is None and stability_limit("rmsprop", 10.0) is None
+    assert stability_limit("gd", 0.0) is None
+
+
+def test_local_limit_uses_the_hessian_at_the_point():
+    p = gdviz.problem("rosenbrock")
+    lam, limit = local_limit(p, p.start)
+    assert lam == pytest.approx(np.linalg.eigvalsh(p.hessian(p.start)).max(), rel=1e-9)
+    assert limit == pytest.approx(2 / lam)
+    assert local_limit(gdviz.problem("ackley"), np.zeros(2)) is None  # the cone tip has no Hessian
