@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gdviz import limits
+from gdviz import limits, theory
 from gdviz._checks import check_choice, check_number
 from gdviz.analysis import top_curvature
 from gdviz.optimizers import Optimizer, optimizer
@@ -185,17 +185,13 @@ def stability_limit(problem: Problem, rule, *, start=None, **hyper) -> float | N
     lam = top_curvature(problem, theta)
     if lam is None:
         return None
-    lam += hp["weight_decay"]
-    if lam <= 0:
-        return None
     mu, tau = hp["momentum"], hp["dampening"]
-    if mu == 0:
-        return 2.0 / lam
-    if hp["nesterov"]:
-        return 2.0 * (1 + mu) / ((1 + 2 * mu) * lam)
-    if tau >= 1:
+    kind = "nesterov" if hp["nesterov"] else "momentum" if mu > 0 else "gd"
+    limit = theory.stability_limit(kind, lam + hp["weight_decay"], mu)
+    if limit is None or tau >= 1:
         return None
-    return 2.0 * (1 + mu) / ((1 - tau) * lam)
+    # dampening τ scales every gradient after the first by (1 − τ): the same as a smaller step
+    return limit / (1 - tau) if kind == "momentum" else limit
 
 
 # --- learning-rate sweep ----------------------------------------------------------------------------
@@ -420,6 +416,15 @@ def _ema(x: np.ndarray, beta: float) -> np.ndarray:
     return out
 
 
+def _zero_lag(loss: np.ndarray, beta: float, floor: float) -> np.ndarray:
+    """The moving average run forwards and then backwards (no lag), on log(loss − floor) where that is
+    defined: a loss falling through decades averaged linearly would lean towards its larger values."""
+    gap = loss - floor
+    if np.all(gap > 0):
+        return floor + np.exp(_ema(_ema(np.log(gap), beta)[::-1], beta)[::-1])
+    return _ema(_ema(loss, beta)[::-1], beta)[::-1]
+
+
 def _floor(problem: Problem, loss: np.ndarray) -> float:
     """What "4× its lowest value" is measured from: the known minimum loss, else 0 for losses that
     stay ≥ 0, else a floor below the lowest loss by the whole drop (losses that can be negative)."""
@@ -475,7 +480,7 @@ def lr_range_test(
             cut = int(over[0])
             exploded = True
             lrs, loss = lrs[:cut], loss[:cut]
-    smoothed = _ema(_ema(loss, smoothing)[::-1], smoothing)[::-1] if loss.size else loss
+    smoothed = _zero_lag(loss, smoothing, _floor(problem, loss)) if loss.size else loss
     steepest = min_idx = None
     if loss.size >= 3:
         min_idx = int(np.argmin(smoothed))
@@ -584,13 +589,14 @@ def grid_sweep(
     batch_size: int | None = None,
     seed: int = 0,
     threshold: float | None = None,
+    schedule=None,
     **hyper,
 ) -> GridResult:
     """Every combination of two axes, each ``(name, values)`` with name in ``AXES``: the learning rate
     and a hyperparameter of ``rule`` (``momentum``, ``beta1`` …) or ``batch_size`` (data problems).
     ``x=("lr", None)`` means :data:`DEFAULT_LRS`. Hyperparameter grids run in one :func:`gdviz.run_many`
     call; a batch-size axis takes one call per batch size (all with the same ``seed``). Learning rates
-    must not also be set through ``hyper``.
+    must not also be set through ``hyper``. ``schedule`` as in :func:`lr_sweep`.
     """
     _check_problem(problem)
     name, h = _rule_and_hyper(rule, hyper)
@@ -616,7 +622,14 @@ def grid_sweep(
         for i, b in enumerate(bs):
             opt = optimizer(name, **_hyper_with(h, other_n, other_v))
             rec = run_many(
-                problem, opt, steps=steps, start=start, runs=other_v.size, batch_size=int(b), seed=seed
+                problem,
+                opt,
+                steps=steps,
+                start=start,
+                runs=other_v.size,
+                batch_size=int(b),
+                seed=seed,
+                schedule=schedule,
             )
             resolved = rec.hyper
             part = _pad(rec.loss, steps)
@@ -628,7 +641,16 @@ def grid_sweep(
         gx, gy = np.meshgrid(xv, yv)
         hh = _hyper_with(_hyper_with(h, xn, gx.ravel()), yn, gy.ravel())
         opt = optimizer(name, **hh)
-        rec = run_many(problem, opt, steps=steps, start=start, runs=nx * ny, batch_size=batch_size, seed=seed)
+        rec = run_many(
+            problem,
+            opt,
+            steps=steps,
+            start=start,
+            runs=nx * ny,
+            batch_size=batch_size,
+            seed=seed,
+            schedule=schedule,
+        )
         resolved = rec.hyper
         loss[:] = _pad(rec.loss, steps).reshape(steps + 1, ny, nx)
         diverged[:] = np.asarray(rec.diverged).reshape(ny, nx)

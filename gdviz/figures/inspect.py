@@ -27,6 +27,7 @@ LABELS_EN = {
     "full_step": "−α∇L(θ) (full data)",
     "batch_step": "−α·g (mini-batch)",
     "memory": "momentum carried over",
+    "fresh": "this gradient's share",
     "update": "actual step Δ",
     "theta_k": "θ_k",
     "theta_next": "θ_k+1",
@@ -44,15 +45,17 @@ LABELS_EN = {
     "noise_y": "step along {y}",
 }
 
+# Arrow colours kept apart from the run palette (the path is drawn in its run's colour).
 COLORS = {
     "full_step": "#555555",
     "batch_step": "#E69F00",
-    "memory": "#CC79A7",
+    "memory": "#AA4499",
+    "fresh": "#117733",
     "update": "#111111",
     "cloud": "#0072B2",
 }
 PANEL_ASPECT = 1.35
-PATH_CONTEXT = 40  # states drawn on each side of the inspected one
+PATH_CONTEXT = 12  # states drawn on each side of the inspected one
 
 
 @dataclass(frozen=True, eq=False)
@@ -107,21 +110,54 @@ def plane_for_view(view: View, ref_params=None) -> Plane:
     return Plane(axes=None, center=np.asarray(pca.center), d1=np.asarray(pca.d1), d2=np.asarray(pca.d2))
 
 
-def step_window(points, *, margin: float = 0.35, aspect: float = PANEL_ASPECT):
-    """A window around the plotted points of a step (θ_k and the arrow tips), with room around them,
-    stretched to the panel's aspect so that equal axis scales show true angles."""
-    pts = np.asarray(points, dtype=float).reshape(-1, 2)
-    pts = pts[np.all(np.isfinite(pts), axis=1)]
+def step_window(points, extra=(), *, reach: float = 4.0, margin: float = 0.3, aspect: float = PANEL_ASPECT):
+    """A window around the plotted points of a step (θ_k, θ_k+1 and the momentum's tail), with room
+    around them, stretched to the panel's aspect so that equal axis scales show true angles.
+
+    Points in ``extra`` (the gradient arrows' tips) are included when they lie within ``reach``
+    times the step's own size: a gradient step 1000 times longer than the actual (adaptive) step
+    would otherwise shrink the step to a dot. Those arrows then run out of the panel.
+    """
+    pts = _finite(points)
+    more = _finite(extra)
+    if not len(pts):
+        pts, more = more, np.zeros((0, 2))
     if not len(pts):
         return (-1.0, 1.0), (-1.0, 1.0)
-    lo, hi = pts.min(axis=0), pts.max(axis=0)
-    span = float(np.max(hi - lo))
     floor = 1e-6 * (1.0 + float(np.abs(pts).max()))
-    span = max(span, floor)
+    size = max(float(np.max(pts.max(axis=0) - pts.min(axis=0))), floor)
+    if len(more):
+        mid = 0.5 * (pts.min(axis=0) + pts.max(axis=0))
+        near = np.max(np.abs(more - mid), axis=1) <= reach * size
+        pts = np.vstack([pts, more[near]])
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    span = max(float(np.max(hi - lo)), floor)
     mid = 0.5 * (lo + hi)
     half = (0.5 + margin) * span
     window = ((float(mid[0] - half), float(mid[0] + half)), (float(mid[1] - half), float(mid[1] + half)))
     return fit_aspect(window, aspect)
+
+
+def step_arrow_window(info: StepInfo, plane: Plane):
+    """The zoom of :func:`step_figure`: the actual step and its parts, and the gradient arrows
+    when they are of comparable size."""
+    p0 = plane.point(info.theta)
+    p1 = p0 + plane.vector(info.update)
+    own = [p0, p1] if info.memory is None else [p0, p1, p1 - plane.vector(info.memory)]
+    grads = [p0 + plane.vector(info.full_step)]
+    if info.stochastic:
+        grads.append(p0 + plane.vector(info.batch_step))
+    return step_window(own, grads)
+
+
+def inside(window, point) -> bool:
+    (x0, x1), (y0, y1) = window
+    return bool(x0 <= point[0] <= x1 and y0 <= point[1] <= y1)
+
+
+def _finite(points) -> np.ndarray:
+    pts = np.asarray(points, dtype=float).reshape(-1, 2)
+    return pts[np.all(np.isfinite(pts), axis=1)]
 
 
 def local_surface(problem: Problem, plane: Plane, theta, window, *, resolution: int = 50) -> Surface:
@@ -146,7 +182,7 @@ def _fmt(text: str, **kw) -> str:
         return text
 
 
-def _arrow(start, end, name, color, *, width=3.0, dash="solid", size=13, hover=None) -> go.Scatter:
+def _arrow(start, end, name, color, *, width=3.0, dash="solid", size=13, opacity=1.0) -> go.Scatter:
     return go.Scatter(
         x=[start[0], end[0]],
         y=[start[1], end[1]],
@@ -154,7 +190,8 @@ def _arrow(start, end, name, color, *, width=3.0, dash="solid", size=13, hover=N
         name=name,
         line={"color": color, "width": width, "dash": dash},
         marker={"symbol": "arrow", "angleref": "previous", "size": [0, size], "color": color},
-        hovertemplate=(hover or name) + "<extra></extra>",
+        opacity=opacity,
+        hovertemplate=name + "<extra></extra>",
     )
 
 
@@ -170,16 +207,24 @@ def _layout(fig: go.Figure, window, axis_titles, title, *, height: int, equal: b
         paper_bgcolor=PAPER,
         plot_bgcolor="#ffffff",
         height=height,
-        margin={"l": 60, "r": 10, "t": 44, "b": 50},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.16, "x": 0.0, "font": {"size": 13}},
+        margin={"l": 60, "r": 10, "t": 44, "b": 40},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0.0, "font": {"size": 13}},
         hovermode="closest",
-        xaxis={"range": [x0, x1], "title": {"text": axis_titles[0]}, "showgrid": False, "zeroline": False},
+        xaxis={
+            "range": [x0, x1],
+            "title": {"text": axis_titles[0]},
+            "showgrid": False,
+            "zeroline": False,
+            "constrain": "domain",
+        },
         yaxis={
             "range": [y0, y1],
             "title": {"text": axis_titles[1]},
             "showgrid": False,
             "zeroline": False,
-            **({"scaleanchor": "x", "scaleratio": 1} if equal else {}),
+            # equal scales keep the gradient perpendicular to the level lines, as it is; the
+            # plotting area shrinks to fit instead of the ranges growing past the surface
+            **({"scaleanchor": "x", "scaleratio": 1, "constrain": "domain"} if equal else {}),
         },
     )
 
@@ -196,8 +241,9 @@ def step_figure(
     labels=None,
     height: int = 460,
 ) -> go.Figure:
-    """θ_k with the step's arrows: −α∇L(θ_k), −α·g_k (mini-batch runs), the momentum carried over
-    (drawn from the tip of the rest of the step to the tip of Δ, so the two add up to Δ) and Δ.
+    """θ_k with the step's arrows: −α∇L(θ_k), −α·g_k (mini-batch runs), Δ and, for rules with
+    momentum, Δ split in two: this gradient's share (Δ minus the memory) and the momentum carried
+    over, drawn head to tail so that they add up to Δ.
 
     ``surface`` (e.g. from :func:`local_surface`) is drawn under them; ``path`` ``(T+1, P)`` is the
     run's parameters, drawn for context around step k.
@@ -210,9 +256,8 @@ def step_figure(
         "update": plane.vector(info.update),
     }
     memory = None if info.memory is None else plane.vector(info.memory)
-    pts = [p0, *(p0 + v for v in tip.values())]
     if window is None:
-        window = step_window(pts)
+        window = step_arrow_window(info, plane)
     (x0, x1), (y0, y1) = window
     scale = max(x1 - x0, y1 - y0)
     fig = go.Figure()
@@ -231,10 +276,15 @@ def step_figure(
                 name=lab["path"],
                 line={"color": color, "width": 1.5},
                 marker={"size": 5, "color": color},
-                opacity=0.55,
+                opacity=0.4,
                 customdata=np.arange(a, b),
                 hovertemplate="k = %{customdata}<extra></extra>",
             )
+        )
+    # the actual step goes under the others: they start where it starts and often lie along it
+    if _long_enough(tip["update"], scale):
+        fig.add_trace(
+            _arrow(p0, p0 + tip["update"], lab["update"], COLORS["update"], width=5, size=16, opacity=0.8)
         )
     if _long_enough(tip["full_step"], scale):
         fig.add_trace(
@@ -244,9 +294,12 @@ def step_figure(
         fig.add_trace(_arrow(p0, p0 + tip["batch_step"], lab["batch_step"], COLORS["batch_step"], width=2.5))
     if memory is not None and _long_enough(memory, scale):
         end = p0 + tip["update"]
+        fresh = tip["update"] - memory
+        # The rest of the step comes from this step's gradient as the rule scales it; for classic
+        # momentum that is −α·g itself, already drawn.
+        if _long_enough(fresh, scale) and not np.allclose(fresh, tip["batch_step"], rtol=1e-9, atol=0):
+            fig.add_trace(_arrow(p0, p0 + fresh, lab["fresh"], COLORS["fresh"], width=2.5))
         fig.add_trace(_arrow(end - memory, end, lab["memory"], COLORS["memory"], width=2.5))
-    if _long_enough(tip["update"], scale):
-        fig.add_trace(_arrow(p0, p0 + tip["update"], lab["update"], COLORS["update"], width=4, size=15))
     p1 = p0 + tip["update"]
     fig.add_trace(
         go.Scatter(
@@ -354,8 +407,9 @@ def effective_lr_figure(
     lab = _labels(labels)
     eff = np.asarray(info.effective_lr, dtype=float)[:max_bars]
     names = [str(n) for n in list(param_names)[: eff.size]]
-    positive = eff[np.isfinite(eff) & (eff > 0)]
-    log = positive.size == eff.size and positive.size > 0 and positive.max() / positive.min() > 30
+    values = np.append(eff, info.lr)
+    positive = values[np.isfinite(values) & (values > 0)]
+    log = positive.size == values.size and positive.max() / positive.min() > 30
     fig = go.Figure()
     fig.add_trace(
         go.Bar(
@@ -366,16 +420,10 @@ def effective_lr_figure(
             hovertemplate="%{x}: %{y:.4g}<extra></extra>",
         )
     )
-    fig.add_trace(
-        go.Scatter(
-            x=[names[0], names[-1]] if len(names) > 1 else [names[0], names[0]],
-            y=[info.lr, info.lr],
-            mode="lines",
-            name=lab["plain_lr"],
-            line={"color": COLORS["full_step"], "dash": "dash", "width": 2},
-            hovertemplate=f"α = {info.lr:.4g}<extra></extra>",
-        )
-    )
+    # α as a line across the whole panel, with a legend entry from an empty trace of the same look
+    line = {"color": COLORS["full_step"], "dash": "dash", "width": 2}
+    fig.add_shape(type="line", xref="paper", x0=0, x1=1, yref="y", y0=info.lr, y1=info.lr, line=line)
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=lab["plain_lr"], line=line))
     fig.update_layout(
         title={"text": lab["eff_title"], "x": 0.0, "xanchor": "left", "font": {"size": 15}},
         font=FONT,
@@ -383,8 +431,8 @@ def effective_lr_figure(
         plot_bgcolor="#ffffff",
         height=height,
         margin={"l": 60, "r": 10, "t": 44, "b": 50},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0.0, "font": {"size": 13}},
-        xaxis={"title": {"text": lab["coordinate"]}, "showticklabels": len(names) <= 40},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0.0, "font": {"size": 13}},
+        xaxis={"showticklabels": len(names) <= 40},
         yaxis={"type": "log" if log else "linear", "exponentformat": "power", "gridcolor": "#e5e8ef"},
         bargap=0.35,
     )

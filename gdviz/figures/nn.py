@@ -33,6 +33,9 @@ RUN_COLORS = ("#009E73", "#CC79A7")
 # How far the background moves from white towards a class colour at certainty: light enough that
 # the data points stay the most saturated marks on the plot.
 TINT = 0.6
+# Colour steps per class side: 32 are below what the eye separates in a tint this light (and the
+# browser smooths the image as it scales it up), and they halve a frame's PNG against full 8-bit colour.
+LEVELS = 32
 # A perceptually uniform, colour-blind-safe scale (viridis) for loss landscapes.
 LANDSCAPE_SCALE = "Viridis"
 
@@ -98,10 +101,11 @@ def diverging_scale(stops: int = 11) -> list[list]:
 
 
 def output_rgba(z: np.ndarray, task: str, vmax: float = 1.0) -> np.ndarray:
-    """The output grid ``z[iy, ix]`` (y increasing) as an RGBA image with row 0 at the top; pixels
-    where the output is not finite are transparent."""
+    """The output grid ``z[iy, ix]`` (y increasing) as an RGBA image with row 0 at the top, its signed
+    output rounded to ``1/LEVELS``; pixels where the output is not finite are transparent."""
     t = signed_output(z, task, vmax)[::-1]
     ok = np.isfinite(t)
+    t = np.round(np.where(ok, t, 0.0) * LEVELS) / LEVELS
     rgba = np.zeros((*t.shape, 4), dtype=np.uint8)
     rgba[..., :3] = np.round(output_color(np.where(ok, t, 0.0))).astype(np.uint8)
     rgba[..., 3] = np.where(ok, 255, 0)
@@ -233,6 +237,12 @@ def _domains(n: int, gap: float = 0.08) -> list[list[float]]:
     return [[k * (w + gap), k * (w + gap) + w] for k in range(n)]
 
 
+def _rounded(a, span: float) -> list:
+    """Coordinates as a JSON list rounded to a thousandth of ``span`` (below a pixel), NaN as null."""
+    dec = max(0, 3 - math.floor(math.log10(span))) if span > 0 and math.isfinite(span) else 6
+    return [v if math.isfinite(v) else None for v in np.round(np.asarray(a, dtype=float), dec).tolist()]
+
+
 def _finite_list(a, digits: int = 6) -> list:
     """A short array as a JSON list, non-finite values as null (a gap)."""
     return [
@@ -318,10 +328,14 @@ def boundary_figure(
     domains = _domains(n, gap=0.06)
     data: list[dict] = []
     layout = _base_layout(height)
-    layout["margin"] = {"l": 50, "r": 20, "t": 90, "b": 110}
+    margin = {"l": 50, "r": 20, "t": 90, "b": 120}
+    layout["margin"] = margin
+    # Play and the slider sit a fixed distance below the plot, under the axis title, whatever the height.
+    below = -66 / max(1, height - margin["t"] - margin["b"])
     frame_traces: list[int] = []
     frame_data: list[list[dict]] = [[] for _ in range(n_frames)]
     frame_images: list[list[dict]] = [[] for _ in range(n_frames)]
+    span = float(max(x[-1] - x[0], y[-1] - y[0]))
     ytop = float(y[-1])
     xmid = float((x[0] + x[-1]) / 2)
 
@@ -352,7 +366,7 @@ def boundary_figure(
             frame_traces.append(line_id)
             for f in range(n_frames):
                 xs, ys_ = level_lines(x, y, r.grids[f], 0.5)
-                frame_data[f].append({"x": _f32(xs), "y": _f32(ys_)})
+                frame_data[f].append({"x": _rounded(xs, span), "y": _rounded(ys_, span)})
         caption_id = add(
             {
                 "x": [xmid],
@@ -415,9 +429,10 @@ def boundary_figure(
                             "symbol": "circle-open" if hollow else "circle",
                             "line": {"color": "#3a3f45", "width": 2 if hollow else 0.8},
                         },
+                        "customdata": _f32(y_),
                         "name": lab["test_points"] if hollow else lab["train"],
                         "showlegend": k == 0,
-                        "hovertemplate": f"{lab['target']} = %{{marker.color:.3g}} ({lab[split]})<br>"
+                        "hovertemplate": f"{lab['target']} = %{{customdata:.3g}} ({lab[split]})<br>"
                         "(%{x:.3g}, %{y:.3g})<extra></extra>",
                     },
                     k,
@@ -447,7 +462,7 @@ def boundary_figure(
     layout["legend"]["y"] = 1.14
     last = n_frames - 1
     layout["images"] = frame_images[last] if n_frames else []
-    for tid, d in zip(frame_traces, frame_data[last] if n_frames else [], strict=False):
+    for tid, d in zip(frame_traces, frame_data[last] if n_frames else [], strict=True):
         data[tid].update(d)
     names = [str(s) for s in steps]
     frames = [
@@ -472,7 +487,7 @@ def boundary_figure(
             "type": "buttons",
             "direction": "left",
             "x": 0.0,
-            "y": -0.16,
+            "y": below,
             "xanchor": "left",
             "yanchor": "top",
             "pad": {"r": 8, "t": 0},
@@ -487,7 +502,7 @@ def boundary_figure(
         {
             "active": last,
             "x": 0.2,
-            "y": -0.12,
+            "y": below,
             "len": 0.8,
             "xanchor": "left",
             "yanchor": "top",
@@ -588,6 +603,12 @@ def curves_figure(
         yax = {"domain": [0.0, 1.0], "anchor": xa, "exponentformat": "power"}
         if what == "loss" and log_loss:
             yax["type"] = "log"
+            # Plotly labels the minor digits of a short log axis (2 … 9) in a crowd; 1-2-5 reads better.
+            vals = np.concatenate([_log10(v) for r in runs for v in (r.train_loss, r.test_loss) if v is not None])
+            vals = vals[np.isfinite(vals)]
+            if vals.size:
+                tv, tt = _log_ticks(float(vals.min()), float(vals.max()))
+                yax.update(tickvals=[10.0**v for v in tv], ticktext=tt)
         if what == "accuracy":
             yax.update(range=[0.0, 1.02], tickformat=".0%")
         layout[_layout_axis("y", k)] = yax
@@ -670,8 +691,8 @@ def landscape_figure(
     domains = _domains(max(1, len(panels)), gap=0.1)
     data: list[dict] = []
     layout = _base_layout(height)
-    layout["margin"] = {"l": 60, "r": 20, "t": 70, "b": 55}
-    layout["legend"]["y"] = 1.1
+    layout["margin"] = {"l": 60, "r": 20, "t": 95, "b": 55}
+    layout["legend"]["y"] = 1.2
     layout["coloraxis"] = {
         "colorscale": LANDSCAPE_SCALE,
         "cmin": lo,

@@ -233,7 +233,7 @@ def sweep_figure(
             "showlegend": False,
             "line": {"color": PALETTE[2], "width": 2},
             "marker": {"size": 5},
-            "hovertemplate": "α = %{x:.3g}<br>%{y} steps<extra></extra>",
+            "hovertemplate": f"α = %{{x:.3g}}<br>{lab['metric.steps']}: %{{y}}<extra></extra>",
             "xaxis": "x",
             "yaxis": "y2",
         },
@@ -324,7 +324,7 @@ def sweep_figure(
                 lab["lr"], type="log", range=xr, anchor="y2", matches="x", exponentformat="power"
             ),
             "yaxis2": _axis(
-                lab["steps_to"].format(threshold=f"{result.threshold:.3g}"),
+                lab["metric.steps"],
                 domain=[0.0, 0.28],
                 rangemode="tozero",
                 anchor="x2",
@@ -425,25 +425,31 @@ def range_test_figure(
 
 
 # --- heatmap -------------------------------------------------------------------------------------------
-def _ticks(values: np.ndarray, name: str, most: int = 9) -> tuple[list[int], list[str]]:
+_SUP = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+# Round values worth a tick on a momentum-like axis (0 … 1, dense near 1).
+_NICE_01 = (0.0, 0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999)
+
+
+def _ticks(values: np.ndarray, name: str, most: int = 9) -> tuple[list[float], list[str]]:
+    """Tick positions (in cell-index units, possibly between cells) and labels: decades on a log-spaced
+    axis, round values on a 0…1 axis, the values themselves otherwise."""
     n = values.size
-    if name in ("lr", "weight_decay") and n > most:
-        # round decades on a log grid, else evenly spaced indices
+    idx = np.arange(n, dtype=float)
+    if n >= 3 and np.all(values > 0):
         lg = np.log10(values)
-        idx = [
-            int(np.argmin(np.abs(lg - e)))
-            for e in range(math.ceil(lg[0] - 1e-9), math.floor(lg[-1] + 1e-9) + 1)
-        ]
-        idx = sorted(set(idx))
-        if len(idx) >= 2:
-            return idx, [
-                f"1e{round(math.log10(values[i])):d}"
-                if abs(math.log10(values[i]) % 1) < 0.02
-                else _fmt(values[i])
-                for i in idx
-            ]
-    idx = np.unique(np.linspace(0, n - 1, min(n, most)).round().astype(int)).tolist()
-    return idx, [str(int(values[i])) if name == "batch_size" else _fmt(values[i]) for i in idx]
+        step = np.diff(lg)
+        decades = np.arange(math.ceil(lg[0] - 1e-9), math.floor(lg[-1] + 1e-9) + 1)
+        if np.allclose(step, step[0], rtol=1e-6) and decades.size >= 2:
+            pos = np.interp(decades, lg, idx)
+            return pos.tolist(), [f"10{str(int(e)).translate(_SUP)}" for e in decades]
+    if n >= 3 and name in ("momentum", "beta1", "beta2", "alpha") and values[0] >= 0 and values[-1] < 1:
+        nice = [v for v in _NICE_01 if values[0] - 1e-9 <= v <= values[-1] + 1e-9]
+        if len(nice) >= 2:
+            return np.interp(nice, values, idx).tolist(), [f"{v:g}" for v in nice]
+    pick = np.unique(np.linspace(0, n - 1, min(n, most)).round().astype(int))
+    return pick.astype(float).tolist(), [
+        str(int(values[i])) if name == "batch_size" else _fmt(values[i]) for i in pick
+    ]
 
 
 def heatmap_figure(

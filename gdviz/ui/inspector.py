@@ -15,12 +15,13 @@ import streamlit as st
 import gdviz
 from gdviz.figures.inspect import (
     effective_lr_figure,
+    inside,
     local_surface,
     noise_figure,
     plane_for_view,
     reference_run,
+    step_arrow_window,
     step_figure,
-    step_window,
 )
 from gdviz.inspect import equation_latex, gradient_noise, inspect_step
 from gdviz.problems.base import Problem
@@ -33,6 +34,7 @@ STEP_KEY = "insp.step"
 NOISE_B_KEY = "insp.noise_b"
 NOISE_SAMPLES = 200
 DIGITS = 6
+SURFACE_WORK = 5e7
 
 
 def _ensure(key: str, value):
@@ -46,6 +48,7 @@ def _figure_labels() -> dict:
         "full_step": t("insp.fig.full_step"),
         "batch_step": t("insp.fig.batch_step"),
         "memory": t("insp.fig.memory"),
+        "fresh": t("insp.fig.fresh"),
         "update": t("insp.fig.update"),
         "path": t("insp.fig.path"),
         "noise_title": t("insp.fig.noise_title"),
@@ -106,21 +109,25 @@ def _optimizer_for(spec):
 def _choose_step(results, eligible: list[int]) -> tuple[int, int]:
     if SS.get(RUN_KEY) not in eligible:
         SS[RUN_KEY] = eligible[0]
-    left, right = st.columns([2, 3])
-    with left:
-        i = st.selectbox(t("insp.run"), eligible, key=RUN_KEY, format_func=lambda j: results[j].label)
-    steps = int(results[i].record.steps_done)
+    steps = int(results[SS[RUN_KEY]].record.steps_done)
     _ensure(STEP_KEY, 0)
-    if not isinstance(SS[STEP_KEY], int) or not 0 <= SS[STEP_KEY] < steps:
-        SS[STEP_KEY] = min(max(0, int(SS[STEP_KEY]) if isinstance(SS[STEP_KEY], int) else 0), steps - 1)
-    with right:
-        if steps > 1:
+    current = SS[STEP_KEY]
+    if not isinstance(current, int) or not 0 <= current < steps:
+        SS[STEP_KEY] = min(max(0, current if isinstance(current, int) else 0), steps - 1)
+    pick, slide, back, fwd = st.columns([3, 6, 1, 1], vertical_alignment="bottom")
+    with pick:
+        i = st.selectbox(t("insp.run"), eligible, key=RUN_KEY, format_func=lambda j: results[j].label)
+    if steps > 1:
+        with slide:
             st.slider(t("insp.step"), 0, steps - 1, key=STEP_KEY, help=t("insp.step.help"))
-            back, fwd, _ = st.columns([1, 1, 4])
-            back.button(t("insp.prev"), key="insp.prev", on_click=_shift, args=(-1, steps), width="stretch")
-            fwd.button(t("insp.next"), key="insp.next", on_click=_shift, args=(1, steps), width="stretch")
-        else:
-            st.caption(t("insp.one_step"))
+        back.button(
+            t("insp.prev"), key="insp.prev_btn", on_click=_shift, args=(-1, steps), help=t("insp.prev.help")
+        )
+        fwd.button(
+            t("insp.next"), key="insp.next_btn", on_click=_shift, args=(1, steps), help=t("insp.next.help")
+        )
+    else:
+        slide.caption(t("insp.one_step"))
     return i, int(SS[STEP_KEY])
 
 
@@ -128,28 +135,45 @@ def _shift(delta: int, steps: int):
     SS[STEP_KEY] = min(max(0, int(SS.get(STEP_KEY, 0)) + delta), steps - 1)
 
 
+# The symbols the equation uses for each state field (RMSprop's momentum buffer is b, SGD's is v).
+_SYMBOLS = {
+    "sum": "s",
+    "square_avg": "v",
+    "grad_avg": "ḡ",
+    "exp_avg": "m",
+    "exp_avg_sq": "v",
+    "max_exp_avg_sq": "v̂max",
+}
+
+
 def _table(info, problem: Problem):
     names = list(problem.param_names)
     cols = {
-        t("insp.col.param"): names,
-        t("insp.col.theta"): info.theta,
-        t("insp.col.grad"): info.grad,
-        t("insp.col.full_grad"): info.full_grad,
+        t("insp.col.param"): (names, None),
+        "θ_k": (info.theta, None),
+        "g_k": (info.grad, t("insp.col.grad")),
+        "∇L(θ_k)": (info.full_grad, t("insp.col.full_grad")),
     }
     labels = _state_labels()
     for field, value in info.state_before.items():
-        cols[t("insp.col.before", name=labels[field])] = value
+        sym = _SYMBOLS.get(field, "b" if info.rule == "rmsprop" else "v")
+        cols[f"{sym}_k"] = (value, t("insp.col.before", name=labels[field]))
     for field, value in info.state_after.items():
-        cols[t("insp.col.after", name=labels[field])] = value
-    cols[t("insp.col.update")] = info.update
-    cols[t("insp.col.theta_next")] = info.theta_next
+        sym = _SYMBOLS.get(field, "b" if info.rule == "rmsprop" else "v")
+        cols[f"{sym}_k+1"] = (value, t("insp.col.after", name=labels[field]))
+    cols["Δ"] = (info.update, t("insp.col.update"))
+    cols["θ_k+1"] = (info.theta_next, t("insp.col.theta_next"))
     if info.effective_lr is not None:
-        cols[t("insp.col.effective")] = info.effective_lr
+        cols[t("insp.col.effective")] = (info.effective_lr, None)
+    first = t("insp.col.param")
     rows = [
-        {k: (v[j] if k == t("insp.col.param") else float(v[j])) for k, v in cols.items()}
-        for j in range(len(names))
+        {k: (v[j] if k == first else float(v[j])) for k, (v, _) in cols.items()} for j in range(len(names))
     ]
-    fmt = {k: st.column_config.NumberColumn(format="%.6g") for k in cols if k != t("insp.col.param")}
+    fmt = {
+        k: st.column_config.NumberColumn(format="%.6g", width=105, help=h)
+        for k, (_, h) in cols.items()
+        if k != first
+    }
     st.dataframe(
         rows, hide_index=True, width="stretch", column_config=fmt, height=min(400, 38 + 35 * len(rows))
     )
@@ -160,12 +184,12 @@ def _axis_titles(view: View) -> tuple[str, str]:
 
 
 def _arrows(problem: Problem, info, plane, view: View, record, color: str):
-    pts = [plane.point(info.theta)]
-    for vec in (info.full_step, info.batch_step, info.update):
-        pts.append(pts[0] + plane.vector(vec))
-    window = step_window(pts)
-    n = problem.n_samples or 0
-    res = 48 if n <= 2000 else 36 if n <= 20000 else 28
+    window = step_arrow_window(info, plane)
+    # about SURFACE_WORK sample-parameter products in all, so a network's surface stays quick
+    # (a quadratic, linear regression included, is evaluated from its statistics: no data pass)
+    quadratic = problem.quadratic_form() is not None
+    per_point = (1 if quadratic else problem.n_samples or 1) * problem.n_params
+    res = int(np.clip(np.sqrt(SURFACE_WORK / per_point), 16, 48))
     try:
         surface = local_surface(problem, plane, info.theta, window, resolution=res)
     except ValueError:
@@ -179,9 +203,22 @@ def _arrows(problem: Problem, info, plane, view: View, record, color: str):
         color=color,
         axis_titles=_axis_titles(view),
         labels=_figure_labels(),
+        height=500,
     )
     st.plotly_chart(fig, key="insp.arrows", theme=None, config={"displaylogo": False})
-    st.caption(t("insp.arrows.caption") + (" " + t("insp.arrows.pca") if plane.is_pca else ""))
+    p0 = plane.point(info.theta)
+    step = float(np.linalg.norm(info.update))
+    far = [
+        (vec, name)
+        for vec, name, shown in (
+            (info.full_step, t("insp.fig.full_step"), True),
+            (info.batch_step, t("insp.fig.batch_step"), info.stochastic),
+        )
+        if shown and not inside(window, p0 + plane.vector(vec))
+    ]
+    for vec, name in far:
+        ratio = float(np.linalg.norm(vec)) / step if step > 0 else float("inf")
+        st.caption(t("insp.arrows.clipped", name=name, ratio=f"{ratio:.3g}"))
 
 
 def _batch_options(n: int, b_run: int) -> list[int]:
@@ -219,23 +256,25 @@ def _noise(problem: Problem, info, plane, view: View, run_index: int):
         axis_titles=_axis_titles(view),
         labels=_figure_labels(),
     )
-    st.plotly_chart(fig, key="insp.noise", theme=None, config={"displaylogo": False})
+    left, right = st.columns([3, 2])
+    left.plotly_chart(fig, key="insp.noise", theme=None, config={"displaylogo": False})
     full_norm = float(np.linalg.norm(noise.full))
-    st.markdown(
-        t(
-            "insp.noise.measured",
-            s=_num(noise.spread),
-            e=_num(noise.expected),
-            sigma=_num(noise.per_sample_spread),
-            b=b,
-            n=n,
-            S=len(noise.samples),
-            full=_num(full_norm),
+    with right:
+        st.markdown(
+            t(
+                "insp.noise.measured",
+                s=_num(noise.spread),
+                e=_num(noise.expected),
+                sigma=_num(noise.per_sample_spread),
+                b=b,
+                n=n,
+                S=len(noise.samples),
+                full=_num(full_norm),
+            )
         )
-    )
-    if not noise.per_sample_exact:
-        st.caption(t("insp.noise.subset"))
-    st.caption(t("insp.noise.caption"))
+        if not noise.per_sample_exact:
+            st.caption(t("insp.noise.subset"))
+        st.caption(t("insp.noise.caption"))
 
 
 @st.fragment
@@ -269,7 +308,7 @@ def render(problem: Problem, results, view: View | None):
         st.latex(block)
     st.caption(_rule_note(info) + " " + t("insp.note.elementwise"))
     if info.matches_record:
-        st.success(t("insp.check.ok", k1=k + 1), icon="✅")
+        st.success(t("insp.check.ok", k1=k + 1))
     else:
         diff = float(np.max(np.abs(info.theta_next - info.record_next)))
         st.warning(t("insp.check.bad", k1=k + 1, d=f"{diff:.3g}"))
@@ -282,20 +321,22 @@ def render(problem: Problem, results, view: View | None):
             plane = plane_for_view(view, ok[ref].record.params)
         except ValueError:
             plane = None
-    left, right = st.columns([3, 2]) if info.effective_lr is not None else (st.container(), None)
+    left, right = st.columns([3, 2])
     with left:
         if plane is not None:
             _arrows(problem, info, plane, view, rec, res.color)
         else:
             st.info(t("insp.no_plane"))
-    if right is not None:
-        with right:
+    with right:
+        if info.effective_lr is not None:
             fig = effective_lr_figure(info, problem.param_names, labels=_figure_labels())
             st.plotly_chart(fig, key="insp.effective", theme=None, config={"displaylogo": False})
             if info.rule in ("adam", "adamw"):
                 st.caption(t("insp.effective.adam"))
             else:
                 st.caption(t("insp.effective.other"))
+        if plane is not None:
+            st.caption(t("insp.arrows.caption") + (" " + t("insp.arrows.pca") if plane.is_pca else ""))
 
     with st.expander(t("insp.table"), expanded=problem.n_params <= 4):
         _table(info, problem)

@@ -8,8 +8,10 @@ EN: dict[str, str] = {
     "insp.run": "Run",
     "insp.step": "Step k",
     "insp.step.help": "The update from row k to row k + 1 of the run (k = 0 is the first step).",
-    "insp.prev": "◀ k − 1",
-    "insp.next": "k + 1 ▶",
+    "insp.prev": "◀",
+    "insp.next": "▶",
+    "insp.prev.help": "Previous step (k − 1)",
+    "insp.next.help": "Next step (k + 1)",
     "insp.one_step": "This run made a single step: k = 0.",
     "insp.summary": "**Step {k}**, from $\\theta_{{{k}}}$ to $\\theta_{{{k1}}}$: learning rate "
     "$\\alpha_{{{k}}}$ = {lr}, loss $L(\\theta_{{{k}}})$ = {loss}.",
@@ -36,9 +38,11 @@ EN: dict[str, str] = {
     "insp.check.bad": "$\\theta_{{{k1}}}$ differs from row {k1} of the run by up to {d}.",
     "insp.no_plane": "The arrows cannot be drawn in this view.",
     "insp.arrows.caption": "Zoomed on step k. Grey dashed: the full-data gradient step −α∇L(θ_k). "
-    "Orange: the mini-batch gradient step −α·g_k the run used. Pink: the part of the step carried over "
-    "from earlier steps (momentum), drawn so that it adds up to the black arrow, the actual step Δ to "
-    "θ_k+1. The contour is the loss through θ_k in the two plotted coordinates.",
+    "Orange: the mini-batch gradient step −α·g_k the run used. Purple: the part of the step carried over "
+    "from earlier steps (momentum); green, when it differs from orange: this gradient's share as the "
+    "rule scales it. Together they make the black arrow, the actual step Δ to θ_k+1. The contour is the loss through θ_k in the two plotted coordinates.",
+    "insp.arrows.clipped": "The arrow {name} runs out of this zoom: it is {ratio} times as long as the "
+    "actual step.",
     "insp.arrows.pca": "In the trajectory plane the arrows are projections of the full vectors.",
     "insp.effective.other": "The step each coordinate gets per unit of gradient: α̃/(√s + ε) for AdaGrad, "
     "α/d for RMSProp. Plain gradient descent would give every coordinate α (dashed line).",
@@ -46,13 +50,12 @@ EN: dict[str, str] = {
     "v̂ = v/c₂. Plain gradient descent would give every coordinate α (dashed line).",
     "insp.table": "Every coordinate",
     "insp.col.param": "Parameter",
-    "insp.col.theta": "θ_k",
-    "insp.col.grad": "g_k (used)",
-    "insp.col.full_grad": "∇L(θ_k) (full data)",
-    "insp.col.before": "{name}, before",
-    "insp.col.after": "{name}, after",
-    "insp.col.update": "Δ",
-    "insp.col.theta_next": "θ_k+1",
+    "insp.col.grad": "The gradient the step used (mini-batch runs: over their b samples)",
+    "insp.col.full_grad": "The gradient over all the data",
+    "insp.col.before": "{name}, before the step",
+    "insp.col.after": "{name}, after the step",
+    "insp.col.update": "The update: θ_k+1 − θ_k",
+    "insp.col.theta_next": "Row k + 1 of the run",
     "insp.col.effective": "Effective step",
     "insp.state.momentum_buffer": "momentum buffer",
     "insp.state.sum": "s (sum of g²)",
@@ -79,6 +82,7 @@ EN: dict[str, str] = {
     "insp.fig.full_step": "−α∇L(θ) (full data)",
     "insp.fig.batch_step": "−α·g (mini-batch)",
     "insp.fig.memory": "carried over (momentum)",
+    "insp.fig.fresh": "this gradient's share",
     "insp.fig.update": "actual step Δ",
     "insp.fig.path": "path",
     "insp.fig.noise_title": "Mini-batch gradient steps at θ_k (b = {b})",
@@ -100,8 +104,10 @@ ZH: dict[str, str] = {
     "insp.run": "运行",
     "insp.step": "第 k 步",
     "insp.step.help": "运行中从第 k 行到第 k + 1 行的那次更新（k = 0 是第一步）。",
-    "insp.prev": "◀ k − 1",
-    "insp.next": "k + 1 ▶",
+    "insp.prev": "◀",
+    "insp.next": "▶",
+    "insp.prev.help": "上一步（k − 1）",
+    "insp.next.help": "下一步（k + 1）",
     "insp.one_step": "这次运行只走了一步：k = 0。",
     "insp.summary": "**第 {k} 步**，从 $\\theta_{{{k}}}$ 到 $\\theta_{{{k1}}}$：学习率 "
     "$\\alpha_{{{k}}}$ = {lr}，损失 $L(\\theta_{{{k}}})$ = {loss}。",
@@ -124,8 +130,10 @@ ZH: dict[str, str] = {
     "insp.check.bad": "$\\theta_{{{k1}}}$ 与运行记录的第 {k1} 行最多相差 {d}。",
     "insp.no_plane": "在这个视图中无法画出箭头。",
     "insp.arrows.caption": "放大到第 k 步。灰色虚线：全量数据的梯度步 −α∇L(θ_k)。橙色：运行实际使用的小批量梯度步 "
-    "−α·g_k。粉色：从之前各步延续下来的部分（动量），画成与之相加正好得到黑色箭头——到 θ_k+1 的实际一步 Δ。"
+    "−α·g_k。紫色：从之前各步延续下来的部分（动量）；绿色（与橙色不同时才画）：经规则缩放后本次梯度的贡献。"
+    "两者相加就是黑色箭头——到 θ_k+1 的实际一步 Δ。"
     "等高线是经过 θ_k、在两个绘制坐标上的损失。",
+    "insp.arrows.clipped": "箭头 {name} 超出了这个放大范围：它的长度是实际一步的 {ratio} 倍。",
     "insp.arrows.pca": "在轨迹平面上，箭头是完整向量的投影。",
     "insp.effective.other": "每个坐标在单位梯度上得到的步长：AdaGrad 为 α̃/(√s + ε)，RMSProp 为 α/d。"
     "普通梯度下降给每个坐标的都是 α（虚线）。",
@@ -133,13 +141,12 @@ ZH: dict[str, str] = {
     "普通梯度下降给每个坐标的都是 α（虚线）。",
     "insp.table": "所有坐标",
     "insp.col.param": "参数",
-    "insp.col.theta": "θ_k",
-    "insp.col.grad": "g_k（实际使用）",
-    "insp.col.full_grad": "∇L(θ_k)（全量数据）",
-    "insp.col.before": "{name}（更新前）",
-    "insp.col.after": "{name}（更新后）",
-    "insp.col.update": "Δ",
-    "insp.col.theta_next": "θ_k+1",
+    "insp.col.grad": "这一步实际使用的梯度（小批量运行时基于 b 个样本）",
+    "insp.col.full_grad": "基于全部数据的梯度",
+    "insp.col.before": "{name}，更新前",
+    "insp.col.after": "{name}，更新后",
+    "insp.col.update": "更新量：θ_k+1 − θ_k",
+    "insp.col.theta_next": "运行记录的第 k + 1 行",
     "insp.col.effective": "有效步长",
     "insp.state.momentum_buffer": "动量缓冲",
     "insp.state.sum": "s（g² 之和）",
@@ -163,6 +170,7 @@ ZH: dict[str, str] = {
     "insp.fig.full_step": "−α∇L(θ)（全量数据）",
     "insp.fig.batch_step": "−α·g（小批量）",
     "insp.fig.memory": "延续下来的部分（动量）",
+    "insp.fig.fresh": "本次梯度的贡献",
     "insp.fig.update": "实际的一步 Δ",
     "insp.fig.path": "路径",
     "insp.fig.noise_title": "θ_k 处的小批量梯度步（b = {b}）",

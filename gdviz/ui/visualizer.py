@@ -360,7 +360,7 @@ def page():
     ignored = st.session_state.pop("_link_ignored", ())
     if ignored:
         st.warning(t("link.ignored", what=", ".join(ignored)), icon="🔗")
-    st.markdown(f"## {t(f'problem.{cfg.problem.name}')}")
+    st.markdown(f"# {t(f'problem.{cfg.problem.name}')}")
     st.caption(t("lead", rule=r"$\theta \leftarrow \theta - \alpha \nabla L(\theta)$"))
     _lesson_card()
     results = compute_runs(cfg, problem)

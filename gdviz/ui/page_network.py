@@ -1,0 +1,743 @@
+"""The neural-network page: a small MLP learning a 2-D data set, its decision boundary over training,
+learning curves, and loss landscapes; lessons load pairs of runs into the controls.
+
+The sidebar returns a frozen ``NetConfig``; training, frame predictions and landscapes are cached on
+it (``st.cache_data``), so a rerun that changes only a view option costs a cache lookup.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+import gdviz
+from gdviz.datasets import CLASSIFICATION, default_noise
+from gdviz.figures.nn import (
+    RUN_COLORS,
+    BoundaryRun,
+    CurveRun,
+    LandscapePanel,
+    boundary_figure,
+    curves_figure,
+    landscape3d_figure,
+    landscape_figure,
+)
+from gdviz.landscape import pca_plane, random_plane
+from gdviz.nn import Mlp
+from gdviz.ui.i18n import t
+from gdviz.ui.specs import LR_GRID, RULES, STEPS_MAX, VARIANTS, snap_lr
+
+TITLE_KEY = "page.network"
+ICON = "🧠"
+URL_PATH = "network"
+ORDER = 10
+
+SS = st.session_state
+
+DATASETS = ("moons", "circles", "spirals", "xor", "blobs", "wave")
+ACTIVATIONS = ("tanh", "relu", "sigmoid")
+L2_CHOICES = (0.0, 1e-4, 1e-3, 1e-2, 0.1)
+RUN_NAMES = ("A", "B")
+PLANES = ("random", "pca")
+VIEWS = ("contour", "surface")
+SPANS = (0.25, 0.5, 1.0, 2.0)
+RESOLUTIONS = (21, 31, 41)
+N_MIN, N_MAX, N_STEP = 50, 2000, 50
+STEPS_MIN, STEPS_STEP = 50, 50
+# Boundary grid points per side: one image pixel each, smoothed by the browser; 64² keeps a frame's
+# PNG near 3 kB, so 60 frames of two runs stay well under a megabyte.
+GRID = 64
+FRAMES = 60
+CURVE_POINTS = 400
+# States kept for the trajectory's PCA: the plane of 300 evenly spaced states is the plane of the
+# whole path to the precision a 41-point grid can show, and caps what a cache entry holds.
+PATH_STATES = 301
+# Margin around the data in the boundary view, as a share of the data's extent.
+PAD = 0.12
+
+DEFAULTS: dict[str, object] = {
+    "net.dataset": "moons",
+    "net.noise": default_noise("moons"),
+    "net.n": 400,
+    "net.test_fraction": 0.25,
+    "net.data_seed": 0,
+    "net.depth": 2,
+    "net.width": 16,
+    "net.activation": "tanh",
+    "net.l2": 0.0,
+    "net.init_seed": 0,
+    "net.steps": 1000,
+    "net.seed": 0,
+    "net.a.rule": "gd",
+    "net.a.lr": 0.3,
+    "net.a.momentum": 0.9,
+    "net.a.variant": "mini",
+    "net.a.batch": 32,
+    "net.compare": False,
+    "net.b.rule": "adam",
+    "net.b.lr": 0.01,
+    "net.b.momentum": 0.9,
+    "net.b.variant": "mini",
+    "net.b.batch": 32,
+}
+VIEW_DEFAULTS: dict[str, object] = {
+    "net.log_loss": True,
+    "net.plane": "random",
+    "net.view": "contour",
+    "net.span": 1.0,
+    "net.res": 41,
+    "net.dir_seed": 0,
+}
+
+# Presets: every setting not named here returns to its default, so a lesson always shows the same
+# thing. The numbers are chosen so that the effect each lesson names is visible (see its text).
+LESSONS: dict[str, dict[str, object]] = {
+    "sgd_adam": {
+        "net.dataset": "spirals",
+        "net.noise": default_noise("spirals"),
+        "net.steps": 2000,
+        "net.a.rule": "gd",
+        "net.a.lr": 0.1,
+        "net.a.variant": "mini",
+        "net.a.batch": 32,
+        "net.compare": True,
+        "net.b.rule": "adam",
+        "net.b.lr": 0.01,
+        "net.b.variant": "mini",
+        "net.b.batch": 32,
+        "net.plane": "pca",
+    },
+    "batch": {
+        "net.dataset": "xor",
+        "net.noise": 0.2,
+        "net.steps": 3000,
+        "net.a.rule": "adam",
+        "net.a.lr": 0.01,
+        "net.a.variant": "mini",
+        "net.a.batch": 8,
+        "net.compare": True,
+        "net.b.rule": "adam",
+        "net.b.lr": 0.01,
+        "net.b.variant": "full",
+        "net.plane": "random",
+        "net.span": 1.0,
+    },
+    "lr": {
+        "net.dataset": "moons",
+        "net.activation": "relu",
+        "net.steps": 500,
+        "net.a.rule": "gd",
+        "net.a.lr": 0.5,
+        "net.a.variant": "full",
+        "net.compare": True,
+        "net.b.rule": "gd",
+        "net.b.lr": 5.0,
+        "net.b.variant": "full",
+        "net.plane": "random",
+    },
+}
+
+
+# --- what the sidebar says --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class NetSpec:
+    """The data set and the network: everything that defines the Problem (and its initial weights)."""
+
+    dataset: str = "moons"
+    noise: float = 0.15
+    n: int = 400
+    test_fraction: float = 0.25
+    data_seed: int = 0
+    depth: int = 2
+    width: int = 16
+    activation: str = "tanh"
+    l2: float = 0.0
+    init_seed: int = 0
+
+    def options(self) -> dict:
+        return {
+            "dataset": self.dataset,
+            "n": self.n,
+            "noise": self.noise,
+            "test_fraction": self.test_fraction,
+            "data_seed": self.data_seed,
+            "hidden": (self.width,) * self.depth,
+            "activation": self.activation,
+            "l2": self.l2,
+            "seed": self.init_seed,
+        }
+
+
+@dataclass(frozen=True)
+class TrainSpec:
+    """One way to train: update rule, learning rate, and the batch size (independent of the rule)."""
+
+    rule: str = "gd"
+    lr: float = 0.3
+    momentum: float = 0.9
+    variant: str = "mini"
+    batch_size: int = 32
+
+    def batch(self, n_train: int) -> int | None:
+        if self.variant == "full":
+            return None
+        if self.variant == "sgd":
+            return 1
+        return max(1, min(int(self.batch_size), n_train))
+
+    def optimizer(self):
+        hyper = {"lr": float(self.lr)}
+        if self.rule in ("momentum", "nesterov"):
+            hyper["momentum"] = float(self.momentum)
+        return gdviz.optimizer(self.rule, **hyper)
+
+
+@dataclass(frozen=True)
+class NetConfig:
+    net: NetSpec
+    runs: tuple[TrainSpec, ...]
+    steps: int = 1000
+    seed: int = 0
+
+
+# --- computation (cached) -----------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class NetRun:
+    """What the page shows of one training run: metrics along the way, the output on the boundary
+    grid at each frame, a thinned path for the PCA plane, and the final weights."""
+
+    steps_done: int
+    diverged: int | None
+    seconds: float
+    curve_steps: np.ndarray
+    train_loss: np.ndarray
+    test_loss: np.ndarray | None
+    train_acc: np.ndarray | None
+    test_acc: np.ndarray | None
+    weight_norm: np.ndarray
+    frame_steps: np.ndarray
+    grid_x: np.ndarray
+    grid_y: np.ndarray
+    frame_grids: np.ndarray  # (F, GRID, GRID) float32
+    frame_loss: np.ndarray
+    frame_test_loss: np.ndarray | None
+    frame_acc: np.ndarray | None  # test accuracy, or train accuracy without a test set
+    path: np.ndarray
+    final: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class PlaneResult:
+    x: np.ndarray
+    y: np.ndarray
+    z: np.ndarray
+    center_loss: float
+    path: np.ndarray | None
+    path_loss: np.ndarray | None
+    explained: np.ndarray | None
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def get_problem(net: NetSpec) -> Mlp:
+    return gdviz.problem("mlp", **net.options())
+
+
+def frame_schedule(steps: int, frames: int = FRAMES) -> np.ndarray:
+    """Steps shown by the animation, denser at the start where a network changes fastest: step
+    ``round(steps · (k / (frames − 1))²)``, duplicates removed, 0 and ``steps`` included."""
+    u = np.linspace(0.0, 1.0, max(2, frames))
+    return np.unique(np.round(steps * u * u).astype(np.int64))
+
+
+def data_grid(problem: Mlp) -> tuple[np.ndarray, np.ndarray]:
+    """Grid axes over all the data (train and test) with a margin, GRID points each."""
+    X = np.vstack([problem.X_train, problem.X_test])
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    pad = PAD * np.maximum(hi - lo, 1e-3)
+    return np.linspace(lo[0] - pad[0], hi[0] + pad[0], GRID), np.linspace(
+        lo[1] - pad[1], hi[1] + pad[1], GRID
+    )
+
+
+def _thin(last: int, k: int) -> np.ndarray:
+    return np.unique(np.linspace(0, last, min(k, last + 1)).round().astype(np.int64))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def train(net: NetSpec, tr: TrainSpec, steps: int, seed: int) -> NetRun:
+    """Train one run and extract what the page draws; ValueError for settings the core refuses."""
+    p = get_problem(net)
+    rec = gdviz.run(p, tr.optimizer(), steps=steps, batch_size=tr.batch(p.n_samples), seed=seed)
+    params = rec.params
+    last = len(params) - 1
+    cs = _thin(last, CURVE_POINTS)
+    m = p.metrics(params[cs])
+    fs = frame_schedule(steps)
+    states = params[np.minimum(fs, last)]
+    gx, gy = data_grid(p)
+    xy = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)
+    grids = p.predict(states, xy).reshape(len(fs), len(gy), len(gx)).astype(np.float32)
+    fm = p.metrics(states)
+    has_test = fm.test_loss is not None
+    frame_acc = fm.test_accuracy if has_test else fm.train_accuracy
+    return NetRun(
+        steps_done=int(rec.steps_done),
+        diverged=None if rec.diverged is None else int(rec.diverged),
+        seconds=float(rec.time[-1]),
+        curve_steps=cs,
+        train_loss=m.train_loss,
+        test_loss=m.test_loss,
+        train_acc=m.train_accuracy,
+        test_acc=m.test_accuracy,
+        weight_norm=p.weight_norm(params[cs]),
+        frame_steps=fs,
+        grid_x=gx,
+        grid_y=gy,
+        frame_grids=grids,
+        frame_loss=fm.train_loss,
+        frame_test_loss=fm.test_loss,
+        frame_acc=frame_acc,
+        path=params[_thin(last, PATH_STATES)].copy(),
+        final=params[-1].copy(),
+    )
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def loss_plane(
+    net: NetSpec, tr: TrainSpec, steps: int, seed: int, kind: str, span: float, resolution: int, dir_seed: int
+) -> PlaneResult:
+    """The random filter-normalized plane around the final weights, or the trajectory's PCA plane."""
+    p = get_problem(net)
+    r = train(net, tr, steps, seed)
+    center_loss = float(p.loss(r.final))
+    if kind == "random":
+        land = random_plane(p, r.final, seed=dir_seed, span=span, resolution=resolution)
+        return PlaneResult(land.surface.x, land.surface.y, land.surface.z, center_loss, None, None, None)
+    land = pca_plane(p, r.path, resolution=resolution)
+    pts = land.surface.center + land.path[:, :1] * land.d1 + land.path[:, 1:] * land.d2
+    with np.errstate(all="ignore"):
+        path_loss = p.loss(pts)
+    return PlaneResult(
+        land.surface.x, land.surface.y, land.surface.z, center_loss, land.path, path_loss, land.explained
+    )
+
+
+# --- sidebar ------------------------------------------------------------------------------------------
+def _keep_state():
+    # Streamlit forgets the value of a widget that a run does not draw (run B while comparing is off,
+    # the momentum of a rule without it); writing every key back keeps the visitor's settings.
+    for k, v in {**DEFAULTS, **VIEW_DEFAULTS}.items():
+        SS[k] = SS[k] if k in SS else v
+
+
+def _on_dataset_change():
+    SS["net.noise"] = default_noise(SS["net.dataset"])
+
+
+def _train_controls(which: str, n_train: int) -> TrainSpec:
+    pre = f"net.{which}"
+    st.selectbox(t("rule"), RULES, key=f"{pre}.rule", format_func=lambda r: t(f"rule.{r}"))
+    SS[f"{pre}.lr"] = snap_lr(float(SS[f"{pre}.lr"]))
+    st.select_slider(t("lr"), LR_GRID, key=f"{pre}.lr", format_func=lambda v: f"{v:g}", help=t("lr.help"))
+    rule = SS[f"{pre}.rule"]
+    if rule in ("momentum", "nesterov"):
+        st.slider(t("net.momentum"), 0.0, 0.99, step=0.01, key=f"{pre}.momentum")
+    st.radio(
+        t("variant"),
+        VARIANTS,
+        key=f"{pre}.variant",
+        format_func=lambda v: t(f"variant.{v}"),
+        horizontal=True,
+        help=t("variant.help"),
+    )
+    if SS[f"{pre}.variant"] == "mini":
+        SS[f"{pre}.batch"] = max(1, min(int(SS[f"{pre}.batch"]), n_train))
+        st.number_input(t("net.batch"), 1, n_train, key=f"{pre}.batch", help=t("net.batch.help", n=n_train))
+    return TrainSpec(
+        rule=rule,
+        lr=float(SS[f"{pre}.lr"]),
+        momentum=float(SS[f"{pre}.momentum"]),
+        variant=SS[f"{pre}.variant"],
+        batch_size=int(SS[f"{pre}.batch"]),
+    )
+
+
+def sidebar() -> NetConfig:
+    """Draw the page's controls and return what they say."""
+    _keep_state()
+    with st.sidebar:
+        st.subheader(t("net.data"))
+        st.selectbox(
+            t("net.dataset"),
+            DATASETS,
+            key="net.dataset",
+            format_func=lambda d: t(f"opt.dataset.{d}"),
+            on_change=_on_dataset_change,
+            help=t("net.dataset.help"),
+        )
+        st.slider(t("net.noise"), 0.0, 1.0, step=0.05, key="net.noise", help=t("net.noise.help"))
+        st.slider(t("net.n"), N_MIN, N_MAX, step=N_STEP, key="net.n")
+        st.slider(
+            t("net.test_fraction"),
+            0.0,
+            0.5,
+            step=0.05,
+            key="net.test_fraction",
+            help=t("net.test_fraction.help"),
+        )
+        st.number_input(t("net.data_seed"), 0, 10_000, key="net.data_seed")
+
+        st.subheader(t("net.network"))
+        st.slider(t("net.depth"), 1, 3, key="net.depth")
+        st.slider(t("net.width"), 1, 32, key="net.width")
+        st.selectbox(
+            t("net.activation"),
+            ACTIVATIONS,
+            key="net.activation",
+            format_func=lambda a: t(f"opt.activation.{a}"),
+            help=t("net.activation.help"),
+        )
+        st.select_slider(
+            t("net.l2"), L2_CHOICES, key="net.l2", format_func=lambda v: f"{v:g}", help=t("net.l2.help")
+        )
+        st.number_input(t("net.init_seed"), 0, 10_000, key="net.init_seed", help=t("net.init_seed.help"))
+
+        st.subheader(t("net.training"))
+        st.slider(
+            t("net.steps"), STEPS_MIN, STEPS_MAX, step=STEPS_STEP, key="net.steps", help=t("net.steps.help")
+        )
+        st.number_input(t("net.seed"), 0, 10_000, key="net.seed", help=t("net.seed.help"))
+        n = int(SS["net.n"])
+        n_train = n - round(n * float(SS["net.test_fraction"]))
+        runs = []
+        with st.container(border=True):
+            st.markdown(f"**{t('net.run', name=RUN_NAMES[0])}**")
+            runs.append(_train_controls("a", n_train))
+        st.toggle(t("net.compare"), key="net.compare", help=t("net.compare.help"))
+        if SS["net.compare"]:
+            with st.container(border=True):
+                st.markdown(f"**{t('net.run', name=RUN_NAMES[1])}**")
+                runs.append(_train_controls("b", n_train))
+    net = NetSpec(
+        dataset=SS["net.dataset"],
+        noise=float(SS["net.noise"]),
+        n=n,
+        test_fraction=float(SS["net.test_fraction"]),
+        data_seed=int(SS["net.data_seed"]),
+        depth=int(SS["net.depth"]),
+        width=int(SS["net.width"]),
+        activation=SS["net.activation"],
+        l2=float(SS["net.l2"]),
+        init_seed=int(SS["net.init_seed"]),
+    )
+    return NetConfig(net=net, runs=tuple(runs), steps=int(SS["net.steps"]), seed=int(SS["net.seed"]))
+
+
+# --- lessons -------------------------------------------------------------------------------------------
+def lesson_state(name: str) -> dict[str, object]:
+    """Every setting a lesson loads: the defaults overridden by its preset."""
+    return {**DEFAULTS, **VIEW_DEFAULTS, **LESSONS[name]}
+
+
+def _load_lesson(name: str):
+    for k, v in lesson_state(name).items():
+        SS[k] = v
+    SS["net.lesson"] = name
+
+
+def _close_lesson():
+    SS.pop("net.lesson", None)
+
+
+def _lesson_text(name: str) -> dict[str, str]:
+    texts = {
+        "sgd_adam": {
+            "title": t("net.lesson.sgd_adam.title"),
+            "summary": t("net.lesson.sgd_adam.summary"),
+            "body": t("net.lesson.sgd_adam.body"),
+            "question": t("net.lesson.sgd_adam.question"),
+            "notice": t("net.lesson.sgd_adam.notice"),
+        },
+        "batch": {
+            "title": t("net.lesson.batch.title"),
+            "summary": t("net.lesson.batch.summary"),
+            "body": t("net.lesson.batch.body"),
+            "question": t("net.lesson.batch.question"),
+            "notice": t("net.lesson.batch.notice"),
+        },
+        "lr": {
+            "title": t("net.lesson.lr.title"),
+            "summary": t("net.lesson.lr.summary"),
+            "body": t("net.lesson.lr.body"),
+            "question": t("net.lesson.lr.question"),
+            "notice": t("net.lesson.lr.notice"),
+        },
+    }
+    return texts[name]
+
+
+def _changed_since(name: str) -> bool:
+    for k, v in lesson_state(name).items():
+        if k.startswith("net.b.") and not SS.get("net.compare"):
+            continue
+        cur = SS.get(k)
+        same = math.isclose(cur, v) if isinstance(v, float) and isinstance(cur, (int, float)) else cur == v
+        if not same:
+            return True
+    return False
+
+
+def lessons():
+    st.markdown(f"#### {t('net.lessons')}")
+    st.caption(t("net.lessons.intro"))
+    cols = st.columns(len(LESSONS))
+    for col, name in zip(cols, LESSONS, strict=True):
+        text = _lesson_text(name)
+        with col.container(border=True):
+            st.markdown(f"**{text['title']}**")
+            st.caption(text["summary"])
+            st.button(
+                t("net.lesson.load"), key=f"net.lesson.load.{name}", on_click=_load_lesson, args=(name,)
+            )
+    active = SS.get("net.lesson")
+    if active in LESSONS:
+        text = _lesson_text(active)
+        with st.container(border=True):
+            st.markdown(f"**{t('net.lesson.active', title=text['title'])}**")
+            st.markdown(text["body"])
+            st.markdown(f"**{t('net.lesson.predict')}:** {text['question']}")
+            with st.expander(t("net.lesson.notice")):
+                st.markdown(text["notice"])
+            if _changed_since(active):
+                st.caption(t("net.lesson.changed"))
+            st.button(t("net.lesson.close"), key="net.lesson.close", on_click=_close_lesson)
+
+
+# --- views ----------------------------------------------------------------------------------------------
+def run_label(k: int, tr: TrainSpec) -> str:
+    label = f"{RUN_NAMES[k]} · {t(f'rule.{tr.rule}')} α={tr.lr:g} · {t(f'variant.{tr.variant}.short')}"
+    if tr.variant == "mini":
+        label += f" b={tr.batch_size}"
+    return label
+
+
+def _fig_labels() -> dict[str, str]:
+    return {
+        "class": t("net.fig.class"),
+        "train": t("net.fig.train"),
+        "test": t("net.fig.test"),
+        "test_points": t("net.fig.test_points"),
+        "boundary": t("net.fig.boundary"),
+        "step": t("net.fig.step"),
+        "play": t("net.fig.play"),
+        "pause": t("net.fig.pause"),
+        "loss": t("net.fig.loss"),
+        "accuracy": t("net.fig.accuracy"),
+        "weight_norm": t("net.fig.weight_norm"),
+        "loss_title": t("net.fig.loss_title"),
+        "accuracy_title": t("net.fig.accuracy_title"),
+        "weight_norm_title": t("net.fig.weight_norm_title"),
+        "target": t("net.fig.target"),
+        "alpha": t("net.fig.alpha"),
+        "beta": t("net.fig.beta"),
+        "center": t("net.fig.center"),
+        "start": t("net.fig.start"),
+        "path": t("net.fig.path"),
+        "log_loss": t("net.fig.log_loss"),
+    }
+
+
+def _num(v) -> str:
+    return f"{v:.3g}" if v is not None and math.isfinite(v) else "–"
+
+
+def _pct(v) -> str:
+    return f"{100 * v:.1f} %" if v is not None and math.isfinite(v) else "–"
+
+
+def frame_captions(r: NetRun, classify: bool) -> list[str]:
+    out = []
+    has_test = r.frame_test_loss is not None
+    for f, s in enumerate(r.frame_steps):
+        loss = _num(float(r.frame_loss[f]))
+        if classify:
+            key_args = {"step": int(s), "loss": loss, "acc": _pct(float(r.frame_acc[f]))}
+            out.append(t("net.frame.cls", **key_args) if has_test else t("net.frame.cls_notest", **key_args))
+        elif has_test:
+            out.append(t("net.frame.reg", step=int(s), loss=loss, test=_num(float(r.frame_test_loss[f]))))
+        else:
+            out.append(t("net.frame.reg_notest", step=int(s), loss=loss))
+    return out
+
+
+def _boundary(problem: Mlp, labels: list[str], results: list[NetRun]):
+    classify = problem.task == CLASSIFICATION
+    st.markdown(f"#### {t('net.boundary') if classify else t('net.fit')}")
+    st.caption(t("net.boundary.caption") if classify else t("net.fit.caption"))
+    r0 = results[0]
+    fig = boundary_figure(
+        [
+            BoundaryRun(lab, r.frame_grids, frame_captions(r, classify))
+            for lab, r in zip(labels, results, strict=True)
+        ],
+        x=r0.grid_x,
+        y=r0.grid_y,
+        steps=r0.frame_steps,
+        task=problem.task,
+        X_train=problem.X_train,
+        y_train=problem.y_train,
+        X_test=problem.X_test,
+        y_test=problem.y_test,
+        labels=_fig_labels(),
+        height=520 if len(results) > 1 else 560,
+    )
+    st.plotly_chart(fig, key="net_boundary", theme=None, config={"displaylogo": False})
+
+
+@st.fragment
+def curves(labels: list[str], results: list[NetRun]):
+    head, opt = st.columns([3, 1])
+    head.markdown(f"#### {t('net.curves')}")
+    opt.toggle(t("net.log_loss"), key="net.log_loss")
+    runs = [
+        CurveRun(
+            lab,
+            RUN_COLORS[k],
+            r.curve_steps,
+            r.train_loss,
+            r.test_loss,
+            r.train_acc,
+            r.test_acc,
+            r.weight_norm,
+        )
+        for k, (lab, r) in enumerate(zip(labels, results, strict=True))
+    ]
+    fig = curves_figure(runs, log_loss=bool(SS["net.log_loss"]), labels=_fig_labels())
+    st.plotly_chart(fig, key="net_curves", theme=None, config={"displaylogo": False})
+
+
+def summary(labels: list[str], results: list[NetRun], classify: bool):
+    st.markdown(f"#### {t('net.summary')}")
+    rows = []
+    for lab, r in zip(labels, results, strict=True):
+        row = {t("net.col.run"): lab, t("net.col.train_loss"): float(r.train_loss[-1])}
+        if r.test_loss is not None:
+            row[t("net.col.test_loss")] = float(r.test_loss[-1])
+        if classify:
+            row[t("net.col.train_acc")] = _pct(float(r.train_acc[-1]))
+            if r.test_acc is not None:
+                row[t("net.col.test_acc")] = _pct(float(r.test_acc[-1]))
+        row[t("net.col.weight_norm")] = float(r.weight_norm[-1])
+        row[t("net.col.time")] = round(1000 * r.seconds, 1)
+        rows.append(row)
+    st.dataframe(
+        rows,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            t("net.col.train_loss"): st.column_config.NumberColumn(format="%.4g"),
+            t("net.col.test_loss"): st.column_config.NumberColumn(format="%.4g"),
+            t("net.col.weight_norm"): st.column_config.NumberColumn(format="%.3g"),
+        },
+    )
+
+
+def _plane_label(v: str) -> str:
+    return {"random": t("net.plane.random"), "pca": t("net.plane.pca")}[v]
+
+
+def _view_label(v: str) -> str:
+    return {"contour": t("net.view.contour"), "surface": t("net.view.surface")}[v]
+
+
+@st.fragment
+def landscape(cfg: NetConfig, labels: list[str]):
+    st.markdown(f"#### {t('net.landscape')}")
+    cols = st.columns([1.6, 1.1, 1.6, 0.8, 0.9])
+    kind = cols[0].radio(t("net.plane"), PLANES, key="net.plane", format_func=_plane_label, horizontal=True)
+    view = cols[1].segmented_control(t("net.view"), VIEWS, key="net.view", format_func=_view_label)
+    if view not in VIEWS:  # deselecting a segmented control gives None
+        view = "contour"
+    random = kind == "random"
+    cols[2].select_slider(
+        t("net.span"),
+        SPANS,
+        key="net.span",
+        format_func=lambda v: f"{v:g}",
+        help=t("net.span.help"),
+        disabled=not random,
+    )
+    cols[3].selectbox(t("net.resolution"), RESOLUTIONS, key="net.res", format_func=lambda v: f"{v}×{v}")
+    cols[4].number_input(t("net.dir_seed"), 0, 10_000, key="net.dir_seed", disabled=not random)
+    st.caption(t("net.landscape.random") if random else t("net.landscape.pca"))
+    panels, titles = [], []
+    for k, (lab, tr) in enumerate(zip(labels, cfg.runs, strict=True)):
+        try:
+            pl = loss_plane(
+                cfg.net,
+                tr,
+                cfg.steps,
+                cfg.seed,
+                kind,
+                float(SS["net.span"]),
+                int(SS["net.res"]),
+                int(SS["net.dir_seed"]),
+            )
+        except ValueError as err:
+            st.warning(t("net.landscape.failed", label=lab, err=str(err)))
+            continue
+        panels.append(
+            LandscapePanel(
+                lab, RUN_COLORS[k], pl.x, pl.y, pl.z, pl.center_loss, pl.path, pl.path_loss, pl.explained
+            )
+        )
+        if random:
+            titles.append(t("net.landscape.title", label=lab, loss=_num(pl.center_loss)))
+        else:
+            e1, e2 = (f"{100 * e:.1f}" for e in pl.explained)
+            titles.append(t("net.landscape.title_pca", label=lab, e1=e1, e2=e2))
+    if not panels:
+        return
+    if not random:
+        for p in panels:
+            e1, e2 = (f"{100 * e:.1f}" for e in p.explained)
+            st.caption(t("net.landscape.explained", label=p.label, e1=e1, e2=e2))
+    make = landscape_figure if view == "contour" else landscape3d_figure
+    fig = make(panels, kind=kind, labels=_fig_labels(), titles=titles)
+    st.plotly_chart(fig, key=f"net_landscape_{view}", theme=None, config={"displaylogo": False})
+
+
+def page():
+    cfg = sidebar()
+    st.markdown(f"## {t('net.title')}")
+    st.caption(t("net.lead"))
+    lessons()
+    try:
+        problem = get_problem(cfg.net)
+    except ValueError as err:
+        st.error(t("net.invalid", err=str(err)))
+        return
+    st.caption(t("net.params", p=problem.n_params, n=problem.n_samples, n_test=len(problem.y_test)))
+    labels, results, trained = [], [], []
+    for k, tr in enumerate(cfg.runs):
+        lab = run_label(k, tr)
+        try:
+            r = train(cfg.net, tr, cfg.steps, cfg.seed)
+        except ValueError as err:
+            st.error(t("net.invalid", err=f"{lab}: {err}"))
+            continue
+        if r.diverged is not None:
+            st.warning(t("net.diverged", label=lab, step=r.diverged), icon="⚠️")
+        labels.append(lab)
+        results.append(r)
+        trained.append(tr)
+    if not results:
+        return
+    classify = problem.task == CLASSIFICATION
+    _boundary(problem, labels, results)
+    curves(labels, results)
+    summary(labels, results, classify)
+    landscape(NetConfig(cfg.net, tuple(trained), cfg.steps, cfg.seed), labels)

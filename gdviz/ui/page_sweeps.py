@@ -1,0 +1,672 @@
+"""The sweeps page: learning-rate sweep, range test, heatmap and fair comparison for the Visualizer's
+problem and runs. Results flow back: a button or a heatmap cell writes a run of the Visualizer and
+opens it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+import numpy as np
+import streamlit as st
+from streamlit.errors import StreamlitAPIException
+
+import gdviz
+from gdviz import formula, sweeps
+from gdviz.figures.sweeps import (
+    CELL_GRID_NAME,
+    comparison_figure,
+    heatmap_figure,
+    range_test_figure,
+    sweep_figure,
+)
+from gdviz.problems.base import Problem
+from gdviz.ui import custom, sidebar, visualizer
+from gdviz.ui.compute import get_problem
+from gdviz.ui.i18n import EN, TABLES, lang, t
+from gdviz.ui.specs import (
+    LR_GRID,
+    PROBLEM_CONTROLS,
+    RULE_CONTROLS,
+    STEPS_MAX,
+    SYNTHETIC_ONLY,
+    ProblemSpec,
+    RunSpec,
+    default_runs,
+    snap_lr,
+)
+
+TITLE_KEY = "page.sweeps"
+ICON = "🧪"
+URL_PATH = "sweeps"
+ORDER = 20
+
+SS = st.session_state
+PANELS = ("lr", "range", "heatmap", "compare")
+HEATMAP_KEY = "sweep.chart.heatmap"
+N_LR_CHOICES = (20, 40, 60, 100)
+HM_N_CHOICES = (10, 20, 30)
+RANGE_STEPS = (100, 200, 500)
+SEED_MAX = 10
+FIG = "sweep.fig."
+# Buttons and charts cannot be assigned (Streamlit refuses): their keys carry these prefixes.
+_UNASSIGNABLE = ("sweep.btn.", "sweep.chart.")
+
+
+def keep_main_state():
+    """Streamlit forgets a widget's value once a run ends without drawing it, and this page draws none
+    of the Visualizer's widgets: re-assigning them keeps them (the sidebar's list, plus the problem
+    and the panel switch, which it leaves out). This page's own settings are kept the same way while
+    another of its panels is shown."""
+    sidebar.keep_state()
+    for key in list(SS.keys()):
+        if key in ("problem", "panel") or (key.startswith("sweep.") and not key.startswith(_UNASSIGNABLE)):
+            try:
+                SS[key] = SS[key]
+            except StreamlitAPIException:
+                pass
+
+
+def _ensure(key: str, value):
+    if key not in SS:
+        SS[key] = value
+
+
+def _fig_labels() -> dict[str, str]:
+    table = TABLES[lang()]
+    return {k[len(FIG) :]: table.get(k, v) for k, v in EN.items() if k.startswith(FIG)}
+
+
+def main_page():
+    """The Visualizer as a page object for ``st.switch_page`` (its hash comes from the url path)."""
+    return st.Page(visualizer.page, title=t("page.visualizer"), icon="📉", url_path="race")
+
+
+# --- what the Visualizer says -------------------------------------------------------------------------
+def problem_spec() -> ProblemSpec | None:
+    """The Visualizer's problem, read from its session state the way its sidebar builds it."""
+    _ensure("problem", "linear_regression")
+    name = SS["problem"]
+    if name == "formula":
+        text = SS.get("p.formula.expr", custom.DEFAULT_FORMULA)
+        try:
+            formula.parse(text)
+        except formula.FormulaError:
+            text = custom.DEFAULT_FORMULA
+        opts: list[tuple[str, object]] = [("expr", text)]
+        if SS.get("p.formula.own_window"):
+            w = [SS.get(f"p.formula.{k}") for k in ("xmin", "xmax", "ymin", "ymax")]
+            if all(isinstance(v, (int, float)) for v in w) and w[0] < w[1] and w[2] < w[3]:
+                opts.append(("window", ((w[0], w[1]), (w[2], w[3]))))
+        return ProblemSpec("formula", tuple(opts))
+    if name == "csv":
+        up = SS.get("p.csv.file")
+        if up is None or not hasattr(up, "getvalue"):
+            return None
+        opts = [
+            ("sha", custom.remember_upload(up.getvalue())),
+            ("target", SS.get("p.csv.target")),
+            ("features", tuple(SS.get("p.csv.features") or ())),
+            ("task", SS.get("p.csv.task", "regression")),
+            ("standardize", bool(SS.get("p.csv.standardize", False))),
+        ]
+        if opts[3][1] == "classification":
+            opts.append(("l2", float(SS.get("p.csv.l2", 0.0))))
+        else:
+            opts.append(("loss", SS.get("p.csv.loss", "half_mse")))
+        return ProblemSpec("csv", tuple(opts))
+    opts = []
+    article = name == "linear_regression" and SS.get(f"p.{name}.data", "article") == "article"
+    for c in PROBLEM_CONTROLS.get(name, ()):
+        if article and c.key in SYNTHETIC_ONLY:
+            continue
+        opts.append((c.key, SS.get(f"p.{name}.{c.key}", c.default)))
+    return ProblemSpec(name, tuple(opts))
+
+
+def resolve_problem(spec: ProblemSpec) -> tuple[ProblemSpec, Problem]:
+    try:
+        return spec, get_problem(spec)
+    except (ValueError, KeyError, TypeError):
+        # the Visualizer shows the refusal and falls back to the defaults; so does this page
+        spec = ProblemSpec(spec.name)
+        return spec, get_problem(spec)
+
+
+def start_point(problem: Problem) -> tuple[float, ...] | None:
+    if not SS.get("start_custom") or problem.n_params > 8:
+        return None
+    vals = [SS.get(f"start.{i}", float(problem.start[i])) for i in range(problem.n_params)]
+    return tuple(float(v) for v in vals)
+
+
+def run_specs(problem_name: str) -> list[tuple[int, RunSpec]]:
+    if "run_ids" not in SS:
+        sidebar.load_runs(default_runs(problem_name))
+    return [(rid, sidebar.read_run(rid)) for rid in SS["run_ids"]]
+
+
+def main_threshold() -> float | None:
+    if SS.get("stop_on") and isinstance(SS.get("stop_loss"), (int, float)):
+        return float(SS["stop_loss"])
+    return None
+
+
+@dataclass(frozen=True)
+class Context:
+    pspec: ProblemSpec
+    problem: Problem
+    start: tuple[float, ...] | None
+    steps: int
+    threshold: float | None
+    runs: tuple[tuple[int, RunSpec], ...]
+    index: int  # which run is swept
+
+    @property
+    def rid(self) -> int:
+        return self.runs[self.index][0]
+
+    @property
+    def spec(self) -> RunSpec:
+        return self.runs[self.index][1]
+
+
+# --- core calls, cached on frozen specs ------------------------------------------------------------------
+def _hyper(run: RunSpec) -> dict:
+    return {k: v for k, v in run.optimizer_kwargs().items() if k != "lr"}
+
+
+def _schedule(run: RunSpec):
+    return None if run.schedule == "constant" else gdviz.schedule(run.schedule, **dict(run.schedule_opts))
+
+
+def _start(start):
+    return None if start is None else np.asarray(start, dtype=float)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_sweep(pspec, run: RunSpec, steps, start, lr_lo, lr_hi, n, threshold):
+    p = get_problem(pspec)
+    t0 = time.perf_counter()
+    res = sweeps.lr_sweep(
+        p,
+        run.rule,
+        lrs=np.logspace(np.log10(lr_lo), np.log10(lr_hi), n),
+        steps=steps,
+        start=_start(start),
+        batch_size=run.batch(p.n_samples),
+        seed=run.seed,
+        threshold=threshold,
+        schedule=_schedule(run),
+        **_hyper(run),
+    )
+    return res, time.perf_counter() - t0
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_range(pspec, run: RunSpec, steps, start, lr_lo, lr_hi):
+    p = get_problem(pspec)
+    return sweeps.lr_range_test(
+        p,
+        run.rule,
+        lr_min=lr_lo,
+        lr_max=lr_hi,
+        steps=steps,
+        start=_start(start),
+        batch_size=run.batch(p.n_samples),
+        seed=run.seed,
+        **_hyper(run),
+    )
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_grid(pspec, run: RunSpec, steps, start, axis, y_values, lr_lo, lr_hi, n, threshold):
+    p = get_problem(pspec)
+    h = _hyper(run)
+    rule = run.rule
+    batch = run.batch(p.n_samples)
+    if axis == "batch_size":
+        batch = None
+    else:
+        h.pop(axis, None)
+    t0 = time.perf_counter()
+    res = sweeps.grid_sweep(
+        p,
+        rule,
+        x=("lr", np.logspace(np.log10(lr_lo), np.log10(lr_hi), n)),
+        y=(axis, np.asarray(y_values)),
+        steps=steps,
+        start=_start(start),
+        batch_size=batch,
+        seed=run.seed,
+        threshold=threshold,
+        schedule=_schedule(run),
+        **h,
+    )
+    return res, time.perf_counter() - t0
+
+
+def _configs(problem: Problem, runs: tuple[tuple[int, RunSpec], ...], lrs=None) -> list[dict]:
+    out = []
+    for i, (_, spec) in enumerate(runs):
+        cfg = {
+            "rule": spec.rule,
+            **spec.optimizer_kwargs(),
+            "batch_size": spec.batch(problem.n_samples),
+            "label": visualizer.run_label(i, spec, problem.has_data),
+        }
+        if lrs is not None and lrs[i] is not None:
+            cfg["lr"] = lrs[i]
+        sched = _schedule(spec)
+        if sched is not None:
+            cfg["schedule"] = sched
+        out.append(cfg)
+    return out
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_tune(pspec, runs, steps, start, threshold):
+    p = get_problem(pspec)
+    tuned = sweeps.tune_each(p, _configs(p, runs), steps=steps, start=_start(start), threshold=threshold)
+    return tuple(None if i in tuned.untuned else c["lr"] for i, c in enumerate(tuned.configs))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_compare(pspec, runs, lrs, steps, start, x_axis, n_seeds):
+    p = get_problem(pspec)
+    return sweeps.compare(
+        p,
+        _configs(p, runs, lrs),
+        steps=steps,
+        x_axis=x_axis,
+        seeds=tuple(range(n_seeds)),
+        start=_start(start),
+    )
+
+
+# --- writing back into the Visualizer -------------------------------------------------------------------
+def adopt(rid: int, spec: RunSpec):
+    """Write ``spec`` into run ``rid`` of the Visualizer and open it."""
+    sidebar.load_run(rid, spec)
+    st.switch_page(main_page())
+
+
+def cell_spec(base: RunSpec, cfg: dict, n_samples: int | None) -> RunSpec:
+    """The run a heatmap cell stands for: ``base`` with the cell's learning rate and second value."""
+    spec = replace(base, lr=snap_lr(cfg["lr"]))
+    h = dict(base.hyper)
+    if "momentum" in cfg:
+        mu = float(cfg["momentum"])
+        rule = "momentum" if base.rule == "gd" and mu > 0 else base.rule
+        if rule != base.rule:
+            h = {c.key: h.get(c.key, c.default) for c in RULE_CONTROLS[rule]}
+        if rule != "gd":
+            h["momentum"] = mu
+        spec = replace(spec, rule=rule, hyper=tuple(h.items()))
+    elif "beta1" in cfg:
+        h["beta1"] = float(cfg["beta1"])
+        spec = replace(spec, hyper=tuple(h.items()))
+    elif "batch_size" in cfg:
+        b = int(cfg["batch_size"])
+        variant = "full" if n_samples is None or b >= n_samples else "sgd" if b == 1 else "mini"
+        spec = replace(spec, variant=variant, batch_size=b if variant == "mini" else base.batch_size)
+    return spec
+
+
+# --- shared widgets ----------------------------------------------------------------------------------------
+def _lr_range_slider(key: str, label: str):
+    v = SS.get(key)
+    if not (
+        isinstance(v, (tuple, list)) and len(v) == 2 and v[0] in LR_GRID and v[1] in LR_GRID and v[0] < v[1]
+    ):
+        SS[key] = (LR_GRID[0], LR_GRID[-1])
+    return st.select_slider(label, LR_GRID, key=key, format_func=sidebar.fmt_lr)
+
+
+def _limit_name(spec: RunSpec) -> str:
+    if spec.rule == "nesterov":
+        return t("sweep.limit.nesterov")
+    if spec.rule == "momentum" and dict(spec.hyper).get("momentum", 0.0):
+        return t("sweep.limit.momentum")
+    return t("sweep.limit.gd")
+
+
+def _limit_label(ctx: Context, limit: float | None) -> str | None:
+    return None if limit is None else f"{_limit_name(ctx.spec)} ≈ {limit:.3g}"
+
+
+def _threshold_caption(ctx: Context, threshold: float):
+    if ctx.threshold is not None:
+        how = t("sweep.threshold.main")
+    elif ctx.problem.min_loss is not None:
+        how = t("sweep.threshold.auto")
+    else:
+        how = t("sweep.threshold.auto_lowest")
+    st.caption(t("sweep.threshold", threshold=f"{threshold:.4g}", how=how))
+
+
+def _rule_name(spec: RunSpec) -> str:
+    return t(f"rule.{spec.rule}")
+
+
+# --- panels -------------------------------------------------------------------------------------------------
+def lr_panel(ctx: Context):
+    c1, c2 = st.columns([3, 1])
+    with c1:
+        lo, hi = _lr_range_slider("sweep.lr_range", t("sweep.lr_range"))
+    _ensure("sweep.n_lr", 60)
+    n = c2.selectbox(t("sweep.n_lr"), N_LR_CHOICES, key="sweep.n_lr")
+    try:
+        res, spent = cached_sweep(ctx.pspec, ctx.spec, ctx.steps, ctx.start, lo, hi, int(n), ctx.threshold)
+    except ValueError as err:
+        st.error(t("sweep.error", err=str(err)))
+        return
+    st.caption(
+        t(
+            "sweep.lr.about",
+            n=res.lrs.size,
+            rule=_rule_name(ctx.spec),
+            steps=ctx.steps,
+            ms=f"{1000 * spent:.0f}",
+        )
+    )
+    m1, m2, m3 = st.columns(3)
+    best = res.best_lr
+    m1.metric(t("sweep.best"), f"{best:.3g}" if best else t("sweep.best.none"), help=t("sweep.best.help"))
+    stable = res.boundary[0] if res.boundary else None
+    m2.metric(
+        t("sweep.stable_to"),
+        f"{stable:.3g}" if stable else (t("sweep.all_stable") if res.boundary is None else "—"),
+        help=t("sweep.stable_to.help"),
+    )
+    limit_label = _limit_label(ctx, res.limit)
+    m3.metric(
+        t("sweep.limit", name=_limit_name(ctx.spec)),
+        f"{res.limit:.3g}" if res.limit else t("sweep.limit.none"),
+        help=t("sweep.limit.help"),
+    )
+    fig = sweep_figure(res, min_loss=ctx.problem.min_loss, limit_label=limit_label, labels=_fig_labels())
+    st.plotly_chart(fig, key="sweep.chart.lr", theme=None, config={"displaylogo": False})
+    _threshold_caption(ctx, res.threshold)
+    if best:
+        v = snap_lr(best)
+        if st.button(
+            t("sweep.adopt", lr=sidebar.fmt_lr(v), run=ctx.index + 1),
+            key="sweep.btn.adopt_lr",
+            type="primary",
+            help=t("sweep.adopt.help"),
+        ):
+            adopt(ctx.rid, replace(ctx.spec, lr=v))
+    with st.expander(t("sweep.explain.title")):
+        st.markdown(t("sweep.explain.body"))
+
+
+def range_panel(ctx: Context):
+    c1, c2 = st.columns([3, 1])
+    with c1:
+        lo, hi = _lr_range_slider("sweep.range_lr", t("sweep.range_lr"))
+    _ensure("sweep.range_steps", 200)
+    steps = c2.selectbox(t("sweep.range_steps"), RANGE_STEPS, key="sweep.range_steps")
+    try:
+        rt = cached_range(ctx.pspec, ctx.spec, int(steps), ctx.start, lo, hi)
+    except ValueError as err:
+        st.error(t("sweep.error", err=str(err)))
+        return
+    st.caption(
+        t(
+            "sweep.range.about",
+            rule=_rule_name(ctx.spec),
+            lo=sidebar.fmt_lr(lo),
+            hi=sidebar.fmt_lr(hi),
+            steps=steps,
+        )
+    )
+    limit = sweeps.stability_limit(ctx.problem, ctx.spec.rule, start=_start(ctx.start), **_hyper(ctx.spec))
+    m1, m2, m3 = st.columns(3)
+    sug = rt.suggested_lr
+    m1.metric(t("sweep.suggested"), f"{sug:.3g}" if sug else "—", help=t("sweep.suggested.help"))
+    m2.metric(t("sweep.lowest_at"), f"{rt.min_lr:.3g}" if rt.min_lr else "—")
+    m3.metric(
+        t("sweep.steepest_at"),
+        f"{rt.steepest_lr:.3g}" if rt.steepest_lr else "—",
+        help=t("sweep.steepest_at.help"),
+    )
+    fig = range_test_figure(
+        rt,
+        min_loss=ctx.problem.min_loss,
+        limit=limit,
+        limit_label=_limit_label(ctx, limit),
+        labels=_fig_labels(),
+    )
+    st.plotly_chart(fig, key="sweep.chart.range", theme=None, config={"displaylogo": False})
+    if sug:
+        v = snap_lr(sug)
+        if st.button(
+            t("sweep.adopt", lr=sidebar.fmt_lr(v), run=ctx.index + 1),
+            key="sweep.btn.adopt_range",
+            type="primary",
+            help=t("sweep.adopt.help"),
+        ):
+            adopt(ctx.rid, replace(ctx.spec, lr=v))
+    else:
+        st.info(t("sweep.range.none"))
+    st.caption(t("sweep.range.explain"))
+
+
+def _momentum_values(n: int, positive: bool) -> tuple[float, ...]:
+    """0 … 0.99, dense near 1 where momentum matters: 1 − μ on a log scale, rounded for the slider."""
+    one_minus = np.geomspace(1.0, 0.01, n)
+    vals = np.unique(np.round(1.0 - one_minus, 3))
+    if positive:
+        vals = vals[vals > 0]
+    return tuple(float(v) for v in vals)
+
+
+def heatmap_axes(spec: RunSpec, problem: Problem) -> list[str]:
+    axes = []
+    if spec.rule in ("gd", "momentum", "nesterov", "rmsprop"):
+        axes.append("momentum")
+    elif spec.rule in ("adam", "adamw"):
+        axes.append("beta1")
+    if problem.has_data:
+        axes.append("batch_size")
+    return axes
+
+
+def heatmap_values(axis: str, spec: RunSpec, problem: Problem, n: int) -> tuple:
+    if axis == "batch_size":
+        sizes = np.unique(np.geomspace(1, problem.n_samples, min(n, 12)).round().astype(int))
+        return tuple(int(b) for b in sizes)
+    return _momentum_values(n, positive=spec.rule == "nesterov")
+
+
+def heatmap_panel(ctx: Context):
+    axes = heatmap_axes(ctx.spec, ctx.problem)
+    if not axes:
+        st.info(t("sweep.hm.none", rule=_rule_name(ctx.spec)))
+        return
+    labels = _fig_labels()
+    c1, c2, c3, c4 = st.columns([2.2, 1.2, 1.6, 1])
+    with c1:
+        lo, hi = _lr_range_slider("sweep.hm_lr", t("sweep.lr_range"))
+    if SS.get("sweep.hm_axis") not in axes:
+        SS["sweep.hm_axis"] = axes[0]
+    axis = c2.selectbox(
+        t("sweep.hm_axis"), axes, key="sweep.hm_axis", format_func=lambda a: labels[f"axis.{a}"]
+    )
+    metric_names = {
+        "final_loss": t("sweep.hm.metric.final_loss"),
+        "steps": t("sweep.hm.metric.steps"),
+        "diverged": t("sweep.hm.metric.diverged"),
+    }
+    _ensure("sweep.hm_metric", "final_loss")
+    metric = c3.selectbox(
+        t("sweep.hm_metric"), tuple(metric_names), key="sweep.hm_metric", format_func=metric_names.get
+    )
+    _ensure("sweep.hm_n", 30 if not ctx.problem.has_data else 20)
+    n = c4.selectbox(t("sweep.hm_n"), HM_N_CHOICES, key="sweep.hm_n")
+    y_values = heatmap_values(axis, ctx.spec, ctx.problem, int(n))
+    try:
+        grid, spent = cached_grid(
+            ctx.pspec, ctx.spec, ctx.steps, ctx.start, axis, y_values, lo, hi, int(n), ctx.threshold
+        )
+    except ValueError as err:
+        st.error(t("sweep.error", err=str(err)))
+        return
+    st.caption(
+        t(
+            "sweep.hm.about",
+            cells=grid.final_loss.size,
+            rule=_rule_name(ctx.spec),
+            steps=ctx.steps,
+            ms=f"{1000 * spent:.0f}",
+            run=ctx.index + 1,
+        )
+    )
+    if ctx.spec.rule == "gd" and axis == "momentum":
+        st.caption(t("sweep.hm.gd_note", run=ctx.index + 1))
+    fig = heatmap_figure(grid, metric=metric, min_loss=ctx.problem.min_loss, labels=labels)
+    event = st.plotly_chart(
+        fig,
+        key=HEATMAP_KEY,
+        on_select="rerun",
+        selection_mode=("points",),
+        theme=None,
+        config={"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]},
+    )
+    _threshold_caption(ctx, grid.threshold)
+    cell = clicked_cell(event, fig)
+    if cell is not None:
+        row, col = cell
+        if 0 <= row < grid.y_values.size and 0 <= col < grid.x_values.size:
+            adopt(ctx.rid, cell_spec(ctx.spec, grid.config(row, col), ctx.problem.n_samples))
+    if grid.best is not None:
+        if st.button(t("sweep.hm.adopt", run=ctx.index + 1), key="sweep.btn.adopt_cell", type="primary"):
+            adopt(ctx.rid, cell_spec(ctx.spec, grid.config(*grid.best), ctx.problem.n_samples))
+
+
+def clicked_cell(event, fig) -> tuple[int, int] | None:
+    """(row, column) of the clicked heatmap cell, from Streamlit's point selection."""
+    try:
+        points = event.selection.points if event else []
+    except AttributeError:
+        return None
+    curve = next((i for i, d in enumerate(fig.spec["data"]) if d.get("name") == CELL_GRID_NAME), None)
+    for p in points:
+        if p.get("curve_number") == curve and "x" in p and "y" in p:
+            return round(float(p["y"])), round(float(p["x"]))
+    return None
+
+
+def compare_panel(ctx: Context):
+    has_data = ctx.problem.has_data
+    axes = ("step", "epoch", "samples", "grad_evals", "time") if has_data else ("step", "grad_evals", "time")
+    labels = _fig_labels()
+    if SS.get("sweep.cmp_x") not in axes:
+        SS["sweep.cmp_x"] = "epoch" if has_data else "step"
+    stochastic = any(s.batch(ctx.problem.n_samples) is not None for _, s in ctx.runs)
+    _ensure("sweep.cmp_seeds", 5 if stochastic else 1)
+    _ensure("sweep.cmp_tune", False)
+    _ensure("sweep.cmp_log", True)
+    x_axis = st.radio(
+        t("sweep.cmp_x"), axes, key="sweep.cmp_x", horizontal=True, format_func=lambda a: labels[f"x.{a}"]
+    )
+    c1, c2, c3 = st.columns([2, 1, 1])
+    n_seeds = c1.slider(
+        t("sweep.cmp_seeds"), 1, SEED_MAX, key="sweep.cmp_seeds", help=t("sweep.cmp_seeds.help")
+    )
+    tune = c2.toggle(t("sweep.cmp_tune"), key="sweep.cmp_tune", help=t("sweep.cmp_tune.help"))
+    log_y = c3.toggle(t("sweep.cmp_log"), key="sweep.cmp_log")
+    st.caption(t("sweep.cmp.about", seeds=n_seeds))
+    lrs = None
+    try:
+        if tune:
+            lrs = cached_tune(ctx.pspec, ctx.runs, ctx.steps, ctx.start, ctx.threshold)
+        cmp = cached_compare(ctx.pspec, ctx.runs, lrs, ctx.steps, ctx.start, x_axis, int(n_seeds))
+    except ValueError as err:
+        st.error(t("sweep.error", err=str(err)))
+        return
+    fig = comparison_figure(cmp, min_loss=ctx.problem.min_loss, log_y=log_y, labels=labels)
+    st.plotly_chart(fig, key="sweep.chart.compare", theme=None, config={"displaylogo": False})
+    if x_axis == "time":
+        st.caption(t("sweep.cmp.time_note"))
+    rows = []
+    for i, (label, (_, spec)) in enumerate(zip(cmp.labels, ctx.runs, strict=True)):
+        row = {t("sweep.cmp.col.run"): label, t("sweep.cmp.final"): float(np.mean(cmp.final_loss[i]))}
+        if lrs is not None:
+            row[t("sweep.cmp.col.before")] = sidebar.fmt_lr(spec.lr)
+            row[t("sweep.cmp.col.after")] = (
+                sidebar.fmt_lr(snap_lr(lrs[i])) if lrs[i] is not None else t("sweep.cmp.untuned")
+            )
+        rows.append(row)
+    st.dataframe(
+        rows,
+        hide_index=True,
+        width="stretch",
+        column_config={t("sweep.cmp.final"): st.column_config.NumberColumn(format="%.4e")},
+    )
+    if lrs is not None and any(v is not None for v in lrs):
+        if st.button(t("sweep.cmp.adopt"), key="sweep.btn.adopt_tuned", type="primary"):
+            for (rid, spec), v in zip(ctx.runs, lrs, strict=True):
+                if v is not None:
+                    sidebar.load_run(rid, replace(spec, lr=snap_lr(v)))
+            st.switch_page(main_page())
+
+
+# --- the page -------------------------------------------------------------------------------------------------
+def context() -> Context | None:
+    spec = problem_spec()
+    if spec is None:
+        return None
+    pspec, problem = resolve_problem(spec)
+    steps = int(SS.get("steps", 300))
+    steps = max(1, min(steps, STEPS_MAX))
+    runs = tuple(run_specs(pspec.name))
+    _ensure("sweep.run", 0)
+    if not isinstance(SS["sweep.run"], int) or not 0 <= SS["sweep.run"] < len(runs):
+        SS["sweep.run"] = 0
+    return Context(pspec, problem, start_point(problem), steps, main_threshold(), runs, int(SS["sweep.run"]))
+
+
+def page():
+    keep_main_state()
+    ctx = context()
+    if ctx is None:
+        st.info(t("sweep.csv_missing"))
+        st.page_link(main_page(), label=t("sweep.back"), icon="📉")
+        return
+    st.markdown(f"## {t('sweep.title', problem=t(f'problem.{ctx.pspec.name}'))}")
+    st.caption(t("sweep.lead", steps=ctx.steps))
+    c1, c2 = st.columns([1.3, 2.7])
+    labels = [visualizer.run_label(i, s, ctx.problem.has_data) for i, (_, s) in enumerate(ctx.runs)]
+    c1.selectbox(
+        t("sweep.run"),
+        range(len(ctx.runs)),
+        key="sweep.run",
+        format_func=labels.__getitem__,
+        help=t("sweep.run.help"),
+        # the comparison races every run
+        disabled=SS.get("sweep.panel") == "compare",
+    )
+    names = {
+        "lr": t("sweep.panel.lr"),
+        "range": t("sweep.panel.range"),
+        "heatmap": t("sweep.panel.heatmap"),
+        "compare": t("sweep.panel.compare"),
+    }
+    if SS.get("sweep.panel") not in PANELS:
+        SS["sweep.panel"] = "lr"
+    with c2:
+        # a switch rather than tabs: tabs would compute and send every panel on each rerun
+        panel = st.segmented_control(t("sweep.panel"), PANELS, key="sweep.panel", format_func=names.get)
+    if ctx.spec.schedule != "constant" and panel in ("lr", "heatmap"):
+        st.caption(t("sweep.schedule_note", schedule=t(f"schedule.{ctx.spec.schedule}")))
+    if panel == "range":
+        range_panel(ctx)
+    elif panel == "heatmap":
+        heatmap_panel(ctx)
+    elif panel == "compare":
+        compare_panel(ctx)
+    else:
+        lr_panel(ctx)
