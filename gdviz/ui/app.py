@@ -40,11 +40,22 @@ def main():
 
     apply_link_once()
     _language_switch()
-    pages = [st.Page(visualizer.page, title=t("page.visualizer"), icon="📉", default=True, url_path="race")]
+    pages = [main_page()]
     for mod in extra_pages():
         pages.append(st.Page(mod.page, title=t(mod.TITLE_KEY), icon=mod.ICON, url_path=mod.URL_PATH))
     nav = st.navigation(pages)
     nav.run()
+
+
+def main_page() -> st.Page:
+    """The race page as a navigation entry (other pages link or switch to it with this)."""
+    return st.Page(
+        visualizer.page,
+        title=t("page.visualizer"),
+        icon=":material/show_chart:",
+        default=True,
+        url_path="race",
+    )
 
 
 def extra_pages():

@@ -86,9 +86,12 @@ def _messages(results: list[RunResult], problem: Problem):
             k = rec.diverged
             limit = step_limit(problem, rec.params[max(0, len(rec.params) - 1)])
             extra = t("diverged.limit", limit=f"{limit:.3g}") if limit else ""
-            st.warning(t("diverged", label=r.label, step=k, lr=f"{r.spec.lr:g}") + " " + extra, icon="⚠️")
+            st.warning(
+                t("diverged", label=r.label, step=k, lr=f"{r.spec.lr:g}") + " " + extra,
+                icon=":material/warning:",
+            )
         elif rec.stop_reason == "stop_loss":
-            st.success(t("stopped", label=r.label, step=rec.steps_done), icon="✅")
+            st.success(t("stopped", label=r.label, step=rec.steps_done), icon=":material/check_circle:")
 
 
 def _summary(results: list[RunResult], problem: Problem, stop_loss: float | None):
@@ -316,7 +319,7 @@ def _theory(problem: Problem, results: list[RunResult], start):
                     limit=f"{limit:.3g}",
                     lam=f"{lam:.4g}",
                 ),
-                icon="📐",
+                icon=":material/straighten:",
             )
     if lines:
         with st.expander(t("theory.title"), expanded=False):
@@ -330,13 +333,13 @@ def _lesson_card():
         return
     st.markdown(f"#### {t(f'lesson.{key}.title')}")
     st.markdown(t(f"lesson.{key}.intro"))
-    st.info(f"**{t('lessons.predict')}** — {t(f'lesson.{key}.question')}", icon="🤔")
+    st.info(f"**{t('lessons.predict')}** — {t(f'lesson.{key}.question')}", icon=":material/lightbulb:")
     with st.expander(t("lessons.notice")):
         st.markdown(t(f"lesson.{key}.notice"))
 
 
 def _share(cfg: PageConfig, view: ViewSpec):
-    with st.expander(t("share"), icon="🔗"):
+    with st.expander(t("share"), icon=":material/link:"):
         st.caption(t("share.help"))
         teacher = st.toggle(t("share.teacher"), key="share_teacher")
         q = page_state.current_link(cfg, view, teacher=teacher)
@@ -359,7 +362,7 @@ def page():
     problem = get_problem(cfg.problem)
     ignored = st.session_state.pop("_link_ignored", ())
     if ignored:
-        st.warning(t("link.ignored", what=", ".join(ignored)), icon="🔗")
+        st.warning(t("link.ignored", what=", ".join(ignored)), icon=":material/link:")
     st.markdown(f"# {t(f'problem.{cfg.problem.name}')}")
     st.caption(t("lead", rule=r"$\theta \leftarrow \theta - \alpha \nabla L(\theta)$"))
     _lesson_card()
