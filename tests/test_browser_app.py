@@ -61,7 +61,9 @@ def lr_input(page, run: int = 0):
 
 
 def pick_problem(page, label: str):
-    page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]', has_text=EN["problem"]).first.click()
+    page.locator(
+        '[data-testid="stSidebar"] [data-testid="stSelectbox"]', has_text=EN["problem"]
+    ).first.click()
     page.locator('[role="option"]', has_text=label).first.click()
     wait_for_app(page)
 

@@ -39,7 +39,7 @@ def test_teacher_link_hides_controls_and_speaks_chinese(page, app_url):
     page.get_by_text(ZH["lesson.momentum_ravine.title"]).first.wait_for(state="visible")
     sidebar = page.locator('[data-testid="stSidebar"]')
     assert sidebar.get_by_text(ZH["problem"]).count() == 0
-    assert sidebar.locator('input[type=range]').count() == 0  # no learning-rate or steps sliders
+    assert sidebar.locator("input[type=range]").count() == 0  # no learning-rate or steps sliders
     screenshot(page, "teacher_link_zh")
 
 
