@@ -112,6 +112,24 @@ def browser_part():
             wait_for_app(page)
         row("lr slider change → redrawn chart (median)", 1000 * statistics.median(times), 300, "ms")
         print(f"{'':<52}   (8 changes, min {1000 * min(times):.0f} ms, max {1000 * max(times):.0f} ms)")
+        # the chart's own step slider: a jump to any frame is drawn in the browser, no server involved
+        jumps = page.evaluate(
+            """async () => {
+              const gd = Array.from(document.querySelectorAll('.js-plotly-plot')).find(
+                  g => g._transitionData && g._transitionData._frames && g._transitionData._frames.length);
+              const names = gd._transitionData._frames.filter(f => f.group === 'steps').map(f => f.name);
+              const out = [];
+              for (let i = 0; i < 20; i++) {
+                const name = names[Math.floor(((i * 7919) % 97) / 97 * names.length)];
+                const t = performance.now();
+                await Plotly.animate(gd, [name], {frame: {duration: 0, redraw: false}, transition: {duration: 0}, mode: 'immediate'});
+                await new Promise(r => requestAnimationFrame(() => r()));
+                out.push(performance.now() - t);
+              }
+              return out;
+            }"""
+        )
+        row("step slider jump → redrawn frame (median)", statistics.median(jumps), 300, "ms")
         browser.close()
 
 

@@ -386,7 +386,8 @@ def lr_ruler(lr: float, limit: float | None, best: float | None) -> str:
 
 
 # Keys that must survive a run in which their widget is not drawn (Streamlit forgets those):
-# re-assigning them at the top of every run turns them into plain session values.
+# re-assigning them during such a run turns them into plain session values. (Not on every run:
+# each assignment costs about half a millisecond.)
 _KEEP_PREFIXES = ("run.", "start.", "p.", "s.")
 _KEEP = (
     "steps",
@@ -414,13 +415,15 @@ def render(get_problem, theory_for=None) -> PageConfig | None:
     """Draw the sidebar and return what it says (None while the chosen problem is not usable yet,
     e.g. no file uploaded). ``get_problem`` builds (cached) the chosen problem; ``theory_for(problem,
     run, start)`` gives (limit, best) learning rates for a run's ruler, or None."""
-    keep_state()
+    if SS.get("hide"):
+        keep_state()  # hidden sections draw no widgets this run
     sb = st.sidebar
     with sb:
         if not _hidden("lessons"):
             _lesson_section()
         pspec = _problem_from_state() if _hidden("problem") else _problem_section()
         if pspec is None:
+            keep_state()  # nothing else is drawn this run (e.g. no file uploaded yet)
             return None
         try:
             problem = get_problem(pspec)
