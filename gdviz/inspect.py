@@ -36,8 +36,10 @@ __all__ = [
     "StepInfo",
     "equation_latex",
     "expected_spread",
+    "format_number",
     "gradient_noise",
     "inspect_step",
+    "line_latex",
 ]
 
 ADAPTIVE_RULES = ("adagrad", "rmsprop", "adam", "adamw")
@@ -238,7 +240,7 @@ def _decay_line(h, g, theta):
     return gt, r"\tilde g_k", [line]
 
 
-def _sgd(h, g, theta, before, after, lr, k, theta_next, update):
+def _sgd(h, g, theta, before, after, lr, k, theta_next):
     gt, gs, lines = _decay_line(h, g, theta)
     mu, tau = float(h["momentum"]), float(h["dampening"])
     if mu == 0:
@@ -317,7 +319,7 @@ def _sgd(h, g, theta, before, after, lr, k, theta_next, update):
     return lines, memory, None, {}
 
 
-def _adagrad(h, g, theta, before, after, lr, k, theta_next, update):
+def _adagrad(h, g, theta, before, after, lr, k, theta_next):
     gt, gs, lines = _decay_line(h, g, theta)
     s_new = after["sum"]
     lines.append(
@@ -365,7 +367,7 @@ def _adagrad(h, g, theta, before, after, lr, k, theta_next, update):
     return lines, None, effective, scalars
 
 
-def _rmsprop(h, g, theta, before, after, lr, k, theta_next, update):
+def _rmsprop(h, g, theta, before, after, lr, k, theta_next):
     gt, gs, lines = _decay_line(h, g, theta)
     rho, eps, mu = float(h["alpha"]), float(h["eps"]), float(h["momentum"])
     v_new = after["square_avg"]
@@ -462,7 +464,7 @@ def _rmsprop(h, g, theta, before, after, lr, k, theta_next, update):
     return lines, memory, lr / denom, {}
 
 
-def _adam(h, g, theta, before, after, lr, k, theta_next, update, decoupled):
+def _adam(h, g, theta, before, after, lr, k, theta_next, decoupled):
     wd = float(h["weight_decay"])
     if decoupled:
         gt, gs, lines = g, "g_k", []
@@ -592,7 +594,7 @@ def inspect_step(problem: Problem, optimizer: Optimizer | None, record: Record, 
         lr = float(record.lr[k])
         before, after = _state_dict(state), _state_dict(new_state)
         lines, memory, effective, scalars = _RULES[opt.name](
-            opt.hyper, g, theta, before, after, lr, k, theta_next, update
+            opt.hyper, g, theta, before, after, lr, k, theta_next
         )
     hyper = {key: value for key, value in opt.hyper.items() if key != "lr"}
     return StepInfo(

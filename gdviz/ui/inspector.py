@@ -282,6 +282,9 @@ def render(problem: Problem, results, view: View | None):
     """The inspector section for ``results`` (the page's ``RunResult`` list) drawn in ``view``."""
     st.markdown("#### " + t("insp.title"))
     st.caption(t("insp.intro"))
+    # Off until asked for: the page stays light for the many visitors who only race.
+    if not st.toggle(t("insp.open"), key="insp.open"):
+        return
     eligible = [i for i, r in enumerate(results) if r.record is not None and int(r.record.steps_done) > 0]
     if not eligible:
         st.info(t("insp.none"))

@@ -388,7 +388,7 @@ def lr_ruler(lr: float, limit: float | None, best: float | None) -> str:
 # Keys that must survive a run in which their widget is not drawn (Streamlit forgets those):
 # re-assigning them during such a run turns them into plain session values. (Not on every run:
 # each assignment costs about half a millisecond.)
-_KEEP_PREFIXES = ("run.", "start.", "p.", "s.")
+_KEEP_PREFIXES = ("run.", "start.", "p.", "s.", "insp.")
 _KEEP = (
     "steps",
     "stop_on",

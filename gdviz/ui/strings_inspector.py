@@ -2,6 +2,7 @@
 
 EN: dict[str, str] = {
     "insp.title": "Step inspector",
+    "insp.open": "Inspect a step: numbers, update equation, arrows",
     "insp.intro": "Pick a run and a step k: see every number of that update, from θ_k to θ_k+1.",
     "insp.none": "No run has made a step yet, so there is nothing to inspect.",
     "insp.failed": "This step cannot be inspected: {err}",
@@ -98,6 +99,7 @@ EN: dict[str, str] = {
 
 ZH: dict[str, str] = {
     "insp.title": "单步检查器",
+    "insp.open": "检查某一步：数值、更新公式、箭头",
     "insp.intro": "选择一次运行和第 k 步：查看这一次更新从 θ_k 到 θ_k+1 的每一个数字。",
     "insp.none": "还没有任何运行走过一步，所以没有可以检查的内容。",
     "insp.failed": "无法检查这一步：{err}",

@@ -16,7 +16,7 @@ from gdviz.problems.base import Problem
 from gdviz.projection import View
 from gdviz.theory import local_limit, quadratic_theory, stability_limit
 from gdviz.train import Record
-from gdviz.ui import sidebar
+from gdviz.ui import inspector, sidebar
 from gdviz.ui import state as page_state
 from gdviz.ui.compute import get_problem, simulate, view_for
 from gdviz.ui.i18n import figure_labels, t
@@ -232,6 +232,7 @@ def chart_area(cfg: PageConfig, results: list[RunResult]):
                 labels=labels,
             )
             st.plotly_chart(fig3, key="surface3d_chart", theme=None, config={"displaylogo": False})
+    inspector.render(problem, results, view)
 
 
 def _handle_click(event, fig, problem: Problem, view: View):
