@@ -468,6 +468,12 @@ def race_figure(
             "type": "log" if log_loss else "linear",
             "title": {"text": loss_title or lab["loss"]},
             "exponentformat": "power",
+            # whole decades only when the range spans a few: minor labels (2, 5) crowd the axis
+            **(
+                {"dtick": 1 if loss_range[1] - loss_range[0] <= 8 else 2}
+                if log_loss and loss_range[1] - loss_range[0] >= 2
+                else {}
+            ),
         },
         "updatemenus": [
             {

@@ -36,6 +36,8 @@ def main():
         initial_sidebar_state="expanded",
     )
     st.logo(str(ASSETS / "logo.svg"), size="large")
+    # Streamlit's default top padding pushes the chart below the fold on a projector
+    st.html("<style>.block-container{padding-top:2.2rem}</style>")
     from gdviz.ui.state import apply_link_once
 
     apply_link_once()

@@ -94,6 +94,11 @@ def _messages(results: list[RunResult], problem: Problem):
             st.success(t("stopped", label=r.label, step=rec.steps_done), icon=":material/check_circle:")
 
 
+def _cell(v: int | None) -> str:
+    """An optional count as table text: a dash where it does not apply (not the word "None")."""
+    return "—" if v is None else f"{v:,}"
+
+
 def _summary(results: list[RunResult], problem: Problem, stop_loss: float | None):
     rows = []
     for r in results:
@@ -107,13 +112,13 @@ def _summary(results: list[RunResult], problem: Problem, stop_loss: float | None
                 t("col.final_loss"): float(rec.loss[-1]),
                 t("col.distance"): None if d is None else float(d),
                 t("col.steps"): int(rec.steps_done),
-                t("col.threshold"): (
-                    int(np.argmax(rec.loss < stop_loss)) if (rec.loss < stop_loss).any() else None
-                )
-                if stop_loss is not None
-                else None,
-                t("col.diverged"): rec.diverged,
-                t("col.samples"): int(rec.samples_seen[-1]) if rec.n_samples else None,
+                t("col.threshold"): _cell(
+                    int(np.argmax(rec.loss < stop_loss))
+                    if stop_loss is not None and (rec.loss < stop_loss).any()
+                    else None
+                ),
+                t("col.diverged"): _cell(rec.diverged),
+                t("col.samples"): _cell(int(rec.samples_seen[-1]) if rec.n_samples else None),
                 t("col.time_ms"): round(1000 * float(rec.time[-1]), 2),
             }
         )
