@@ -16,6 +16,17 @@ from gdviz.optimizers import OPTIMIZER_NAMES, Optimizer, optimizer
 from gdviz.problems import Problem, problem, problem_names
 from gdviz.schedules import SCHEDULE_NAMES, Schedule, schedule
 from gdviz.surfaces import Surface, plane_grid, slice_grid
+from gdviz.sweeps import (
+    Comparison,
+    GridResult,
+    RangeTest,
+    SweepResult,
+    compare,
+    grid_sweep,
+    lr_range_test,
+    lr_sweep,
+    tune_each,
+)
 from gdviz.train import Record, first_below, run, run_many, squeeze
 
 __version__ = "0.1.0"
@@ -23,12 +34,20 @@ __version__ = "0.1.0"
 __all__ = [
     "OPTIMIZER_NAMES",
     "SCHEDULE_NAMES",
+    "Comparison",
+    "GridResult",
     "Optimizer",
     "Problem",
+    "RangeTest",
     "Record",
     "Schedule",
     "Surface",
+    "SweepResult",
+    "compare",
     "first_below",
+    "grid_sweep",
+    "lr_range_test",
+    "lr_sweep",
     "optimizer",
     "plane_grid",
     "problem",
@@ -38,4 +57,5 @@ __all__ = [
     "schedule",
     "slice_grid",
     "squeeze",
+    "tune_each",
 ]

@@ -46,6 +46,11 @@ def main():
     for mod in extra_pages():
         pages.append(st.Page(mod.page, title=t(mod.TITLE_KEY), icon=mod.ICON, url_path=mod.URL_PATH))
     nav = st.navigation(pages)
+    if nav.url_path != "race":
+        # the race page's widgets are not drawn here: keep their values for the way back
+        from gdviz.ui.sidebar import keep_state
+
+        keep_state()
     nav.run()
 
 

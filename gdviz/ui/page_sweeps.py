@@ -5,6 +5,8 @@ opens it.
 
 from __future__ import annotations
 
+import gc
+import math
 import time
 from dataclasses import dataclass, replace
 
@@ -38,7 +40,7 @@ from gdviz.ui.specs import (
 )
 
 TITLE_KEY = "page.sweeps"
-ICON = "🧪"
+ICON = ":material/science:"
 URL_PATH = "sweeps"
 ORDER = 20
 
@@ -49,6 +51,13 @@ N_LR_CHOICES = (20, 40, 60, 100)
 HM_N_CHOICES = (10, 20, 30)
 RANGE_STEPS = (100, 200, 500)
 SEED_MAX = 10
+QUICK_LRS = 31  # tune_each's default sweep
+# Work that takes longer than AUTO_SECONDS waits for a click; beyond MAX_SECONDS it is refused (a
+# public server is shared). Estimated from a probe of PROBE_STEPS vectorized steps.
+AUTO_SECONDS = 2.0
+MAX_SECONDS = 60.0
+PROBE_STEPS = 2
+PROBE_RUNS = 32
 FIG = "sweep.fig."
 # Buttons and charts cannot be assigned (Streamlit refuses): their keys carry these prefixes.
 _UNASSIGNABLE = ("sweep.btn.", "sweep.chart.")
@@ -80,7 +89,9 @@ def _fig_labels() -> dict[str, str]:
 
 def main_page():
     """The Visualizer as a page object for ``st.switch_page`` (its hash comes from the url path)."""
-    return st.Page(visualizer.page, title=t("page.visualizer"), icon="📉", url_path="race")
+    from gdviz.ui.app import main_page as race_page
+
+    return race_page()
 
 
 # --- what the Visualizer says -------------------------------------------------------------------------
@@ -102,10 +113,13 @@ def problem_spec() -> ProblemSpec | None:
         return ProblemSpec("formula", tuple(opts))
     if name == "csv":
         up = SS.get("p.csv.file")
-        if up is None or not hasattr(up, "getvalue"):
+        if up is not None and hasattr(up, "getvalue"):
+            # an upload's widget state ends with this page's first run: its hash is what stays
+            SS["sweep.csv_sha"] = custom.remember_upload(up.getvalue())
+        if not SS.get("sweep.csv_sha"):
             return None
         opts = [
-            ("sha", custom.remember_upload(up.getvalue())),
+            ("sha", SS["sweep.csv_sha"]),
             ("target", SS.get("p.csv.target")),
             ("features", tuple(SS.get("p.csv.features") or ())),
             ("task", SS.get("p.csv.task", "regression")),
@@ -125,10 +139,13 @@ def problem_spec() -> ProblemSpec | None:
     return ProblemSpec(name, tuple(opts))
 
 
-def resolve_problem(spec: ProblemSpec) -> tuple[ProblemSpec, Problem]:
+def resolve_problem(spec: ProblemSpec) -> tuple[ProblemSpec, Problem] | None:
     try:
         return spec, get_problem(spec)
     except (ValueError, KeyError, TypeError):
+        if spec.name == "csv":
+            # the file left the server's bounded store, or its chosen columns no longer fit: no defaults
+            return None
         # the Visualizer shows the refusal and falls back to the defaults; so does this page
         spec = ProblemSpec(spec.name)
         return spec, get_problem(spec)
@@ -285,6 +302,64 @@ def cached_compare(pspec, runs, lrs, steps, start, x_axis, n_seeds):
     )
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def probe_seconds(pspec, batch: int | None, runs: int, start) -> float:
+    """Measured seconds per vectorized step of ``runs`` runs with this batch size (plain GD, a tiny
+    step: the loss and gradient dominate the cost of every rule on problems where cost matters).
+
+    A cheap probe is repeated and its best kept, with the garbage collector paused: extrapolated a
+    thousandfold, one collection during a 0.2 ms probe would turn a trivial sweep into a "slow" one.
+    """
+    p = get_problem(pspec)
+    opt = gdviz.optimizer("gd", lr=np.full(runs, 1e-9))
+    best = math.inf
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(3):
+            t0 = time.perf_counter()
+            gdviz.run_many(p, opt, steps=PROBE_STEPS, runs=runs, batch_size=batch, start=_start(start))
+            best = min(best, time.perf_counter() - t0)
+            if best > 0.05:
+                break
+    finally:
+        if was_enabled:
+            gc.enable()
+    return best / PROBE_STEPS
+
+
+def estimate_seconds(ctx: Context, calls) -> float:
+    """Seconds for ``calls``, each ``(batch size, runs, steps)`` (one run_many call), extrapolated
+    linearly from a probe of at most PROBE_RUNS runs: an overestimate where vectorizing pays."""
+    total = 0.0
+    for batch, runs, steps in calls:
+        rp = min(int(runs), PROBE_RUNS)
+        total += probe_seconds(ctx.pspec, batch, rp, ctx.start) * (runs / rp) * steps
+    return total
+
+
+def allowed(ctx: Context, calls, key) -> bool:
+    """Whether a computation may run now: at once when it is quick, after a click when it is slow,
+    never when it is too slow for a shared server (the page says which and why)."""
+    approved = SS.get("sweep.approved", [])
+    if key in approved:
+        return True
+    try:
+        secs = estimate_seconds(ctx, calls)
+    except ValueError:
+        return True  # the computation itself will say what is wrong
+    if secs <= AUTO_SECONDS:
+        return True
+    if secs > MAX_SECONDS:
+        st.warning(t("sweep.too_slow", s=f"{secs:.0f}", max=f"{MAX_SECONDS:.0f}"))
+        return False
+    st.info(t("sweep.slow", s=f"{secs:.0f}"))
+    if st.button(t("sweep.compute"), key="sweep.btn.compute", type="primary"):
+        SS["sweep.approved"] = [*approved[-15:], key]
+        return True
+    return False
+
+
 # --- writing back into the Visualizer -------------------------------------------------------------------
 def adopt(rid: int, spec: RunSpec):
     """Write ``spec`` into run ``rid`` of the Visualizer and open it."""
@@ -357,8 +432,11 @@ def lr_panel(ctx: Context):
         lo, hi = _lr_range_slider("sweep.lr_range", t("sweep.lr_range"))
     _ensure("sweep.n_lr", 60)
     n = c2.selectbox(t("sweep.n_lr"), N_LR_CHOICES, key="sweep.n_lr")
+    args = (ctx.pspec, ctx.spec, ctx.steps, ctx.start, lo, hi, int(n), ctx.threshold)
+    if not allowed(ctx, [(ctx.spec.batch(ctx.problem.n_samples), int(n), ctx.steps)], ("lr", args)):
+        return
     try:
-        res, spent = cached_sweep(ctx.pspec, ctx.spec, ctx.steps, ctx.start, lo, hi, int(n), ctx.threshold)
+        res, spent = cached_sweep(*args)
     except ValueError as err:
         st.error(t("sweep.error", err=str(err)))
         return
@@ -454,13 +532,13 @@ def range_panel(ctx: Context):
     st.caption(t("sweep.range.explain"))
 
 
-def _momentum_values(n: int, positive: bool) -> tuple[float, ...]:
-    """0 … 0.99, dense near 1 where momentum matters: 1 − μ on a log scale, rounded for the slider."""
-    one_minus = np.geomspace(1.0, 0.01, n)
-    vals = np.unique(np.round(1.0 - one_minus, 3))
-    if positive:
-        vals = vals[vals > 0]
-    return tuple(float(v) for v in vals)
+# 1 − μ on the learning-rate slider's round steps (1, 1.5, 2, 3, 5, 7 per decade): μ from 0 to 0.99,
+# dense near 1 where momentum matters, and every value one a teacher can say.
+MOMENTUM_VALUES = (0.0, 0.3, 0.5, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.985, 0.99)
+
+
+def _momentum_values(positive: bool) -> tuple[float, ...]:
+    return tuple(v for v in MOMENTUM_VALUES if v > 0 or not positive)
 
 
 def heatmap_axes(spec: RunSpec, problem: Problem) -> list[str]:
@@ -478,7 +556,7 @@ def heatmap_values(axis: str, spec: RunSpec, problem: Problem, n: int) -> tuple:
     if axis == "batch_size":
         sizes = np.unique(np.geomspace(1, problem.n_samples, min(n, 12)).round().astype(int))
         return tuple(int(b) for b in sizes)
-    return _momentum_values(n, positive=spec.rule == "nesterov")
+    return _momentum_values(positive=spec.rule == "nesterov")
 
 
 def heatmap_panel(ctx: Context):
@@ -507,10 +585,15 @@ def heatmap_panel(ctx: Context):
     _ensure("sweep.hm_n", 30 if not ctx.problem.has_data else 20)
     n = c4.selectbox(t("sweep.hm_n"), HM_N_CHOICES, key="sweep.hm_n")
     y_values = heatmap_values(axis, ctx.spec, ctx.problem, int(n))
+    args = (ctx.pspec, ctx.spec, ctx.steps, ctx.start, axis, y_values, lo, hi, int(n), ctx.threshold)
+    if axis == "batch_size":
+        calls = [(b if b < ctx.problem.n_samples else None, int(n), ctx.steps) for b in y_values]
+    else:
+        calls = [(ctx.spec.batch(ctx.problem.n_samples), int(n) * len(y_values), ctx.steps)]
+    if not allowed(ctx, calls, ("heatmap", args)):
+        return
     try:
-        grid, spent = cached_grid(
-            ctx.pspec, ctx.spec, ctx.steps, ctx.start, axis, y_values, lo, hi, int(n), ctx.threshold
-        )
+        grid, spent = cached_grid(*args)
     except ValueError as err:
         st.error(t("sweep.error", err=str(err)))
         return
@@ -580,6 +663,17 @@ def compare_panel(ctx: Context):
     log_y = c3.toggle(t("sweep.cmp_log"), key="sweep.cmp_log")
     st.caption(t("sweep.cmp.about", seeds=n_seeds))
     lrs = None
+    n = ctx.problem.n_samples
+    batches = [spec.batch(n) for _, spec in ctx.runs]
+    if x_axis == "time":  # every seed runs on its own, to have its own clock
+        calls = [(b, 1, ctx.steps) for b in batches for _ in range(int(n_seeds))]
+    else:
+        calls = [(b, int(n_seeds), ctx.steps) for b in batches]
+    if tune:
+        calls += [(b, QUICK_LRS, ctx.steps) for b in batches]
+    key = ("compare", ctx.pspec, ctx.runs, ctx.steps, ctx.start, x_axis, int(n_seeds), tune, ctx.threshold)
+    if not allowed(ctx, calls, key):
+        return
     try:
         if tune:
             lrs = cached_tune(ctx.pspec, ctx.runs, ctx.steps, ctx.start, ctx.threshold)
@@ -617,9 +711,10 @@ def compare_panel(ctx: Context):
 # --- the page -------------------------------------------------------------------------------------------------
 def context() -> Context | None:
     spec = problem_spec()
-    if spec is None:
+    resolved = None if spec is None else resolve_problem(spec)
+    if resolved is None:
         return None
-    pspec, problem = resolve_problem(spec)
+    pspec, problem = resolved
     steps = int(SS.get("steps", 300))
     steps = max(1, min(steps, STEPS_MAX))
     runs = tuple(run_specs(pspec.name))
@@ -634,7 +729,7 @@ def page():
     ctx = context()
     if ctx is None:
         st.info(t("sweep.csv_missing"))
-        st.page_link(main_page(), label=t("sweep.back"), icon="📉")
+        st.page_link(main_page(), label=t("sweep.back"), icon=":material/show_chart:")
         return
     st.markdown(f"## {t('sweep.title', problem=t(f'problem.{ctx.pspec.name}'))}")
     st.caption(t("sweep.lead", steps=ctx.steps))

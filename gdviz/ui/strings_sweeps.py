@@ -19,6 +19,10 @@ EN: dict[str, str] = {
     "sweep.csv_missing": "The uploaded CSV file is not available on this page any more: upload it again "
     "on the Visualizer page.",
     "sweep.back": "Back to the Visualizer",
+    "sweep.slow": "This needs about {s} s of computing on a shared server, so it waits for you.",
+    "sweep.compute": "Compute",
+    "sweep.too_slow": "This would need about {s} s of computing, more than the {max} s this server allows: "
+    "use fewer steps (Visualizer page), fewer learning rates or seeds, or a smaller data set.",
     # learning-rate sweep
     "sweep.lr_range": "Learning rates (log scale)",
     "sweep.n_lr": "Number of learning rates",
@@ -166,9 +170,12 @@ ZH: dict[str, str] = {
     "sweep.error": "无法进行这次扫描：{err}",
     "sweep.csv_missing": "上传的 CSV 文件在本页面已不可用：请在可视化页面重新上传。",
     "sweep.back": "返回可视化页面",
+    "sweep.slow": "这需要在共享服务器上计算大约 {s} 秒，所以等你确认后再开始。",
+    "sweep.compute": "开始计算",
+    "sweep.too_slow": "这大约需要 {s} 秒的计算，超过了本服务器允许的 {max} 秒：请减少步数（在可视化页面）、学习率个数或种子数，或者使用更小的数据集。",
     "sweep.lr_range": "学习率范围（对数刻度）",
     "sweep.n_lr": "学习率个数",
-    "sweep.lr.about": "{rule} 的 {n} 次运行，每个学习率一次，每次 {steps} 步，在一次向量化计算中一起完成（{ms} 毫秒）。"
+    "sweep.lr.about": "{rule}的 {n} 次运行，每个学习率一次，每次 {steps} 步，在一次向量化计算中一起完成（{ms} 毫秒）。"
     "所有运行使用相同的小批量，所以只有学习率不同。",
     "sweep.best": "最佳学习率",
     "sweep.best.help": "在没有发散的运行中最终损失最低的那个；都已收敛的运行视为并列，其中最快降到阈值以下的胜出。",
@@ -195,7 +202,7 @@ ZH: dict[str, str] = {
     ),
     "sweep.range_lr": "从 … 到",
     "sweep.range_steps": "测试步数",
-    "sweep.range.about": "{rule} 的一次运行，学习率在 {steps} 步内从 {lo} 指数增长到 {hi}（Smith，2017）。"
+    "sweep.range.about": "{rule}的一次运行，学习率在 {steps} 步内从 {lo} 指数增长到 {hi}（Smith，2017）。"
     "图中是每一步之后的损失与该步学习率的关系；平滑后的损失超过其最佳值的 4 倍时测试停止。",
     "sweep.suggested": "建议值",
     "sweep.suggested.help": "平滑损失最低处学习率的十分之一：步长超过稳定极限几步之后损失才会上升，取十分之一留出余量。",
@@ -213,7 +220,7 @@ ZH: dict[str, str] = {
     "sweep.hm.metric.diverged": "是否发散",
     "sweep.hm.none": "{rule} 没有可以变化的动量或 β1，而且这个问题没有数据（所以没有批次大小）："
     "请在可视化页面把这次运行改为动量、Nesterov、RMSProp 或 Adam。",
-    "sweep.hm.about": "{rule} 的 {cells} 次运行，每次 {steps} 步（{ms} 毫秒）。点击一个格子，即可在可视化页面中把该设置作为运行 {run} 进行比赛。",
+    "sweep.hm.about": "{rule}的 {cells} 次运行，每次 {steps} 步（{ms} 毫秒）。点击一个格子，即可在可视化页面中把该设置作为运行 {run} 进行比赛。",
     "sweep.hm.gd_note": "带动量的普通梯度下降就是动量规则：点击 μ > 0 的格子会把运行 {run} 切换为动量。",
     "sweep.hm.best": "最佳格子",
     "sweep.hm.adopt": "在运行 {run} 中使用最佳格子 ↗",
