@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # runnable from a clone, uninstalled
 
 from gdviz.landscape import pca_plane, random_plane
 from gdviz.nn import mlp

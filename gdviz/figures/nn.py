@@ -44,6 +44,7 @@ LABELS_EN = {
     "train": "train",
     "test": "test",
     "test_points": "test points (hollow)",
+    "test_points_fit": "test points (diamonds)",
     "boundary": "p = 0.5",
     "step": "step",
     "play": "▶ Play",
@@ -75,14 +76,14 @@ def _rgb(hex_color: str) -> np.ndarray:
     return np.array([int(hex_color[i : i + 2], 16) for i in (1, 3, 5)], dtype=float)
 
 
-def output_color(t: np.ndarray) -> np.ndarray:
+def output_color(t: np.ndarray, tint: float = TINT) -> np.ndarray:
     """RGB floats ``(…, 3)`` for signed certainties ``t`` in [-1, 1]: white at 0, towards class 0's
-    colour for t < 0 and class 1's for t > 0 (NaN stays NaN)."""
+    colour for t < 0 and class 1's for t > 0, reaching ``tint`` of the way at ±1 (NaN stays NaN)."""
     t = np.clip(np.asarray(t, dtype=float), -1.0, 1.0)[..., None]
     white = np.full(3, 255.0)
     c0, c1 = _rgb(CLASS_COLORS[0]), _rgb(CLASS_COLORS[1])
     target = np.where(t < 0, c0, c1)
-    return white + TINT * np.abs(t) * (target - white)
+    return white + tint * np.abs(t) * (target - white)
 
 
 def signed_output(z: np.ndarray, task: str, vmax: float = 1.0) -> np.ndarray:
@@ -93,10 +94,10 @@ def signed_output(z: np.ndarray, task: str, vmax: float = 1.0) -> np.ndarray:
         return 2.0 * z - 1.0 if task == CLASSIFICATION else z / vmax
 
 
-def diverging_scale(stops: int = 11) -> list[list]:
+def diverging_scale(stops: int = 11, tint: float = TINT) -> list[list]:
     """The same colours as a Plotly colorscale over [-1, 1] (for data points coloured by value)."""
     ts = np.linspace(-1.0, 1.0, stops)
-    rgb = np.round(output_color(ts)).astype(int)
+    rgb = np.round(output_color(ts, tint)).astype(int)
     return [[float((t + 1) / 2), f"rgb({r},{g},{b})"] for t, (r, g, b) in zip(ts, rgb, strict=True)]
 
 
@@ -221,6 +222,14 @@ def _chain(seg: np.ndarray, px: np.ndarray, py: np.ndarray) -> tuple[np.ndarray,
     return xs, ys
 
 
+def _logit(p: np.ndarray) -> np.ndarray:
+    """log(p / (1 − p)): the network's output before the sigmoid, nearly linear between grid points, so
+    the p = 0.5 crossings interpolated on it are much closer to the true boundary than on p."""
+    q = np.clip(np.asarray(p, dtype=float), 1e-12, 1 - 1e-12)
+    with np.errstate(invalid="ignore"):
+        return np.log(q) - np.log1p(-q)
+
+
 # --- shared layout pieces -----------------------------------------------------------------------------
 def _axis_ids(k: int) -> tuple[str, str]:
     """Trace axis references of subplot k (0-based): ("x", "y"), ("x2", "y2") …"""
@@ -299,7 +308,7 @@ def boundary_figure(
     y_test: np.ndarray,
     labels: Mapping[str, str] | None = None,
     frame_ms: int = 90,
-    height: int = 540,
+    height: int | None = None,
 ) -> SpecFigure:
     """The output of each run over the data (one subplot per run), animated over training.
 
@@ -320,6 +329,11 @@ def boundary_figure(
                 f"per frame; got {r.grids.shape} and {len(r.captions)} captions"
             )
     classify = task == CLASSIFICATION
+    margin = {"l": 50, "r": 20, "t": 100, "b": 120}
+    if height is None:
+        # Equal axes: a panel about 800/n px wide is as tall as the data's aspect makes it.
+        aspect = float((y[-1] - y[0]) / (x[-1] - x[0])) if x[-1] > x[0] else 1.0
+        height = margin["t"] + margin["b"] + int(min(420, 800 / max(1, len(runs)) * aspect))
     vmax = 1.0
     if not classify:
         ys = np.concatenate([np.asarray(y_train, float), np.asarray(y_test, float)])
@@ -328,10 +342,12 @@ def boundary_figure(
     domains = _domains(n, gap=0.06)
     data: list[dict] = []
     layout = _base_layout(height)
-    margin = {"l": 50, "r": 20, "t": 90, "b": 120}
     layout["margin"] = margin
-    # Play and the slider sit a fixed distance below the plot, under the axis title, whatever the height.
-    below = -66 / max(1, height - margin["t"] - margin["b"])
+    plot_h = max(1, height - margin["t"] - margin["b"])
+    # Play and the slider sit a fixed distance below the plot, under the axis title, and the legend
+    # above the two-line captions, whatever the height.
+    below = -66 / plot_h
+    layout["legend"]["y"] = 1 + 52 / plot_h
     frame_traces: list[int] = []
     frame_data: list[list[dict]] = [[] for _ in range(n_frames)]
     frame_images: list[list[dict]] = [[] for _ in range(n_frames)]
@@ -365,7 +381,7 @@ def boundary_figure(
             )
             frame_traces.append(line_id)
             for f in range(n_frames):
-                xs, ys_ = level_lines(x, y, r.grids[f], 0.5)
+                xs, ys_ = level_lines(x, y, _logit(r.grids[f]), 0.0)
                 frame_data[f].append({"x": _rounded(xs, span), "y": _rounded(ys_, span)})
         caption_id = add(
             {
@@ -383,7 +399,9 @@ def boundary_figure(
         )
         frame_traces.append(caption_id)
         for f in range(n_frames):
-            frame_data[f].append({"text": [r.captions[f]]})
+            # the run's name rides in the same text trace: it then sits on the plot however the
+            # equal-aspect axes shrink inside their domain
+            frame_data[f].append({"text": [f"<b>{r.label}</b><br>{r.captions[f]}"]})
         # data points: drawn once, on top of the animated layers
         for split, X_, y_ in (("train", X_train, y_train), ("test", X_test, y_test)):
             X_ = np.asarray(X_, dtype=float).reshape(-1, 2)
@@ -420,17 +438,22 @@ def boundary_figure(
                         "x": _f32(X_[:, 0]),
                         "y": _f32(X_[:, 1]),
                         "mode": "markers",
+                        # the full-strength version of the background's scale: a point's hue
+                        # against its surroundings shows the fit, and the point stays visible
                         "marker": {
                             "size": 8,
                             "color": _f32(y_),
-                            "colorscale": diverging_scale(),
+                            "colorscale": diverging_scale(tint=1.0),
                             "cmin": -vmax,
                             "cmax": vmax,
-                            "symbol": "circle-open" if hollow else "circle",
-                            "line": {"color": "#3a3f45", "width": 2 if hollow else 0.8},
+                            "symbol": "diamond" if hollow else "circle",
+                            "line": {
+                                "color": "#1b1f24" if hollow else "#3a3f45",
+                                "width": 1.2 if hollow else 0.6,
+                            },
                         },
                         "customdata": _f32(y_),
-                        "name": lab["test_points"] if hollow else lab["train"],
+                        "name": lab["test_points_fit"] if hollow else lab["train"],
                         "showlegend": k == 0,
                         "hovertemplate": f"{lab['target']} = %{{customdata:.3g}} ({lab[split]})<br>"
                         "(%{x:.3g}, %{y:.3g})<extra></extra>",
@@ -458,8 +481,6 @@ def boundary_figure(
             "scaleratio": 1,
             "constrain": "domain",
         }
-    layout["annotations"] = [_title(f"<b>{r.label}</b>", domains[k], 1.07) for k, r in enumerate(runs)]
-    layout["legend"]["y"] = 1.14
     last = n_frames - 1
     layout["images"] = frame_images[last] if n_frames else []
     for tid, d in zip(frame_traces, frame_data[last] if n_frames else [], strict=True):
@@ -604,7 +625,9 @@ def curves_figure(
         if what == "loss" and log_loss:
             yax["type"] = "log"
             # Plotly labels the minor digits of a short log axis (2 … 9) in a crowd; 1-2-5 reads better.
-            vals = np.concatenate([_log10(v) for r in runs for v in (r.train_loss, r.test_loss) if v is not None])
+            vals = np.concatenate(
+                [_log10(v) for r in runs for v in (r.train_loss, r.test_loss) if v is not None]
+            )
             vals = vals[np.isfinite(vals)]
             if vals.size:
                 tv, tt = _log_ticks(float(vals.min()), float(vals.max()))
@@ -750,7 +773,7 @@ def landscape_figure(
                     "xaxis": xa,
                     "yaxis": ya,
                     "mode": "markers",
-                    "marker": {"symbol": "circle-open", "size": 13, "color": "white", "line": {"width": 3}},
+                    "marker": {"size": 12, "color": "white", "line": {"color": "#1b1f24", "width": 2.5}},
                     "name": lab["start"],
                     "legendgroup": "start",
                     "showlegend": k == 0,
@@ -894,7 +917,8 @@ def landscape3d_figure(
             },
             "aspectmode": "manual",
             "aspectratio": {"x": 1.0, "y": 1.0, "z": 0.6},
-            "camera": {"eye": {"x": 1.45, "y": -1.45, "z": 1.0}},
+            # far enough out that the axis labels stay inside the scene
+            "camera": {"eye": {"x": 1.65, "y": -1.65, "z": 1.1}},
         }
     heads = list(titles) if titles is not None else [p.label for p in panels]
     layout["annotations"] = [_title(h, domains[k], 0.97) for k, h in enumerate(heads)]

@@ -25,13 +25,14 @@ from gdviz.figures.nn import (
     landscape3d_figure,
     landscape_figure,
 )
+from gdviz.figures.race import SpecFigure
 from gdviz.landscape import pca_plane, random_plane
 from gdviz.nn import Mlp
 from gdviz.ui.i18n import t
 from gdviz.ui.specs import LR_GRID, RULES, STEPS_MAX, VARIANTS, snap_lr
 
 TITLE_KEY = "page.network"
-ICON = "🧠"
+ICON = ":material/psychology:"
 URL_PATH = "network"
 ORDER = 10
 
@@ -266,7 +267,8 @@ def _thin(last: int, k: int) -> np.ndarray:
     return np.unique(np.linspace(0, last, min(k, last + 1)).round().astype(np.int64))
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+# An entry holds the frames (1 MB) and the thinned path (up to 5 MB for the widest network).
+@st.cache_data(max_entries=16, show_spinner=False)
 def train(net: NetSpec, tr: TrainSpec, steps: int, seed: int) -> NetRun:
     """Train one run and extract what the page draws; ValueError for settings the core refuses."""
     p = get_problem(net)
@@ -326,11 +328,19 @@ def loss_plane(
 
 
 # --- sidebar ------------------------------------------------------------------------------------------
+# Widgets that a run may not draw: run B while comparing is off, the momentum of a rule without it,
+# the batch size of a full-batch run.
+SKIPPABLE = tuple(k for k in DEFAULTS if k.startswith("net.b.") or k.endswith((".momentum", ".batch")))
+
+
 def _keep_state():
-    # Streamlit forgets the value of a widget that a run does not draw (run B while comparing is off,
-    # the momentum of a rule without it); writing every key back keeps the visitor's settings.
     for k, v in {**DEFAULTS, **VIEW_DEFAULTS}.items():
-        SS[k] = SS[k] if k in SS else v
+        if k not in SS:
+            SS[k] = v
+    # Streamlit forgets the value of a widget that a run does not draw; writing these keys back
+    # keeps the visitor's settings for when the widget returns.
+    for k in SKIPPABLE:
+        SS[k] = SS[k]
 
 
 def _on_dataset_change():
@@ -530,6 +540,7 @@ def _fig_labels() -> dict[str, str]:
         "train": t("net.fig.train"),
         "test": t("net.fig.test"),
         "test_points": t("net.fig.test_points"),
+        "test_points_fit": t("net.fig.test_points_fit"),
         "boundary": t("net.fig.boundary"),
         "step": t("net.fig.step"),
         "play": t("net.fig.play"),
@@ -570,31 +581,55 @@ def frame_captions(r: NetRun, classify: bool) -> list[str]:
             out.append(t("net.frame.reg", step=int(s), loss=loss, test=_num(float(r.frame_test_loss[f]))))
         else:
             out.append(t("net.frame.reg_notest", step=int(s), loss=loss))
+        if r.diverged is not None and s > r.steps_done:
+            out[-1] += " · " + t("net.frame.diverged", step=r.diverged)
     return out
 
 
-def _boundary(problem: Mlp, labels: list[str], results: list[NetRun]):
-    classify = problem.task == CLASSIFICATION
-    st.markdown(f"#### {t('net.boundary') if classify else t('net.fit')}")
-    st.caption(t("net.boundary.caption") if classify else t("net.fit.caption"))
+@st.cache_data(max_entries=16, show_spinner=False)
+def boundary_spec(
+    net: NetSpec,
+    runs: tuple[TrainSpec, ...],
+    steps: int,
+    seed: int,
+    labels: tuple[str, ...],
+    captions: tuple[tuple[str, ...], ...],
+    fig_labels: tuple[tuple[str, str], ...],
+) -> dict:
+    """The boundary figure's JSON spec: building its frames (images, level lines) costs more than the
+    rest of a rerun, and a rerun that changes no training setting gets it back from here."""
+    p = get_problem(net)
+    results = [train(net, tr, steps, seed) for tr in runs]
     r0 = results[0]
     fig = boundary_figure(
-        [
-            BoundaryRun(lab, r.frame_grids, frame_captions(r, classify))
-            for lab, r in zip(labels, results, strict=True)
-        ],
+        [BoundaryRun(lab, r.frame_grids, cap) for lab, r, cap in zip(labels, results, captions, strict=True)],
         x=r0.grid_x,
         y=r0.grid_y,
         steps=r0.frame_steps,
-        task=problem.task,
-        X_train=problem.X_train,
-        y_train=problem.y_train,
-        X_test=problem.X_test,
-        y_test=problem.y_test,
-        labels=_fig_labels(),
-        height=520 if len(results) > 1 else 560,
+        task=p.task,
+        X_train=p.X_train,
+        y_train=p.y_train,
+        X_test=p.X_test,
+        y_test=p.y_test,
+        labels=dict(fig_labels),
     )
-    st.plotly_chart(fig, key="net_boundary", theme=None, config={"displaylogo": False})
+    return fig.spec
+
+
+def _boundary(cfg: NetConfig, problem: Mlp, labels: list[str], results: list[NetRun]):
+    classify = problem.task == CLASSIFICATION
+    st.markdown(f"#### {t('net.boundary') if classify else t('net.fit')}")
+    st.caption(t("net.boundary.caption") if classify else t("net.fit.caption"))
+    spec = boundary_spec(
+        cfg.net,
+        cfg.runs,
+        cfg.steps,
+        cfg.seed,
+        tuple(labels),
+        tuple(tuple(frame_captions(r, classify)) for r in results),
+        tuple(_fig_labels().items()),
+    )
+    st.plotly_chart(SpecFigure(spec), key="net_boundary", theme=None, config={"displaylogo": False})
 
 
 @st.fragment
@@ -656,23 +691,23 @@ def _view_label(v: str) -> str:
 @st.fragment
 def landscape(cfg: NetConfig, labels: list[str]):
     st.markdown(f"#### {t('net.landscape')}")
-    cols = st.columns([1.6, 1.1, 1.6, 0.8, 0.9])
+    cols = st.columns([2.4, 1.2, 1.6, 0.9, 1.0])
     kind = cols[0].radio(t("net.plane"), PLANES, key="net.plane", format_func=_plane_label, horizontal=True)
     view = cols[1].segmented_control(t("net.view"), VIEWS, key="net.view", format_func=_view_label)
     if view not in VIEWS:  # deselecting a segmented control gives None
         view = "contour"
-    random = kind == "random"
+    is_random = kind == "random"
     cols[2].select_slider(
         t("net.span"),
         SPANS,
         key="net.span",
         format_func=lambda v: f"{v:g}",
         help=t("net.span.help"),
-        disabled=not random,
+        disabled=not is_random,
     )
     cols[3].selectbox(t("net.resolution"), RESOLUTIONS, key="net.res", format_func=lambda v: f"{v}×{v}")
-    cols[4].number_input(t("net.dir_seed"), 0, 10_000, key="net.dir_seed", disabled=not random)
-    st.caption(t("net.landscape.random") if random else t("net.landscape.pca"))
+    cols[4].number_input(t("net.dir_seed"), 0, 10_000, key="net.dir_seed", disabled=not is_random)
+
     panels, titles = [], []
     for k, (lab, tr) in enumerate(zip(labels, cfg.runs, strict=True)):
         try:
@@ -694,17 +729,25 @@ def landscape(cfg: NetConfig, labels: list[str]):
                 lab, RUN_COLORS[k], pl.x, pl.y, pl.z, pl.center_loss, pl.path, pl.path_loss, pl.explained
             )
         )
-        if random:
-            titles.append(t("net.landscape.title", label=lab, loss=_num(pl.center_loss)))
+        if is_random:
+            titles.append(f"<b>{lab}</b><br>{t('net.landscape.title', loss=_num(pl.center_loss))}")
         else:
             e1, e2 = (f"{100 * e:.1f}" for e in pl.explained)
-            titles.append(t("net.landscape.title_pca", label=lab, e1=e1, e2=e2))
+            titles.append(f"<b>{lab}</b><br>{t('net.landscape.title_pca', e1=e1, e2=e2)}")
     if not panels:
         return
-    if not random:
-        for p in panels:
-            e1, e2 = (f"{100 * e:.1f}" for e in p.explained)
-            st.caption(t("net.landscape.explained", label=p.label, e1=e1, e2=e2))
+    about = t("net.landscape.random") if is_random else t("net.landscape.pca")
+    if not is_random:
+        about += " " + " ".join(
+            t(
+                "net.landscape.explained",
+                label=p.label,
+                e1=f"{100 * p.explained[0]:.1f}",
+                e2=f"{100 * p.explained[1]:.1f}",
+            )
+            for p in panels
+        )
+    st.caption(about)
     make = landscape_figure if view == "contour" else landscape3d_figure
     fig = make(panels, kind=kind, labels=_fig_labels(), titles=titles)
     st.plotly_chart(fig, key=f"net_landscape_{view}", theme=None, config={"displaylogo": False})
@@ -737,7 +780,8 @@ def page():
     if not results:
         return
     classify = problem.task == CLASSIFICATION
-    _boundary(problem, labels, results)
+    ok = NetConfig(cfg.net, tuple(trained), cfg.steps, cfg.seed)
+    _boundary(ok, problem, labels, results)
     curves(labels, results)
     summary(labels, results, classify)
-    landscape(NetConfig(cfg.net, tuple(trained), cfg.steps, cfg.seed), labels)
+    landscape(ok, labels)

@@ -113,8 +113,8 @@ EN: dict[str, str] = {
     "held out. Press Play to watch it learn, or drag the slider.",
     "net.fit": "Regression fit during training",
     "net.fit.caption": "The background is the network's prediction, the points are coloured by their "
-    "target on the same scale: where a point's colour matches its surroundings, the fit is good. "
-    "Filled points train the network, hollow ones are held out.",
+    "target on the same scale (in full strength): where a point's hue matches its surroundings, the fit "
+    "is good. Circles train the network, diamonds are held out.",
     "net.curves": "Learning curves",
     "net.log_loss": "Log-scale loss",
     "net.summary": "Final numbers",
@@ -137,14 +137,15 @@ EN: dict[str, str] = {
     "net.landscape.pca": "The loss on the plane of the first two principal components of the path, "
     "centred on the final weights (★); the line is the path projected onto it.",
     "net.landscape.explained": "{label}: PC1 and PC2 explain {e1} % and {e2} % of the path's movement.",
-    "net.landscape.title": "<b>{label}</b><br>loss at ★ {loss}",
-    "net.landscape.title_pca": "<b>{label}</b><br>PC1 {e1} %, PC2 {e2} %",
+    "net.landscape.title": "loss at ★ {loss}",
+    "net.landscape.title_pca": "PC1 {e1} %, PC2 {e2} %",
     "net.landscape.failed": "{label}: no landscape: {err}",
     # figure vocabulary
     "net.fig.class": "class {k}",
     "net.fig.train": "train",
     "net.fig.test": "test",
     "net.fig.test_points": "test points (hollow)",
+    "net.fig.test_points_fit": "test points (diamonds)",
     "net.fig.boundary": "boundary p = 0.5",
     "net.fig.step": "step",
     "net.fig.play": "▶ Play",
@@ -166,6 +167,7 @@ EN: dict[str, str] = {
     "net.frame.cls_notest": "step {step} · train loss {loss} · train accuracy {acc}",
     "net.frame.reg": "step {step} · train loss {loss} · test loss {test}",
     "net.frame.reg_notest": "step {step} · train loss {loss}",
+    "net.frame.diverged": "diverged at step {step}",
 }
 
 ZH: dict[str, str] = {
@@ -255,8 +257,8 @@ ZH: dict[str, str] = {
     "net.boundary.caption": "颜色表示网络判为第 1 类的概率（50 % 处为白色），黑线是决策边界 p = 0.5。实心点用于训练，"
     "空心点留作测试。按播放观看它学习，或拖动滑块。",
     "net.fit": "训练过程中的回归拟合",
-    "net.fit.caption": "背景是网络的预测，数据点按目标值用同一色标着色：点的颜色与周围一致的地方，拟合得好。"
-    "实心点用于训练，空心点留作测试。",
+    "net.fit.caption": "背景是网络的预测，数据点按目标值用同一色标（全饱和度）着色：点的色调与周围一致的地方，拟合得好。"
+    "圆点用于训练，菱形点留作测试。",
     "net.curves": "学习曲线",
     "net.log_loss": "损失用对数刻度",
     "net.summary": "最终结果",
@@ -276,13 +278,14 @@ ZH: dict[str, str] = {
     "两幅图使用同一个颜色刻度。",
     "net.landscape.pca": "路径前两个主成分所张成的平面上的损失，以最终权重（★）为中心；曲线是投影到该平面上的路径。",
     "net.landscape.explained": "{label}：PC1 和 PC2 解释了路径移动的 {e1} % 和 {e2} %。",
-    "net.landscape.title": "<b>{label}</b><br>★ 处损失 {loss}",
-    "net.landscape.title_pca": "<b>{label}</b><br>PC1 {e1} %，PC2 {e2} %",
+    "net.landscape.title": "★ 处损失 {loss}",
+    "net.landscape.title_pca": "PC1 {e1} %，PC2 {e2} %",
     "net.landscape.failed": "{label}：无法绘制损失地形：{err}",
     "net.fig.class": "第 {k} 类",
     "net.fig.train": "训练",
     "net.fig.test": "测试",
     "net.fig.test_points": "测试点（空心）",
+    "net.fig.test_points_fit": "测试点（菱形）",
     "net.fig.boundary": "决策边界 p = 0.5",
     "net.fig.step": "步",
     "net.fig.play": "▶ 播放",
@@ -304,4 +307,5 @@ ZH: dict[str, str] = {
     "net.frame.cls_notest": "第 {step} 步 · 训练损失 {loss} · 训练准确率 {acc}",
     "net.frame.reg": "第 {step} 步 · 训练损失 {loss} · 测试损失 {test}",
     "net.frame.reg_notest": "第 {step} 步 · 训练损失 {loss}",
+    "net.frame.diverged": "在第 {step} 步发散",
 }
