@@ -94,8 +94,10 @@ def required_keys() -> set[str]:
     keys |= {f"tab.{v}" for v in ("contour", "surface3d")}
     keys |= {f"formula.err.{c}" for c in formula.ERROR_CODES}
     keys |= {f"csv.task.{v}" for v in csvdata.TASKS}
+    from gdviz.ui import page_network
     from gdviz.ui.lessons import LESSONS
 
+    keys |= {f"net.lesson.{k}.title" for k in page_network.LESSONS}
     for lesson in LESSONS:
         keys |= {f"lesson.{lesson.key}.{part}" for part in ("title", "intro", "question", "notice")}
     return keys

@@ -125,3 +125,15 @@ def test_every_lesson_runs_in_the_app(key):
 
     assert EN[f"lesson.{key}.title"] in md
     assert len(at.get("plotly_chart")) >= 1
+
+
+@pytest.mark.parametrize("name", ["sgd_adam", "batch", "lr"])
+def test_network_lessons_in_the_list_open_the_network_page(name):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.selectbox(key="lesson_pick").set_value(f"net:{name}").run()
+    assert not at.exception, at.exception
+    assert at.session_state["net.lesson"] == name
+    from gdviz.ui.i18n import EN
+
+    assert any(EN["page.network"].split()[0] in m.value or "network" in m.value.lower() for m in at.markdown)

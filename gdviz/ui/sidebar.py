@@ -333,27 +333,44 @@ def _problem_from_state() -> ProblemSpec:
     return ProblemSpec(name, tuple(opts))
 
 
+NET_PREFIX = "net:"
+
+
 def _on_lesson_change():
     from gdviz.ui.state import apply_lesson
 
     key = SS.get("lesson_pick")
-    if key:
+    if key and key.startswith(NET_PREFIX):
+        # the network lessons live on their own page: load the preset there and go
+        from gdviz.ui import page_network
+
+        page_network._load_lesson(key[len(NET_PREFIX) :])
+        SS["lesson_pick"] = SS.get("lesson", "")
+        SS["_goto"] = page_network.URL_PATH
+    elif key:
         apply_lesson(key)
     else:
         SS["lesson"] = ""
 
 
 def _lesson_section():
+    from gdviz.ui import page_network
     from gdviz.ui.lessons import LESSONS
 
-    keys = ["", *(lesson.key for lesson in LESSONS)]
+    keys = ["", *(lesson.key for lesson in LESSONS), *(NET_PREFIX + k for k in page_network.LESSONS)]
     if SS.get("lesson_pick") != SS.get("lesson", ""):
         SS["lesson_pick"] = SS.get("lesson", "") if SS.get("lesson", "") in keys else ""
     st.selectbox(
         t("lessons"),
         keys,
         key="lesson_pick",
-        format_func=lambda k: t(f"lesson.{k}.title") if k else t("lessons.none"),
+        format_func=lambda k: (
+            t(f"net.lesson.{k[len(NET_PREFIX) :]}.title") + " → " + t("page.network")
+            if k.startswith(NET_PREFIX)
+            else t(f"lesson.{k}.title")
+            if k
+            else t("lessons.none")
+        ),
         on_change=_on_lesson_change,
         help=t("lessons.help"),
     )
@@ -417,6 +434,12 @@ def render(get_problem, theory_for=None) -> PageConfig | None:
     run, start)`` gives (limit, best) learning rates for a run's ruler, or None."""
     if SS.get("hide"):
         keep_state()  # hidden sections draw no widgets this run
+    goto = SS.pop("_goto", None)
+    if goto:
+        from gdviz.ui.app import extra_pages
+
+        mod = next(m for m in extra_pages() if m.URL_PATH == goto)
+        st.switch_page(st.Page(mod.page, title=t(mod.TITLE_KEY), icon=mod.ICON, url_path=mod.URL_PATH))
     sb = st.sidebar
     with sb:
         if not _hidden("lessons"):
