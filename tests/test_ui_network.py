@@ -79,7 +79,12 @@ def test_page_is_discovered_by_the_router():
 
     mods = {m.__name__: m for m in extra_pages()}
     mod = mods["gdviz.ui.page_network"]
-    assert (mod.TITLE_KEY, mod.ICON, mod.URL_PATH, mod.ORDER) == ("page.network", ":material/psychology:", "network", 10)
+    assert (mod.TITLE_KEY, mod.ICON, mod.URL_PATH, mod.ORDER) == (
+        "page.network",
+        ":material/psychology:",
+        "network",
+        10,
+    )
     assert EN["page.network"] and ZH["page.network"]
 
 
