@@ -70,7 +70,7 @@ CHART_STATE = """() => {
 
 
 def browser_part():
-    from browser_support import browser_missing_reason, streamlit_server, wait_for_app
+    from browser_support import CHROMIUM_ARGS, browser_missing_reason, streamlit_server, wait_for_app
 
     reason = browser_missing_reason()
     if reason:
@@ -78,18 +78,8 @@ def browser_part():
         return
     from playwright.sync_api import sync_playwright
 
-    args = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-    ]
     with streamlit_server() as url, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         t0 = time.perf_counter()
         page.goto(url)

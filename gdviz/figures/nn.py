@@ -18,13 +18,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gdviz.figures.race import SpecFigure, _f32
+from gdviz.figures.race import STEP_GROUP, SpecFigure, _f32, play_pause_menu
 from gdviz.figures.raster import png_bytes
 from gdviz.figures.style import FONT, PAPER
 
 CLASSIFICATION = "classification"
 REGRESSION = "regression"
-STEP_GROUP = "steps"
 
 # Okabe & Ito: blue and vermillion for the two classes (also the two signs of a regression target);
 # the runs take the palette's green and reddish purple so they never read as a class.
@@ -503,22 +502,7 @@ def boundary_figure(
         "fromcurrent": False,
         "mode": "immediate",
     }
-    layout["updatemenus"] = [
-        {
-            "type": "buttons",
-            "direction": "left",
-            "x": 0.0,
-            "y": below,
-            "xanchor": "left",
-            "yanchor": "top",
-            "pad": {"r": 8, "t": 0},
-            "showactive": False,
-            "buttons": [
-                {"label": lab["play"], "method": "animate", "args": [STEP_GROUP, play]},
-                {"label": lab["pause"], "method": "animate", "args": [[None], jump]},
-            ],
-        }
-    ]
+    layout["updatemenus"] = [play_pause_menu(lab, y=below, play=play, jump=jump)]
     layout["sliders"] = [
         {
             "active": last,

@@ -475,22 +475,7 @@ def race_figure(
                 else {}
             ),
         },
-        "updatemenus": [
-            {
-                "type": "buttons",
-                "direction": "left",
-                "x": 0.0,
-                "y": -0.2,
-                "xanchor": "left",
-                "yanchor": "top",
-                "pad": {"r": 8, "t": 0},
-                "showactive": False,
-                "buttons": [
-                    {"label": lab["play"], "method": "animate", "args": [STEP_GROUP, play]},
-                    {"label": lab["pause"], "method": "animate", "args": [[None], jump]},
-                ],
-            }
-        ],
+        "updatemenus": [play_pause_menu(lab, y=-0.2, play=play, jump=jump)],
         "sliders": [
             {
                 "active": 0,
@@ -519,6 +504,24 @@ def race_figure(
 
 
 CLICK_GRID_NAME = "click-grid"
+
+
+def play_pause_menu(lab, *, y: float, play: dict, jump: dict) -> dict:
+    """Play (the step frames, from the current one) and Pause buttons, bottom left of a figure."""
+    return {
+        "type": "buttons",
+        "direction": "left",
+        "x": 0.0,
+        "y": y,
+        "xanchor": "left",
+        "yanchor": "top",
+        "pad": {"r": 8, "t": 0},
+        "showactive": False,
+        "buttons": [
+            {"label": lab["play"], "method": "animate", "args": [STEP_GROUP, play]},
+            {"label": lab["pause"], "method": "animate", "args": [[None], jump]},
+        ],
+    }
 
 
 def _decimals(span: float) -> int:
