@@ -27,7 +27,7 @@ STATE = f"""() => {{
         images: imgs.map(i => (i.getAttribute('href') || i.getAttribute('xlink:href') || '')),
         line: line ? Array.from(line.x).filter(v => v !== null).length : 0,
         captions: gd.data.filter(d => d.mode === 'text').map(d => d.text[0]),
-        points: gd.data.filter(d => d.mode === 'markers').reduce((n, d) => n + d.x.length, 0),
+        points: gd._fullData.filter(d => d.mode === 'markers').reduce((n, d) => n + d._length, 0),
         current: gd._fullLayout._currentFrame === undefined ? null : gd._fullLayout._currentFrame,
     }};
 }}"""

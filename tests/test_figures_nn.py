@@ -48,7 +48,14 @@ def spec_of(fig) -> dict:
     return json.loads(pio.to_json(fig.to_dict(), validate=False), parse_constant=_reject_constant)
 
 
+_DTYPES = {"f4": "<f4", "f8": "<f8", "i1": "i1", "u1": "u1", "i2": "<i2", "i4": "<i4"}
+
+
 def arr(v) -> np.ndarray:
+    """A data array from the spec: a JSON list (None → NaN) or a Plotly typed array {dtype, bdata}."""
+    if isinstance(v, dict) and "bdata" in v:
+        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=_DTYPES[v["dtype"]]).astype(float)
+        return a.reshape([int(n) for n in str(v["shape"]).split(",")]) if "shape" in v else a
     return np.array([math.nan if a is None else a for a in v], dtype=float)
 
 
@@ -246,8 +253,8 @@ def test_boundary_points_train_filled_test_hollow(trained):
     spec = spec_of(_boundary(p, steps, gx, gy, grids))
     pts = [d for d in spec["data"] if d.get("mode") == "markers"]
     assert len(pts) == 4
-    n_train = sum(len(d["x"]) for d in pts if d["marker"]["line"]["color"] == "white")
-    n_test = sum(len(d["x"]) for d in pts if d["marker"]["line"]["color"] != "white")
+    n_train = sum(len(arr(d["x"])) for d in pts if d["marker"]["line"]["color"] == "white")
+    n_test = sum(len(arr(d["x"])) for d in pts if d["marker"]["line"]["color"] != "white")
     assert (n_train, n_test) == (len(p.y_train), len(p.y_test))
     colors = {d["marker"]["color"] for d in pts if d["marker"]["line"]["color"] == "white"}
     assert colors == set(CLASS_COLORS)

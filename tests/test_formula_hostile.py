@@ -326,7 +326,14 @@ def _rejected(text) -> FormulaError:
     assert isinstance(err, FormulaError), f"{text!r:.60} was accepted"
     assert err.code in ERROR_CODES
     assert calls == [], f"builtins were called while parsing {text!r:.60}: {calls}"
-    # A safety property (cheap rejection), not a benchmark.
+    # A safety property (cheap rejection), not a benchmark. On a shared CI machine one parse can
+    # lose its core for a scheduler slice or a GC pause (135 ms was seen once for `globals()`, which
+    # takes 0.05 ms): the bound applies to the best of three attempts, still far below 100 ms.
+    for _ in range(2):
+        if elapsed < 0.1:
+            break
+        _, again, elapsed = _parse_watched(text)
+        assert again == []
     assert elapsed < 0.1, f"{text!r:.60} took {elapsed * 1e3:.1f} ms"
     return err
 

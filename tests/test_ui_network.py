@@ -7,6 +7,7 @@ and the browser test reaches it through the real router at ``/network``.
 
 from __future__ import annotations
 
+import base64
 import json
 
 import numpy as np
@@ -48,12 +49,30 @@ def open_page(**state) -> AppTest:
     return run(at)
 
 
+_DTYPES = {"f4": "<f4", "f8": "<f8", "i1": "i1", "u1": "u1", "i2": "<i2", "i4": "<i4"}
+
+
+def _plain(obj):
+    """Plotly typed arrays ({dtype, bdata}) decoded to lists; non-finite values fail, as in JSON."""
+    if isinstance(obj, dict) and "bdata" in obj and "dtype" in obj:
+        a = np.frombuffer(base64.b64decode(obj["bdata"]), dtype=_DTYPES[obj["dtype"]]).astype(float)
+        assert np.all(np.isfinite(a)), "non-finite number in a typed array of the figure"
+        if "shape" in obj:
+            a = a.reshape([int(n) for n in str(obj["shape"]).split(",")])
+        return a.tolist()
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_plain(v) for v in obj]
+    return obj
+
+
 def charts(at: AppTest) -> dict[str, dict]:
     """Chart key → parsed spec (NaN / Infinity tokens fail)."""
     out = {}
     for c in at.get("plotly_chart"):
         key = c.proto.id.rsplit("-", 1)[-1]
-        out[key] = json.loads(c.proto.spec, parse_constant=_reject_constant)
+        out[key] = _plain(json.loads(c.proto.spec, parse_constant=_reject_constant))
     return out
 
 

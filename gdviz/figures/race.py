@@ -17,6 +17,7 @@ frame, ~0.35 ms each), so:
 
 from __future__ import annotations
 
+import base64
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -63,6 +64,7 @@ class SpecFigure(go.Figure):
     def __init__(self, spec: dict):
         super().__init__()
         self._spec = spec
+        self._encoded = None
 
     @property
     def spec(self) -> dict:
@@ -77,10 +79,36 @@ class SpecFigure(go.Figure):
         return self._spec["data"]
 
     def to_dict(self):
-        return self._spec
+        # NumPy arrays become Plotly typed arrays (base64) here, whatever JSON engine serializes
+        # the dict next: without orjson, plotly's encoder would write float32 values as long
+        # float64 decimals (1.06 MB instead of 0.71 MB at defaults).
+        if self._encoded is None:
+            self._encoded = typed_arrays(self._spec)
+        return self._encoded
 
     def to_plotly_json(self):
-        return self._spec
+        return self.to_dict()
+
+
+_TYPED = {"float32": "f4", "float64": "f8", "int8": "i1", "uint8": "u1", "int16": "i2", "int32": "i4"}
+
+
+def typed_arrays(obj):
+    """A copy of a Plotly spec with every NumPy array as a typed array ``{dtype, bdata[, shape]}``."""
+    if isinstance(obj, np.ndarray):
+        a = obj
+        if a.dtype.name not in _TYPED:
+            a = a.astype(np.float64)
+        a = np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<"))
+        out = {"dtype": _TYPED[a.dtype.name], "bdata": base64.b64encode(a.tobytes()).decode()}
+        if a.ndim > 1:
+            out["shape"] = ", ".join(str(n) for n in a.shape)
+        return out
+    if isinstance(obj, dict):
+        return {k: typed_arrays(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [typed_arrays(v) for v in obj]
+    return obj
 
 
 def _f32(a) -> np.ndarray:
