@@ -90,7 +90,12 @@ def test_play_swaps_the_boundary_image_every_frame(page, app_url):
 
 def test_lesson_button_loads_two_runs(page, app_url):
     open_network(page, app_url + "/network")
-    page.get_by_role("button", name=EN["net.lesson.load"]).nth(list(pn.LESSONS).index("batch")).click()
+    buttons = page.get_by_role("button", name=EN["net.lesson.load"])
+    # every lesson card is drawn before picking one by position (a half-drawn page shifts them)
+    buttons.nth(len(pn.LESSONS) - 1).wait_for(state="visible")
+    wait_for_app(page, timeout_ms=60_000)
+    assert buttons.count() == len(pn.LESSONS)
+    buttons.nth(list(pn.LESSONS).index("batch")).click()
     wait_for_app(page, timeout_ms=60_000)
     assert_no_exception(page)
     page.wait_for_function(
