@@ -139,3 +139,27 @@ def test_divergence_shows_the_message(app_page):
     assert app_page.evaluate(FINITE) == []
     assert_no_exception(app_page)
     screenshot(app_page, "app_divergence")
+
+
+def test_click_on_the_contour_sets_the_start(app_page):
+    pick_problem(app_page, EN["problem.himmelblau"])
+    chart_state(app_page)
+    assert "start=" not in app_page.url
+    # a point of the invisible click grid, in page pixels
+    xy = app_page.evaluate(
+        f"""() => {{
+        const gd = {RACE};
+        gd.scrollIntoView({{block: 'center'}});
+        const grid = gd._fullData.find(d => d.name === 'click-grid');
+        const fl = gd._fullLayout, box = gd.getBoundingClientRect();
+        const i = Math.floor(grid._length * 0.45);
+        const x = grid.x[i], y = grid.y[i];
+        return [box.left + fl.xaxis._offset + fl.xaxis.l2p(x), box.top + fl.yaxis._offset + fl.yaxis.l2p(y), x, y];
+    }}"""
+    )
+    app_page.mouse.click(xy[0], xy[1])
+    app_page.wait_for_function("() => window.location.search.includes('start=')", timeout=20_000)
+    wait_for_app(app_page)
+    start = [float(v) for v in app_page.url.split("start=")[1].split("&")[0].replace("%2C", ",").split(",")]
+    assert abs(start[0] - xy[2]) < 1e-3 * 10 and abs(start[1] - xy[3]) < 1e-3 * 10
+    assert_no_exception(app_page)

@@ -246,9 +246,7 @@ def _handle_click(event, fig, problem: Problem, view: View):
         points = event.selection.points if event else []
     except AttributeError:
         points = []
-    grid_curve = next(
-        (i for i, d in enumerate(fig.data) if getattr(d, "name", None) == CLICK_GRID_NAME), None
-    )
+    grid_curve = next((i for i, d in enumerate(fig.traces) if d.get("name") == CLICK_GRID_NAME), None)
     pts = [p for p in points if p.get("curve_number") == grid_curve]
     if not pts:
         return
