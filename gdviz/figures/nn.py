@@ -679,6 +679,22 @@ def _axis_labels(kind: str, lab) -> tuple[str, str]:
     return (lab["pc1"], lab["pc2"]) if kind == "pca" else (lab["alpha"], lab["beta"])
 
 
+def _landscape_coloraxis(lo, hi, tickvals, ticktext, lab, *, length: float) -> dict:
+    """One colour axis for every landscape panel, so sharpness compares on one scale."""
+    return {
+        "colorscale": LANDSCAPE_SCALE,
+        "cmin": lo,
+        "cmax": hi,
+        "colorbar": {
+            "title": {"text": lab["log_loss"], "side": "right"},
+            "tickvals": tickvals,
+            "ticktext": ticktext,
+            "len": length,
+            "thickness": 14,
+        },
+    }
+
+
 def landscape_figure(
     panels: Sequence[LandscapePanel],
     *,
@@ -700,18 +716,7 @@ def landscape_figure(
     layout = _base_layout(height)
     layout["margin"] = {"l": 60, "r": 20, "t": 95, "b": 55}
     layout["legend"]["y"] = 1.2
-    layout["coloraxis"] = {
-        "colorscale": LANDSCAPE_SCALE,
-        "cmin": lo,
-        "cmax": hi,
-        "colorbar": {
-            "title": {"text": lab["log_loss"], "side": "right"},
-            "tickvals": tickvals,
-            "ticktext": ticktext,
-            "len": 0.9,
-            "thickness": 14,
-        },
-    }
+    layout["coloraxis"] = _landscape_coloraxis(lo, hi, tickvals, ticktext, lab, length=0.9)
     for k, p in enumerate(panels):
         xa, ya = _axis_ids(k)
         zl = _log10(p.z)
@@ -825,18 +830,7 @@ def landscape3d_figure(
     data: list[dict] = []
     layout = _base_layout(height)
     layout["margin"] = {"l": 0, "r": 0, "t": 50, "b": 0}
-    layout["coloraxis"] = {
-        "colorscale": LANDSCAPE_SCALE,
-        "cmin": lo,
-        "cmax": hi,
-        "colorbar": {
-            "title": {"text": lab["log_loss"], "side": "right"},
-            "tickvals": tickvals,
-            "ticktext": ticktext,
-            "len": 0.8,
-            "thickness": 14,
-        },
-    }
+    layout["coloraxis"] = _landscape_coloraxis(lo, hi, tickvals, ticktext, lab, length=0.8)
     for k, p in enumerate(panels):
         scene = "scene" if k == 0 else f"scene{k + 1}"
         zl = _log10(p.z)

@@ -18,6 +18,7 @@ from gdviz import csvdata, formula
 from gdviz.problems.regression import linear_regression_from_data, logistic_regression_from_data
 from gdviz.ui.i18n import t
 from gdviz.ui.specs import ProblemSpec
+from gdviz.ui.widgets import ensure as _ensure
 
 SS = st.session_state
 DEFAULT_FORMULA = "(1 - x)^2 + 100*(y - x^2)^2"
@@ -25,11 +26,6 @@ MAX_UPLOADS = 16  # uploaded files kept in memory for the whole server (each ≤
 
 _uploads: OrderedDict[str, bytes] = OrderedDict()
 _lock = threading.Lock()
-
-
-def _ensure(key, value):
-    if key not in SS:
-        SS[key] = value
 
 
 def remember_upload(data: bytes) -> str:

@@ -27,6 +27,7 @@ from gdviz.inspect import equation_latex, gradient_noise, inspect_step
 from gdviz.problems.base import Problem
 from gdviz.projection import View
 from gdviz.ui.i18n import t
+from gdviz.ui.widgets import ensure as _ensure
 
 SS = st.session_state
 RUN_KEY = "insp.run"
@@ -35,11 +36,6 @@ NOISE_B_KEY = "insp.noise_b"
 NOISE_SAMPLES = 200
 DIGITS = 6
 SURFACE_WORK = 5e7
-
-
-def _ensure(key: str, value):
-    if key not in SS:
-        SS[key] = value
 
 
 def _figure_labels() -> dict:

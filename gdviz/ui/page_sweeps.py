@@ -38,6 +38,7 @@ from gdviz.ui.specs import (
     default_runs,
     snap_lr,
 )
+from gdviz.ui.widgets import ensure as _ensure
 
 TITLE_KEY = "page.sweeps"
 ICON = ":material/science:"
@@ -75,11 +76,6 @@ def keep_main_state():
                 SS[key] = SS[key]
             except StreamlitAPIException:
                 pass
-
-
-def _ensure(key: str, value):
-    if key not in SS:
-        SS[key] = value
 
 
 def _fig_labels() -> dict[str, str]:

@@ -36,14 +36,10 @@ from gdviz.ui.specs import (
     default_runs,
     snap_lr,
 )
+from gdviz.ui.widgets import ensure as _ensure
 
 EPS_CHOICES = (0.0, 1e-12, 1e-10, 1e-8, 1e-6, 1e-4, 1e-2)
 SS = st.session_state
-
-
-def _ensure(key: str, value):
-    if key not in SS:
-        SS[key] = value
 
 
 def fmt_lr(v: float) -> str:
