@@ -163,3 +163,22 @@ def test_click_on_the_contour_sets_the_start(app_page):
     start = [float(v) for v in app_page.url.split("start=")[1].split("&")[0].replace("%2C", ",").split(",")]
     assert abs(start[0] - xy[2]) < 1e-3 * 10 and abs(start[1] - xy[3]) < 1e-3 * 10
     assert_no_exception(app_page)
+
+
+def test_first_load_stays_light_and_the_share_link_is_the_address(app_page):
+    """Every visitor pays for each lazy chunk the first page pulls in: the share link must not bring
+    the 1.5 MB code highlighter (st.code), and the link it shows must be the page's own address."""
+    chart_state(app_page)
+    scripts = app_page.evaluate(
+        "() => performance.getEntriesByType('resource').map(e => e.name).filter(n => n.endsWith('.js'))"
+    )
+    assert any("PlotlyChart" in s for s in scripts), "resource timing did not see the chart's chunk"
+    assert not [s for s in scripts if "SyntaxHighlighter" in s]
+    app_page.locator('[data-testid="stExpander"]', has_text=EN["share"]).first.click()
+    code = app_page.locator('[data-testid="stExpander"]', has_text=EN["share"]).locator("code").first
+    link = code.inner_text()
+    assert link.startswith("http://127.0.0.1:") and "?" in link
+    query = app_page.evaluate("() => window.location.search.slice(1)")
+    assert link.split("?", 1)[1] == query
+    code.scroll_into_view_if_needed()
+    screenshot(app_page, "share_link")
