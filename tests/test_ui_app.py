@@ -172,6 +172,33 @@ def test_learning_rate_changes_the_figure(app):
     assert frames_json(app) != before
 
 
+def test_sessions_in_one_state_share_one_figure_and_a_change_builds_anew(monkeypatch):
+    """A class opening one link builds the race figure once (the server's load figure depends on
+    it); the language and every control are part of the key, so nobody sees another state's chart."""
+    from gdviz.ui import visualizer
+
+    built = []
+    real = visualizer.race_figure
+    monkeypatch.setattr(visualizer, "race_figure", lambda *a, **k: built.append(1) or real(*a, **k))
+    visualizer._shared_race_figure.clear()
+    first, second = open_app(), open_app()
+    assert len(built) == 1
+    assert race_json(first) == race_json(second)
+
+    second.segmented_control(key="lang").set_value("zh")
+    run(second)
+    assert len(built) == 2
+    assert race_spec(second)["layout"]["updatemenus"][0]["buttons"][0]["label"] == ZH["fig.play"]
+    assert race_spec(first)["layout"]["updatemenus"][0]["buttons"][0]["label"] == EN["fig.play"]
+
+    rid = run_ids(first)[0]
+    old = first.session_state[f"run.{rid}.lr"]
+    first.select_slider(key=f"run.{rid}.lr").set_value(specs.LR_GRID[specs.LR_GRID.index(old) - 3])
+    run(first)
+    assert len(built) == 3
+    assert frames_json(first) != frames_json(open_app())
+
+
 def test_batch_size_changes_the_figure(app):
     mini = next(r for r in run_ids(app) if app.session_state[f"run.{r}.variant"] == "mini")
     box = app.number_input(key=f"run.{mini}.batch")

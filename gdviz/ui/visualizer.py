@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,7 +11,7 @@ import streamlit as st
 
 from gdviz.analysis import distance_to_minimum, step_limit
 from gdviz.figures import PALETTE
-from gdviz.figures.race import CLICK_GRID_NAME, RunTrace, race_figure
+from gdviz.figures.race import CLICK_GRID_NAME, RunTrace, SpecFigure, race_figure
 from gdviz.figures.surface3d import surface3d_figure
 from gdviz.problems.base import Problem
 from gdviz.projection import View
@@ -19,7 +20,7 @@ from gdviz.train import Record
 from gdviz.ui import inspector, sidebar
 from gdviz.ui import state as page_state
 from gdviz.ui.compute import get_problem, simulate, view_for
-from gdviz.ui.i18n import figure_labels, t
+from gdviz.ui.i18n import figure_labels, lang, t
 from gdviz.ui.specs import SPEEDS, PageConfig, RunSpec, ViewSpec
 
 CHART_KEY = "race_chart"
@@ -200,18 +201,21 @@ def chart_area(cfg: PageConfig, results: list[RunResult]):
         label_visibility="collapsed",
     )
     if panel != "surface3d":
-        fig = race_figure(
-            view.surface,
-            traces,
-            window=view.window,
-            minima=view.minima,
-            frames=view_spec.frames,
-            frame_ms=SPEEDS[view_spec.speed],
-            log_loss=view_spec.log_loss,
-            axis_titles=view.axis_titles,
-            loss_x_title=t(f"x_axis.{view_spec.x_axis}"),
-            loss_title=t("view.excess") if shift else None,
-            labels=labels,
+        fig = _shared_race_figure(
+            (cfg, view_spec, lang(), shift),
+            lambda: race_figure(
+                view.surface,
+                traces,
+                window=view.window,
+                minima=view.minima,
+                frames=view_spec.frames,
+                frame_ms=SPEEDS[view_spec.speed],
+                log_loss=view_spec.log_loss,
+                axis_titles=view.axis_titles,
+                loss_x_title=t(f"x_axis.{view_spec.x_axis}"),
+                loss_title=t("view.excess") if shift else None,
+                labels=labels,
+            ),
         )
         event = st.plotly_chart(
             fig,
@@ -238,6 +242,17 @@ def chart_area(cfg: PageConfig, results: list[RunResult]):
             )
             st.plotly_chart(fig3, key="surface3d_chart", theme=None, config={"displaylogo": False})
     inspector.render(problem, results, view)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _shared_race_figure(key: tuple, _build: Callable[[], SpecFigure]) -> SpecFigure:
+    """One race figure per page state, shared read-only by every session that shows it.
+
+    ``key`` (config, view, language, loss shift) determines the figure: the runs and the view are
+    functions of it. A class opening one link builds the contour image and encodes the frames once
+    instead of once per student (`python benchmarks/bench_load.py --server`).
+    """
+    return _build()
 
 
 def _handle_click(event, fig, problem: Problem, view: View):
