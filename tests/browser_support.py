@@ -138,6 +138,65 @@ def streamlit_server(
             os.unlink(log.name)
 
 
+NGINX = Path("/usr/sbin/nginx")
+
+
+def nginx_missing_reason() -> str | None:
+    if not (NGINX.is_file() and os.access(NGINX, os.X_OK)):
+        return f"nginx not installed at {NGINX}; apt-get install nginx"
+    return None
+
+
+def _deploy_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gdviz_nginx_conf", ROOT / "deploy" / "nginx_conf.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@contextlib.contextmanager
+def nginx_proxy(upstream: str, *, timeout: float = 30.0) -> Iterator[str]:
+    """Run nginx with deploy/nginx_conf.py's configuration in front of `upstream` (a base URL);
+    yield the proxy's base URL. Everything lives in a temporary folder removed afterwards."""
+    import shutil
+
+    conf_mod = _deploy_module()
+    work = Path(tempfile.mkdtemp(prefix="gdviz-nginx-"))
+    work.chmod(0o755)  # nginx's workers run as an unprivileged user when the master is root
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    conf = work / "nginx.conf"
+    conf_mod.mirror_static(work / "static")
+    conf.write_text(
+        conf_mod.render(
+            listen=f"127.0.0.1:{port}",
+            upstream=upstream.split("//", 1)[1],
+            static_dir=work / "static",
+            mime_types=conf_mod.find_mime_types(),
+            runtime_dir=work,
+        )
+    )
+    proc = subprocess.Popen(
+        [str(NGINX), "-p", str(work), "-c", str(conf), "-g", "daemon off;"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + timeout
+        while not _health_ok(f"{base}/_stcore/health"):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"nginx did not come up on {base}:\n{_read(str(work / 'error.log'))}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        _stop(proc)
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def _read(path: str) -> str:
     try:
         return Path(path).read_text(errors="replace")[-20_000:]

@@ -122,6 +122,31 @@ def test_language_switch_shows_chinese(app_page):
     screenshot(app_page, "app_zh")
 
 
+def _shown_choice(page, label: str) -> str:
+    """The text a sidebar select box shows as its current choice."""
+    return page.locator(
+        f'[data-testid="stSidebar"] input[role="combobox"][aria-label="{label}"]'
+    ).first.input_value()
+
+
+def test_switching_language_back_and_forth_relabels_the_choices(app_page):
+    """Streamlit's browser side keeps the label a select box showed: after en -> zh -> en it sent the
+    stale Chinese-era English label back, the lesson callback got raw text and the page crashed."""
+    for lang, table in (("中文", ZH), ("English", EN), ("中文", ZH), ("English", EN)):
+        app_page.locator('[data-testid="stButtonGroup"] button', has_text=lang).click()
+        wait_for_app(app_page)
+        app_page.get_by_text(table["problem"]).first.wait_for(state="visible")
+        assert_no_exception(app_page)
+        assert _shown_choice(app_page, table["problem"]) == table["problem.linear_regression"]
+        assert _shown_choice(app_page, table["lessons"]) == table["lessons.none"]
+    # a control touched after the switches still works on the same problem
+    lr_input(app_page).focus()
+    app_page.keyboard.press("ArrowLeft")
+    wait_for_app(app_page)
+    assert_no_exception(app_page)
+    assert app_page.locator("h1").first.inner_text() == EN["problem.linear_regression"]
+
+
 def test_divergence_shows_the_message(app_page):
     pick_problem(app_page, EN["problem.rosenbrock"])
     app_page.get_by_text(EN["problem.rosenbrock"]).first.wait_for(state="visible")

@@ -8,6 +8,7 @@ import streamlit as st
 
 from gdviz.ui import visualizer
 from gdviz.ui.i18n import LANG_NAMES, LANGS, t
+from gdviz.ui.widgets import rewrite_all
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
@@ -23,6 +24,7 @@ def _language_switch():
         format_func=LANG_NAMES.get,
         selection_mode="single",
         label_visibility="collapsed",
+        on_change=rewrite_all,
     )
     if st.session_state.get("lang") not in LANGS:  # deselecting a segmented control gives None
         st.session_state["lang"] = "en"

@@ -61,7 +61,7 @@ PROBE_STEPS = 2
 PROBE_RUNS = 32
 FIG = "sweep.fig."
 # Buttons and charts cannot be assigned (Streamlit refuses): their keys carry these prefixes.
-_UNASSIGNABLE = ("sweep.btn.", "sweep.chart.")
+_UNASSIGNABLE = ("sweep.btn.", "sweep.chart.")  # see gdviz.ui.widgets.UNWRITABLE_PREFIXES
 
 
 def keep_main_state():

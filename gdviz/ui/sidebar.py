@@ -37,6 +37,7 @@ from gdviz.ui.specs import (
     snap_lr,
 )
 from gdviz.ui.widgets import ensure as _ensure
+from gdviz.ui.widgets import writable
 
 EPS_CHOICES = (0.0, 1e-12, 1e-10, 1e-8, 1e-6, 1e-4, 1e-2)
 SS = st.session_state
@@ -415,12 +416,11 @@ _KEEP = (
     "axis_y",
     "excess",
 )
-_NEVER = ("p.csv.file",)  # a file uploader's state cannot be written
 
 
 def keep_state():
     for k in list(SS.keys()):
-        if (k in _KEEP or k.startswith(_KEEP_PREFIXES)) and k not in _NEVER:
+        if (k in _KEEP or k.startswith(_KEEP_PREFIXES)) and writable(k):
             SS[k] = SS[k]
 
 

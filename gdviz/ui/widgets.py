@@ -9,3 +9,39 @@ def ensure(key: str, value):
     """Give a widget key its default before the widget is drawn (never pass ``value=`` as well)."""
     if key not in st.session_state:
         st.session_state[key] = value
+
+
+# Keys of widgets whose value Streamlit forbids writing (buttons, the file uploader, charts that report
+# a selection): a written value makes the run that draws the widget raise. tests/test_ui_widgets.py
+# finds every such widget on every page and checks that it is listed here.
+UNWRITABLE_PREFIXES = (
+    "dup.",
+    "rm.",
+    "insp.prev_btn",
+    "insp.next_btn",
+    "net.lesson.load.",
+    "net.lesson.close",
+    "sweep.btn.",
+    "sweep.chart.",
+    "p.csv.file",
+    "race_chart",
+)
+
+
+def writable(key: str) -> bool:
+    """Whether writing ``key`` back to st.session_state is allowed (private ``_`` keys are left alone)."""
+    return not key.startswith("_") and not key.startswith(UNWRITABLE_PREFIXES)
+
+
+def rewrite_all() -> None:
+    """Write every widget value back to itself, as the language switch's callback.
+
+    The browser side of a select widget keeps the *label* it showed and sends it back on every
+    rerun. After a language switch that label is in the old language: the server no longer finds it
+    among the options and hands the raw text to the page (a lesson callback crashed on
+    "— free exploration —"). A value written through st.session_state is sent to the browser again,
+    labelled in the new language.
+    """
+    for key in list(st.session_state.keys()):
+        if writable(key):
+            st.session_state[key] = st.session_state[key]
