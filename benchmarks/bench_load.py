@@ -3,6 +3,7 @@
     python benchmarks/bench_load.py              # real browsers, N = 10, 20, 40; then the floor page
     python benchmarks/bench_load.py 5 10         # other N
     python benchmarks/bench_load.py --server     # the server alone: N protocol sessions, no browser
+    python benchmarks/bench_load.py --server --no-files   # the websocket part only
     python benchmarks/bench_load.py --proxy ...  # the same behind nginx (deploy/nginx_conf.py)
 
 Browsers (issue 7's measure): one Chromium, N contexts, each waiting until the race chart is drawn
@@ -303,10 +304,16 @@ def main(argv: list[str]) -> None:
     print(f"cpus {os.cpu_count()}; one streamlit server, {front}; N sessions opening the app at once")
     if server_only:
         with served(proxy=proxy) as (url, server):
-            assets = [] if browser_missing_reason() else record_assets(url)
+            no_files = "--no-files" in argv or browser_missing_reason() is not None
+            assets = [] if no_files else record_assets(url)
+            fetch = (
+                f"GETs the {len(assets)} files a browser's cold visit fetches, then "
+                if assets
+                else "fetches no files (--no-files, or no Chromium to list them) and "
+            )
             print(
-                f"the server alone: each session GETs the {len(assets)} files a browser's cold visit "
-                "fetches, then speaks Streamlit's protocol on a websocket; nothing is rendered"
+                f"the server alone: each session {fetch}speaks Streamlit's protocol on a websocket; "
+                "nothing is rendered"
             )
             print(HEADER)
             server_rows(url, ns, assets, server)

@@ -3,12 +3,12 @@
     python deploy/nginx_conf.py --listen 80 --upstream 127.0.0.1:8501 --static-dir /var/cache/gdviz > gdviz.conf
     nginx -c "$PWD/gdviz.conf"                      # next to `streamlit run app.py --server.port 8501`
 
-Why: every first visit fetches about 140 content-hashed files (7.6 MB) under /static/. Streamlit
-serves them through Python, uncompressed, at about 0.27 s of server CPU per visitor; with 40
-students opening the link at once that alone is 11 s of CPU on a 2-core machine
-(`python benchmarks/bench_load.py --server` and `--server --proxy`). nginx sends the same files
-with sendfile, gzip-compressed ahead of time (about 2.4 MB on the wire), and marks them immutable
-like Streamlit does. The page itself, its websocket (`/_stcore/stream`), health checks and uploads
+Why: a first visit to gdviz fetches 134 content-hashed files (9.6 MB) under /static/. Streamlit
+serves them through Python, uncompressed, at about 0.29 s of server CPU per visitor; with 40
+students opening the link at once that alone is 12 s of CPU on a 2-core machine
+(`python benchmarks/bench_load.py --server` against `--server --proxy`: 0.35 s against 0.065 s per
+visit). nginx sends the same files with sendfile, gzip-compressed ahead of time (3.0 MB on the
+wire instead of 9.6 MB), and marks them immutable like Streamlit does. The page itself, its websocket (`/_stcore/stream`), health checks and uploads
 still go to Streamlit.
 
 `--static-dir` receives a copy of Streamlit's `static/static` folder with a `.gz` beside each
