@@ -147,6 +147,25 @@ def test_switching_language_back_and_forth_relabels_the_choices(app_page):
     assert app_page.locator("h1").first.inner_text() == EN["problem.linear_regression"]
 
 
+def test_clicking_the_chosen_language_or_panel_again_keeps_it(app_page):
+    """A second click on a segmented control's chosen option deselects it: the language switch then
+    crashed the page (it wrote the key after drawing the widget), the panel switch showed nothing
+    chosen. Both keep their choice now."""
+    for _ in range(2):
+        app_page.locator('[data-testid="stButtonGroup"] button', has_text="English").click()
+        wait_for_app(app_page)
+        assert_no_exception(app_page)
+        assert app_page.locator("h1").first.inner_text() == EN["problem.linear_regression"]
+    chosen = '[data-testid="stButtonGroup"] button[aria-pressed="true"], [data-testid="stButtonGroup"] button[aria-checked="true"]'
+    before = app_page.locator(chosen).all_inner_texts()
+    assert "English" in before and EN["tab.contour"] in before
+    app_page.locator('[data-testid="stButtonGroup"] button', has_text=EN["tab.contour"]).click()
+    wait_for_app(app_page)
+    assert_no_exception(app_page)
+    assert app_page.locator(chosen).all_inner_texts() == before
+    chart_state(app_page)
+
+
 def test_divergence_shows_the_message(app_page):
     pick_problem(app_page, EN["problem.rosenbrock"])
     app_page.get_by_text(EN["problem.rosenbrock"]).first.wait_for(state="visible")

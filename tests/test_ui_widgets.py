@@ -89,3 +89,25 @@ def test_a_visit_elsewhere_with_the_inspector_open_comes_back_intact():
     goto(at, "")
     assert at.toggle(key="insp.open").value
     assert any(b.key == "insp.next_btn" for b in at.button)
+
+
+@pytest.mark.parametrize(
+    ("page", "key", "choice"),
+    [
+        ("", "panel", "surface3d"),
+        ("", "lang", "en"),
+        ("sweeps", "sweep.panel", "heatmap"),
+        ("network", "net.view", "surface"),
+    ],
+)
+def test_deselecting_a_segmented_control_keeps_the_choice(page, key, choice):
+    # a second click on the chosen option sends None
+    at = run(AppTest.from_file(str(APP), default_timeout=TIMEOUT))
+    if page:
+        goto(at, page)
+    at.segmented_control(key=key).set_value(choice)
+    run(at)
+    at.segmented_control(key=key).set_value(None)
+    run(at)
+    assert at.session_state[key] == choice
+    assert at.segmented_control(key=key).value == choice

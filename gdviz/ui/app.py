@@ -8,7 +8,7 @@ import streamlit as st
 
 from gdviz.ui import visualizer
 from gdviz.ui.i18n import LANG_NAMES, LANGS, t
-from gdviz.ui.widgets import rewrite_all
+from gdviz.ui.widgets import rewrite_all, sticky_choice
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
@@ -17,6 +17,12 @@ def _language_switch():
     if "lang" not in st.session_state:
         q = st.query_params.get("lang")
         st.session_state["lang"] = q if q in LANGS else "en"
+    restore = sticky_choice("lang", LANGS, "en")
+
+    def on_change():
+        restore()
+        rewrite_all()
+
     st.sidebar.segmented_control(
         t("language"),
         LANGS,
@@ -24,10 +30,8 @@ def _language_switch():
         format_func=LANG_NAMES.get,
         selection_mode="single",
         label_visibility="collapsed",
-        on_change=rewrite_all,
+        on_change=on_change,
     )
-    if st.session_state.get("lang") not in LANGS:  # deselecting a segmented control gives None
-        st.session_state["lang"] = "en"
 
 
 def main():

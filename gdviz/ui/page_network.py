@@ -30,6 +30,7 @@ from gdviz.landscape import pca_plane, random_plane
 from gdviz.nn import Mlp
 from gdviz.ui.i18n import t
 from gdviz.ui.specs import LR_GRID, RULES, STEPS_MAX, VARIANTS, snap_lr
+from gdviz.ui.widgets import sticky_choice
 
 TITLE_KEY = "page.network"
 ICON = ":material/psychology:"
@@ -693,9 +694,13 @@ def landscape(cfg: NetConfig, labels: list[str]):
     st.markdown(f"#### {t('net.landscape')}")
     cols = st.columns([2.4, 1.2, 1.6, 0.9, 1.0])
     kind = cols[0].radio(t("net.plane"), PLANES, key="net.plane", format_func=_plane_label, horizontal=True)
-    view = cols[1].segmented_control(t("net.view"), VIEWS, key="net.view", format_func=_view_label)
-    if view not in VIEWS:  # deselecting a segmented control gives None
-        view = "contour"
+    view = cols[1].segmented_control(
+        t("net.view"),
+        VIEWS,
+        key="net.view",
+        format_func=_view_label,
+        on_change=sticky_choice("net.view", VIEWS, "contour"),
+    )
     is_random = kind == "random"
     cols[2].select_slider(
         t("net.span"),

@@ -39,6 +39,7 @@ from gdviz.ui.specs import (
     snap_lr,
 )
 from gdviz.ui.widgets import ensure as _ensure
+from gdviz.ui.widgets import sticky_choice
 
 TITLE_KEY = "page.sweeps"
 ICON = ":material/science:"
@@ -746,11 +747,12 @@ def page():
         "heatmap": t("sweep.panel.heatmap"),
         "compare": t("sweep.panel.compare"),
     }
-    if SS.get("sweep.panel") not in PANELS:
-        SS["sweep.panel"] = "lr"
+    restore = sticky_choice("sweep.panel", PANELS, "lr")
     with c2:
         # a switch rather than tabs: tabs would compute and send every panel on each rerun
-        panel = st.segmented_control(t("sweep.panel"), PANELS, key="sweep.panel", format_func=names.get)
+        panel = st.segmented_control(
+            t("sweep.panel"), PANELS, key="sweep.panel", format_func=names.get, on_change=restore
+        )
     if ctx.spec.schedule != "constant" and panel in ("lr", "heatmap"):
         st.caption(t("sweep.schedule_note", schedule=t(f"schedule.{ctx.spec.schedule}")))
     if panel == "range":

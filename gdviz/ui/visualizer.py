@@ -22,6 +22,7 @@ from gdviz.ui import state as page_state
 from gdviz.ui.compute import get_problem, simulate, view_for
 from gdviz.ui.i18n import figure_labels, lang, t
 from gdviz.ui.specs import SPEEDS, PageConfig, RunSpec, ViewSpec
+from gdviz.ui.widgets import sticky_choice
 
 CHART_KEY = "race_chart"
 
@@ -191,14 +192,13 @@ def chart_area(cfg: PageConfig, results: list[RunResult]):
     labels = figure_labels()
     # A switch rather than tabs: tabs render every panel, and a hidden WebGL surface would be drawn
     # (and sent) on every rerun.
-    if st.session_state.get("panel") not in ("contour", "surface3d"):
-        st.session_state["panel"] = "contour"
     panel = st.segmented_control(
         t("panel"),
         ("contour", "surface3d"),
         key="panel",
         format_func=lambda v: t(f"tab.{v}"),
         label_visibility="collapsed",
+        on_change=sticky_choice("panel", ("contour", "surface3d"), "contour"),
     )
     if panel != "surface3d":
         fig = _shared_race_figure(

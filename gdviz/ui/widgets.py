@@ -45,3 +45,24 @@ def rewrite_all() -> None:
     for key in list(st.session_state.keys()):
         if writable(key):
             st.session_state[key] = st.session_state[key]
+
+
+def sticky_choice(key: str, options, default):
+    """Call before drawing a segmented control; pass the result as its ``on_change``.
+
+    A second click on a segmented control's chosen option deselects it (value None): the page would
+    be left with no language, no panel. The callback puts the previous choice back before the run
+    (callbacks may write a widget's value; code after the widget may not), so the browser shows the
+    choice selected again.
+    """
+    state = st.session_state
+    prev = f"_prev.{key}"
+    if state.get(key) not in options:
+        state[key] = state.get(prev) if state.get(prev) in options else default
+    state[prev] = state[key]
+
+    def restore() -> None:
+        if state.get(key) not in options:
+            state[key] = state.get(prev) if state.get(prev) in options else default
+
+    return restore
