@@ -25,10 +25,10 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 bench: $(STAMP)
-	@set -e; found=0; for f in benchmarks/*.py; do \
+	@set -e; found=0; for f in benchmarks/bench_*.py; do \
 		[ -e "$$f" ] || continue; found=1; \
 		echo "== $$f"; $(BIN)/python "$$f"; \
-	done; [ $$found = 1 ] || { echo "no benchmarks/*.py found" >&2; exit 1; }
+	done; [ $$found = 1 ] || { echo "no benchmarks/bench_*.py found" >&2; exit 1; }
 
 venv: $(STAMP)
 
