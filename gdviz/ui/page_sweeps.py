@@ -39,7 +39,7 @@ from gdviz.ui.specs import (
     snap_lr,
 )
 from gdviz.ui.widgets import ensure as _ensure
-from gdviz.ui.widgets import sticky_choice
+from gdviz.ui.widgets import sticky_choice, writable
 
 TITLE_KEY = "page.sweeps"
 ICON = ":material/science:"
@@ -61,8 +61,6 @@ MAX_SECONDS = 60.0
 PROBE_STEPS = 2
 PROBE_RUNS = 32
 FIG = "sweep.fig."
-# Buttons and charts cannot be assigned (Streamlit refuses): their keys carry these prefixes.
-_UNASSIGNABLE = ("sweep.btn.", "sweep.chart.")  # see gdviz.ui.widgets.UNWRITABLE_PREFIXES
 
 
 def keep_main_state():
@@ -72,7 +70,7 @@ def keep_main_state():
     another of its panels is shown."""
     sidebar.keep_state()
     for key in list(SS.keys()):
-        if key in ("problem", "panel") or (key.startswith("sweep.") and not key.startswith(_UNASSIGNABLE)):
+        if writable(key) and (key in ("problem", "panel") or key.startswith("sweep.")):
             try:
                 SS[key] = SS[key]
             except StreamlitAPIException:

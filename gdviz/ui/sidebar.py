@@ -37,7 +37,7 @@ from gdviz.ui.specs import (
     snap_lr,
 )
 from gdviz.ui.widgets import ensure as _ensure
-from gdviz.ui.widgets import writable
+from gdviz.ui.widgets import write_back
 
 EPS_CHOICES = (0.0, 1e-12, 1e-10, 1e-8, 1e-6, 1e-4, 1e-2)
 SS = st.session_state
@@ -419,9 +419,7 @@ _KEEP = (
 
 
 def keep_state():
-    for k in list(SS.keys()):
-        if (k in _KEEP or k.startswith(_KEEP_PREFIXES)) and writable(k):
-            SS[k] = SS[k]
+    write_back(lambda k: k in _KEEP or k.startswith(_KEEP_PREFIXES))
 
 
 def render(get_problem, theory_for=None) -> PageConfig | None:

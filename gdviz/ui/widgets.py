@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 
@@ -33,6 +35,17 @@ def writable(key: str) -> bool:
     return not key.startswith("_") and not key.startswith(UNWRITABLE_PREFIXES)
 
 
+def write_back(select: Callable[[str], bool] | None = None) -> None:
+    """Write the writable session values (those ``select`` picks, or all) back to themselves.
+
+    Streamlit forgets a widget's value after a run that does not draw the widget; a written value
+    is kept as a plain session value and given back to the widget when it returns.
+    """
+    for key in list(st.session_state.keys()):
+        if writable(key) and (select is None or select(key)):
+            st.session_state[key] = st.session_state[key]
+
+
 def rewrite_all() -> None:
     """Write every widget value back to itself, as the language switch's callback.
 
@@ -42,9 +55,7 @@ def rewrite_all() -> None:
     "— free exploration —"). A value written through st.session_state is sent to the browser again,
     labelled in the new language.
     """
-    for key in list(st.session_state.keys()):
-        if writable(key):
-            st.session_state[key] = st.session_state[key]
+    write_back()
 
 
 def sticky_choice(key: str, options, default):
