@@ -9,10 +9,10 @@ switch's ``on_change`` run as they do for a visitor.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
+from apptest_support import APP, run
 from streamlit.testing.v1 import AppTest
 
 import gdviz
@@ -20,7 +20,6 @@ from gdviz.figures import frame_steps
 from gdviz.ui import specs
 from gdviz.ui.i18n import EN, ZH
 
-APP = Path(__file__).resolve().parent.parent / "app.py"
 TIMEOUT = 30
 RACE_CHART = "race_chart"
 STEP_GROUP = "steps"
@@ -38,17 +37,6 @@ def summary_table(app, first_column: str = EN["col.run"]):
     """The race summary (the step inspector adds a table of its own): the one headed by "Run"."""
     tables = [d.value for d in app.dataframe if len(d.value.columns) and d.value.columns[0] == first_column]
     return tables[0] if tables else None
-
-
-def assert_ok(at: AppTest):
-    msgs = [f"{e.message}\n{''.join(e.stack_trace)}" for e in at.exception]
-    assert not msgs, "the page raised:\n" + "\n---\n".join(msgs)
-
-
-def run(at: AppTest) -> AppTest:
-    at.run()
-    assert_ok(at)
-    return at
 
 
 def open_app() -> AppTest:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from apptest_support import run
 from streamlit.testing.v1 import AppTest
 
 import gdviz
@@ -60,13 +61,6 @@ def open_page(runs, *, problem="linear_regression", plane="slice", lang="en", st
         _page, default_timeout=TIMEOUT, args=(problem, plane, tuple(runs), lang, steps)
     )
     return run(at)
-
-
-def run(at: AppTest) -> AppTest:
-    at.run()
-    msgs = [f"{e.message}\n{''.join(e.stack_trace)}" for e in at.exception]
-    assert not msgs, "the section raised:\n" + "\n---\n".join(msgs)
-    return at
 
 
 def chart_ids(at: AppTest) -> list[str]:

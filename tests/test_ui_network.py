@@ -12,6 +12,7 @@ import json
 
 import numpy as np
 import pytest
+from apptest_support import run
 from streamlit.testing.v1 import AppTest
 
 from gdviz.datasets import default_noise
@@ -29,17 +30,6 @@ def _script():
 
 def _reject_constant(token):
     raise AssertionError(f"{token} in a chart spec")
-
-
-def assert_ok(at: AppTest):
-    msgs = [f"{e.message}\n{''.join(e.stack_trace)}" for e in at.exception]
-    assert not msgs, "the page raised:\n" + "\n---\n".join(msgs)
-
-
-def run(at: AppTest) -> AppTest:
-    at.run()
-    assert_ok(at)
-    return at
 
 
 def open_page(**state) -> AppTest:

@@ -9,37 +9,18 @@ browser's URL does.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
+from apptest_support import APP, goto, run
 from streamlit.testing.v1 import AppTest
 
 from gdviz.ui import page_sweeps
 from gdviz.ui.i18n import EN, ZH
 from gdviz.ui.specs import RunSpec, snap_lr
 
-APP = Path(__file__).resolve().parent.parent / "app.py"
 TIMEOUT = 30
 MAIN = ""  # the default page's url path
-
-
-def assert_ok(at: AppTest):
-    msgs = [f"{e.message}\n{''.join(e.stack_trace)}" for e in at.exception]
-    assert not msgs, "the page raised:\n" + "\n---\n".join(msgs)
-
-
-def run(at: AppTest) -> AppTest:
-    at.run()
-    assert_ok(at)
-    return at
-
-
-def goto(at: AppTest, url_path: str) -> AppTest:
-    pages = {v.get("url_pathname"): k for k, v in at._registered_pages.items()}
-    assert url_path in pages, f"no page /{url_path}; registered: {sorted(pages)}"
-    at._page_hash = pages[url_path]
-    return run(at)
 
 
 def open_app(problem: str | None = None) -> AppTest:

@@ -6,12 +6,14 @@ on every page must not raise."""
 from __future__ import annotations
 
 import pytest
+from apptest_support import APP, goto, run
 from streamlit.runtime.state.common import user_key_from_element_id
 from streamlit.testing.v1 import AppTest
-from test_ui_sweeps import APP, TIMEOUT, goto, run
 
 from gdviz.ui import page_sweeps
 from gdviz.ui.widgets import UNWRITABLE_PREFIXES, writable
+
+TIMEOUT = 30
 
 
 def unwritable_keys(at: AppTest) -> set[str]:
