@@ -70,6 +70,18 @@ def _health_ok(url: str) -> bool:
         return False
 
 
+def _wait_healthy(base: str, proc: subprocess.Popen, timeout: float) -> str | None:
+    """Poll `base`'s Streamlit health check until it answers ok; None then, else what went wrong."""
+    deadline = time.monotonic() + timeout
+    while not _health_ok(f"{base}/_stcore/health"):
+        if proc.poll() is not None:
+            return f"exited with code {proc.returncode}"
+        if time.monotonic() > deadline:
+            return f"not healthy after {timeout:.0f} s"
+        time.sleep(0.2)
+    return None
+
+
 def _stop(proc: subprocess.Popen) -> None:
     # The server runs in its own session, so its pid is its process-group id: this reaches any
     # children it spawned and nothing else.
@@ -117,17 +129,11 @@ def streamlit_server(
         cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
     try:
-        deadline = time.monotonic() + timeout
-        while not _health_ok(f"{base}/_stcore/health"):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                if proc.poll() is not None:
-                    what = f"exited with code {proc.returncode}"
-                else:
-                    what = f"not healthy after {timeout:.0f} s"
-                raise RuntimeError(
-                    f"streamlit server {what}: {' '.join(cmd)}\n--- server log ---\n{_read(log.name)}"
-                )
-            time.sleep(0.2)
+        what = _wait_healthy(base, proc, timeout)
+        if what:
+            raise RuntimeError(
+                f"streamlit server {what}: {' '.join(cmd)}\n--- server log ---\n{_read(log.name)}"
+            )
         _SERVER_LOGS[base] = log.name
         yield base
     finally:
@@ -186,11 +192,9 @@ def nginx_proxy(upstream: str, *, timeout: float = 30.0) -> Iterator[str]:
         start_new_session=True,
     )
     try:
-        deadline = time.monotonic() + timeout
-        while not _health_ok(f"{base}/_stcore/health"):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"nginx did not come up on {base}:\n{_read(str(work / 'error.log'))}")
-            time.sleep(0.2)
+        what = _wait_healthy(base, proc, timeout)
+        if what:
+            raise RuntimeError(f"nginx {what} on {base}:\n{_read(str(work / 'error.log'))}")
         yield base
     finally:
         _stop(proc)
