@@ -45,6 +45,15 @@ REQUIRE_BROWSER_ENV = "GDVIZ_REQUIRE_BROWSER"
 _SERVER_LOGS: dict[str, str] = {}
 
 
+def skip_or_fail(reason: str) -> None:
+    """Skip a test whose browser or server is missing; fail it where they must be there (CI)."""
+    import pytest
+
+    if os.environ.get(REQUIRE_BROWSER_ENV) == "1":
+        pytest.fail(f"{reason} ({REQUIRE_BROWSER_ENV}=1)", pytrace=False)
+    pytest.skip(reason)
+
+
 def browser_missing_reason() -> str | None:
     """Why browser tests cannot run here, or None when Chromium and Playwright are both available."""
     if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):

@@ -5,24 +5,16 @@ missing (and fail instead when GDVIZ_REQUIRE_BROWSER=1, as in CI).
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from browser_support import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    REQUIRE_BROWSER_ENV,
     VIEWPORT,
     browser_missing_reason,
+    skip_or_fail,
     streamlit_server,
     wait_for_app,
 )
-
-
-def _skip_or_fail(reason: str) -> None:
-    if os.environ.get(REQUIRE_BROWSER_ENV) == "1":
-        pytest.fail(f"{reason} ({REQUIRE_BROWSER_ENV}=1)", pytrace=False)
-    pytest.skip(reason)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -30,7 +22,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if item.get_closest_marker("browser") is not None:
         reason = browser_missing_reason()
         if reason:
-            _skip_or_fail(reason)
+            skip_or_fail(reason)
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +39,7 @@ def app_url() -> str:
 def browser():
     reason = browser_missing_reason()
     if reason:
-        _skip_or_fail(reason)
+        skip_or_fail(reason)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

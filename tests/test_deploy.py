@@ -5,7 +5,6 @@ Streamlit)."""
 from __future__ import annotations
 
 import gzip
-import os
 import subprocess
 import urllib.request
 
@@ -17,6 +16,7 @@ from browser_support import (
     nginx_missing_reason,
     nginx_proxy,
     screenshot,
+    skip_or_fail,
     wait_for_app,
 )
 
@@ -24,10 +24,12 @@ from gdviz.ui.i18n import EN
 
 conf = _deploy_module()
 
-needs_nginx = pytest.mark.skipif(
-    nginx_missing_reason() is not None and os.environ.get("GDVIZ_REQUIRE_BROWSER") != "1",
-    reason=str(nginx_missing_reason()),
-)
+
+@pytest.fixture(scope="module")
+def nginx_installed():
+    reason = nginx_missing_reason()
+    if reason:
+        skip_or_fail(reason)
 
 
 def test_mirror_copies_every_file_and_gzips_the_text_ones(tmp_path):
@@ -65,8 +67,7 @@ def test_rendered_configuration_names_what_it_was_given(tmp_path):
     assert "proxy_set_header Upgrade $http_upgrade;" in text and "proxy_set_header Host $http_host;" in text
 
 
-@needs_nginx
-def test_configuration_passes_nginx_t(tmp_path):
+def test_configuration_passes_nginx_t(tmp_path, nginx_installed):
     (tmp_path / "static").mkdir()
     path = tmp_path / "nginx.conf"
     path.write_text(
@@ -85,11 +86,7 @@ def test_configuration_passes_nginx_t(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def proxied(app_url):
-    if nginx_missing_reason():
-        if os.environ.get("GDVIZ_REQUIRE_BROWSER") == "1":
-            pytest.fail(nginx_missing_reason(), pytrace=False)
-        pytest.skip(nginx_missing_reason())
+def proxied(app_url, nginx_installed):
     with nginx_proxy(app_url) as url:
         yield url
 
