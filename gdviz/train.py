@@ -7,8 +7,10 @@ single run with the same settings are the same numbers.
 
 from __future__ import annotations
 
+import math
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -39,6 +41,10 @@ class Record:
     number of updates actually done. Many runs (``run_many``): a runs axis after the step axis,
     ``params`` (T+1, R, P), ``loss`` (T+1, R), ``grad`` (T, R, P), ``lr`` (T, R); a run that stopped
     early repeats its last state, and ``steps_done[r]`` says where it stopped.
+
+    A *thinned* record (``keep=k``, for large models) stores at most k parameter rows, as float32,
+    at the steps ``param_steps`` (0, s, 2s, … and the last one; s odd), ``last_params`` exactly, and
+    no gradients (``grad`` has no rows); every per-step column (loss, lr, …) is still complete.
     """
 
     problem: str
@@ -59,11 +65,25 @@ class Record:
     batch_size: int | None
     seed: np.ndarray | int
     n_samples: int | None
-    extra: dict = field(default_factory=dict)
+    # Thinned records (``run(..., keep=k)``): the step of each stored ``params`` row, and the exact
+    # float64 state each run ended in. None for full records, where row k is step k.
+    param_steps: np.ndarray | None = None
+    last_params: np.ndarray | None = None
+
+    @property
+    def thinned(self) -> bool:
+        return self.param_steps is not None
 
     @property
     def final_params(self) -> np.ndarray:
-        return self.params[-1]
+        return self.params[-1] if self.last_params is None else self.last_params
+
+    @property
+    def steps_of_params(self) -> np.ndarray:
+        """The step of every ``params`` row (``arange`` for a full record)."""
+        if self.param_steps is not None:
+            return self.param_steps
+        return np.arange(len(self.params))
 
     @property
     def final_loss(self):
@@ -181,6 +201,8 @@ def run_many(
     stop_loss: float | None = None,
     shuffle: bool = True,
     replacement: bool = False,
+    keep: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Record:
     """Advance R runs at once; every array in the record has a runs axis after the step axis.
 
@@ -188,6 +210,11 @@ def run_many(
     ``start``, or an array ``seed``. An int ``seed`` gives every run the same sample order (fair
     for comparing hyperparameters); an array gives run r the seed ``seed[r]``, exactly as
     ``run(..., seed=seed[r])`` would.
+
+    ``keep`` (≥ 2) stores at most that many parameter rows, thinned (see :class:`Record`): what a
+    large model's record needs to be drawn, at a fraction of the memory. ``progress(done, total)``
+    is called about every PROGRESS_SECONDS of work; it may raise to abandon the run (the exception
+    propagates, nothing is returned).
     """
     if not isinstance(problem, Problem):
         raise ValueError(f"problem must be a gdviz Problem (see gdviz.problem), got {type(problem).__name__}")
@@ -200,6 +227,10 @@ def run_many(
     P = problem.n_params
     if stop_loss is not None:
         stop_loss = check_number("stop_loss", stop_loss)
+    if keep is not None:
+        keep = check_number("keep", keep, lo=2, integer=True)
+    if progress is not None and not callable(progress):
+        raise ValueError(f"progress must be a callable (done, total) or None, got {progress!r}")
 
     sizes = set()
     for v in optimizer.hyper.values():
@@ -234,10 +265,13 @@ def run_many(
     R = sizes.pop() if sizes else 1
     if R > limits.MAX_RUNS:
         raise ValueError(f"at most {limits.MAX_RUNS} runs at once, got {R}")
-    if (steps + 1) * R * P > limits.MAX_RECORD_VALUES:
+    stride = 1 if keep is None else thin_stride(steps, keep)
+    stored = (steps + 1) * R * P if keep is None else len(_kept_steps(steps, stride)) * R * P
+    if stored > limits.MAX_RECORD_VALUES:
         raise ValueError(
-            f"steps × runs × parameters = {(steps + 1) * R * P:,} is above the limit of "
+            f"steps × runs × parameters = {stored:,} is above the limit of "
             f"{limits.MAX_RECORD_VALUES:,} stored values; use fewer steps or runs"
+            + ("" if keep is not None else ", or keep fewer states (keep=…)")
         )
     seeds = np.broadcast_to(seed_arr, (R,)).astype(np.int64)
     theta = np.broadcast_to(start_arr, (R, P)).copy()
@@ -245,145 +279,203 @@ def run_many(
     table = _lr_table(optimizer, schedule, steps, R)
     scheduled = schedule is not None or callable(optimizer.hyper["lr"])
     opt = _optimizer_with_table(optimizer, table, scheduled)
-    return _loop(problem, opt, optimizer, theta, steps, b, seeds, table, stop_loss, shuffle, replacement)
+    loop = _Loop(
+        problem, opt, theta, steps, b, seeds, stop_loss, shuffle, replacement, stride, keep, progress
+    )
+    return loop.record(optimizer, table)
 
 
-def _loop(problem, opt, orig_opt, theta, steps, b, seeds, table, stop_loss, shuffle, replacement):
-    R, P = theta.shape
-    n = problem.n_samples
-    T = steps
-    params = np.empty((T + 1, R, P))
-    loss = np.empty((T + 1, R))
-    grads = np.empty((T, R, P))
-    batch_loss = np.empty((T, R))
-    clock = np.empty(T + 1)
-    batch_sizes = np.zeros(T, dtype=np.int64)
-    steps_done = np.full(R, T, dtype=np.int64)
-    diverged = np.full(R, -1, dtype=np.int64)
-    reason = np.full(R, STOP_STEPS, dtype=object)
-    active = np.ones(R, dtype=bool)
-    any_stopped = False
+def thin_stride(steps: int, keep: int) -> int:
+    """The odd stride at which a thinned record keeps states so that at most ``keep`` rows remain
+    (the last state is always kept too). Odd, so that a period-2 zigzag stays a zigzag."""
+    s = max(1, math.ceil(steps / max(1, keep - 2)))
+    return s if s % 2 else s + 1
 
-    sampler = _Sampler(n, b, seeds, shuffle, replacement) if b is not None else None
-    update = opt.update
-    lg = problem.loss_and_grad_trusted
-    full_loss = problem.loss
-    blg = problem.batch_loss_and_grad
 
-    t0 = time.perf_counter()
-    with np.errstate(all="ignore"):
-        state = opt.init(theta)
-        params[0] = theta
-        if sampler is None:
-            cur_loss, g = lg(theta)
-        else:
-            cur_loss = full_loss(theta)
-        loss[0] = cur_loss
-        loss_bound = LOSS_GROWTH * (1.0 + np.abs(cur_loss))
-        if not np.all(np.isfinite(cur_loss)):
-            raise ValueError("the loss is not finite at the start point; choose another start")
-        clock[0] = 0.0
-        done = T
-        if stop_loss is not None:
-            # a start already below the threshold needs no step at all
-            hit = cur_loss < stop_loss
-            if hit.any():
-                steps_done[hit] = 0
-                reason[hit] = STOP_LOSS
-                active &= ~hit
-                any_stopped = True
-                if not active.any():
-                    done = 0
-        for k in range(done):
+def _kept_steps(done: int, stride: int) -> np.ndarray:
+    kept = np.arange(0, done + 1, stride)
+    return kept if kept[-1] == done else np.append(kept, done)
+
+
+# How often the run loop reports progress (and gives a caller the chance to stop it), in seconds.
+PROGRESS_SECONDS = 0.1
+
+
+class _Loop:
+    """One pass of the run loop; ``record`` assembles what it did. A class only so that the loop's
+    many arrays have one home: the hot loop itself is written with locals."""
+
+    def __init__(
+        self, problem, opt, theta, steps, b, seeds, stop_loss, shuffle, replacement, stride, keep, progress
+    ):
+        R, P = theta.shape
+        self.problem, self.b, self.seeds, self.stride, self.thin = problem, b, seeds, stride, keep is not None
+        T = steps
+        n = problem.n_samples
+        thin = self.thin
+        kept_rows = len(_kept_steps(T, stride))
+        params = np.empty((kept_rows, R, P), dtype=np.float32 if thin else float)
+        loss = np.empty((T + 1, R))
+        grads = np.empty((0 if thin else T, R, P))
+        batch_loss = np.empty((T, R))
+        clock = np.empty(T + 1)
+        batch_sizes = np.zeros(T, dtype=np.int64)
+        steps_done = np.full(R, T, dtype=np.int64)
+        diverged = np.full(R, -1, dtype=np.int64)
+        reason = np.full(R, STOP_STEPS, dtype=object)
+        active = np.ones(R, dtype=bool)
+        any_stopped = False
+
+        sampler = _Sampler(n, b, seeds, shuffle, replacement) if b is not None else None
+        update = opt.update
+        lg = problem.loss_and_grad_trusted
+        full_loss = problem.loss
+        blg = problem.batch_loss_and_grad
+
+        t0 = time.perf_counter()
+        next_report = t0 + PROGRESS_SECONDS
+        with np.errstate(all="ignore"):
+            state = opt.init(theta)
+            params[0] = theta
             if sampler is None:
-                bl = cur_loss
-                batch_sizes[k] = n or 0
+                cur_loss, g = lg(theta)
             else:
-                idx = sampler.next()
-                bl, g = blg(theta, idx)
-                batch_sizes[k] = idx.shape[1]
-            grads[k] = g
-            batch_loss[k] = bl
-            upd, state = update(g, state, theta)
-            new = theta + upd
-            if sampler is None:
-                new_loss, new_g = lg(new)
-            else:
-                new_loss = full_loss(new)
-            # NaN fails every comparison, so this one check catches NaN, ±inf and a loss blow-up.
-            # Parameters running away with a bounded loss are rare and found after the loop.
-            ok = new_loss < loss_bound
-            if any_stopped or not ok.all():
-                bad = ~ok & active
-                if bad.any():
-                    diverged[bad] = k + 1
-                    steps_done[bad] = k
-                    reason[bad] = STOP_DIVERGED
-                    active &= ~bad
-                    any_stopped = True
-                keep = ~active
-                new = np.where(keep[:, None], theta, new)
-                new_loss = np.where(keep, cur_loss, new_loss)
-                if sampler is None:
-                    new_g = np.where(keep[:, None], g, new_g)
-            theta = new
-            cur_loss = new_loss
-            if sampler is None:
-                g = new_g
-            params[k + 1] = theta
-            loss[k + 1] = cur_loss
-            clock[k + 1] = time.perf_counter() - t0
+                cur_loss = full_loss(theta)
+            loss[0] = cur_loss
+            loss_bound = LOSS_GROWTH * (1.0 + np.abs(cur_loss))
+            if not np.all(np.isfinite(cur_loss)):
+                raise ValueError("the loss is not finite at the start point; choose another start")
+            clock[0] = 0.0
+            done = T
             if stop_loss is not None:
-                hit = active & (cur_loss < stop_loss)
+                # a start already below the threshold needs no step at all
+                hit = cur_loss < stop_loss
                 if hit.any():
-                    steps_done[hit] = k + 1
+                    steps_done[hit] = 0
                     reason[hit] = STOP_LOSS
                     active &= ~hit
                     any_stopped = True
-            if any_stopped and not active.any():
-                done = k + 1
-                break
+                    if not active.any():
+                        done = 0
+            for k in range(done):
+                if sampler is None:
+                    bl = cur_loss
+                    batch_sizes[k] = n or 0
+                else:
+                    idx = sampler.next()
+                    bl, g = blg(theta, idx)
+                    batch_sizes[k] = idx.shape[1]
+                if not thin:
+                    grads[k] = g
+                batch_loss[k] = bl
+                upd, state = update(g, state, theta)
+                new = theta + upd
+                if sampler is None:
+                    new_loss, new_g = lg(new)
+                else:
+                    new_loss = full_loss(new)
+                # NaN fails every comparison, so this one check catches NaN, ±inf and a loss blow-up.
+                # Parameters running away with a bounded loss are rare: a full record finds them
+                # after the loop; a thinned one cannot (the rows are gone), so it checks here.
+                ok = new_loss < loss_bound
+                if thin:
+                    ok &= np.abs(new).max(axis=1) < PARAM_BOUND
+                if any_stopped or not ok.all():
+                    bad = ~ok & active
+                    if bad.any():
+                        diverged[bad] = k + 1
+                        steps_done[bad] = k
+                        reason[bad] = STOP_DIVERGED
+                        active &= ~bad
+                        any_stopped = True
+                    frozen = ~active
+                    new = np.where(frozen[:, None], theta, new)
+                    new_loss = np.where(frozen, cur_loss, new_loss)
+                    if sampler is None:
+                        new_g = np.where(frozen[:, None], g, new_g)
+                theta = new
+                cur_loss = new_loss
+                if sampler is None:
+                    g = new_g
+                if not thin:
+                    params[k + 1] = theta
+                elif (k + 1) % stride == 0:
+                    params[(k + 1) // stride] = theta
+                loss[k + 1] = cur_loss
+                now = time.perf_counter()
+                clock[k + 1] = now - t0
+                if stop_loss is not None:
+                    hit = active & (cur_loss < stop_loss)
+                    if hit.any():
+                        steps_done[hit] = k + 1
+                        reason[hit] = STOP_LOSS
+                        active &= ~hit
+                        any_stopped = True
+                if any_stopped and not active.any():
+                    done = k + 1
+                    break
+                if progress is not None and now >= next_report:
+                    progress(k + 1, T)
+                    next_report = time.perf_counter() + PROGRESS_SECONDS
 
-    params, loss = params[: done + 1], loss[: done + 1]
-    _runaway_params(params, loss, grads, batch_loss, steps_done, diverged, reason)
-    grads, batch_loss = grads[:done], batch_loss[:done]
-    clock = clock[: done + 1]
-    lr = table[:done].copy()
-    # A run that stopped keeps its last state, but its per-step columns beyond the stop are not
-    # steps it took: mark them NaN so no curve or statistic counts them.
-    for r in np.flatnonzero(steps_done < done):
-        s = steps_done[r]
-        grads[s:, r] = np.nan
-        batch_loss[s:, r] = np.nan
-        lr[s:, r] = np.nan
-    samples = np.concatenate([[0], np.cumsum(batch_sizes[:done])])
-    samples_seen = np.broadcast_to(samples[:, None], (done + 1, R)).copy()
-    evals = np.broadcast_to(np.arange(done + 1)[:, None], (done + 1, R)).copy()
-    for r in np.flatnonzero(steps_done < done):
-        s = steps_done[r]
-        samples_seen[s + 1 :, r] = samples_seen[s, r]
-        evals[s + 1 :, r] = s
-    epoch = samples_seen / n if n else evals.astype(float)
-    return Record(
-        problem=problem.name,
-        optimizer=orig_opt.label or orig_opt.name,
-        hyper=dict(orig_opt.hyper),
-        params=params,
-        loss=loss,
-        grad=grads,
-        batch_loss=batch_loss,
-        lr=lr,
-        samples_seen=samples_seen,
-        grad_evals=evals,
-        epoch=epoch,
-        time=clock,
-        steps_done=steps_done,
-        diverged=diverged,
-        stop_reason=reason,
-        batch_size=b,
-        seed=seeds,
-        n_samples=n,
-    )
+        kept = _kept_steps(done, stride)
+        if thin:
+            params = params[: len(kept)]
+            params[-1] = theta  # the last state, which need not fall on the stride
+        else:
+            params = params[: done + 1]
+        loss = loss[: done + 1]
+        if not thin:
+            _runaway_params(params, loss, grads, batch_loss, steps_done, diverged, reason)
+            grads = grads[:done]
+        self.params, self.loss, self.grads = params, loss, grads
+        self.batch_loss, self.clock, self.batch_sizes = batch_loss[:done], clock[: done + 1], batch_sizes
+        self.steps_done, self.diverged, self.reason, self.done = steps_done, diverged, reason, done
+        self.kept = kept if thin else None
+        self.last = theta.copy() if thin else None
+
+    def record(self, orig_opt: Optimizer, table: np.ndarray) -> Record:
+        done, R = self.done, self.params.shape[1]
+        steps_done, grads, batch_loss = self.steps_done, self.grads, self.batch_loss
+        n = self.problem.n_samples
+        lr = table[:done].copy()
+        # A run that stopped keeps its last state, but its per-step columns beyond the stop are not
+        # steps it took: mark them NaN so no curve or statistic counts them.
+        for r in np.flatnonzero(steps_done < done):
+            s = steps_done[r]
+            grads[s:, r] = np.nan
+            batch_loss[s:, r] = np.nan
+            lr[s:, r] = np.nan
+        samples = np.concatenate([[0], np.cumsum(self.batch_sizes[:done])])
+        samples_seen = np.broadcast_to(samples[:, None], (done + 1, R)).copy()
+        evals = np.broadcast_to(np.arange(done + 1)[:, None], (done + 1, R)).copy()
+        for r in np.flatnonzero(steps_done < done):
+            s = steps_done[r]
+            samples_seen[s + 1 :, r] = samples_seen[s, r]
+            evals[s + 1 :, r] = s
+        epoch = samples_seen / n if n else evals.astype(float)
+        return Record(
+            problem=self.problem.name,
+            optimizer=orig_opt.label or orig_opt.name,
+            hyper=dict(orig_opt.hyper),
+            params=self.params,
+            loss=self.loss,
+            grad=grads,
+            batch_loss=batch_loss,
+            lr=lr,
+            samples_seen=samples_seen,
+            grad_evals=evals,
+            epoch=epoch,
+            time=self.clock,
+            steps_done=steps_done,
+            diverged=self.diverged,
+            stop_reason=self.reason,
+            batch_size=self.b,
+            seed=self.seeds,
+            n_samples=n,
+            param_steps=self.kept,
+            last_params=self.last,
+        )
 
 
 def _runaway_params(params, loss, grads, batch_loss, steps_done, diverged, reason):
@@ -417,6 +509,8 @@ def run(
     stop_loss: float | None = None,
     shuffle: bool = True,
     replacement: bool = False,
+    keep: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Record:
     """Run ``optimizer`` on ``problem`` for up to ``steps`` updates from ``start``.
 
@@ -425,6 +519,7 @@ def run(
     the data order, ``replacement=True`` draws every batch independently with replacement.
     The run stops early when the full loss falls below ``stop_loss`` or when it diverges (the
     record then ends at the last finite state and ``diverged`` names the step that blew up).
+    ``keep`` and ``progress`` as in :func:`run_many`.
     """
     if np.ndim(seed) != 0:
         raise ValueError(f"seed must be one whole number ≥ 0 for run(); use run_many for many, got {seed!r}")
@@ -442,6 +537,8 @@ def run(
         stop_loss=stop_loss,
         shuffle=shuffle,
         replacement=replacement,
+        keep=keep,
+        progress=progress,
     )
     return squeeze(many, 0)
 
@@ -455,11 +552,24 @@ def squeeze(rec: Record, r: int) -> Record:
         return v[r] if isinstance(v, np.ndarray) and v.ndim == 1 and v.size > 1 else v
 
     hyper = {k: tuple(map(pick, v)) if isinstance(v, tuple) else pick(v) for k, v in rec.hyper.items()}
+    kept = last = None
+    if rec.param_steps is None:
+        params = rec.params[: s + 1, r]
+    else:
+        # the rows up to the run's own stop, then its exact last state (rows after it repeat it)
+        upto = int(np.searchsorted(rec.param_steps, s, side="right"))
+        kept = (
+            np.append(rec.param_steps[: upto - 1], s)
+            if rec.param_steps[upto - 1] != s
+            else rec.param_steps[:upto]
+        )
+        last = rec.last_params[r]
+        params = np.concatenate([rec.params[: len(kept) - 1, r], last[None].astype(rec.params.dtype)])
     return Record(
         problem=rec.problem,
         optimizer=rec.optimizer,
         hyper=hyper,
-        params=rec.params[: s + 1, r],
+        params=params,
         loss=rec.loss[: s + 1, r],
         grad=rec.grad[:s, r],
         batch_loss=rec.batch_loss[:s, r],
@@ -474,6 +584,8 @@ def squeeze(rec: Record, r: int) -> Record:
         batch_size=rec.batch_size,
         seed=int(rec.seed[r]),
         n_samples=rec.n_samples,
+        param_steps=kept,
+        last_params=last,
     )
 
 
@@ -487,4 +599,4 @@ def first_below(rec: Record, threshold: float):
     return np.where(hit, first, -1)
 
 
-__all__ = ["Record", "first_below", "run", "run_many", "squeeze"]
+__all__ = ["PROGRESS_SECONDS", "Record", "first_below", "run", "run_many", "squeeze", "thin_stride"]

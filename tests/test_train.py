@@ -623,3 +623,101 @@ def test_start_already_below_stop_loss_takes_no_step():
     )
     assert list(many.steps_done) == [10, 0]
     assert np.all(many.params[:, 1] == [1.0, 1.0])
+
+
+# --- thinned records and progress --------------------------------------------------------------
+THIN_CASES = [
+    ("mlp", {"dataset": "moons", "n": 60, "hidden": (8,)}, "adam", {"lr": 0.01}, 16),
+    ("linear_regression", {"data": "synthetic", "n": 50}, "momentum", {"lr": 0.05}, 5),
+    ("rosenbrock", {}, "gd", {"lr": 1e-3}, None),
+]
+
+
+@pytest.mark.parametrize(("name", "options", "rule", "hyper", "b"), THIN_CASES)
+@pytest.mark.parametrize("keep", [2, 7, 40, 1000])
+def test_a_thinned_record_is_the_full_record_with_fewer_states(name, options, rule, hyper, b, keep):
+    p = prob(name, **options)
+    full = run(p, optimizer(rule, **hyper), steps=123, batch_size=b, seed=3)
+    thin = run(p, optimizer(rule, **hyper), steps=123, batch_size=b, seed=3, keep=keep)
+    for col in ("loss", "batch_loss", "lr", "samples_seen", "grad_evals", "epoch"):
+        np.testing.assert_array_equal(getattr(thin, col), getattr(full, col), err_msg=col)
+    assert thin.thinned and not full.thinned
+    assert thin.params.dtype == np.float32 and thin.grad.shape == (0, p.n_params)
+    steps = thin.param_steps
+    assert len(steps) <= max(keep, 2) and steps[0] == 0 and steps[-1] == 123
+    stride = steps[1] - steps[0]
+    assert stride % 2 == 1 and np.all(np.diff(steps[:-1]) == stride)
+    np.testing.assert_array_equal(thin.params, full.params[steps].astype(np.float32))
+    np.testing.assert_array_equal(thin.final_params, full.final_params)
+    np.testing.assert_array_equal(thin.steps_of_params, steps)
+    np.testing.assert_array_equal(full.steps_of_params, np.arange(124))
+
+
+def test_thinned_many_runs_stop_where_the_full_ones_do():
+    p = prob("quadratic", condition=10)
+    lrs = np.array([0.01, 0.1, 0.19, 0.3])  # the last diverges (2/λ_max = 0.2)
+    kw = {"steps": 300, "stop_loss": 1e-6}
+    full = run_many(p, optimizer("gd", lr=lrs), **kw)
+    thin = run_many(p, optimizer("gd", lr=lrs), keep=20, **kw)
+    np.testing.assert_array_equal(thin.steps_done, full.steps_done)
+    np.testing.assert_array_equal(thin.diverged, full.diverged)
+    np.testing.assert_array_equal(thin.loss, full.loss)
+    for r in range(len(lrs)):
+        one_full, one_thin = squeeze(full, r), squeeze(thin, r)
+        assert one_thin.param_steps[-1] == one_full.steps_done
+        np.testing.assert_array_equal(one_thin.final_params, one_full.final_params)
+        np.testing.assert_array_equal(
+            one_thin.params[:-1], one_full.params[one_thin.param_steps[:-1]].astype(np.float32)
+        )
+        np.testing.assert_array_equal(one_thin.loss, one_full.loss)
+
+
+def test_a_thinned_run_finds_parameters_running_away_as_a_full_one_does():
+    # the loss stays bounded while the parameters grow: found after the loop (full) or in it (thin)
+    p = prob("formula", expr="sin(x**2) + sin(y**2)", start=(1.0, 0.5), window=((-3.0, 3.0), (-3.0, 3.0)))
+    full = run(p, optimizer("gd", lr=10.0), steps=2000)
+    thin = run(p, optimizer("gd", lr=10.0), steps=2000, keep=10)
+    assert full.diverged is not None and full.diverged == thin.diverged
+    assert full.steps_done == thin.steps_done
+    np.testing.assert_array_equal(thin.final_params, full.final_params)
+
+
+def test_progress_is_reported_and_can_stop_a_run(monkeypatch):
+    import gdviz.train as train
+
+    monkeypatch.setattr(train, "PROGRESS_SECONDS", 0.0)  # report after every step
+    seen = []
+    run(prob("rosenbrock"), optimizer("gd", lr=1e-4), steps=50, progress=lambda d, t: seen.append((d, t)))
+    assert seen == [(k, 50) for k in range(1, 51)]
+
+    class Stop(Exception):
+        pass
+
+    def stop_at_ten(done, total):
+        if done >= 10:
+            raise Stop
+
+    with pytest.raises(Stop):
+        run(prob("rosenbrock"), optimizer("gd", lr=1e-4), steps=50, progress=stop_at_ten)
+
+
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"keep": 1}, "keep must be ≥ 2"),
+        ({"keep": 2.5}, "keep must be a whole number"),
+        ({"progress": 3}, "progress must be a callable"),
+    ],
+)
+def test_keep_and_progress_are_checked(kw, message):
+    with pytest.raises(ValueError, match=message):
+        run(prob("rosenbrock"), optimizer("gd"), steps=5, **kw)
+
+
+def test_keep_lets_a_large_model_store_a_long_run():
+    p = prob("mlp", dataset="moons", n=40, hidden=(32, 32, 32))
+    steps = limits.MAX_RECORD_VALUES // p.n_params  # too many states to store in full
+    with pytest.raises(ValueError, match="keep fewer states"):
+        run(p, optimizer("gd"), steps=steps)
+    thin_ok = run_many(p, optimizer("gd"), steps=10, keep=5)
+    assert thin_ok.params.shape == (5, 1, p.n_params)
