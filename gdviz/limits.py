@@ -4,6 +4,17 @@ The UI clamps its controls to the same numbers; the core re-checks them because 
 notebook callers bypass the widgets.
 """
 
+import os
+
+
+def _cores() -> int:
+    """Cores this process may use (a container's CPU set, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 2
+
+
 MAX_STEPS = 20_000
 MAX_RUNS = 5_000
 MAX_SAMPLES = 1_000_000
@@ -12,3 +23,39 @@ MAX_GRID = 400
 # steps × runs × params stored in one record (float64): 5e7 values = 400 MB would be too much for a
 # shared server, 2e7 (160 MB) is the ceiling.
 MAX_RECORD_VALUES = 20_000_000
+
+# --- budgets of one request on a shared server (gdviz.serve) -------------------------------------
+# Work estimated (gdviz.serve.cost) under BUDGET_AUTO_SECONDS of server CPU runs at once; up to
+# BUDGET_MAX_SECONDS it waits for an explicit click; above that, or above BUDGET_MAX_BYTES of memory,
+# it is refused with a message saying what to reduce. Two seconds is what a visitor waits for a
+# chart without wondering; a minute is what one stranger may take from a shared core.
+BUDGET_AUTO_SECONDS = 2.0
+BUDGET_MAX_SECONDS = 60.0
+BUDGET_MAX_BYTES = 512 * 2**20
+# Work estimated under INLINE_SECONDS runs in the server process (a worker round trip would cost
+# more than it saves); longer work goes to a worker process (gdviz.serve.jobs).
+INLINE_SECONDS = 0.25
+# Worker processes per server process: all cores but one, which stays for interactive reruns.
+JOB_WORKERS = max(1, _cores() - 1)
+JOB_QUEUE_MAX = 16
+JOB_HEARTBEAT_SECONDS = 3.0
+JOB_KILL_GRACE_SECONDS = 5.0
+WORKER_MEMORY_BYTES = 2 * 2**30
+WORKER_NICE = 10
+# Each session's CPU seconds: a burst of one maximal request, then 15 s per minute.
+SESSION_CPU_BURST = BUDGET_MAX_SECONDS
+SESSION_CPU_RATE = 0.25
+# Caches shared by the sessions of one server process, in bytes (gdviz.serve.cache); entries also
+# expire after CACHE_TTL_SECONDS. Together they stay near 1 GB whatever the number of visitors.
+CACHE_TTL_SECONDS = 3600.0
+CACHE_PROBLEM_BYTES = 384 * 2**20
+CACHE_RUN_BYTES = 256 * 2**20
+CACHE_VIEW_BYTES = 128 * 2**20
+CACHE_FIGURE_BYTES = 128 * 2**20
+CACHE_UPLOAD_BYTES = 64 * 2**20
+# A record whose states and gradients would take more than this is thinned (gdviz.train keep=):
+# float32 states, about RECORD_THIN_BYTES of them, no gradients.
+RECORD_FULL_BYTES = 8 * 2**20
+RECORD_THIN_BYTES = 4 * 2**20
+# A loss surface gets the resolution its problem can afford in about this much server time.
+VIEW_SECONDS = 1.0

@@ -43,8 +43,9 @@ class Record:
     early repeats its last state, and ``steps_done[r]`` says where it stopped.
 
     A *thinned* record (``keep=k``, for large models) stores at most k parameter rows, as float32,
-    at the steps ``param_steps`` (0, s, 2s, … and the last one; s odd), ``last_params`` exactly, and
-    no gradients (``grad`` has no rows); every per-step column (loss, lr, …) is still complete.
+    at the steps ``param_steps`` (0, s, 2s, … and the last one; s odd — or the steps ``keep`` lists),
+    ``last_params`` exactly, and no gradients (``grad`` has no rows); every per-step column (loss,
+    lr, …) is still complete.
     """
 
     problem: str
@@ -201,7 +202,7 @@ def run_many(
     stop_loss: float | None = None,
     shuffle: bool = True,
     replacement: bool = False,
-    keep: int | None = None,
+    keep=None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Record:
     """Advance R runs at once; every array in the record has a runs axis after the step axis.
@@ -212,7 +213,8 @@ def run_many(
     ``run(..., seed=seed[r])`` would.
 
     ``keep`` (≥ 2) stores at most that many parameter rows, thinned (see :class:`Record`): what a
-    large model's record needs to be drawn, at a fraction of the memory. ``progress(done, total)``
+    large model's record needs to be drawn, at a fraction of the memory; a 1-D array of steps stores
+    exactly those states (and the last one). ``progress(done, total)``
     is called about every PROGRESS_SECONDS of work; it may raise to abandon the run (the exception
     propagates, nothing is returned).
     """
@@ -227,8 +229,7 @@ def run_many(
     P = problem.n_params
     if stop_loss is not None:
         stop_loss = check_number("stop_loss", stop_loss)
-    if keep is not None:
-        keep = check_number("keep", keep, lo=2, integer=True)
+    plan = None if keep is None else _keep_plan(keep, steps)
     if progress is not None and not callable(progress):
         raise ValueError(f"progress must be a callable (done, total) or None, got {progress!r}")
 
@@ -265,8 +266,7 @@ def run_many(
     R = sizes.pop() if sizes else 1
     if R > limits.MAX_RUNS:
         raise ValueError(f"at most {limits.MAX_RUNS} runs at once, got {R}")
-    stride = 1 if keep is None else thin_stride(steps, keep)
-    stored = (steps + 1) * R * P if keep is None else len(_kept_steps(steps, stride)) * R * P
+    stored = (steps + 1) * R * P if plan is None else len(plan) * R * P
     if stored > limits.MAX_RECORD_VALUES:
         raise ValueError(
             f"steps × runs × parameters = {stored:,} is above the limit of "
@@ -279,9 +279,7 @@ def run_many(
     table = _lr_table(optimizer, schedule, steps, R)
     scheduled = schedule is not None or callable(optimizer.hyper["lr"])
     opt = _optimizer_with_table(optimizer, table, scheduled)
-    loop = _Loop(
-        problem, opt, theta, steps, b, seeds, stop_loss, shuffle, replacement, stride, keep, progress
-    )
+    loop = _Loop(problem, opt, theta, steps, b, seeds, stop_loss, shuffle, replacement, plan, progress)
     return loop.record(optimizer, table)
 
 
@@ -297,6 +295,18 @@ def _kept_steps(done: int, stride: int) -> np.ndarray:
     return kept if kept[-1] == done else np.append(kept, done)
 
 
+def _keep_plan(keep, steps: int) -> np.ndarray:
+    """The steps whose states a thinned record stores (always the first and the last)."""
+    if np.ndim(keep) == 0:
+        return _kept_steps(steps, thin_stride(steps, check_number("keep", keep, lo=2, integer=True)))
+    arr = np.asarray(keep)
+    if arr.ndim != 1 or arr.size == 0 or arr.dtype.kind not in "iu" or arr.min() < 0 or arr.max() > steps:
+        raise ValueError(
+            f"keep must be a whole number ≥ 2 or a 1-D array of steps 0 … {steps}, got {keep!r}"[:300]
+        )
+    return np.unique(np.concatenate([[0], arr, [steps]])).astype(np.int64)
+
+
 # How often the run loop reports progress (and gives a caller the chance to stop it), in seconds.
 PROGRESS_SECONDS = 0.1
 
@@ -305,16 +315,18 @@ class _Loop:
     """One pass of the run loop; ``record`` assembles what it did. A class only so that the loop's
     many arrays have one home: the hot loop itself is written with locals."""
 
-    def __init__(
-        self, problem, opt, theta, steps, b, seeds, stop_loss, shuffle, replacement, stride, keep, progress
-    ):
+    def __init__(self, problem, opt, theta, steps, b, seeds, stop_loss, shuffle, replacement, plan, progress):
         R, P = theta.shape
-        self.problem, self.b, self.seeds, self.stride, self.thin = problem, b, seeds, stride, keep is not None
+        self.problem, self.b, self.seeds, self.thin = problem, b, seeds, plan is not None
         T = steps
         n = problem.n_samples
         thin = self.thin
-        kept_rows = len(_kept_steps(T, stride))
-        params = np.empty((kept_rows, R, P), dtype=np.float32 if thin else float)
+        if thin:
+            # row_of[k] is the row that stores step k's state, −1 for a step not kept
+            row_of = np.full(T + 1, -1, dtype=np.int64)
+            row_of[plan] = np.arange(len(plan))
+            row_of = row_of.tolist()  # list indexing is the cheapest lookup inside the loop
+        params = np.empty((len(plan) if thin else T + 1, R, P), dtype=np.float32 if thin else float)
         loss = np.empty((T + 1, R))
         grads = np.empty((0 if thin else T, R, P))
         batch_loss = np.empty((T, R))
@@ -399,8 +411,8 @@ class _Loop:
                     g = new_g
                 if not thin:
                     params[k + 1] = theta
-                elif (k + 1) % stride == 0:
-                    params[(k + 1) // stride] = theta
+                elif row_of[k + 1] >= 0:
+                    params[row_of[k + 1]] = theta
                 loss[k + 1] = cur_loss
                 now = time.perf_counter()
                 clock[k + 1] = now - t0
@@ -418,10 +430,13 @@ class _Loop:
                     progress(k + 1, T)
                     next_report = time.perf_counter() + PROGRESS_SECONDS
 
-        kept = _kept_steps(done, stride)
         if thin:
+            # the states kept up to where the loop ended, and the last one, wherever it fell
+            kept = plan[plan <= done]
+            if kept[-1] != done:
+                kept = np.append(kept, done)
             params = params[: len(kept)]
-            params[-1] = theta  # the last state, which need not fall on the stride
+            params[-1] = theta
         else:
             params = params[: done + 1]
         loss = loss[: done + 1]

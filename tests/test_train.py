@@ -722,3 +722,15 @@ def test_keep_lets_a_large_model_store_a_long_run():
     thin_ok = run_many(p, optimizer("gd"), steps=10, keep=5)
     assert thin_ok.params.shape[0] <= 5 and thin_ok.params.shape[1:] == (1, p.n_params)
     assert thin_ok.param_steps[-1] == 10
+
+
+def test_keep_can_name_the_steps_to_store():
+    p = prob("mlp", dataset="moons", n=60, hidden=(8,))
+    full = run(p, optimizer("adam", lr=0.01), steps=100, batch_size=16, seed=2)
+    wanted = np.array([3, 1, 50, 1, 99])
+    thin = run(p, optimizer("adam", lr=0.01), steps=100, batch_size=16, seed=2, keep=wanted)
+    np.testing.assert_array_equal(thin.param_steps, [0, 1, 3, 50, 99, 100])
+    np.testing.assert_array_equal(thin.params, full.params[thin.param_steps].astype(np.float32))
+    for bad in (np.array([101]), np.array([-1]), np.array([[1]]), np.array([0.5]), np.array([], dtype=int)):
+        with pytest.raises(ValueError, match="keep must be"):
+            run(p, optimizer("gd"), steps=100, keep=bad)

@@ -168,7 +168,7 @@ def test_sessions_in_one_state_share_one_figure_and_a_change_builds_anew(monkeyp
     built = []
     real = visualizer.race_figure
     monkeypatch.setattr(visualizer, "race_figure", lambda *a, **k: built.append(1) or real(*a, **k))
-    visualizer._shared_race_figure.clear()
+    visualizer.FIGURES.clear()
     first, second = open_app(), open_app()
     assert len(built) == 1
     assert race_json(first) == race_json(second)

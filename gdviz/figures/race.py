@@ -50,6 +50,9 @@ class RunTrace:
     loss: np.ndarray  # (T+1,)
     batch_loss: np.ndarray | None = None  # (T,) mini-batch loss of step k, for stochastic runs
     x: np.ndarray | None = None  # (T+1,) loss-curve x values (steps when None)
+    # The step of each row of ``xy`` when the path is thinned (a large model's record keeps some
+    # states only); None when row k is step k.
+    xy_steps: np.ndarray | None = None
 
 
 class SpecFigure(go.Figure):
@@ -88,6 +91,11 @@ class SpecFigure(go.Figure):
 
     def to_plotly_json(self):
         return self.to_dict()
+
+    def __gdviz_nbytes__(self) -> int:
+        from gdviz.serve.cache import nbytes
+
+        return nbytes(self._spec) + (nbytes(self._encoded) if self._encoded is not None else 0)
 
 
 _TYPED = {"float32": "f4", "float64": "f8", "int8": "i1", "uint8": "u1", "int16": "i2", "int32": "i4"}
@@ -180,7 +188,7 @@ def race_figure(
     """
     lab = {**LABELS_EN, **(labels or {})}
     (x0, x1), (y0, y1) = window
-    total = max((len(r.xy) - 1 for r in runs), default=0)
+    total = max((len(r.loss) - 1 for r in runs), default=0)
     steps_shown = frame_steps(total, frames)
     n_frames = len(steps_shown)
     chunk = chunk_frames(n_frames)
@@ -239,12 +247,19 @@ def race_figure(
         return {"x": _f32(p[:, 0]), "y": _f32(p[:, 1])}
 
     for i, r in enumerate(runs):
-        T = len(r.xy) - 1
+        T = len(r.loss) - 1
         clipped, _ = clip_path(r.xy, box)
         last = len(clipped) - 1  # beyond a divergence exit the path ends on the box edge
-        idx_of = np.minimum(np.minimum(steps_shown, T), last)
-        # Draw every `stride`-th state, and every state a frame lands on, so the heads stay exact.
-        sel = np.unique(np.concatenate([np.arange(0, last + 1, stride), idx_of, [last]]))
+        if r.xy_steps is None:
+            idx_of = np.minimum(np.minimum(steps_shown, T), last)
+            # Draw every `stride`-th state, and every state a frame lands on, so the heads stay exact.
+            sel = np.unique(np.concatenate([np.arange(0, last + 1, stride), idx_of, [last]]))
+        else:
+            # a thinned path: each frame shows the last kept state at or before its step, and every
+            # kept row is drawn (they already are an odd stride apart)
+            row = np.searchsorted(np.asarray(r.xy_steps), np.minimum(steps_shown, T), side="right") - 1
+            idx_of = np.minimum(np.maximum(row, 0), last)
+            sel = np.arange(last + 1)
         pts = clipped[sel]
         pos = np.searchsorted(sel, idx_of)  # frame → position in pts
 

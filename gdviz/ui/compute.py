@@ -1,19 +1,30 @@
-"""Cached computation behind the page. Every cache is bounded: a public server has many visitors.
+"""The race page's computation: problems, runs and views, each estimated, budgeted and cached.
 
-Problems are cached as resources (one shared immutable object per configuration: a 10⁶-sample
-problem must not be pickled per rerun); runs and surfaces as data keyed on frozen specs.
+Caches are process-wide and bounded in bytes (``gdviz.serve.cache``): problems are shared immutable
+objects (a 10⁶-sample problem must not be copied per rerun), runs and views are keyed on frozen
+specs. Work goes through ``gdviz.ui.work``: cheap work runs at once, long work in a worker with a
+progress bar, too much is refused.
 """
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
-import streamlit as st
 
 import gdviz
+from gdviz import limits
 from gdviz.problems.base import Problem
-from gdviz.projection import View, make_view
+from gdviz.projection import View
+from gdviz.serve import cost
+from gdviz.serve.cache import ByteCache
 from gdviz.train import Record
-from gdviz.ui.specs import ProblemSpec, RunSpec
+from gdviz.ui import work
+from gdviz.ui.specs import PageConfig, ProblemSpec, RunSpec
+
+PROBLEMS = ByteCache("problems", limits.CACHE_PROBLEM_BYTES, ttl=limits.CACHE_TTL_SECONDS)
+RUNS = ByteCache("runs", limits.CACHE_RUN_BYTES, ttl=limits.CACHE_TTL_SECONDS)
+VIEWS = ByteCache("views", limits.CACHE_VIEW_BYTES, ttl=limits.CACHE_TTL_SECONDS)
 
 
 def get_problem(spec: ProblemSpec) -> Problem:
@@ -22,54 +33,140 @@ def get_problem(spec: ProblemSpec) -> Problem:
         from gdviz.ui.custom import csv_problem
 
         return csv_problem(spec)
-    return _named_problem(spec)
+    return PROBLEMS.get_or_make(("named", spec), lambda: gdviz.problem(spec.name, **spec.kwargs()))
 
 
-@st.cache_resource(max_entries=24, show_spinner=False)
-def _named_problem(spec: ProblemSpec) -> Problem:
-    return gdviz.problem(spec.name, **spec.kwargs())
+def recipe(spec: ProblemSpec) -> tuple:
+    """How a worker process builds the same problem (``gdviz.serve.tasks.build_problem``)."""
+    if spec.name != "csv":
+        return ("named", spec.name, spec.kwargs())
+    from gdviz import csvdata
+    from gdviz.ui.custom import read_table
+
+    o = dict(spec.options)
+    table = read_table(o["sha"])
+    X, y, _ = csvdata.select(table, o["target"], list(o["features"]), o["task"], bool(o["standardize"]))
+    digest = hashlib.sha256(repr(sorted(o.items())).encode()).hexdigest()
+    if o["task"] == "classification":
+        return ("arrays", "logistic", X, y, {"l2": float(o.get("l2", 0.0)), "name": "csv"}, digest)
+    return ("arrays", "linear", X, y, {"loss": o.get("loss", "half_mse"), "name": "csv"}, digest)
 
 
-def _build_optimizer(run: RunSpec):
-    return gdviz.optimizer(run.rule, **run.optimizer_kwargs())
-
-
-def _build_schedule(run: RunSpec):
-    if run.schedule == "constant":
+def keep_for(problem: Problem, steps: int) -> int | None:
+    """None (a full record) unless the record of a large model would be big: then the number of
+    float32 states that fit RECORD_THIN_BYTES."""
+    if cost.record_bytes(steps, 1, problem.n_params) <= limits.RECORD_FULL_BYTES:
         return None
-    return gdviz.schedule(run.schedule, **dict(run.schedule_opts))
+    return max(2, min(steps + 1, limits.RECORD_THIN_BYTES // (4 * problem.n_params)))
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def simulate(
-    problem: ProblemSpec, run: RunSpec, steps: int, stop_loss: float | None, start: tuple[float, ...] | None
-) -> Record:
-    """One run; raises ValueError with a readable message for a configuration the core refuses."""
-    p = get_problem(problem)
-    return gdviz.run(
-        p,
-        _build_optimizer(run),
-        steps=steps,
-        start=None if start is None else np.asarray(start, dtype=float),
-        batch_size=run.batch(p.n_samples),
-        seed=run.seed,
-        schedule=_build_schedule(run),
-        stop_loss=stop_loss,
-    )
+def run_args(spec: RunSpec, p: Problem, cfg: PageConfig, keep: int | None) -> dict:
+    sched = None if spec.schedule == "constant" else (spec.schedule, tuple(spec.schedule_opts))
+    return {
+        "rule": spec.rule,
+        "hyper": spec.optimizer_kwargs(),
+        "steps": int(cfg.steps),
+        "batch_size": spec.batch(p.n_samples),
+        "seed": int(spec.seed),
+        "schedule": sched,
+        "stop_loss": cfg.stop_loss,
+        "start": None if cfg.start is None else tuple(float(v) for v in cfg.start),
+        "keep": keep,
+    }
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+def _run_key(cfg: PageConfig, spec: RunSpec, keep) -> tuple:
+    return (cfg.problem, spec, int(cfg.steps), cfg.stop_loss, cfg.start, keep)
+
+
+def simulate_all(cfg: PageConfig, problem: Problem) -> list[tuple[Record | None, str | None]] | None:
+    """``(record, None)`` or ``(None, message)`` for every run of ``cfg``; None while the work waits
+    for a click or was refused (the page then says why)."""
+    keep = keep_for(problem, cfg.steps)
+    keys = [_run_key(cfg, spec, keep) for spec in cfg.runs]
+    missing = [i for i, k in enumerate(keys) if k not in RUNS]
+    if missing:
+        n = problem.n_samples
+        est = cost.Estimate.total(
+            cost.run_estimate(
+                problem, cfg.runs[i].rule, steps=cfg.steps, batch_size=cfg.runs[i].batch(n), keep=keep
+            )
+            for i in missing
+        )
+        plan = work.Plan(
+            key=("runs", tuple(keys[i] for i in missing)),
+            task="runs",
+            args={
+                "recipe": recipe(cfg.problem),
+                "runs": [run_args(cfg.runs[i], problem, cfg, keep) for i in missing],
+            },
+            estimate=est,
+            cache=None,  # the runs are cached one by one below
+            slot="race.runs",
+            part="runs",
+        )
+        out = work.obtain(plan)
+        if out is None:
+            return None
+        for i, result in zip(missing, out, strict=True):
+            RUNS.put(keys[i], result)
+    found = [RUNS.get(k) for k in keys]
+    if any(f is None for f in found):  # evicted between put and get: only under memory pressure
+        return None
+    return found
+
+
+def view_resolution(problem: Problem) -> int:
+    """Grid points per side that the problem's loss can afford in about VIEW_SECONDS."""
+    per_point = cost.cost_of(problem).loss.c or 1e-7
+    return int(np.clip(np.sqrt(limits.VIEW_SECONDS / per_point), 16, 100))
+
+
 def view_for(
-    problem: ProblemSpec,
-    paths: tuple[bytes, ...],
-    shapes: tuple[tuple[int, int], ...],
-    diverged: tuple[bool, ...],
-    kind: str,
-    axes: tuple[int, int] | None,
-    resolution: int,
-) -> View:
-    """The 2-D view; paths come in as bytes so the cache key is cheap and exact."""
-    arrays = [np.frombuffer(b, dtype=float).reshape(s) for b, s in zip(paths, shapes, strict=True)]
-    return make_view(
-        get_problem(problem), arrays, kind=kind, axes=axes, resolution=resolution, diverged=list(diverged)
+    spec: ProblemSpec, problem: Problem, paths: list[np.ndarray], diverged: list[bool], kind: str, axes
+) -> View | None:
+    """The 2-D view of ``paths``; None while it waits (or was refused)."""
+    res = view_resolution(problem)
+    digest = hashlib.sha256()
+    for p in paths:
+        digest.update(np.ascontiguousarray(p).tobytes())
+        digest.update(repr(p.shape).encode())
+    key = ("view", spec, digest.hexdigest(), tuple(diverged), kind, axes, res)
+    plan = work.Plan(
+        key=key,
+        task="view",
+        args={
+            "recipe": recipe(spec),
+            "paths": paths,
+            "diverged": list(diverged),
+            "kind": kind,
+            "axes": axes,
+            "resolution": res,
+        },
+        estimate=cost.loss_grid_estimate(problem, res * res),
+        cache=VIEWS,
+        slot="race.view",
+        part="surface",
     )
+    return work.obtain(plan)
+
+
+INSPECTED = ByteCache("inspected steps", 32 * 2**20, ttl=limits.CACHE_TTL_SECONDS)
+
+
+def replayed_step(cfg: PageConfig, problem: Problem, spec: RunSpec, k: int):
+    """The step inspector's view of step ``k`` of a thinned run (its record has no gradients): the
+    run replayed in a worker up to k + 1. None while it waits for a click or was refused."""
+    args = run_args(spec, problem, cfg, None)
+    plan = work.Plan(
+        key=("inspect", _run_key(cfg, spec, None), int(k)),
+        task="inspect",
+        args={"recipe": recipe(cfg.problem), "run": args, "k": int(k)},
+        estimate=cost.run_estimate(
+            problem, spec.rule, steps=int(k) + 1, batch_size=spec.batch(problem.n_samples), name="replay"
+        ),
+        cache=INSPECTED,
+        slot="race.inspect",
+        part="replay",
+    )
+    return work.obtain(plan)

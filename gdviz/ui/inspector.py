@@ -195,7 +195,8 @@ def _arrows(problem: Problem, info, plane, view: View, record, color: str):
         plane,
         surface=surface,
         window=window,
-        path=record.params,
+        # a thinned record's rows are not steps: its neighbourhood of step k is not at hand
+        path=None if record.thinned else record.params,
         color=color,
         axis_titles=_axis_titles(view),
         labels=_figure_labels(),
@@ -274,8 +275,9 @@ def _noise(problem: Problem, info, plane, view: View, run_index: int):
 
 
 @st.fragment
-def render(problem: Problem, results, view: View | None):
-    """The inspector section for ``results`` (the page's ``RunResult`` list) drawn in ``view``."""
+def render(problem: Problem, results, view: View | None, replay=None):
+    """The inspector section for ``results`` (the page's ``RunResult`` list) drawn in ``view``.
+    ``replay(result, k)`` gives the step of a thinned record (no gradients kept), or None."""
     st.markdown("#### " + t("insp.title"))
     st.caption(t("insp.intro"))
     # Off until asked for: the page stays light for the many visitors who only race.
@@ -289,7 +291,12 @@ def render(problem: Problem, results, view: View | None):
     res = results[i]
     rec = res.record
     try:
-        info = inspect_step(problem, _optimizer_for(res.spec), rec, k)
+        if rec.thinned:
+            info = replay(res, k) if replay is not None else None
+            if info is None:
+                return
+        else:
+            info = inspect_step(problem, _optimizer_for(res.spec), rec, k)
     except ValueError as err:
         st.error(t("insp.failed", err=str(err)))
         return

@@ -9,17 +9,19 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
+from gdviz import limits
 from gdviz.analysis import distance_to_minimum, step_limit
 from gdviz.figures import PALETTE
 from gdviz.figures.race import CLICK_GRID_NAME, RunTrace, SpecFigure, race_figure
 from gdviz.figures.surface3d import surface3d_figure
 from gdviz.problems.base import Problem
 from gdviz.projection import View
+from gdviz.serve.cache import ByteCache
 from gdviz.theory import local_limit, quadratic_theory, stability_limit
 from gdviz.train import Record
 from gdviz.ui import inspector, sidebar
 from gdviz.ui import state as page_state
-from gdviz.ui.compute import get_problem, simulate, view_for
+from gdviz.ui.compute import get_problem, replayed_step, simulate_all, view_for
 from gdviz.ui.i18n import figure_labels, lang, t
 from gdviz.ui.specs import SPEEDS, PageConfig, RunSpec, ViewSpec
 from gdviz.ui.widgets import sticky_choice
@@ -45,32 +47,21 @@ def run_label(i: int, spec: RunSpec, has_data: bool) -> str:
     return label
 
 
-def compute_runs(cfg: PageConfig, problem: Problem) -> list[RunResult]:
+def compute_runs(cfg: PageConfig, problem: Problem) -> list[RunResult] | None:
+    """Every run's result; None while the work waits for a click or was refused (said on the page)."""
+    found = simulate_all(cfg, problem)
+    if found is None:
+        return None
     out = []
-    for i, spec in enumerate(cfg.runs):
-        label = run_label(i, spec, problem.has_data)
-        color = PALETTE[i % len(PALETTE)]
-        try:
-            rec = simulate(cfg.problem, spec, cfg.steps, cfg.stop_loss, cfg.start)
-            out.append(RunResult(label, color, spec, rec))
-        except ValueError as err:
-            out.append(RunResult(label, color, spec, None, str(err)))
+    for i, (spec, (rec, err)) in enumerate(zip(cfg.runs, found, strict=True)):
+        out.append(RunResult(run_label(i, spec, problem.has_data), PALETTE[i % len(PALETTE)], spec, rec, err))
     return out
 
 
-def _view(cfg: PageConfig, view: ViewSpec, ok: list[RunResult], problem: Problem) -> View:
+def _view(cfg: PageConfig, view: ViewSpec, ok: list[RunResult], problem: Problem) -> View | None:
     paths = [np.ascontiguousarray(r.record.params, dtype=float) for r in ok]
-    # A surface over a large data set costs grid points × samples for problems without a shortcut.
-    n = problem.n_samples or 0
-    res = 100 if n <= 2000 else 70 if n <= 20000 else 50
     return view_for(
-        cfg.problem,
-        tuple(p.tobytes() for p in paths),
-        tuple(p.shape for p in paths),
-        tuple(r.record.diverged is not None for r in ok),
-        view.plane,
-        view.axes,
-        res,
+        cfg.problem, problem, paths, [r.record.diverged is not None for r in ok], view.plane, view.axes
     )
 
 
@@ -86,7 +77,7 @@ def _messages(results: list[RunResult], problem: Problem):
         rec = r.record
         if rec.diverged is not None:
             k = rec.diverged
-            limit = step_limit(problem, rec.params[max(0, len(rec.params) - 1)])
+            limit = step_limit(problem, rec.final_params)
             extra = t("diverged.limit", limit=f"{limit:.3g}") if limit else ""
             st.warning(
                 t("diverged", label=r.label, step=k, lr=f"{r.spec.lr:g}") + " " + extra,
@@ -107,7 +98,7 @@ def _summary(results: list[RunResult], problem: Problem, stop_loss: float | None
         if r.record is None:
             continue
         rec = r.record
-        d = distance_to_minimum(problem, rec.params[-1])
+        d = distance_to_minimum(problem, rec.final_params)
         rows.append(
             {
                 t("col.run"): r.label,
@@ -165,6 +156,8 @@ def chart_area(cfg: PageConfig, results: list[RunResult]):
         st.info(t("nothing_to_show"))
         return
     view = _view(cfg, view_spec, ok, problem)
+    if view is None:
+        return
     if view.kind == "slice":
         held = ", ".join(
             f"{problem.param_names[i]}={view.center[i]:.3g}"
@@ -186,6 +179,7 @@ def chart_area(cfg: PageConfig, results: list[RunResult]):
             r.record.loss - shift,
             (r.record.batch_loss - shift) if r.record.batch_size is not None else None,
             _x_values(r.record, view_spec.x_axis),
+            r.record.param_steps,
         )
         for r, xy in zip(ok, view.paths, strict=True)
     ]
@@ -241,18 +235,25 @@ def chart_area(cfg: PageConfig, results: list[RunResult]):
                 labels=labels,
             )
             st.plotly_chart(fig3, key="surface3d_chart", theme=None, config={"displaylogo": False})
-    inspector.render(problem, results, view)
+    inspector.render(problem, results, view, lambda res, k: replayed_step(cfg, problem, res.spec, k))
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
-def _shared_race_figure(key: tuple, _build: Callable[[], SpecFigure]) -> SpecFigure:
+FIGURES = ByteCache("race figures", limits.CACHE_FIGURE_BYTES, ttl=limits.CACHE_TTL_SECONDS)
+
+
+def _shared_race_figure(key: tuple, build: Callable[[], SpecFigure]) -> SpecFigure:
     """One race figure per page state, shared read-only by every session that shows it.
 
     ``key`` (config, view, language, loss shift) determines the figure: the runs and the view are
     functions of it. A class opening one link builds the contour image and encodes the frames once
     instead of once per student (`python benchmarks/bench_load.py --server`).
     """
-    return _build()
+    fig = FIGURES.get(key)
+    if fig is None:
+        fig = build()
+        fig.to_dict()  # encode once, before sharing
+        FIGURES.put(key, fig)
+    return fig
 
 
 def _handle_click(event, fig, problem: Problem, view: View):
@@ -388,6 +389,12 @@ def page():
     st.caption(t("lead", rule=r"$\theta \leftarrow \theta - \alpha \nabla L(\theta)$"))
     _lesson_card()
     results = compute_runs(cfg, problem)
+    if results is None:
+        _share(cfg, st.session_state.get("_view_spec", ViewSpec()))
+        st.query_params.from_dict(
+            page_state.current_link(cfg, st.session_state.get("_view_spec", ViewSpec()))
+        )
+        return
     _messages(results, problem)
     _theory(problem, results, cfg.start)
     chart_area(cfg, results)

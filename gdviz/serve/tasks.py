@@ -1,0 +1,166 @@
+"""The work a page may hand to a worker process, by name: plain functions of picklable arguments.
+
+A task receives ``progress(fraction)`` and calls it often (it raises when the job is cancelled);
+the same function runs inline for cheap work, with a progress that never raises. Problems travel
+as *recipes* — ``("named", name, options)`` or ``("arrays", kind, X, y, options)`` for a user's
+CSV — and are built once per process (bounded in bytes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from gdviz.serve.cache import ByteCache
+
+Progress = Callable[[float], None]
+_TASKS: dict[str, Callable] = {}
+# Problems built from recipes, per process. 10⁶ samples of linear regression hold 32 MB.
+_problems = ByteCache("problems", 512 * 2**20, ttl=3600)
+
+
+def task(name: str):
+    def deco(fn):
+        _TASKS[name] = fn
+        return fn
+
+    return deco
+
+
+def run(name: str, args: dict, progress: Progress):
+    """Run the task ``name`` (a ValueError says what is wrong with its arguments)."""
+    if name not in _TASKS:
+        raise ValueError(f"unknown task {name!r}; known: {', '.join(sorted(_TASKS))}")
+    return _TASKS[name](progress=progress, **args)
+
+
+def _freeze_options(options: dict) -> tuple:
+    def f(v):
+        if isinstance(v, dict):
+            return tuple(sorted((k, f(x)) for k, x in v.items()))
+        if isinstance(v, list):
+            return tuple(f(x) for x in v)
+        return v
+
+    return f(options)
+
+
+def recipe_key(recipe: tuple) -> tuple:
+    """A hashable key for a recipe (array recipes are keyed by their content hash, item 1)."""
+    if recipe[0] == "named":
+        return ("named", recipe[1], _freeze_options(recipe[2]))
+    return ("arrays", recipe[1], recipe[-1])
+
+
+def build_problem(recipe: tuple):
+    """The problem a recipe describes (cached per process)."""
+    import gdviz
+
+    key = recipe_key(recipe)
+    found = _problems.get(key)
+    if found is not None:
+        return found
+    if recipe[0] == "named":
+        _, name, options = recipe
+        p = gdviz.problem(name, **options)
+    elif recipe[0] == "arrays":
+        from gdviz.problems.regression import linear_regression_from_data, logistic_regression_from_data
+
+        _, kind, X, y, options, _digest = recipe
+        make = logistic_regression_from_data if kind == "logistic" else linear_regression_from_data
+        p = make(np.asarray(X), np.asarray(y), **options)
+    else:
+        raise ValueError(f"unknown problem recipe {recipe[0]!r}")
+    _problems.put(key, p)
+    return p
+
+
+def split_progress(progress: Progress, weights) -> list[Progress]:
+    """One progress callback per part of a task, each part weighted by its share of the work."""
+    w = np.asarray(list(weights), dtype=float)
+    w = w / w.sum() if w.sum() > 0 else np.full(len(w), 1 / max(1, len(w)))
+    starts = np.concatenate([[0.0], np.cumsum(w)[:-1]])
+    return [
+        lambda f, s=s, k=k: progress(float(s + k * min(max(f, 0.0), 1.0)))
+        for s, k in zip(starts, w, strict=True)
+    ]
+
+
+@task("runs")
+def simulate_runs(*, recipe: tuple, runs: list[dict], progress: Progress):
+    """``gdviz.run`` for each of ``runs`` (keyword dicts: rule, hyper, steps, batch_size, seed,
+    schedule=(name, options) | None, stop_loss, start, keep). Returns one (record, None) or
+    (None, message) per run: one refused run must not hide the others."""
+    import gdviz
+
+    p = build_problem(recipe)
+    parts = split_progress(progress, [r["steps"] for r in runs])
+    out = []
+    for r, part in zip(runs, parts, strict=True):
+        try:
+            opt = gdviz.optimizer(r["rule"], **r["hyper"])
+            sched = r.get("schedule")
+            rec = gdviz.run(
+                p,
+                opt,
+                steps=r["steps"],
+                start=None if r.get("start") is None else np.asarray(r["start"], dtype=float),
+                batch_size=r.get("batch_size"),
+                seed=r.get("seed", 0),
+                schedule=None if sched is None else gdviz.schedule(sched[0], **dict(sched[1])),
+                stop_loss=r.get("stop_loss"),
+                keep=r.get("keep"),
+                progress=lambda done, total, part=part: part(done / total),
+            )
+            out.append((rec, None))
+        except ValueError as err:
+            out.append((None, str(err)))
+        part(1.0)
+    return out
+
+
+@task("inspect")
+def inspect_replay(*, recipe: tuple, run: dict, k: int, progress: Progress):
+    """Step ``k`` of a run whose record was thinned: the run is replayed in full up to step k + 1
+    (same seed, same numbers) and inspected (``gdviz.inspect.inspect_step``)."""
+    import gdviz
+    from gdviz.inspect import inspect_step
+
+    p = build_problem(recipe)
+    args = {**run, "steps": int(k) + 1, "keep": None, "stop_loss": None}
+    ((rec, err),) = simulate_runs(recipe=recipe, runs=[args], progress=progress)
+    if rec is None:
+        raise ValueError(err)
+    return inspect_step(p, gdviz.optimizer(run["rule"], **run["hyper"]), rec, int(k))
+
+
+@task("view")
+def make_view(
+    *, recipe: tuple, paths: list, diverged: list, kind: str, axes, resolution: int, progress: Progress
+):
+    """The 2-D view of ``paths`` (``gdviz.projection.make_view``)."""
+    from gdviz.projection import make_view as build
+
+    p = build_problem(recipe)
+    progress(0.0)
+    return build(
+        p,
+        [np.asarray(a, dtype=float) for a in paths],
+        kind=kind,
+        axes=axes,
+        resolution=resolution,
+        diverged=diverged,
+    )
+
+
+def _inline(_fraction: float) -> None:
+    return None
+
+
+def run_inline(name: str, args: dict, progress: Progress | None = None):
+    """Run a task in this process (cheap work; also how tests call tasks directly)."""
+    return run(name, args, progress or _inline)
+
+
+__all__ = ["build_problem", "recipe_key", "run", "run_inline", "split_progress", "task"]

@@ -1,0 +1,147 @@
+"""The budget rule on the page: every computation is estimated before it starts, then runs at once,
+waits for a click, or is refused — and long work runs in a worker with a progress bar.
+
+A page describes its work as a :class:`Plan` (what, its estimate from ``gdviz.serve.cost``, the
+task and arguments that compute it, the cache that keeps it) and calls :func:`obtain`. Cheap work
+runs here; longer work goes to the job pool (``gdviz.serve.jobs``), and the page polls it — when the
+visitor leaves or changes the input, the polling stops and so does the job.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Hashable
+from dataclasses import dataclass
+
+import streamlit as st
+
+from gdviz import limits
+from gdviz.serve import cost, jobs, tasks
+from gdviz.serve.cache import ByteCache, freeze
+from gdviz.ui.i18n import t
+
+APPROVED_KEY = "_work.approved"
+MAX_APPROVED = 16
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    key: Hashable
+    task: str
+    args: dict
+    estimate: cost.Estimate
+    cache: ByteCache | None  # None: the caller caches the result's parts itself
+    slot: str = "main"
+    part: str = "runs"  # i18n suffix naming the work in messages (work.part.<part>)
+
+
+def session_id() -> str:
+    """This browser session's id (the owner of its jobs and of its share of server time)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else "no-session"
+
+
+def _what(est: cost.Estimate, fallback: str) -> str:
+    return t(f"work.part.{est.largest() or fallback}", t(f"work.part.{fallback}"))
+
+
+def _approved(key) -> bool:
+    return key in st.session_state.get(APPROVED_KEY, ())
+
+
+def _approve(key) -> None:
+    keys = [k for k in st.session_state.get(APPROVED_KEY, ()) if k != key]
+    st.session_state[APPROVED_KEY] = [*keys[-(MAX_APPROVED - 1) :], key]
+
+
+def verdict(plan: Plan) -> cost.Verdict:
+    return cost.decide(plan.estimate)
+
+
+def obtain(plan: Plan):
+    """The plan's result, or None after drawing why not (waiting for a click, refused, failed)."""
+    found = None if plan.cache is None else plan.cache.get(plan.key)
+    if found is not None:
+        return found
+    v = verdict(plan)
+    est = plan.estimate
+    if v.action == cost.REFUSE:
+        if v.reason == "bytes":
+            st.warning(
+                t(
+                    "work.refused.bytes",
+                    mb=f"{est.bytes / 2**20:.0f}",
+                    max=f"{limits.BUDGET_MAX_BYTES / 2**20:.0f}",
+                    what=_what(est, plan.part),
+                ),
+                icon=":material/block:",
+            )
+        else:
+            st.warning(
+                t(
+                    "work.refused.seconds",
+                    s=f"{est.seconds:.0f}",
+                    max=f"{limits.BUDGET_MAX_SECONDS:.0f}",
+                    what=_what(est, plan.part),
+                ),
+                icon=":material/block:",
+            )
+        return None
+    if v.action == cost.CLICK and not _approved(plan.key):
+        st.info(t("work.click", s=f"{est.seconds:.0f}", what=_what(est, plan.part)), icon=":material/timer:")
+        if not st.button(t("work.compute"), key=f"work.btn.{plan.slot}", type="primary"):
+            return None
+        _approve(plan.key)
+    owner = session_id()
+    pool = jobs.pool()
+    if est.seconds <= limits.INLINE_SECONDS:
+        t0 = time.thread_time()
+        result = tasks.run_inline(plan.task, plan.args)
+        pool.allowance.charge(owner, time.thread_time() - t0)
+        return _keep(plan, result)
+    try:
+        job = pool.submit(
+            plan.task, plan.args, key=plan.key, owner=owner, slot=plan.slot, estimate=est.seconds
+        )
+    except jobs.RateLimited as err:
+        st.warning(t("work.rate", s=f"{err.wait:.0f}"), icon=":material/hourglass_top:")
+        return None
+    except jobs.Busy:
+        st.warning(t("work.busy"), icon=":material/hourglass_top:")
+        return None
+    return _wait(job, plan)
+
+
+def _keep(plan: Plan, result):
+    result = freeze(result)
+    if plan.cache is not None:
+        plan.cache.put(plan.key, result)
+    return result
+
+
+def _wait(job: jobs.Job, plan: Plan):
+    what = t(f"work.part.{plan.part}")
+    bar = st.progress(0.0, text=t("work.running", what=what, pct=0))
+    pool = jobs.pool()
+    # A rerun or a closed tab interrupts this loop (Streamlit raises inside bar.progress): the job
+    # then stops being polled, and the pool cancels it unless the next run asks for it again.
+    while not job.wait(0.1):
+        ahead = pool.position(job)
+        if job.state == jobs.QUEUED and ahead:
+            bar.progress(0.0, text=t("work.queued", n=ahead))
+        else:
+            pct = int(100 * min(max(job.progress, 0.0), 1.0))
+            bar.progress(pct / 100, text=t("work.running", what=what, pct=pct))
+    bar.empty()
+    if job.state == jobs.DONE:
+        return _keep(plan, job.result)
+    if job.error == "took longer than its budget":
+        st.error(t("work.overrun"), icon=":material/timer_off:")
+    elif job.state == jobs.FAILED:
+        st.error(t("work.failed", err=job.error or "?"), icon=":material/error:")
+    return None
+
+
+__all__ = ["Plan", "obtain", "session_id", "verdict"]
