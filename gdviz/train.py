@@ -7,6 +7,8 @@ single run with the same settings are the same numbers.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 import time
 from collections.abc import Callable
@@ -43,8 +45,8 @@ class Record:
     early repeats its last state, and ``steps_done[r]`` says where it stopped.
 
     A *thinned* record (``keep=k``, for large models) stores at most k parameter rows, as float32,
-    at the steps ``param_steps`` (0, s, 2s, … and the last one; s odd — or the steps ``keep`` lists),
-    ``last_params`` exactly, and no gradients (``grad`` has no rows); every per-step column (loss,
+    at the steps ``param_steps`` (0, s, 2s, … and the last one; s odd) — or, with ``keep`` a list of
+    steps, exactly those states in float64 —, ``last_params`` exactly, and no gradients (``grad`` has no rows); every per-step column (loss,
     lr, …) is still complete.
     """
 
@@ -214,7 +216,7 @@ def run_many(
 
     ``keep`` (≥ 2) stores at most that many parameter rows, thinned (see :class:`Record`): what a
     large model's record needs to be drawn, at a fraction of the memory; a 1-D array of steps stores
-    exactly those states (and the last one). ``progress(done, total)``
+    exactly those states (and the first and last), in float64. ``progress(done, total)``
     is called about every PROGRESS_SECONDS of work; it may raise to abandon the run (the exception
     propagates, nothing is returned).
     """
@@ -230,6 +232,9 @@ def run_many(
     if stop_loss is not None:
         stop_loss = check_number("stop_loss", stop_loss)
     plan = None if keep is None else _keep_plan(keep, steps)
+    if progress is None:
+        progress = _REPORTING.get()
+    exact = keep is not None and np.ndim(keep) == 1
     if progress is not None and not callable(progress):
         raise ValueError(f"progress must be a callable (done, total) or None, got {progress!r}")
 
@@ -279,7 +284,7 @@ def run_many(
     table = _lr_table(optimizer, schedule, steps, R)
     scheduled = schedule is not None or callable(optimizer.hyper["lr"])
     opt = _optimizer_with_table(optimizer, table, scheduled)
-    loop = _Loop(problem, opt, theta, steps, b, seeds, stop_loss, shuffle, replacement, plan, progress)
+    loop = _Loop(problem, opt, theta, steps, b, seeds, stop_loss, shuffle, replacement, plan, exact, progress)
     return loop.record(optimizer, table)
 
 
@@ -309,13 +314,30 @@ def _keep_plan(keep, steps: int) -> np.ndarray:
 
 # How often the run loop reports progress (and gives a caller the chance to stop it), in seconds.
 PROGRESS_SECONDS = 0.1
+_REPORTING: contextvars.ContextVar[Callable[[int, int], None] | None] = contextvars.ContextVar(
+    "gdviz_reporting", default=None
+)
+
+
+@contextlib.contextmanager
+def reporting(progress: Callable[[int, int], None]):
+    """Inside this block every run loop without its own ``progress`` reports to (and can be stopped
+    by) ``progress(done, total)``: how a worker watches library code that runs many loops, such as a
+    sweep, without threading a callback through every call."""
+    token = _REPORTING.set(progress)
+    try:
+        yield
+    finally:
+        _REPORTING.reset(token)
 
 
 class _Loop:
     """One pass of the run loop; ``record`` assembles what it did. A class only so that the loop's
     many arrays have one home: the hot loop itself is written with locals."""
 
-    def __init__(self, problem, opt, theta, steps, b, seeds, stop_loss, shuffle, replacement, plan, progress):
+    def __init__(
+        self, problem, opt, theta, steps, b, seeds, stop_loss, shuffle, replacement, plan, exact, progress
+    ):
         R, P = theta.shape
         self.problem, self.b, self.seeds, self.thin = problem, b, seeds, plan is not None
         T = steps
@@ -326,7 +348,9 @@ class _Loop:
             row_of = np.full(T + 1, -1, dtype=np.int64)
             row_of[plan] = np.arange(len(plan))
             row_of = row_of.tolist()  # list indexing is the cheapest lookup inside the loop
-        params = np.empty((len(plan) if thin else T + 1, R, P), dtype=np.float32 if thin else float)
+        params = np.empty(
+            (len(plan) if thin else T + 1, R, P), dtype=np.float32 if thin and not exact else float
+        )
         loss = np.empty((T + 1, R))
         grads = np.empty((0 if thin else T, R, P))
         batch_loss = np.empty((T, R))
@@ -614,4 +638,13 @@ def first_below(rec: Record, threshold: float):
     return np.where(hit, first, -1)
 
 
-__all__ = ["PROGRESS_SECONDS", "Record", "first_below", "run", "run_many", "squeeze", "thin_stride"]
+__all__ = [
+    "PROGRESS_SECONDS",
+    "Record",
+    "first_below",
+    "reporting",
+    "run",
+    "run_many",
+    "squeeze",
+    "thin_stride",
+]

@@ -94,7 +94,9 @@ def required_keys() -> set[str]:
     keys |= {f"tab.{v}" for v in ("contour", "surface3d")}
     keys |= {f"formula.err.{c}" for c in formula.ERROR_CODES}
     keys |= {f"csv.task.{v}" for v in csvdata.TASKS}
-    from gdviz.ui import page_network
+    from gdviz.ui import page_network, work
+
+    keys |= {f"work.part.{p}" for p in work.PARTS}
     from gdviz.ui.lessons import LESSONS
 
     keys |= {f"net.lesson.{k}.title" for k in page_network.LESSONS}

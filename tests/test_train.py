@@ -730,7 +730,19 @@ def test_keep_can_name_the_steps_to_store():
     wanted = np.array([3, 1, 50, 1, 99])
     thin = run(p, optimizer("adam", lr=0.01), steps=100, batch_size=16, seed=2, keep=wanted)
     np.testing.assert_array_equal(thin.param_steps, [0, 1, 3, 50, 99, 100])
-    np.testing.assert_array_equal(thin.params, full.params[thin.param_steps].astype(np.float32))
+    np.testing.assert_array_equal(thin.params, full.params[thin.param_steps])  # named: float64
     for bad in (np.array([101]), np.array([-1]), np.array([[1]]), np.array([0.5]), np.array([], dtype=int)):
         with pytest.raises(ValueError, match="keep must be"):
             run(p, optimizer("gd"), steps=100, keep=bad)
+
+
+def test_a_reporting_block_watches_every_run_loop_inside_it(monkeypatch):
+    import gdviz.train as train
+
+    monkeypatch.setattr(train, "PROGRESS_SECONDS", 0.0)
+    seen = []
+    with train.reporting(lambda d, t: seen.append(t)):
+        run(prob("rosenbrock"), optimizer("gd", lr=1e-4), steps=5)
+        run_many(prob("rosenbrock"), optimizer("gd", lr=np.array([1e-4, 2e-4])), steps=7)
+    run(prob("rosenbrock"), optimizer("gd", lr=1e-4), steps=3)  # outside: not reported
+    assert seen == [5] * 5 + [7] * 7

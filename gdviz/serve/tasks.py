@@ -135,6 +135,55 @@ def inspect_replay(*, recipe: tuple, run: dict, k: int, progress: Progress):
     return inspect_step(p, gdviz.optimizer(run["rule"], **run["hyper"]), rec, int(k))
 
 
+SWEEPS = ("lr_sweep", "lr_range_test", "grid_sweep", "compare", "tune_each")
+
+
+@task("sweep")
+def sweep(*, recipe: tuple, function: str, kwargs: dict, progress: Progress):
+    """``gdviz.sweeps.<function>(problem, **kwargs)`` and the seconds it took; every run loop inside
+    reports to ``progress`` (so a cancelled job stops at its next report)."""
+    import time
+
+    from gdviz import sweeps
+    from gdviz.train import reporting
+
+    if function not in SWEEPS:
+        raise ValueError(f"unknown sweep {function!r}; allowed: {', '.join(SWEEPS)}")
+    p = build_problem(recipe)
+    t0 = time.perf_counter()
+    with reporting(lambda done, total: progress(done / total)):
+        result = getattr(sweeps, function)(p, **kwargs)
+    return result, time.perf_counter() - t0
+
+
+@task("network.train")
+def train_network(
+    *, recipe: tuple, rule: str, hyper: dict, steps: int, batch_size, seed: int, progress: Progress
+):
+    """``gdviz.nnrun.train_network`` on the recipe's network."""
+    import gdviz
+    from gdviz.nnrun import train_network as train
+
+    p = build_problem(recipe)
+    return train(
+        p, gdviz.optimizer(rule, **hyper), steps=steps, batch_size=batch_size, seed=seed, progress=progress
+    )
+
+
+@task("network.plane")
+def network_plane(
+    *, recipe: tuple, final, path, kind: str, span: float, resolution: int, dir_seed: int, progress: Progress
+):
+    """``gdviz.nnrun.loss_plane`` around a trained run."""
+    from gdviz.nnrun import loss_plane
+
+    p = build_problem(recipe)
+    progress(0.0)
+    return loss_plane(
+        p, np.asarray(final), np.asarray(path), kind=kind, span=span, resolution=resolution, dir_seed=dir_seed
+    )
+
+
 @task("view")
 def make_view(
     *, recipe: tuple, paths: list, diverged: list, kind: str, axes, resolution: int, progress: Progress

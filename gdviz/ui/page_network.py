@@ -10,10 +10,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
 import streamlit as st
 
 import gdviz
+from gdviz import limits, nnrun
 from gdviz.datasets import CLASSIFICATION, default_noise
 from gdviz.figures.nn import (
     RUN_COLORS,
@@ -26,8 +26,11 @@ from gdviz.figures.nn import (
     landscape_figure,
 )
 from gdviz.figures.race import SpecFigure
-from gdviz.landscape import pca_plane, random_plane
 from gdviz.nn import Mlp
+from gdviz.nnrun import NetRun, PlaneResult
+from gdviz.serve import cost
+from gdviz.serve.cache import ByteCache
+from gdviz.ui import work
 from gdviz.ui.i18n import t
 from gdviz.ui.specs import LR_GRID, RULES, STEPS_MAX, VARIANTS, snap_lr
 from gdviz.ui.widgets import sticky_choice
@@ -49,16 +52,7 @@ SPANS = (0.25, 0.5, 1.0, 2.0)
 RESOLUTIONS = (21, 31, 41)
 N_MIN, N_MAX, N_STEP = 50, 2000, 50
 STEPS_MIN, STEPS_STEP = 50, 50
-# Boundary grid points per side: one image pixel each, smoothed by the browser; 64² keeps a frame's
-# PNG near 3 kB, so 60 frames of two runs stay well under a megabyte.
-GRID = 64
-FRAMES = 60
-CURVE_POINTS = 400
-# States kept for the trajectory's PCA: the plane of 300 evenly spaced states is the plane of the
-# whole path to the precision a 41-point grid can show, and caps what a cache entry holds.
-PATH_STATES = 301
-# Margin around the data in the boundary view, as a share of the data's extent.
-PAD = 0.12
+frame_schedule = nnrun.frame_schedule  # the animation's steps (tests read them from here)
 
 DEFAULTS: dict[str, object] = {
     "net.dataset": "moons",
@@ -190,11 +184,14 @@ class TrainSpec:
             return 1
         return max(1, min(int(self.batch_size), n_train))
 
-    def optimizer(self):
+    def hyper(self) -> dict:
         hyper = {"lr": float(self.lr)}
         if self.rule in ("momentum", "nesterov"):
             hyper["momentum"] = float(self.momentum)
-        return gdviz.optimizer(self.rule, **hyper)
+        return hyper
+
+    def optimizer(self):
+        return gdviz.optimizer(self.rule, **self.hyper())
 
 
 @dataclass(frozen=True)
@@ -205,127 +202,88 @@ class NetConfig:
     seed: int = 0
 
 
-# --- computation (cached) -----------------------------------------------------------------------------
-@dataclass(frozen=True, eq=False)
-class NetRun:
-    """What the page shows of one training run: metrics along the way, the output on the boundary
-    grid at each frame, a thinned path for the PCA plane, and the final weights."""
-
-    steps_done: int
-    diverged: int | None
-    seconds: float
-    curve_steps: np.ndarray
-    train_loss: np.ndarray
-    test_loss: np.ndarray | None
-    train_acc: np.ndarray | None
-    test_acc: np.ndarray | None
-    weight_norm: np.ndarray
-    frame_steps: np.ndarray
-    grid_x: np.ndarray
-    grid_y: np.ndarray
-    frame_grids: np.ndarray  # (F, GRID, GRID) float32
-    frame_loss: np.ndarray
-    frame_test_loss: np.ndarray | None
-    frame_acc: np.ndarray | None  # test accuracy, or train accuracy without a test set
-    path: np.ndarray
-    final: np.ndarray
-
-
-@dataclass(frozen=True, eq=False)
-class PlaneResult:
-    x: np.ndarray
-    y: np.ndarray
-    z: np.ndarray
-    center_loss: float
-    path: np.ndarray | None
-    path_loss: np.ndarray | None
-    explained: np.ndarray | None
-
-
-@st.cache_resource(max_entries=16, show_spinner=False)
-def get_problem(net: NetSpec) -> Mlp:
-    return gdviz.problem("mlp", **net.options())
-
-
-def frame_schedule(steps: int, frames: int = FRAMES) -> np.ndarray:
-    """Steps shown by the animation, denser at the start where a network changes fastest: step
-    ``round(steps · (k / (frames − 1))²)``, duplicates removed, 0 and ``steps`` included."""
-    u = np.linspace(0.0, 1.0, max(2, frames))
-    return np.unique(np.round(steps * u * u).astype(np.int64))
-
-
-def data_grid(problem: Mlp) -> tuple[np.ndarray, np.ndarray]:
-    """Grid axes over all the data (train and test) with a margin, GRID points each."""
-    X = np.vstack([problem.X_train, problem.X_test])
-    lo, hi = X.min(axis=0), X.max(axis=0)
-    pad = PAD * np.maximum(hi - lo, 1e-3)
-    return np.linspace(lo[0] - pad[0], hi[0] + pad[0], GRID), np.linspace(
-        lo[1] - pad[1], hi[1] + pad[1], GRID
-    )
-
-
-def _thin(last: int, k: int) -> np.ndarray:
-    return np.unique(np.linspace(0, last, min(k, last + 1)).round().astype(np.int64))
-
-
+# --- computation (estimated, budgeted, cached in bytes) ------------------------------------------------
+PROBLEMS = ByteCache("networks", 64 * 2**20, ttl=limits.CACHE_TTL_SECONDS)
 # An entry holds the frames (1 MB) and the thinned path (up to 5 MB for the widest network).
-@st.cache_data(max_entries=16, show_spinner=False)
-def train(net: NetSpec, tr: TrainSpec, steps: int, seed: int) -> NetRun:
-    """Train one run and extract what the page draws; ValueError for settings the core refuses."""
-    p = get_problem(net)
-    rec = gdviz.run(p, tr.optimizer(), steps=steps, batch_size=tr.batch(p.n_samples), seed=seed)
-    params = rec.params
-    last = len(params) - 1
-    cs = _thin(last, CURVE_POINTS)
-    m = p.metrics(params[cs])
-    fs = frame_schedule(steps)
-    states = params[np.minimum(fs, last)]
-    gx, gy = data_grid(p)
-    xy = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)
-    grids = p.predict(states, xy).reshape(len(fs), len(gy), len(gx)).astype(np.float32)
-    fm = p.metrics(states)
-    has_test = fm.test_loss is not None
-    frame_acc = fm.test_accuracy if has_test else fm.train_accuracy
-    return NetRun(
-        steps_done=int(rec.steps_done),
-        diverged=None if rec.diverged is None else int(rec.diverged),
-        seconds=float(rec.time[-1]),
-        curve_steps=cs,
-        train_loss=m.train_loss,
-        test_loss=m.test_loss,
-        train_acc=m.train_accuracy,
-        test_acc=m.test_accuracy,
-        weight_norm=p.weight_norm(params[cs]),
-        frame_steps=fs,
-        grid_x=gx,
-        grid_y=gy,
-        frame_grids=grids,
-        frame_loss=fm.train_loss,
-        frame_test_loss=fm.test_loss,
-        frame_acc=frame_acc,
-        path=params[_thin(last, PATH_STATES)].copy(),
-        final=params[-1].copy(),
+TRAINED = ByteCache("trained networks", 128 * 2**20, ttl=limits.CACHE_TTL_SECONDS)
+LANDSCAPES = ByteCache("network landscapes", 32 * 2**20, ttl=limits.CACHE_TTL_SECONDS)
+BOUNDARIES = ByteCache("boundary figures", 64 * 2**20, ttl=limits.CACHE_TTL_SECONDS)
+
+
+def get_problem(net: NetSpec) -> Mlp:
+    return PROBLEMS.get_or_make(net, lambda: gdviz.problem("mlp", **net.options()))
+
+
+def _recipe(net: NetSpec) -> tuple:
+    return ("named", "mlp", net.options())
+
+
+def train_estimate(p: Mlp, tr: TrainSpec, steps: int) -> cost.Estimate:
+    """Training, then the metrics at the curve and frame states and the output on the frame grid."""
+    states = nnrun.CURVE_POINTS + nnrun.FRAMES
+    grid_points = nnrun.FRAMES * nnrun.GRID**2 / max(1, p.n_samples)
+    return (
+        cost.run_estimate(
+            p, tr.rule, steps=steps, batch_size=tr.batch(p.n_samples), keep=nnrun.PATH_STATES, name="training"
+        )
+        + cost.loss_grid_estimate(p, 2 * states, name="training")
+        + cost.loss_grid_estimate(p, grid_points, name="frames")
     )
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+def train(cfg: NetConfig, tr: TrainSpec, slot: str) -> NetRun | None:
+    """One trained run (None while it waits for a click, or was refused: the page says why)."""
+    p = get_problem(cfg.net)
+    opt = tr.optimizer()
+    plan = work.Plan(
+        key=("net.train", cfg.net, tr, cfg.steps, cfg.seed),
+        task="network.train",
+        args={
+            "recipe": _recipe(cfg.net),
+            "rule": opt.label,
+            "hyper": tr.hyper(),
+            "steps": int(cfg.steps),
+            "batch_size": tr.batch(p.n_samples),
+            "seed": int(cfg.seed),
+        },
+        estimate=train_estimate(p, tr, cfg.steps),
+        cache=TRAINED,
+        slot=f"net.train.{slot}",
+        part="training",
+    )
+    return work.obtain(plan)
+
+
 def loss_plane(
-    net: NetSpec, tr: TrainSpec, steps: int, seed: int, kind: str, span: float, resolution: int, dir_seed: int
-) -> PlaneResult:
+    cfg: NetConfig,
+    tr: TrainSpec,
+    r: NetRun,
+    kind: str,
+    span: float,
+    resolution: int,
+    dir_seed: int,
+    slot: str,
+) -> PlaneResult | None:
     """The random filter-normalized plane around the final weights, or the trajectory's PCA plane."""
-    p = get_problem(net)
-    r = train(net, tr, steps, seed)
-    center_loss = float(p.loss(r.final))
-    if kind == "random":
-        land = random_plane(p, r.final, seed=dir_seed, span=span, resolution=resolution)
-        return PlaneResult(land.surface.x, land.surface.y, land.surface.z, center_loss, None, None, None)
-    land = pca_plane(p, r.path, resolution=resolution)
-    pts = land.surface.center + land.path[:, :1] * land.d1 + land.path[:, 1:] * land.d2
-    with np.errstate(all="ignore"):
-        path_loss = p.loss(pts)
-    return PlaneResult(
-        land.surface.x, land.surface.y, land.surface.z, center_loss, land.path, path_loss, land.explained
+    p = get_problem(cfg.net)
+    plan = work.Plan(
+        key=("net.plane", cfg.net, tr, cfg.steps, cfg.seed, kind, span, resolution, dir_seed),
+        task="network.plane",
+        args={
+            "recipe": _recipe(cfg.net),
+            "final": r.final,
+            "path": r.path,
+            "kind": kind,
+            "span": float(span),
+            "resolution": int(resolution),
+            "dir_seed": int(dir_seed),
+        },
+        estimate=cost.loss_grid_estimate(p, resolution**2 + len(r.path), name="landscape"),
+        cache=LANDSCAPES,
+        slot=f"net.plane.{slot}",
+        part="landscape",
     )
+    return work.obtain(plan)
 
 
 # --- sidebar ------------------------------------------------------------------------------------------
@@ -587,20 +545,23 @@ def frame_captions(r: NetRun, classify: bool) -> list[str]:
     return out
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
 def boundary_spec(
     net: NetSpec,
     runs: tuple[TrainSpec, ...],
     steps: int,
     seed: int,
+    results: list[NetRun],
     labels: tuple[str, ...],
     captions: tuple[tuple[str, ...], ...],
     fig_labels: tuple[tuple[str, str], ...],
 ) -> dict:
     """The boundary figure's JSON spec: building its frames (images, level lines) costs more than the
     rest of a rerun, and a rerun that changes no training setting gets it back from here."""
+    key = (net, runs, steps, seed, labels, captions, fig_labels)
+    found = BOUNDARIES.get(key)
+    if found is not None:
+        return found
     p = get_problem(net)
-    results = [train(net, tr, steps, seed) for tr in runs]
     r0 = results[0]
     fig = boundary_figure(
         [BoundaryRun(lab, r.frame_grids, cap) for lab, r, cap in zip(labels, results, captions, strict=True)],
@@ -614,6 +575,7 @@ def boundary_spec(
         y_test=p.y_test,
         labels=dict(fig_labels),
     )
+    BOUNDARIES.put(key, fig.spec)
     return fig.spec
 
 
@@ -626,6 +588,7 @@ def _boundary(cfg: NetConfig, problem: Mlp, labels: list[str], results: list[Net
         cfg.runs,
         cfg.steps,
         cfg.seed,
+        results,
         tuple(labels),
         tuple(tuple(frame_captions(r, classify)) for r in results),
         tuple(_fig_labels().items()),
@@ -690,7 +653,7 @@ def _view_label(v: str) -> str:
 
 
 @st.fragment
-def landscape(cfg: NetConfig, labels: list[str]):
+def landscape(cfg: NetConfig, labels: list[str], results: list[NetRun]):
     st.markdown(f"#### {t('net.landscape')}")
     cols = st.columns([2.4, 1.2, 1.6, 0.9, 1.0])
     kind = cols[0].radio(t("net.plane"), PLANES, key="net.plane", format_func=_plane_label, horizontal=True)
@@ -714,20 +677,22 @@ def landscape(cfg: NetConfig, labels: list[str]):
     cols[4].number_input(t("net.dir_seed"), 0, 10_000, key="net.dir_seed", disabled=not is_random)
 
     panels, titles = [], []
-    for k, (lab, tr) in enumerate(zip(labels, cfg.runs, strict=True)):
+    for k, (lab, tr, r) in enumerate(zip(labels, cfg.runs, results, strict=True)):
         try:
             pl = loss_plane(
-                cfg.net,
+                cfg,
                 tr,
-                cfg.steps,
-                cfg.seed,
+                r,
                 kind,
                 float(SS["net.span"]),
                 int(SS["net.res"]),
                 int(SS["net.dir_seed"]),
+                RUN_NAMES[k],
             )
         except ValueError as err:
             st.warning(t("net.landscape.failed", label=lab, err=str(err)))
+            continue
+        if pl is None:
             continue
         panels.append(
             LandscapePanel(
@@ -773,9 +738,11 @@ def page():
     for k, tr in enumerate(cfg.runs):
         lab = run_label(k, tr)
         try:
-            r = train(cfg.net, tr, cfg.steps, cfg.seed)
+            r = train(cfg, tr, RUN_NAMES[k])
         except ValueError as err:
             st.error(t("net.invalid", err=f"{lab}: {err}"))
+            continue
+        if r is None:
             continue
         if r.diverged is not None:
             st.warning(t("net.diverged", label=lab, step=r.diverged), icon="⚠️")
@@ -789,4 +756,4 @@ def page():
     _boundary(ok, problem, labels, results)
     curves(labels, results)
     summary(labels, results, classify)
-    landscape(ok, labels)
+    landscape(ok, labels, results)

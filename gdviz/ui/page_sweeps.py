@@ -5,9 +5,6 @@ opens it.
 
 from __future__ import annotations
 
-import gc
-import math
-import time
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -15,7 +12,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 import gdviz
-from gdviz import formula, sweeps
+from gdviz import formula, limits, sweeps
 from gdviz.figures.sweeps import (
     CELL_GRID_NAME,
     comparison_figure,
@@ -24,7 +21,9 @@ from gdviz.figures.sweeps import (
     sweep_figure,
 )
 from gdviz.problems.base import Problem
-from gdviz.ui import custom, sidebar, visualizer
+from gdviz.serve import cost
+from gdviz.serve.cache import ByteCache
+from gdviz.ui import compute, custom, sidebar, visualizer, work
 from gdviz.ui.compute import get_problem
 from gdviz.ui.i18n import EN, TABLES, lang, t
 from gdviz.ui.specs import (
@@ -54,12 +53,6 @@ HM_N_CHOICES = (10, 20, 30)
 RANGE_STEPS = (100, 200, 500)
 SEED_MAX = 10
 QUICK_LRS = 31  # tune_each's default sweep
-# Work that takes longer than AUTO_SECONDS waits for a click; beyond MAX_SECONDS it is refused (a
-# public server is shared). Estimated from a probe of PROBE_STEPS vectorized steps.
-AUTO_SECONDS = 2.0
-MAX_SECONDS = 60.0
-PROBE_STEPS = 2
-PROBE_RUNS = 32
 FIG = "sweep.fig."
 
 
@@ -184,7 +177,10 @@ class Context:
         return self.runs[self.index][1]
 
 
-# --- core calls, cached on frozen specs ------------------------------------------------------------------
+# --- core calls: estimated, budgeted, cached in bytes -------------------------------------------------------
+SWEEPS = ByteCache("sweeps", 64 * 2**20, ttl=limits.CACHE_TTL_SECONDS)
+
+
 def _hyper(run: RunSpec) -> dict:
     return {k: v for k, v in run.optimizer_kwargs().items() if k != "lr"}
 
@@ -197,66 +193,79 @@ def _start(start):
     return None if start is None else np.asarray(start, dtype=float)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def cached_sweep(pspec, run: RunSpec, steps, start, lr_lo, lr_hi, n, threshold):
-    p = get_problem(pspec)
-    t0 = time.perf_counter()
-    res = sweeps.lr_sweep(
-        p,
-        run.rule,
-        lrs=np.logspace(np.log10(lr_lo), np.log10(lr_hi), n),
-        steps=steps,
-        start=_start(start),
-        batch_size=run.batch(p.n_samples),
-        seed=run.seed,
-        threshold=threshold,
-        schedule=_schedule(run),
-        **_hyper(run),
-    )
-    return res, time.perf_counter() - t0
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def cached_range(pspec, run: RunSpec, steps, start, lr_lo, lr_hi):
-    p = get_problem(pspec)
-    return sweeps.lr_range_test(
-        p,
-        run.rule,
-        lr_min=lr_lo,
-        lr_max=lr_hi,
-        steps=steps,
-        start=_start(start),
-        batch_size=run.batch(p.n_samples),
-        seed=run.seed,
-        **_hyper(run),
+def estimate(ctx: Context, calls) -> cost.Estimate:
+    """What ``calls`` cost, each ``(batch size, runs, steps)`` (one run_many call of the swept rule)."""
+    return cost.Estimate.total(
+        cost.run_estimate(ctx.problem, ctx.spec.rule, steps=steps, runs=runs, batch_size=batch, name="sweep")
+        for batch, runs, steps in calls
     )
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def cached_grid(pspec, run: RunSpec, steps, start, axis, y_values, lr_lo, lr_hi, n, threshold):
-    p = get_problem(pspec)
+def computed(ctx: Context, function: str, kwargs: dict, calls, key):
+    """``(sweeps.<function>(problem, **kwargs), seconds)`` through the budget (at once, after a click,
+    or refused; long ones in a worker with a progress bar); None when not (yet) computed. A
+    ValueError says what the core refused."""
+    plan = work.Plan(
+        key=("sweep", ctx.pspec, function, key),
+        task="sweep",
+        args={"recipe": compute.recipe(ctx.pspec), "function": function, "kwargs": kwargs},
+        estimate=estimate(ctx, calls),
+        cache=SWEEPS,
+        slot="sweep",
+        part="sweep",
+    )
+    return work.obtain(plan)
+
+
+def sweep_kwargs(ctx: Context, lr_lo, lr_hi, n) -> dict:
+    run = ctx.spec
+    return {
+        "rule": run.rule,
+        "lrs": np.logspace(np.log10(lr_lo), np.log10(lr_hi), n),
+        "steps": ctx.steps,
+        "start": _start(ctx.start),
+        "batch_size": run.batch(ctx.problem.n_samples),
+        "seed": run.seed,
+        "threshold": ctx.threshold,
+        "schedule": _schedule(run),
+        **_hyper(run),
+    }
+
+
+def range_kwargs(ctx: Context, steps, lr_lo, lr_hi) -> dict:
+    run = ctx.spec
+    return {
+        "rule": run.rule,
+        "lr_min": lr_lo,
+        "lr_max": lr_hi,
+        "steps": steps,
+        "start": _start(ctx.start),
+        "batch_size": run.batch(ctx.problem.n_samples),
+        "seed": run.seed,
+        **_hyper(run),
+    }
+
+
+def grid_kwargs(ctx: Context, axis, y_values, lr_lo, lr_hi, n) -> dict:
+    run = ctx.spec
     h = _hyper(run)
-    rule = run.rule
-    batch = run.batch(p.n_samples)
+    batch = run.batch(ctx.problem.n_samples)
     if axis == "batch_size":
         batch = None
     else:
         h.pop(axis, None)
-    t0 = time.perf_counter()
-    res = sweeps.grid_sweep(
-        p,
-        rule,
-        x=("lr", np.logspace(np.log10(lr_lo), np.log10(lr_hi), n)),
-        y=(axis, np.asarray(y_values)),
-        steps=steps,
-        start=_start(start),
-        batch_size=batch,
-        seed=run.seed,
-        threshold=threshold,
-        schedule=_schedule(run),
+    return {
+        "rule": run.rule,
+        "x": ("lr", np.logspace(np.log10(lr_lo), np.log10(lr_hi), n)),
+        "y": (axis, np.asarray(y_values)),
+        "steps": ctx.steps,
+        "start": _start(ctx.start),
+        "batch_size": batch,
+        "seed": run.seed,
+        "threshold": ctx.threshold,
+        "schedule": _schedule(run),
         **h,
-    )
-    return res, time.perf_counter() - t0
+    }
 
 
 def _configs(problem: Problem, runs: tuple[tuple[int, RunSpec], ...], lrs=None) -> list[dict]:
@@ -266,6 +275,7 @@ def _configs(problem: Problem, runs: tuple[tuple[int, RunSpec], ...], lrs=None) 
             "rule": spec.rule,
             **spec.optimizer_kwargs(),
             "batch_size": spec.batch(problem.n_samples),
+            # labels are in the visitor's language; they are arguments, so part of the cache key
             "label": visualizer.run_label(i, spec, problem.has_data),
         }
         if lrs is not None and lrs[i] is not None:
@@ -275,84 +285,6 @@ def _configs(problem: Problem, runs: tuple[tuple[int, RunSpec], ...], lrs=None) 
             cfg["schedule"] = sched
         out.append(cfg)
     return out
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def cached_tune(pspec, runs, steps, start, threshold):
-    p = get_problem(pspec)
-    tuned = sweeps.tune_each(p, _configs(p, runs), steps=steps, start=_start(start), threshold=threshold)
-    return tuple(None if i in tuned.untuned else c["lr"] for i, c in enumerate(tuned.configs))
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def cached_compare(pspec, runs, lrs, steps, start, x_axis, n_seeds):
-    p = get_problem(pspec)
-    return sweeps.compare(
-        p,
-        _configs(p, runs, lrs),
-        steps=steps,
-        x_axis=x_axis,
-        seeds=tuple(range(n_seeds)),
-        start=_start(start),
-    )
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def probe_seconds(pspec, batch: int | None, runs: int, start) -> float:
-    """Measured seconds per vectorized step of ``runs`` runs with this batch size (plain GD, a tiny
-    step: the loss and gradient dominate the cost of every rule on problems where cost matters).
-
-    A cheap probe is repeated and its best kept, with the garbage collector paused: extrapolated a
-    thousandfold, one collection during a 0.2 ms probe would turn a trivial sweep into a "slow" one.
-    """
-    p = get_problem(pspec)
-    opt = gdviz.optimizer("gd", lr=np.full(runs, 1e-9))
-    best = math.inf
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        for _ in range(3):
-            t0 = time.perf_counter()
-            gdviz.run_many(p, opt, steps=PROBE_STEPS, runs=runs, batch_size=batch, start=_start(start))
-            best = min(best, time.perf_counter() - t0)
-            if best > 0.05:
-                break
-    finally:
-        if was_enabled:
-            gc.enable()
-    return best / PROBE_STEPS
-
-
-def estimate_seconds(ctx: Context, calls) -> float:
-    """Seconds for ``calls``, each ``(batch size, runs, steps)`` (one run_many call), extrapolated
-    linearly from a probe of at most PROBE_RUNS runs: an overestimate where vectorizing pays."""
-    total = 0.0
-    for batch, runs, steps in calls:
-        rp = min(int(runs), PROBE_RUNS)
-        total += probe_seconds(ctx.pspec, batch, rp, ctx.start) * (runs / rp) * steps
-    return total
-
-
-def allowed(ctx: Context, calls, key) -> bool:
-    """Whether a computation may run now: at once when it is quick, after a click when it is slow,
-    never when it is too slow for a shared server (the page says which and why)."""
-    approved = SS.get("sweep.approved", [])
-    if key in approved:
-        return True
-    try:
-        secs = estimate_seconds(ctx, calls)
-    except ValueError:
-        return True  # the computation itself will say what is wrong
-    if secs <= AUTO_SECONDS:
-        return True
-    if secs > MAX_SECONDS:
-        st.warning(t("sweep.too_slow", s=f"{secs:.0f}", max=f"{MAX_SECONDS:.0f}"))
-        return False
-    st.info(t("sweep.slow", s=f"{secs:.0f}"))
-    if st.button(t("sweep.compute"), key="sweep.btn.compute", type="primary"):
-        SS["sweep.approved"] = [*approved[-15:], key]
-        return True
-    return False
 
 
 # --- writing back into the Visualizer -------------------------------------------------------------------
@@ -427,14 +359,16 @@ def lr_panel(ctx: Context):
         lo, hi = _lr_range_slider("sweep.lr_range", t("sweep.lr_range"))
     _ensure("sweep.n_lr", 60)
     n = c2.selectbox(t("sweep.n_lr"), N_LR_CHOICES, key="sweep.n_lr")
-    args = (ctx.pspec, ctx.spec, ctx.steps, ctx.start, lo, hi, int(n), ctx.threshold)
-    if not allowed(ctx, [(ctx.spec.batch(ctx.problem.n_samples), int(n), ctx.steps)], ("lr", args)):
-        return
+    key = ("lr", ctx.spec, ctx.steps, ctx.start, lo, hi, int(n), ctx.threshold)
+    calls = [(ctx.spec.batch(ctx.problem.n_samples), int(n), ctx.steps)]
     try:
-        res, spent = cached_sweep(*args)
+        out = computed(ctx, "lr_sweep", sweep_kwargs(ctx, lo, hi, int(n)), calls, key)
     except ValueError as err:
         st.error(t("sweep.error", err=str(err)))
         return
+    if out is None:
+        return
+    res, spent = out
     st.caption(
         t(
             "sweep.lr.about",
@@ -481,11 +415,16 @@ def range_panel(ctx: Context):
         lo, hi = _lr_range_slider("sweep.range_lr", t("sweep.range_lr"))
     _ensure("sweep.range_steps", 200)
     steps = c2.selectbox(t("sweep.range_steps"), RANGE_STEPS, key="sweep.range_steps")
+    key = ("range", ctx.spec, int(steps), ctx.start, lo, hi)
+    calls = [(ctx.spec.batch(ctx.problem.n_samples), 1, int(steps))]
     try:
-        rt = cached_range(ctx.pspec, ctx.spec, int(steps), ctx.start, lo, hi)
+        out = computed(ctx, "lr_range_test", range_kwargs(ctx, int(steps), lo, hi), calls, key)
     except ValueError as err:
         st.error(t("sweep.error", err=str(err)))
         return
+    if out is None:
+        return
+    rt, _ = out
     st.caption(
         t(
             "sweep.range.about",
@@ -580,18 +519,19 @@ def heatmap_panel(ctx: Context):
     _ensure("sweep.hm_n", 30 if not ctx.problem.has_data else 20)
     n = c4.selectbox(t("sweep.hm_n"), HM_N_CHOICES, key="sweep.hm_n")
     y_values = heatmap_values(axis, ctx.spec, ctx.problem, int(n))
-    args = (ctx.pspec, ctx.spec, ctx.steps, ctx.start, axis, y_values, lo, hi, int(n), ctx.threshold)
+    key = ("heatmap", ctx.spec, ctx.steps, ctx.start, axis, tuple(y_values), lo, hi, int(n), ctx.threshold)
     if axis == "batch_size":
         calls = [(b if b < ctx.problem.n_samples else None, int(n), ctx.steps) for b in y_values]
     else:
         calls = [(ctx.spec.batch(ctx.problem.n_samples), int(n) * len(y_values), ctx.steps)]
-    if not allowed(ctx, calls, ("heatmap", args)):
-        return
     try:
-        grid, spent = cached_grid(*args)
+        out = computed(ctx, "grid_sweep", grid_kwargs(ctx, axis, y_values, lo, hi, int(n)), calls, key)
     except ValueError as err:
         st.error(t("sweep.error", err=str(err)))
         return
+    if out is None:
+        return
+    grid, spent = out
     st.caption(
         t(
             "sweep.hm.about",
@@ -666,16 +606,44 @@ def compare_panel(ctx: Context):
         calls = [(b, int(n_seeds), ctx.steps) for b in batches]
     if tune:
         calls += [(b, QUICK_LRS, ctx.steps) for b in batches]
-    key = ("compare", ctx.pspec, ctx.runs, ctx.steps, ctx.start, x_axis, int(n_seeds), tune, ctx.threshold)
-    if not allowed(ctx, calls, key):
-        return
     try:
         if tune:
-            lrs = cached_tune(ctx.pspec, ctx.runs, ctx.steps, ctx.start, ctx.threshold)
-        cmp = cached_compare(ctx.pspec, ctx.runs, lrs, ctx.steps, ctx.start, x_axis, int(n_seeds))
+            tune_calls = [(b, QUICK_LRS, ctx.steps) for b in batches]
+            out = computed(
+                ctx,
+                "tune_each",
+                {
+                    "configs": _configs(ctx.problem, ctx.runs),
+                    "steps": ctx.steps,
+                    "start": _start(ctx.start),
+                    "threshold": ctx.threshold,
+                },
+                tune_calls,
+                ("tune", ctx.runs, ctx.steps, ctx.start, ctx.threshold, lang()),
+            )
+            if out is None:
+                return
+            tuned = out[0]
+            lrs = tuple(None if i in tuned.untuned else c["lr"] for i, c in enumerate(tuned.configs))
+        out = computed(
+            ctx,
+            "compare",
+            {
+                "configs": _configs(ctx.problem, ctx.runs, lrs),
+                "steps": ctx.steps,
+                "x_axis": x_axis,
+                "seeds": tuple(range(int(n_seeds))),
+                "start": _start(ctx.start),
+            },
+            [c for c in calls if c[1] != QUICK_LRS] if tune else calls,
+            ("compare", ctx.runs, lrs, ctx.steps, ctx.start, x_axis, int(n_seeds), lang()),
+        )
     except ValueError as err:
         st.error(t("sweep.error", err=str(err)))
         return
+    if out is None:
+        return
+    cmp = out[0]
     fig = comparison_figure(cmp, min_loss=ctx.problem.min_loss, log_y=log_y, labels=labels)
     st.plotly_chart(fig, key="sweep.chart.compare", theme=None, config={"displaylogo": False})
     if x_axis == "time":

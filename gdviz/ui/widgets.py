@@ -27,6 +27,7 @@ UNWRITABLE_PREFIXES = (
     "sweep.chart.",
     "p.csv.file",
     "race_chart",
+    "work.btn.",
 )
 
 

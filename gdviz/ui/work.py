@@ -21,6 +21,8 @@ from gdviz.serve.cache import ByteCache, freeze
 from gdviz.ui.i18n import t
 
 APPROVED_KEY = "_work.approved"
+# Names of the parts of a computation (Estimate.parts, Plan.part), each with a text work.part.<name>.
+PARTS = ("runs", "surface", "replay", "training", "landscape", "frames", "sweep", "noise")
 MAX_APPROVED = 16
 
 
@@ -44,7 +46,8 @@ def session_id() -> str:
 
 
 def _what(est: cost.Estimate, fallback: str) -> str:
-    return t(f"work.part.{est.largest() or fallback}", t(f"work.part.{fallback}"))
+    part = est.largest()
+    return t(f"work.part.{part if part in PARTS else fallback}")
 
 
 def _approved(key) -> bool:
@@ -61,7 +64,8 @@ def verdict(plan: Plan) -> cost.Verdict:
 
 
 def obtain(plan: Plan):
-    """The plan's result, or None after drawing why not (waiting for a click, refused, failed)."""
+    """The plan's result, or None after drawing why not (waiting for a click, refused, failed).
+    A ValueError of the task (settings the core refuses) is raised here, wherever it ran."""
     found = None if plan.cache is None else plan.cache.get(plan.key)
     if found is not None:
         return found
@@ -137,6 +141,8 @@ def _wait(job: jobs.Job, plan: Plan):
     bar.empty()
     if job.state == jobs.DONE:
         return _keep(plan, job.result)
+    if job.error_kind == "value":
+        raise ValueError(job.error)
     if job.error == "took longer than its budget":
         st.error(t("work.overrun"), icon=":material/timer_off:")
     elif job.state == jobs.FAILED:
