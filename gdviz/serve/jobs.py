@@ -162,6 +162,7 @@ class _Worker:
                 frame = None
             if frame is None:
                 self.pool._worker_died(self)
+                self._close()
                 return
             self.pool._on_frame(self, frame)
 
@@ -169,6 +170,18 @@ class _Worker:
         try:
             os.killpg(self.proc.pid, 9)
         except (ProcessLookupError, PermissionError):
+            pass
+
+    def _close(self) -> None:
+        self.kill()
+        for stream in (self.proc.stdin, self.proc.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
             pass
 
 
@@ -264,6 +277,8 @@ class Pool:
             self._workers.clear()
         for w in workers:
             w.kill()
+        for w in workers:
+            w.reader.join(timeout=10)
 
     # --- scheduling -------------------------------------------------------------------------------
     def _order_locked(self) -> list[Job]:
@@ -332,7 +347,8 @@ class Pool:
             else:
                 _, _, err_kind, message, cpu = frame
                 state = CANCELLED if err_kind == "cancelled" else FAILED
-                self._finish_locked(job, state, error=message, kind=err_kind, cpu=cpu)
+                # a deadline the watchdog enforced says more than the worker's bare "cancelled"
+                self._finish_locked(job, state, error=message or job.error, kind=err_kind, cpu=cpu)
             # finished jobs are kept by key only until their waiters have read them
             self._schedule_locked()
 
@@ -346,7 +362,7 @@ class Pool:
                 self._finish_locked(
                     job,
                     CANCELLED if cancelled else FAILED,
-                    error=None if cancelled else "the computation was stopped (too much memory or time)",
+                    error=job.error if cancelled else "the computation was stopped (too much memory or time)",
                     kind="crash",
                     cpu=time.monotonic() - (job.started or time.monotonic()),
                 )

@@ -9,7 +9,6 @@ visitor leaves or changes the input, the polling stops and so does the job.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Hashable
 from dataclasses import dataclass
 
@@ -43,6 +42,10 @@ def session_id() -> str:
 
     ctx = get_script_run_ctx()
     return ctx.session_id if ctx is not None else "no-session"
+
+
+def _secs(seconds: float) -> str:
+    return f"{seconds:.1f}" if seconds < 10 else f"{seconds:.0f}"
 
 
 def _what(est: cost.Estimate, fallback: str) -> str:
@@ -94,17 +97,21 @@ def obtain(plan: Plan):
             )
         return None
     if v.action == cost.CLICK and not _approved(plan.key):
-        st.info(t("work.click", s=f"{est.seconds:.0f}", what=_what(est, plan.part)), icon=":material/timer:")
-        if not st.button(t("work.compute"), key=f"work.btn.{plan.slot}", type="primary"):
+        box = st.empty()
+        with box.container():
+            st.info(
+                t("work.click", s=_secs(est.seconds), what=_what(est, plan.part)), icon=":material/timer:"
+            )
+            clicked = st.button(t("work.compute"), key=f"work.btn.{plan.slot}", type="primary")
+        if not clicked:
             return None
+        box.empty()  # the question is answered: the progress bar takes its place
         _approve(plan.key)
+    if est.seconds <= limits.INLINE_SECONDS:
+        # cheap work runs here and is not charged: the allowance is for expensive reruns
+        return _keep(plan, tasks.run_inline(plan.task, plan.args))
     owner = session_id()
     pool = jobs.pool()
-    if est.seconds <= limits.INLINE_SECONDS:
-        t0 = time.thread_time()
-        result = tasks.run_inline(plan.task, plan.args)
-        pool.allowance.charge(owner, time.thread_time() - t0)
-        return _keep(plan, result)
     try:
         job = pool.submit(
             plan.task, plan.args, key=plan.key, owner=owner, slot=plan.slot, estimate=est.seconds
