@@ -97,6 +97,9 @@ def required_keys() -> set[str]:
     from gdviz.ui import page_network, work
 
     keys |= {f"work.part.{p}" for p in work.PARTS}
+    from gdviz.serve import cost
+
+    keys |= {f"work.refused.{r}" for r in cost.REFUSALS}
     from gdviz.ui.lessons import LESSONS
 
     keys |= {f"net.lesson.{k}.title" for k in page_network.LESSONS}

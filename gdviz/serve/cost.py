@@ -69,6 +69,7 @@ class Estimate:
 
 
 NOW, CLICK, REFUSE = "now", "click", "refuse"
+REFUSALS = ("seconds", "bytes")  # why a request can be refused
 
 
 @dataclass(frozen=True)

@@ -76,25 +76,12 @@ def obtain(plan: Plan):
     est = plan.estimate
     if v.action == cost.REFUSE:
         if v.reason == "bytes":
-            st.warning(
-                t(
-                    "work.refused.bytes",
-                    mb=f"{est.bytes / 2**20:.0f}",
-                    max=f"{limits.BUDGET_MAX_BYTES / 2**20:.0f}",
-                    what=_what(est, plan.part),
-                ),
-                icon=":material/block:",
-            )
+            amounts = {"mb": f"{est.bytes / 2**20:.0f}", "max": f"{limits.BUDGET_MAX_BYTES / 2**20:.0f}"}
         else:
-            st.warning(
-                t(
-                    "work.refused.seconds",
-                    s=f"{est.seconds:.0f}",
-                    max=f"{limits.BUDGET_MAX_SECONDS:.0f}",
-                    what=_what(est, plan.part),
-                ),
-                icon=":material/block:",
-            )
+            amounts = {"s": _secs(est.seconds), "max": f"{limits.BUDGET_MAX_SECONDS:.0f}"}
+        st.warning(
+            t(f"work.refused.{v.reason}", what=_what(est, plan.part), **amounts), icon=":material/block:"
+        )
         return None
     if v.action == cost.CLICK and not _approved(plan.key):
         box = st.empty()
