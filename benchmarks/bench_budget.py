@@ -17,12 +17,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-import gdviz  # noqa: E402
-from gdviz.nnrun import train_network  # noqa: E402
-from gdviz.serve import cost  # noqa: E402
-from gdviz.surfaces import slice_grid  # noqa: E402
+import gdviz
+from gdviz.analysis.network import train_network
+from gdviz.geometry.surfaces import slice_grid
+from gdviz.serve import cost
 
 GOAL = (1 / 3, 3.0)
 
@@ -58,7 +58,9 @@ def row(what: str, est: float, meas: float, probe: float) -> bool:
     ratio = est / meas if meas > 0 else float("inf")
     ok = GOAL[0] <= ratio <= GOAL[1]
     verdict = cost.decide(cost.Estimate(est)).action
-    print(f"{what:62s} {est:9.3f} {meas:9.3f} {ratio:6.2f} {'ok' if ok else 'OFF':>4}  {verdict:7s} {probe:6.3f}")
+    print(
+        f"{what:62s} {est:9.3f} {meas:9.3f} {ratio:6.2f} {'ok' if ok else 'OFF':>4}  {verdict:7s} {probe:6.3f}"
+    )
     return ok
 
 
@@ -74,9 +76,11 @@ def main() -> None:
         est = cost.run_estimate(p, rule, steps=steps, runs=runs, batch_size=b).seconds
         probe = time.perf_counter() - t0
         opt = gdviz.optimizer(rule, lr=1e-6 if runs == 1 else np.full(runs, 1e-6))
-        meas = measured(lambda p=p, opt=opt, b=b, steps=steps, runs=runs: gdviz.run_many(
-            p, opt, steps=steps, runs=runs, batch_size=b, keep=None if p.n_params < 100 else 400
-        ))
+        meas = measured(
+            lambda p=p, opt=opt, b=b, steps=steps, runs=runs: gdviz.run_many(
+                p, opt, steps=steps, runs=runs, batch_size=b, keep=None if p.n_params < 100 else 400
+            )
+        )
         what = f"{name} {','.join(f'{k}={v}' for k, v in opts.items())[:28]} {rule} b={b} T={steps} R={runs}"
         good += row(what, est, meas, probe)
         total += 1
@@ -96,7 +100,9 @@ def main() -> None:
         + cost.loss_grid_estimate(p, 2 * 460)
         + cost.loss_grid_estimate(p, 60 * 64 * 64 / p.n_samples)
     ).seconds
-    meas = measured(lambda: train_network(p, gdviz.optimizer("adam", lr=0.01), steps=1000, batch_size=32, seed=0))
+    meas = measured(
+        lambda: train_network(p, gdviz.optimizer("adam", lr=0.01), steps=1000, batch_size=32, seed=0)
+    )
     good += row("network page: train 2-32-32-1 on 1500 points, 1000 steps b=32", est, meas, 0.0)
     total += 1
     print(f"{good} of {total} estimates within a factor of {GOAL[1]:.0f} of the measurement (goal: all)")

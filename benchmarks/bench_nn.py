@@ -16,8 +16,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # runnable from a clone, uninstalled
 
-from gdviz.landscape import pca_plane, random_plane
-from gdviz.nn import mlp
+from gdviz.geometry.landscape import pca_plane, random_plane
+from gdviz.problems.mlp import mlp
 
 GOAL_SECONDS = 2.0
 STEPS = 2000

@@ -1,6 +1,6 @@
 """Benchmarks of sweeps against the goals of issue 5 (figures for the README's table).
 
-1. A learning-rate sweep of 1000 runs × 500 steps (``gdviz.sweeps.lr_sweep``, one ``run_many`` call):
+1. A learning-rate sweep of 1000 runs × 500 steps (``gdviz.analysis.sweeps.lr_sweep``, one ``run_many`` call):
    Adam on Rosenbrock, lr = logspace(−4, 1, 1000). Also the bare ``run_many`` it wraps.
 2. The sweeps page's default panel (learning-rate sweep, 60 lrs × 300 steps on the article's
    regression), server-side rerun in Streamlit's AppTest: with the sweep recomputed (its cache
@@ -32,7 +32,7 @@ for path in (ROOT, ROOT / "benchmarks"):
 from bench_core import Table, best_of, machine_facts, ms  # noqa: E402
 
 import gdviz  # noqa: E402
-from gdviz import sweeps  # noqa: E402
+from gdviz.analysis import sweeps  # noqa: E402
 
 RUNS_1, STEPS_1, GOAL_1 = 1000, 500, 0.150
 GOAL_2 = 0.500

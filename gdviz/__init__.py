@@ -12,11 +12,8 @@ The public, stable API for notebooks and scripts::
 step. Everything here is NumPy only; the web app lives in ``gdviz.ui``.
 """
 
-from gdviz.optimizers import OPTIMIZER_NAMES, Optimizer, optimizer
-from gdviz.problems import Problem, problem, problem_names
-from gdviz.schedules import SCHEDULE_NAMES, Schedule, schedule
-from gdviz.surfaces import Surface, plane_grid, slice_grid
-from gdviz.sweeps import (
+from gdviz.analysis import sweeps  # the sweeps library, public as gdviz.sweeps (README)
+from gdviz.analysis.sweeps import (
     Comparison,
     GridResult,
     RangeTest,
@@ -27,6 +24,10 @@ from gdviz.sweeps import (
     lr_sweep,
     tune_each,
 )
+from gdviz.geometry.surfaces import Surface, plane_grid, slice_grid
+from gdviz.optim import OPTIMIZER_NAMES, Optimizer, optimizer
+from gdviz.optim.schedules import SCHEDULE_NAMES, Schedule, schedule
+from gdviz.problems import Problem, problem, problem_names
 from gdviz.train import Record, first_below, run, run_many, squeeze
 
 __version__ = "0.1.0"
@@ -57,5 +58,6 @@ __all__ = [
     "schedule",
     "slice_grid",
     "squeeze",
+    "sweeps",
     "tune_each",
 ]

@@ -18,10 +18,10 @@ import numpy as np
 
 from gdviz import limits
 from gdviz._checks import check_number
-from gdviz.optimizers import Optimizer
-from gdviz.optimizers import optimizer as make_optimizer
+from gdviz.optim import Optimizer
+from gdviz.optim.base import check_lr_values
+from gdviz.optim.schedules import Schedule, as_schedule
 from gdviz.problems.base import Problem
-from gdviz.schedules import Schedule, as_schedule
 
 STOP_STEPS = "steps"
 STOP_LOSS = "stop_loss"
@@ -110,53 +110,43 @@ def _resolve_batch(problem: Problem, batch_size):
     return None if b == n else b
 
 
-def _lr_table(opt: Optimizer, schedule, steps: int, runs: int):
-    """Evaluate the learning rate of every step once, up front, as an array (steps,) or (steps, R).
-
-    Precomputing keeps schedule arithmetic out of the per-step hot path and gives the record its
-    ``lr`` column for free.
+def _bind_lr(opt: Optimizer, schedule, steps: int) -> Optimizer:
+    """The optimizer whose lr the run will use: its own, or the ``schedule`` given to run() (a thin
+    wrapper for notebooks: the same as ``optimizer(rule, lr=schedule)``), with a schedule's missing
+    base lr and horizon filled in from the optimizer and the run's length. Done once, before the loop.
     """
-    base = opt.hyper["lr"]
+    lr = opt.hyper["lr"]
     if schedule is not None:
-        sched = schedule
-        if isinstance(sched, (int, float, np.ndarray, list, tuple)) and not callable(sched):
-            sched = as_schedule(np.asarray(sched, dtype=float) if not np.isscalar(sched) else sched)
-        if isinstance(sched, Schedule):
-            sched = sched.bind(base if not callable(base) else None, steps)
-        elif not callable(sched):
+        if isinstance(schedule, (int, float, np.ndarray, list, tuple)) and not callable(schedule):
+            schedule = as_schedule(
+                np.asarray(schedule, dtype=float) if not np.isscalar(schedule) else schedule
+            )
+        if not callable(schedule):
             raise ValueError(
                 "schedule must be a gdviz Schedule (see gdviz.schedule), a callable step -> lr, "
                 f"or a number; got {schedule!r}"
             )
-        lr_fn = sched
-    elif callable(base):
-        lr_fn = base.bind(None, steps) if isinstance(base, Schedule) and base.lr is not None else base
-    else:
-        lr_fn = None
-    if lr_fn is None:
-        table = np.broadcast_to(np.asarray(base, dtype=float).reshape(-1), (steps, runs)).copy()
-    else:
-        try:
-            vals = np.asarray(lr_fn(np.arange(steps)), dtype=float)
-            if vals.shape not in ((steps,), (steps, runs), (steps, 1)):
-                raise ValueError
-        except (TypeError, ValueError):
-            vals = np.asarray([np.asarray(lr_fn(k), dtype=float) for k in range(steps)], dtype=float)
-        table = np.broadcast_to(vals.reshape(steps, -1), (steps, runs)).copy()
-    if not np.all(np.isfinite(table)) or np.any(table <= 0):
-        raise ValueError("the learning-rate schedule must give finite values > 0 at every step")
-    return table
+        if isinstance(schedule, Schedule):
+            schedule = schedule.bind(None if callable(lr) else lr, steps)
+        lr = schedule
+    elif isinstance(lr, Schedule) and not lr.bound:
+        lr = lr.bind(None, steps)
+    return opt if lr is opt.hyper["lr"] else opt.with_lr(lr)
 
 
-def _optimizer_with_table(opt: Optimizer, table: np.ndarray, scheduled: bool) -> Optimizer:
-    """The same rule reading its lr from the precomputed table (one ``(R,)`` row per step).
-
-    Without a schedule the optimizer is used as it is: a constant lr is the fastest path.
-    """
-    if not scheduled:
-        return opt
-    hyper = {**opt.hyper, "lr": table.__getitem__}
-    return make_optimizer(opt.name, **hyper)._replace(label=opt.label)
+def _lr_table(lr, steps: int, runs: int) -> np.ndarray:
+    """The learning rate of every step, ``(steps, R)``: the record's ``lr`` column, and the one check
+    that a schedule gives learning rates."""
+    if not callable(lr):
+        return np.broadcast_to(np.asarray(lr, dtype=float).reshape(-1), (steps, runs)).copy()
+    try:
+        vals = lr.values(steps) if isinstance(lr, Schedule) else np.asarray(lr(np.arange(steps)), dtype=float)
+        if vals.shape not in ((steps,), (steps, runs), (steps, 1)):
+            raise ValueError
+    except (TypeError, ValueError):
+        # a callable of one step at a time
+        vals = np.asarray([np.asarray(lr(k), dtype=float) for k in range(steps)], dtype=float)
+    return check_lr_values(np.broadcast_to(vals.reshape(steps, -1), (steps, runs)).copy())
 
 
 class _Sampler:
@@ -238,9 +228,10 @@ def run_many(
     if progress is not None and not callable(progress):
         raise ValueError(f"progress must be a callable (done, total) or None, got {progress!r}")
 
+    opt = _bind_lr(optimizer, schedule, steps)
     sizes = set()
-    for v in optimizer.hyper.values():
-        # betas is a pair whose members may be per-run arrays
+    for v in (*opt.hyper.values(), getattr(opt.hyper["lr"], "lr", None)):
+        # betas is a pair whose members may be per-run arrays; a schedule may scale per-run lrs
         for u in v if isinstance(v, tuple) else (v,):
             if isinstance(u, np.ndarray) and u.ndim >= 1 and u.size > 1:
                 sizes.add(u.shape[0])
@@ -281,9 +272,7 @@ def run_many(
     seeds = np.broadcast_to(seed_arr, (R,)).astype(np.int64)
     theta = np.broadcast_to(start_arr, (R, P)).copy()
 
-    table = _lr_table(optimizer, schedule, steps, R)
-    scheduled = schedule is not None or callable(optimizer.hyper["lr"])
-    opt = _optimizer_with_table(optimizer, table, scheduled)
+    table = _lr_table(opt.hyper["lr"], steps, R)
     loop = _Loop(problem, opt, theta, steps, b, seeds, stop_loss, shuffle, replacement, plan, exact, progress)
     return loop.record(optimizer, table)
 

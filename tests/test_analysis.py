@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gdviz.analysis import MAX_HESSIAN_PARAMS, distance_to_minimum, step_limit, top_curvature
-from gdviz.optimizers import optimizer
+from gdviz.analysis.curvature import MAX_HESSIAN_PARAMS, lr_limit, top_curvature
+from gdviz.analysis.metrics import distance_to_minimum
+from gdviz.optim import optimizer
 from gdviz.problems import problem
 from gdviz.train import run
 
@@ -84,6 +85,10 @@ def test_distance_unknown_or_undefined_is_none():
     assert len(mlp.minima) == 0 and distance_to_minimum(mlp, mlp.start) is None
     assert distance_to_minimum(problem("rosenbrock"), np.array([np.nan, 0.0])) is None
     assert distance_to_minimum(problem("rosenbrock"), np.array([np.inf, 0.0])) is None
+
+
+def step_limit(p, theta):
+    return lr_limit(p, "gd", at=theta)
 
 
 @pytest.mark.parametrize(("kappa", "angle"), [(1.0, 0.0), (10.0, 0.0), (50.0, 30.0), (1e4, -75.0)])

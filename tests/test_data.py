@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gdviz import data, limits
+from gdviz import limits
+from gdviz.problems.data import synthetic as data
 
 
 def test_article_data_is_the_articles_example():

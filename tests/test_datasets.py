@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from gdviz.datasets import (
+from gdviz.problems.data.toy import (
     CLASSIFICATION,
     MAX_POINTS,
     REGRESSION,

@@ -22,8 +22,8 @@ from gdviz.figures.paths import expand_box
 from gdviz.figures.raster import contour_rgba, png_bytes
 from gdviz.figures.style import CONTOUR_SCALE, PALETTE
 from gdviz.figures.surface3d import surface3d_figure
-from gdviz.projection import make_view
-from gdviz.surfaces import Surface
+from gdviz.geometry.projection import make_view
+from gdviz.geometry.surfaces import Surface
 from gdviz.ui.specs import default_runs
 
 WINDOW = ((-2.0, 2.0), (-1.0, 3.0))

@@ -33,8 +33,8 @@ from gdviz.figures.nn import (
     output_rgba,
     signed_output,
 )
-from gdviz.landscape import pca_plane, random_plane
-from gdviz.nn import mlp
+from gdviz.geometry.landscape import pca_plane, random_plane
+from gdviz.problems.mlp import mlp
 
 STEP_GROUP = "steps"
 

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import pytest
 
 import gdviz
-from gdviz import sweeps
+from gdviz.analysis import sweeps
 from gdviz.figures.sweeps import (
     CELL_GRID_NAME,
     LABELS_EN,

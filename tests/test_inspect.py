@@ -1,4 +1,4 @@
-"""The step inspector's arithmetic (gdviz.inspect) and its figures (gdviz.figures.inspect).
+"""The step inspector's arithmetic (gdviz.analysis.step) and its figures (gdviz.figures.inspect).
 
 The central property: the numbers the inspector shows reproduce the run. θ_k + Δ is the record's row
 k + 1 bit for bit, every line of the update equation evaluated on its displayed values gives its
@@ -13,7 +13,9 @@ import numpy as np
 import pytest
 
 import gdviz
-from gdviz import inspect as insp
+from gdviz.analysis import noise as insp
+from gdviz.analysis.noise import expected_spread, gradient_noise
+from gdviz.analysis.step import equation_latex, format_number, inspect_step
 from gdviz.figures.inspect import (
     Plane,
     effective_lr_figure,
@@ -25,8 +27,7 @@ from gdviz.figures.inspect import (
     step_figure,
     step_window,
 )
-from gdviz.inspect import equation_latex, expected_spread, format_number, gradient_noise, inspect_step
-from gdviz.projection import make_view
+from gdviz.geometry.projection import make_view
 
 STEPS = 24
 

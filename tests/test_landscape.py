@@ -3,11 +3,11 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-import gdviz.landscape as ls
-import gdviz.nn as nn
+import gdviz.geometry.landscape as ls
+import gdviz.problems.mlp as nn
 from gdviz.limits import MAX_GRID
-from gdviz.nn import mlp
 from gdviz.problems.base import Problem
+from gdviz.problems.mlp import mlp
 
 
 @dataclass(frozen=True, eq=False)

@@ -5,7 +5,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import gdviz
-from gdviz.analysis import distance_to_minimum
+from gdviz.analysis.metrics import distance_to_minimum
 from gdviz.ui.lessons import BY_KEY, LESSONS
 from gdviz.ui.specs import PROBLEMS, RULE_CONTROLS, SCHEDULE_CONTROLS, ProblemSpec
 

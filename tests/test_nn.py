@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-import gdviz.nn as nn
-from gdviz.datasets import make_dataset
-from gdviz.nn import ACTIVATIONS, Mlp, mlp
+import gdviz.problems.mlp as nn
 from gdviz.problems.base import Problem
+from gdviz.problems.data.toy import make_dataset
+from gdviz.problems.mlp import ACTIVATIONS, Mlp, mlp
 
 
 def _perturbed(p, scale=0.4, seed=0):

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from gdviz.optimizers import (
+from gdviz.optim import (
     OPTIMIZER_NAMES,
     AdagradState,
     AdamState,

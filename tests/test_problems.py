@@ -8,8 +8,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from gdviz import data
 from gdviz.problems import Problem, problem, problem_names
+from gdviz.problems.data import synthetic as data
 from gdviz.problems.regression import (
     DIRECT_MAX_SAMPLES,
     LinearRegression,

@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gdviz.landscape import trajectory_pca
-from gdviz.optimizers import optimizer
+from gdviz.geometry.landscape import trajectory_pca
+from gdviz.geometry.projection import auto_window, fit_aspect, make_view, path_window
+from gdviz.geometry.surfaces import plane_grid, slice_grid
+from gdviz.optim import optimizer
 from gdviz.problems import problem
-from gdviz.projection import auto_window, fit_aspect, make_view, path_window
-from gdviz.surfaces import plane_grid, slice_grid
 from gdviz.train import run
 
 

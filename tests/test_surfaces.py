@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gdviz import limits, surfaces
+from gdviz import limits
+from gdviz.geometry import surfaces
+from gdviz.geometry.surfaces import Surface, evaluate, plane_grid, slice_grid
 from gdviz.problems import problem
-from gdviz.surfaces import Surface, evaluate, plane_grid, slice_grid
 
 
 def test_slice_of_a_two_parameter_problem():

@@ -1,4 +1,4 @@
-"""gdviz.sweeps: sweep rows are the individual runs, the best learning rate on a quadratic is where
+"""gdviz.analysis.sweeps: sweep rows are the individual runs, the best learning rate on a quadratic is where
 theory puts it, the range test suggests a sane value, comparisons aggregate seeds honestly, and bad
 arguments are refused with a message."""
 
@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 import gdviz
-from gdviz import limits, sweeps
-from gdviz.theory import quadratic_theory
+from gdviz import limits
+from gdviz.analysis import sweeps
+from gdviz.analysis.curvature import lr_limit, quadratic_theory
 
 LRS = np.array([1e-3, 1e-2, 0.05, 0.1, 0.15, 0.3, 1.0, 3.0])
 
@@ -115,10 +116,10 @@ def test_momentum_moves_the_divergence_boundary_as_theory_says():
 
 def test_stability_limit_is_none_for_adaptive_rules_and_accounts_for_weight_decay():
     p = gdviz.problem("quadratic", condition=10)
-    assert sweeps.stability_limit(p, "adam") is None
-    assert sweeps.stability_limit(p, "rmsprop", momentum=0.5) is None
-    assert sweeps.stability_limit(p, "gd", weight_decay=1.0) == pytest.approx(2 / 11)
-    assert sweeps.stability_limit(p, gdviz.optimizer("momentum", lr=0.1, dampening=0.5)) == pytest.approx(
+    assert lr_limit(p, "adam") is None
+    assert lr_limit(p, "rmsprop", momentum=0.5) is None
+    assert lr_limit(p, "gd", weight_decay=1.0) == pytest.approx(2 / 11)
+    assert lr_limit(p, gdviz.optimizer("momentum", lr=0.1, dampening=0.5)) == pytest.approx(
         2 * 1.9 / (0.5 * 10)
     )
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import gdviz
-from gdviz.theory import local_limit, quadratic_theory, stability_limit
+from gdviz.analysis.curvature import lam_max_at, lr_limit, quadratic_theory, stable_lr
 
 
 @pytest.mark.parametrize("kappa,angle", [(10.0, 0.0), (100.0, 30.0), (3.0, -45.0)])
@@ -49,7 +49,7 @@ def _final_loss(p, rule, lr, steps=400, **kw):
 def test_stability_limit_separates_convergence_from_divergence(rule, mu):
     p = gdviz.problem("quadratic", condition=10.0)
     lam = quadratic_theory(p).lam_max
-    limit = stability_limit(rule, lam, mu)
+    limit = stable_lr(rule, lam, mu)
     kw = {} if rule == "gd" else {"momentum": mu}
     div, loss = _final_loss(p, rule, 0.97 * limit, steps=3000, **kw)
     assert div is None and loss < p.loss(p.start)
@@ -58,13 +58,15 @@ def test_stability_limit_separates_convergence_from_divergence(rule, mu):
 
 
 def test_adaptive_rules_have_no_fixed_limit():
-    assert stability_limit("adam", 10.0) is None and stability_limit("rmsprop", 10.0) is None
-    assert stability_limit("gd", 0.0) is None
+    assert stable_lr("adam", 10.0) is None and stable_lr("rmsprop", 10.0) is None
+    assert stable_lr("gd", 0.0) is None
 
 
-def test_local_limit_uses_the_hessian_at_the_point():
+def test_the_local_limit_uses_the_hessian_at_the_point():
     p = gdviz.problem("rosenbrock")
-    lam, limit = local_limit(p, p.start)
+    lam = lam_max_at(p, p.start)
     assert lam == pytest.approx(np.linalg.eigvalsh(p.hessian(p.start)).max(), rel=1e-9)
-    assert limit == pytest.approx(2 / lam)
-    assert local_limit(gdviz.problem("ackley"), np.zeros(2)) is None  # the cone tip has no Hessian
+    assert lr_limit(p, "gd", at=p.start) == pytest.approx(2 / lam)
+    assert lam_max_at(gdviz.problem("ackley"), np.zeros(2)) is None  # the cone tip has no Hessian
+    q = gdviz.problem("quadratic", condition=10)
+    assert lam_max_at(q, np.array([5.0, -3.0])) == quadratic_theory(q).lam_max

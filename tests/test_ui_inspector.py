@@ -12,7 +12,7 @@ from apptest_support import run
 from streamlit.testing.v1 import AppTest
 
 import gdviz
-from gdviz.inspect import format_number
+from gdviz.analysis.step import format_number
 from gdviz.ui.specs import RULES, RunSpec
 
 TIMEOUT = 30
@@ -24,7 +24,7 @@ def _page(problem_name, plane, runs, lang, steps):
 
     import gdviz
     from gdviz.figures import PALETTE
-    from gdviz.projection import make_view
+    from gdviz.geometry.projection import make_view
     from gdviz.ui import inspector
     from gdviz.ui.visualizer import RunResult
 

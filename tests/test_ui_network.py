@@ -15,7 +15,7 @@ import pytest
 from apptest_support import run
 from streamlit.testing.v1 import AppTest
 
-from gdviz.datasets import default_noise
+from gdviz.problems.data.toy import default_noise
 from gdviz.ui import page_network as pn
 from gdviz.ui.i18n import EN, ZH
 

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
+from gdviz.analysis.noise import GradientNoise
+from gdviz.analysis.step import StepInfo
 from gdviz.figures.race import contour_values
 from gdviz.figures.raster import contour_image
 from gdviz.figures.style import CONTOUR_SCALE, FONT, PAPER
-from gdviz.inspect import GradientNoise, StepInfo
+from gdviz.geometry.projection import View, fit_aspect
+from gdviz.geometry.surfaces import Surface, plane_grid, slice_grid
 from gdviz.problems.base import Problem
-from gdviz.projection import View, fit_aspect
-from gdviz.surfaces import Surface, plane_grid, slice_grid
 
 LABELS_EN = {
     "step_title": "Step {k}: the arrows of one update",
@@ -88,7 +89,7 @@ class Plane:
 
 
 def reference_run(paths, diverged) -> int:
-    """Index of the run the page's view is built on (as ``gdviz.projection.make_view`` picks it)."""
+    """Index of the run the page's view is built on (as ``gdviz.geometry.projection.make_view`` picks it)."""
     for i, (p, d) in enumerate(zip(paths, diverged, strict=True)):
         if not d and len(p):
             return i
@@ -102,7 +103,7 @@ def plane_for_view(view: View, ref_params=None) -> Plane:
         return Plane(axes=tuple(int(a) for a in view.surface.axes))
     if ref_params is None:
         raise ValueError("a PCA view needs the parameters of the run it was built on (ref_params)")
-    from gdviz.landscape import trajectory_pca
+    from gdviz.geometry.landscape import trajectory_pca
 
     pca = trajectory_pca(np.asarray(ref_params, dtype=float))
     if not np.allclose(pca.center, view.center, rtol=0, atol=1e-12 * (1 + np.abs(view.center).max())):

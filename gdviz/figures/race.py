@@ -29,7 +29,7 @@ import plotly.io as pio
 from gdviz.figures.paths import clip_path, expand_box, frame_steps
 from gdviz.figures.raster import contour_image
 from gdviz.figures.style import CONTOUR_SCALE, FONT, LABELS_EN, PAPER, PATH_WIDTH
-from gdviz.surfaces import Surface
+from gdviz.geometry.surfaces import Surface
 
 _TINY = 1e-300
 STEP_GROUP = "steps"

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 
 from gdviz.figures.race import _f32, contour_values
 from gdviz.figures.style import CONTOUR_SCALE, FONT, LABELS_EN, PAPER
-from gdviz.surfaces import Surface
+from gdviz.geometry.surfaces import Surface
 
 
 def surface3d_figure(

@@ -1,4 +1,4 @@
-"""Figures for sweeps (``gdviz.sweeps``): learning-rate sweep, range test, heatmap, comparison.
+"""Figures for sweeps (``gdviz.analysis.sweeps``): learning-rate sweep, range test, heatmap, comparison.
 
 Each returns a ``SpecFigure`` built as a plain JSON dict (no Plotly validation, no NaN: missing
 values are ``None``). Text comes from ``labels`` (English defaults below; the UI passes its own).
@@ -10,9 +10,9 @@ import math
 
 import numpy as np
 
+from gdviz.analysis.sweeps import Comparison, GridResult, RangeTest, SweepResult
 from gdviz.figures.race import SpecFigure
 from gdviz.figures.style import FONT, PALETTE, PAPER
-from gdviz.sweeps import Comparison, GridResult, RangeTest, SweepResult
 
 LABELS_EN = {
     "lr": "learning rate α",

@@ -34,8 +34,7 @@ def problem(name: str, **options) -> Problem:
 
 def _load_all():
     # Registration happens on import; importing here avoids an import cycle with the modules.
-    from gdviz import nn  # noqa: F401
-    from gdviz.problems import custom, functions, regression  # noqa: F401
+    from gdviz.problems import custom, functions, mlp, regression  # noqa: F401
 
 
 __all__ = ["Problem", "problem", "problem_names", "register"]

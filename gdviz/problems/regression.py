@@ -14,10 +14,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from gdviz import data, limits
+from gdviz import limits
 from gdviz._checks import check_choice, check_number, check_options
 from gdviz.problems import register
 from gdviz.problems.base import Problem
+from gdviz.problems.data import synthetic as data
 from gdviz.problems.functions import as_params
 
 LINEAR_LOSSES = ("half_mse", "mse")
@@ -277,7 +278,7 @@ _SYNTHETIC_DEFAULTS = {"n": 200, "n_features": 2, "noise": 0.5, "correlation": 0
 def linear_regression(**options) -> LinearRegression:
     """Options: ``data`` ``"article"`` (default: the article's four points) or ``"synthetic"`` with
     ``n``, ``n_features``, ``noise``, ``correlation``, ``scale``, ``seed`` (see
-    :func:`gdviz.data.linear_data`); ``loss`` ``"half_mse"`` (default) or ``"mse"``."""
+    :func:`gdviz.problems.data.synthetic.linear_data`); ``loss`` ``"half_mse"`` (default) or ``"mse"``."""
     check_options("linear_regression", options, ("data", "loss", *_SYNTHETIC_DEFAULTS))
     source = check_choice("data", options.get("data", "article"), ("article", "synthetic"))
     loss = check_choice("loss", options.get("loss", "half_mse"), LINEAR_LOSSES)
@@ -483,7 +484,7 @@ _CLASS_DEFAULTS = {"n": 200, "separation": 3.0, "noise": 1.0, "seed": 0}
 
 @register("logistic_regression")
 def logistic_regression(**options) -> LogisticRegression:
-    """Options: ``n``, ``separation``, ``noise``, ``seed`` (see :func:`gdviz.data.classification_data`)
+    """Options: ``n``, ``separation``, ``noise``, ``seed`` (see :func:`gdviz.problems.data.synthetic.classification_data`)
     and ``l2`` (≥ 0, default 0)."""
     check_options("logistic_regression", options, ("l2", *_CLASS_DEFAULTS))
     l2 = check_number("l2", options.get("l2", 0.0), lo=0.0, hi=1e6)

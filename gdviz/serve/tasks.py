@@ -123,9 +123,9 @@ def simulate_runs(*, recipe: tuple, runs: list[dict], progress: Progress):
 @task("inspect")
 def inspect_replay(*, recipe: tuple, run: dict, k: int, progress: Progress):
     """Step ``k`` of a run whose record was thinned: the run is replayed in full up to step k + 1
-    (same seed, same numbers) and inspected (``gdviz.inspect.inspect_step``)."""
+    (same seed, same numbers) and inspected (``gdviz.analysis.step.inspect_step``)."""
     import gdviz
-    from gdviz.inspect import inspect_step
+    from gdviz.analysis.step import inspect_step
 
     p = build_problem(recipe)
     args = {**run, "steps": int(k) + 1, "keep": None, "stop_loss": None}
@@ -140,11 +140,11 @@ SWEEPS = ("lr_sweep", "lr_range_test", "grid_sweep", "compare", "tune_each")
 
 @task("sweep")
 def sweep(*, recipe: tuple, function: str, kwargs: dict, progress: Progress):
-    """``gdviz.sweeps.<function>(problem, **kwargs)`` and the seconds it took; every run loop inside
+    """``gdviz.analysis.sweeps.<function>(problem, **kwargs)`` and the seconds it took; every run loop inside
     reports to ``progress`` (so a cancelled job stops at its next report)."""
     import time
 
-    from gdviz import sweeps
+    from gdviz.analysis import sweeps
     from gdviz.train import reporting
 
     if function not in SWEEPS:
@@ -160,9 +160,9 @@ def sweep(*, recipe: tuple, function: str, kwargs: dict, progress: Progress):
 def train_network(
     *, recipe: tuple, rule: str, hyper: dict, steps: int, batch_size, seed: int, progress: Progress
 ):
-    """``gdviz.nnrun.train_network`` on the recipe's network."""
+    """``gdviz.analysis.network.train_network`` on the recipe's network."""
     import gdviz
-    from gdviz.nnrun import train_network as train
+    from gdviz.analysis.network import train_network as train
 
     p = build_problem(recipe)
     return train(
@@ -174,8 +174,8 @@ def train_network(
 def network_plane(
     *, recipe: tuple, final, path, kind: str, span: float, resolution: int, dir_seed: int, progress: Progress
 ):
-    """``gdviz.nnrun.loss_plane`` around a trained run."""
-    from gdviz.nnrun import loss_plane
+    """``gdviz.analysis.network.loss_plane`` around a trained run."""
+    from gdviz.analysis.network import loss_plane
 
     p = build_problem(recipe)
     progress(0.0)
@@ -188,8 +188,8 @@ def network_plane(
 def make_view(
     *, recipe: tuple, paths: list, diverged: list, kind: str, axes, resolution: int, progress: Progress
 ):
-    """The 2-D view of ``paths`` (``gdviz.projection.make_view``)."""
-    from gdviz.projection import make_view as build
+    """The 2-D view of ``paths`` (``gdviz.geometry.projection.make_view``)."""
+    from gdviz.geometry.projection import make_view as build
 
     p = build_problem(recipe)
     progress(0.0)

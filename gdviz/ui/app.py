@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from gdviz.ui import visualizer
+from gdviz.ui import visualizer, work
 from gdviz.ui.i18n import LANG_NAMES, LANGS, t
 from gdviz.ui.widgets import rewrite_all, sticky_choice
 
@@ -58,6 +58,7 @@ def main():
 
         keep_state()
     nav.run()
+    work.end_run()
 
 
 def main_page() -> st.Page:

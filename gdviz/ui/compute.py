@@ -14,8 +14,8 @@ import numpy as np
 
 import gdviz
 from gdviz import limits
+from gdviz.geometry.projection import View
 from gdviz.problems.base import Problem
-from gdviz.projection import View
 from gdviz.serve import cost
 from gdviz.serve.cache import ByteCache
 from gdviz.train import Record

@@ -13,6 +13,8 @@ import numpy as np
 import streamlit as st
 
 import gdviz
+from gdviz.analysis.noise import gradient_noise
+from gdviz.analysis.step import equation_latex, inspect_step
 from gdviz.figures.inspect import (
     effective_lr_figure,
     inside,
@@ -23,9 +25,8 @@ from gdviz.figures.inspect import (
     step_arrow_window,
     step_figure,
 )
-from gdviz.inspect import equation_latex, gradient_noise, inspect_step
+from gdviz.geometry.projection import View
 from gdviz.problems.base import Problem
-from gdviz.projection import View
 from gdviz.ui.i18n import t
 from gdviz.ui.widgets import ensure as _ensure
 

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import streamlit as st
 
 import gdviz
-from gdviz import limits, nnrun
-from gdviz.datasets import CLASSIFICATION, default_noise
+from gdviz import limits
+from gdviz.analysis import network as nnrun
+from gdviz.analysis.network import NetRun, PlaneResult
 from gdviz.figures.nn import (
     RUN_COLORS,
     BoundaryRun,
@@ -26,8 +27,8 @@ from gdviz.figures.nn import (
     landscape_figure,
 )
 from gdviz.figures.race import SpecFigure
-from gdviz.nn import Mlp
-from gdviz.nnrun import NetRun, PlaneResult
+from gdviz.problems.data.toy import CLASSIFICATION, default_noise
+from gdviz.problems.mlp import Mlp
 from gdviz.serve import cost
 from gdviz.serve.cache import ByteCache
 from gdviz.ui import work
@@ -415,6 +416,7 @@ def _load_lesson(name: str):
     for k, v in lesson_state(name).items():
         SS[k] = v
     SS["net.lesson"] = name
+    work.approve_next_run()  # the lesson's button is the click its work waits for
 
 
 def _close_lesson():

@@ -12,7 +12,8 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 import gdviz
-from gdviz import formula, limits, sweeps
+from gdviz import formula, limits
+from gdviz.analysis import curvature
 from gdviz.figures.sweeps import (
     CELL_GRID_NAME,
     comparison_figure,
@@ -434,7 +435,7 @@ def range_panel(ctx: Context):
             steps=steps,
         )
     )
-    limit = sweeps.stability_limit(ctx.problem, ctx.spec.rule, start=_start(ctx.start), **_hyper(ctx.spec))
+    limit = curvature.lr_limit(ctx.problem, ctx.spec.rule, at=_start(ctx.start), **_hyper(ctx.spec))
     m1, m2, m3 = st.columns(3)
     sug = rt.suggested_lr
     m1.metric(t("sweep.suggested"), f"{sug:.3g}" if sug else "—", help=t("sweep.suggested.help"))

@@ -11,7 +11,7 @@ import math
 
 import streamlit as st
 
-from gdviz.optimizers import formula_latex
+from gdviz.optim import formula_latex
 from gdviz.ui import custom
 from gdviz.ui.i18n import t
 from gdviz.ui.specs import (
@@ -334,8 +334,10 @@ NET_PREFIX = "net:"
 
 
 def _on_lesson_change():
+    from gdviz.ui import work
     from gdviz.ui.state import apply_lesson
 
+    work.approve_next_run()  # picking a lesson is the click its work waits for
     key = SS.get("lesson_pick")
     if key and key.startswith(NET_PREFIX):
         # the network lessons live on their own page: load the preset there and go

@@ -10,14 +10,14 @@ import numpy as np
 import streamlit as st
 
 from gdviz import limits
-from gdviz.analysis import distance_to_minimum, step_limit
+from gdviz.analysis.curvature import lam_max_at, lr_limit, quadratic_theory, stable_lr
+from gdviz.analysis.metrics import distance_to_minimum
 from gdviz.figures import PALETTE
 from gdviz.figures.race import CLICK_GRID_NAME, RunTrace, SpecFigure, race_figure
 from gdviz.figures.surface3d import surface3d_figure
+from gdviz.geometry.projection import View
 from gdviz.problems.base import Problem
-from gdviz.projection import View
 from gdviz.serve.cache import ByteCache
-from gdviz.theory import local_limit, quadratic_theory, stability_limit
 from gdviz.train import Record
 from gdviz.ui import inspector, sidebar
 from gdviz.ui import state as page_state
@@ -77,7 +77,7 @@ def _messages(results: list[RunResult], problem: Problem):
         rec = r.record
         if rec.diverged is not None:
             k = rec.diverged
-            limit = step_limit(problem, rec.final_params)
+            limit = lr_limit(problem, "gd", at=rec.final_params)
             extra = t("diverged.limit", limit=f"{limit:.3g}") if limit else ""
             st.warning(
                 t("diverged", label=r.label, step=k, lr=f"{r.spec.lr:g}") + " " + extra,
@@ -284,15 +284,8 @@ def _momentum(spec: RunSpec) -> float:
 def theory_marks(problem: Problem, spec: RunSpec, start) -> tuple[float, float | None] | None:
     """(stability limit, best step) of a run's rule on this problem, for the learning-rate ruler."""
     q = quadratic_theory(problem)
-    theta = problem.start if start is None else np.asarray(start, dtype=float)
-    if q is not None:
-        lam = q.lam_max
-    else:
-        loc = local_limit(problem, theta)
-        if loc is None:
-            return None
-        lam = loc[0]
-    limit = stability_limit(spec.rule, lam, _momentum(spec))
+    lam = lam_max_at(problem, problem.start if start is None else start)
+    limit = stable_lr(spec.rule, lam, _momentum(spec)) if lam else None
     if limit is None:
         return None
     best = q.lr_best if (q is not None and spec.rule == "gd" and _momentum(spec) == 0) else None
@@ -324,12 +317,11 @@ def _theory(problem: Problem, results: list[RunResult], start):
             lines.append(t("theory.null", k=q.null_dim))
         lam = q.lam_max
     else:
-        loc = local_limit(problem, theta)
-        lam = loc[0] if loc else None
-        if loc:
-            lines.append(t("theory.local", lam=f"{loc[0]:.4g}", limit=f"{loc[1]:.4g}"))
+        lam = lam_max_at(problem, theta)
+        if lam:
+            lines.append(t("theory.local", lam=f"{lam:.4g}", limit=f"{stable_lr('gd', lam):.4g}"))
     for r in results:
-        limit = stability_limit(r.spec.rule, lam, _momentum(r.spec)) if lam else None
+        limit = stable_lr(r.spec.rule, lam, _momentum(r.spec)) if lam else None
         if limit is not None and r.spec.lr > limit:
             st.warning(
                 t(

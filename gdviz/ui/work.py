@@ -20,6 +20,9 @@ from gdviz.serve.cache import ByteCache, freeze
 from gdviz.ui.i18n import t
 
 APPROVED_KEY = "_work.approved"
+# Set by a click that asks for work by itself (loading a lesson): the run it causes needs no second
+# click. A link never sets it: a link must not make the server work without the visitor's click.
+ONCE_KEY = "_work.approve_once"
 # Names of the parts of a computation (Estimate.parts, Plan.part), each with a text work.part.<name>.
 PARTS = ("runs", "surface", "replay", "training", "landscape", "frames", "sweep", "noise")
 MAX_APPROVED = 16
@@ -62,6 +65,17 @@ def _approve(key) -> None:
     st.session_state[APPROVED_KEY] = [*keys[-(MAX_APPROVED - 1) :], key]
 
 
+def approve_next_run() -> None:
+    """Call from a button's callback: whatever the next run asks for (within the budget's cap) was
+    asked for by that click."""
+    st.session_state[ONCE_KEY] = True
+
+
+def end_run() -> None:
+    """Called once a page has run: the approval of :func:`approve_next_run` was for that run only."""
+    st.session_state.pop(ONCE_KEY, None)
+
+
 def verdict(plan: Plan) -> cost.Verdict:
     return cost.decide(plan.estimate)
 
@@ -83,6 +97,8 @@ def obtain(plan: Plan):
             t(f"work.refused.{v.reason}", what=_what(est, plan.part), **amounts), icon=":material/block:"
         )
         return None
+    if v.action == cost.CLICK and st.session_state.get(ONCE_KEY):
+        _approve(plan.key)
     if v.action == cost.CLICK and not _approved(plan.key):
         box = st.empty()
         with box.container():

@@ -8,12 +8,12 @@ in closed form (StepLR, ExponentialLR, CosineAnnealingLR, LinearLR warm-up).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from gdviz._checks import check_choice, check_number
+from gdviz.optim.base import check_lr
 
 SCHEDULE_NAMES = ("constant", "step", "exponential", "cosine", "inverse_time")
 
@@ -62,14 +62,44 @@ class Schedule:
             raise AssertionError(self.name)
         return f if np.ndim(step) else float(f)
 
+    @property
+    def bound(self) -> bool:
+        """Whether the schedule can be evaluated: it has its lr and, for cosine, its horizon."""
+        return self.lr is not None and dict(self.params).get("t_max", 0) is not None
+
+    def values(self, steps: int) -> np.ndarray:
+        """The lr of steps 0 … steps − 1 at once: ``(steps,)``, or ``(steps, R)`` for per-run lrs."""
+        return np.asarray(self(np.arange(int(steps))), dtype=float)
+
     def __call__(self, step):
-        if self.lr is None or dict(self.params).get("t_max", 0) is None:
+        if not self.bound:
             raise ValueError("this schedule is unbound: give it an lr (and t_max) or pass it to run()")
+        if type(step) is int and step >= 0:
+            return self._at(step)
         f = self.factor(step)
         lr = self.lr
         if isinstance(lr, np.ndarray) and np.ndim(step):
             return np.multiply.outer(f, lr)
         return f * lr
+
+    _BLOCK = 1024
+
+    def _at(self, step: int):
+        """One step's lr from a table computed a block at a time: the optimizer asks every step,
+        and the closed form costs a dozen NumPy calls; a lookup costs none."""
+        memo = self.__dict__.get("_memo")
+        if memo is None:
+            memo = {}
+            object.__setattr__(self, "_memo", memo)  # a cache, not state: equality ignores it
+        block, i = divmod(step, self._BLOCK)
+        table = memo.get(block)
+        if table is None:
+            steps = np.arange(block * self._BLOCK, (block + 1) * self._BLOCK)
+            f = self.factor(steps)
+            table = np.multiply.outer(f, self.lr) if isinstance(self.lr, np.ndarray) else f * self.lr
+            memo[block] = table
+        value = table[i]
+        return float(value) if np.ndim(value) == 0 else value
 
 
 def schedule(name: str = "constant", lr: float | np.ndarray | None = None, **options) -> Schedule:
@@ -116,17 +146,7 @@ def schedule(name: str = "constant", lr: float | np.ndarray | None = None, **opt
 
 
 def _check_lr(lr):
-    if isinstance(lr, np.ndarray) or isinstance(lr, (list, tuple)):
-        arr = np.asarray(lr, dtype=float)
-        if arr.ndim != 1 or arr.size == 0:
-            raise ValueError(f"lr array must be 1-D with one value per run, got shape {arr.shape}")
-        if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-            raise ValueError("every lr must be a finite number > 0")
-        return arr
-    v = check_number("lr", lr, lo=0, lo_open=True)
-    if not math.isfinite(v):  # pragma: no cover - check_number already refuses it
-        raise ValueError("lr must be finite")
-    return v
+    return check_lr(lr)
 
 
 def as_schedule(lr) -> Schedule | object:

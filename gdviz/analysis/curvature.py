@@ -1,4 +1,5 @@
-"""What theory predicts for gradient descent on a quadratic, and locally on any problem.
+"""Curvature and the learning rates it allows: what theory predicts for gradient descent on a
+quadratic, and locally on any problem. The one place that says which step is stable.
 
 On L(θ) = ½ θᵀAθ − bᵀθ + c with Hessian A (eigenvalues λ_min … λ_max > 0, κ = λ_max/λ_min):
 
@@ -21,11 +22,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gdviz.analysis import top_curvature
 from gdviz.problems.base import Problem
 
 # Eigenvalues below this fraction of the largest are the null space (round-off of exact zeros).
 NULL_RTOL = 1e-10
+# The finite-difference Hessian costs 2·P gradient evaluations; above this size it is not worth it
+# for a message.
+MAX_HESSIAN_PARAMS = 64
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,37 @@ def quadratic_theory(problem: Problem) -> QuadraticTheory | None:
     )
 
 
-def stability_limit(rule: str, lam_max: float, momentum: float = 0.0) -> float | None:
+def top_curvature(problem: Problem, theta: np.ndarray) -> float | None:
+    """The largest Hessian eigenvalue at ``theta`` (None when unknown, non-finite or too costly)."""
+    if problem.n_params > MAX_HESSIAN_PARAMS:
+        return None
+    q = problem.quadratic_form()
+    try:
+        with np.errstate(all="ignore"):
+            h = (
+                np.asarray(q[0], dtype=float)
+                if q is not None
+                else problem.hessian(np.asarray(theta, dtype=float))
+            )
+            if not np.all(np.isfinite(h)):
+                return None
+            lam = float(np.linalg.eigvalsh(0.5 * (h + h.T)).max())
+    except (ValueError, np.linalg.LinAlgError):
+        return None
+    return lam if np.isfinite(lam) else None
+
+
+def lam_max_at(problem: Problem, theta) -> float | None:
+    """The curvature that limits the step at ``theta``: λ_max of a quadratic (the same everywhere),
+    the top Hessian eigenvalue elsewhere; None where it is unknown or not positive."""
+    q = quadratic_theory(problem)
+    if q is not None:
+        return q.lam_max
+    lam = top_curvature(problem, np.asarray(theta, dtype=float))
+    return lam if lam is not None and lam > 0 else None
+
+
+def stable_lr(rule: str, lam_max: float, momentum: float = 0.0) -> float | None:
     """Largest stable learning rate for ``rule`` at curvature ``lam_max`` (None for adaptive rules,
     whose step is rescaled by the gradients' own history and has no such fixed limit)."""
     if not lam_max or lam_max <= 0 or not math.isfinite(lam_max):
@@ -96,12 +129,50 @@ def stability_limit(rule: str, lam_max: float, momentum: float = 0.0) -> float |
     return None
 
 
-def local_limit(
-    problem: Problem, theta, rule: str = "gd", momentum: float = 0.0
-) -> tuple[float, float] | None:
-    """(λ_max at θ, the rule's stable learning rate there), or None where unknown."""
-    lam = top_curvature(problem, theta)
-    if lam is None or lam <= 0:
+def lr_limit(problem: Problem, rule="gd", *, at=None, **hyper) -> float | None:
+    """The largest stable learning rate of ``rule`` on the local quadratic model at ``at`` (the
+    problem's start by default), where theory gives one: 2/λ_max for gradient descent,
+    2(1+μ)/((1−τ)λ_max) with momentum μ (heavy ball, dampening τ), 2(1+μ)/((1+2μ)λ_max) for
+    Nesterov; weight decay adds to λ_max. None for adaptive rules (AdaGrad, RMSProp, Adam: their
+    step is not lr × gradient), unknown curvature or per-run hyperparameters.
+
+    ``rule`` is a name (with ``hyper``) or an Optimizer. λ_max is exact for quadratic problems
+    (``quadratic_form``) and the Hessian at ``at`` otherwise.
+    """
+    from gdviz.optim import Optimizer, optimizer
+
+    if isinstance(rule, Optimizer):
+        name, h = rule.label or rule.name, {**rule.hyper, **hyper}
+    else:
+        name, h = rule, hyper
+    try:
+        opt = optimizer(name, **{k: v for k, v in h.items() if k != "lr"})
+    except ValueError:
         return None
-    limit = stability_limit(rule, lam, momentum)
-    return None if limit is None else (lam, limit)
+    if opt.name != "sgd":
+        return None
+    hp = opt.hyper
+    if any(isinstance(hp[k], np.ndarray) for k in ("momentum", "dampening", "weight_decay")):
+        return None
+    theta = problem.start if at is None else np.asarray(at, dtype=float)
+    lam = top_curvature(problem, theta)
+    if lam is None:
+        return None
+    mu, tau = hp["momentum"], hp["dampening"]
+    kind = "nesterov" if hp["nesterov"] else "momentum" if mu > 0 else "gd"
+    limit = stable_lr(kind, lam + hp["weight_decay"], mu)
+    if limit is None or tau >= 1:
+        return None
+    # dampening τ scales every gradient after the first by (1 − τ): the same as a smaller step
+    return limit / (1 - tau) if kind == "momentum" else limit
+
+
+__all__ = [
+    "MAX_HESSIAN_PARAMS",
+    "QuadraticTheory",
+    "lam_max_at",
+    "lr_limit",
+    "quadratic_theory",
+    "stable_lr",
+    "top_curvature",
+]

@@ -5,7 +5,7 @@ Two planes, after Li et al. (2018), "Visualizing the Loss Landscape of Neural Ne
 - ``random_plane``: the loss over ``center + α·d1 + β·d2`` along two seeded random directions,
   *filter-normalized*: for problems that expose their layer structure (an attribute ``layers`` of
   items with ``weight`` slice, ``shape`` ``(fan_out, fan_in)`` and ``bias`` slice, like
-  ``gdviz.nn.Mlp``), each row of a direction's weight matrix — one unit's incoming weights, the
+  ``gdviz.problems.mlp.Mlp``), each row of a direction's weight matrix — one unit's incoming weights, the
   MLP's "filter" — is rescaled to the norm of the same row of the weights at ``center``, and the
   bias entries are zeroed (the paper does the same for biases and batch-norm parameters). Without
   a layer structure the two directions are plain random unit vectors, orthogonalized.
@@ -21,10 +21,10 @@ import numpy as np
 
 from gdviz import limits
 from gdviz._checks import check_number
+from gdviz.geometry.surfaces import Surface, evaluate
 from gdviz.problems.base import Problem
-from gdviz.surfaces import Surface, evaluate
 
-# Float64 values of grid parameters materialized at once (16 MB), like gdviz.surfaces.
+# Float64 values of grid parameters materialized at once (16 MB), like gdviz.geometry.surfaces.
 _CHUNK_VALUES = 2_000_000
 
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gdviz.landscape import pca_plane, random_plane
-from gdviz.nn import Mlp
-from gdviz.optimizers import Optimizer
+from gdviz.geometry.landscape import pca_plane, random_plane
+from gdviz.optim import Optimizer
+from gdviz.problems.mlp import Mlp
 from gdviz.train import run
 
 # Boundary grid points per side: one image pixel each, smoothed by the browser; 64² keeps a frame's

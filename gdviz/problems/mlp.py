@@ -28,11 +28,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from gdviz import datasets
 from gdviz._checks import check_choice, check_number, check_options
-from gdviz.datasets import CLASSIFICATION, dataset_task, make_dataset
 from gdviz.problems import register
 from gdviz.problems.base import Problem
+from gdviz.problems.data import toy as datasets
+from gdviz.problems.data.toy import CLASSIFICATION, dataset_task, make_dataset
 
 ACTIVATIONS = ("tanh", "relu", "sigmoid")
 MAX_LAYERS = 3
@@ -319,7 +319,7 @@ def init_params(widths, activation: str, seed: int) -> np.ndarray:
 
 @register("mlp")
 def mlp(**options) -> Mlp:
-    """A small MLP on a 2-D data set. Options: ``dataset`` (see ``gdviz.datasets``) with its ``n``,
+    """A small MLP on a 2-D data set. Options: ``dataset`` (see ``gdviz.problems.data.toy``) with its ``n``,
     ``noise``, ``test_fraction`` and ``data_seed``; ``hidden`` (1–3 widths of 1–32), ``activation``
     (tanh, relu, sigmoid), ``l2`` (≥ 0) and ``seed`` (weight init). The loss follows the data set's
     task: cross-entropy for classification, mean squared error for regression."""

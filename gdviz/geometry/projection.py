@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gdviz.geometry.surfaces import Surface, plane_grid, slice_grid
 from gdviz.problems.base import Problem
-from gdviz.surfaces import Surface, plane_grid, slice_grid
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,7 @@ def make_view(
         return View("full" if P == 2 else "slice", surf, window, xy, mins, names, center)
 
     # PCA plane of the reference run's trajectory, centred at its final point
-    from gdviz.landscape import trajectory_pca
+    from gdviz.geometry.landscape import trajectory_pca
 
     pca = trajectory_pca(np.asarray(ref))
     d1, d2 = pca.d1, pca.d2

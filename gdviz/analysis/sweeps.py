@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gdviz import limits, theory
+from gdviz import limits
 from gdviz._checks import check_choice, check_number
-from gdviz.analysis import top_curvature
-from gdviz.optimizers import Optimizer, optimizer
+from gdviz.analysis.curvature import lr_limit
+from gdviz.optim import Optimizer, optimizer
 from gdviz.problems.base import Problem
 from gdviz.train import run, run_many
 
@@ -42,7 +42,6 @@ __all__ = [
     "grid_sweep",
     "lr_range_test",
     "lr_sweep",
-    "stability_limit",
     "tune_each",
 ]
 
@@ -162,38 +161,6 @@ def _best(final, steps_to, unstable, order_key, start_loss) -> int | None:
     return int(tied[idx[0]])
 
 
-def stability_limit(problem: Problem, rule, *, start=None, **hyper) -> float | None:
-    """The largest stable learning rate on the local quadratic model at ``start``, where theory gives
-    one: 2/λ_max for gradient descent, 2(1+μ)/((1−τ)λ_max) with momentum μ (heavy ball, dampening τ),
-    2(1+μ)/((1+2μ)λ_max) for Nesterov; weight decay adds to λ_max. None for adaptive rules (AdaGrad,
-    RMSProp, Adam: their step is not lr × gradient), unknown curvature or per-run hyperparameters.
-
-    λ_max is exact for quadratic problems (``quadratic_form``) and the Hessian at the start otherwise.
-    """
-    _check_problem(problem)
-    name, h = _rule_and_hyper(rule, hyper)
-    try:
-        opt = optimizer(name, **{k: v for k, v in h.items() if k != "lr"})
-    except ValueError:
-        return None
-    if opt.name != "sgd":
-        return None
-    hp = opt.hyper
-    if any(isinstance(hp[k], np.ndarray) for k in ("momentum", "dampening", "weight_decay")):
-        return None
-    theta = problem.start if start is None else np.asarray(start, dtype=float)
-    lam = top_curvature(problem, theta)
-    if lam is None:
-        return None
-    mu, tau = hp["momentum"], hp["dampening"]
-    kind = "nesterov" if hp["nesterov"] else "momentum" if mu > 0 else "gd"
-    limit = theory.stability_limit(kind, lam + hp["weight_decay"], mu)
-    if limit is None or tau >= 1:
-        return None
-    # dampening τ scales every gradient after the first by (1 − τ): the same as a smaller step
-    return limit / (1 - tau) if kind == "momentum" else limit
-
-
 # --- learning-rate sweep ----------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
 class SweepResult:
@@ -207,7 +174,7 @@ class SweepResult:
     one that reached the threshold in the fewest steps wins; then the larger learning rate.
     ``boundary``: (largest stable lr, smallest lr from which
     every larger lr is unstable), None when nothing was unstable; its first entry is None when even
-    the smallest lr was unstable. ``limit`` is :func:`stability_limit` (None where unknown).
+    the smallest lr was unstable. ``limit`` is :func:`gdviz.analysis.curvature.lr_limit` (None where unknown).
     """
 
     problem: str
@@ -339,7 +306,7 @@ def lr_sweep(
     loss, diverged, resolved, batch = _sweep_runs(
         problem, name, h, lrs, steps, start, batch_size, seed, schedule
     )
-    limit = stability_limit(problem, name, start=start, **{k: v for k, v in h.items() if k != "lr"})
+    limit = lr_limit(problem, name, at=start, **{k: v for k, v in h.items() if k != "lr"})
     return _summarize(
         problem,
         name,
@@ -941,7 +908,7 @@ def tune_each(
         loss, div, resolved, batch = _sweep_runs(
             problem, cfg.rule, h, lrs, steps, start, cfg.batch_size, seed, cfg.schedule
         )
-        limit = stability_limit(problem, cfg.rule, start=start, **h)
+        limit = lr_limit(problem, cfg.rule, at=start, **h)
         raw.append((cfg, _pad(loss, steps), div, resolved, batch, limit))
     if threshold is None:
         with np.errstate(invalid="ignore"):
