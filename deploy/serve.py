@@ -2,6 +2,7 @@
 
     python deploy/serve.py                                   # N = the cores this process may use
     python deploy/serve.py --replicas 4 --listen 0.0.0.0:80 --state-dir /var/lib/gdviz
+    python deploy/serve.py --probe 127.0.0.1:8501            # one health check (systemd's timer)
 
 What it does, and why:
 
@@ -508,6 +509,17 @@ def _tail(path: Path, n: int = 4000) -> str:
         return f"({path} unreadable: {exc})"
 
 
+def probe(addr: str, timeout: float, tries: int, interval: float = 2.0) -> bool:
+    """True as soon as the replica at `addr` answers its health check; False after `tries` misses.
+    For the several-host layout, where systemd runs this from gdviz-health@.service."""
+    for i in range(tries):
+        if health_ok(f"http://{addr}/_stcore/health", timeout):
+            return True
+        if i + 1 < tries:
+            time.sleep(interval)
+    return False
+
+
 def default_replicas() -> int:
     # the cores this process may run on (a container or taskset may allow fewer than the machine has)
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
@@ -544,7 +556,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--health-timeout", type=float, default=5.0, help="seconds a health check may take")
     ap.add_argument("--unhealthy-after", type=int, default=3, help="unanswered checks before a restart")
     ap.add_argument("--workers", default=nginx_conf.WORKERS, help="nginx worker processes")
+    ap.add_argument(
+        "--probe",
+        metavar="HOST:PORT",
+        help="only check one replica (--unhealthy-after tries, --health-timeout each); exit 1 if it fails",
+    )
     args = ap.parse_args(argv)
+    if args.probe:
+        ok = probe(args.probe, args.health_timeout, args.unhealthy_after)
+        print(f"{args.probe}: {'healthy' if ok else f'no answer to {args.unhealthy_after} health checks'}")
+        return 0 if ok else 1
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
