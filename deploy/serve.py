@@ -239,6 +239,7 @@ class Cluster:
         self.secret = ""
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=replicas, thread_name_prefix="health")
         self._lock = threading.Lock()
+        self._stopped = False
 
     # --- start ---
 
@@ -376,6 +377,8 @@ class Cluster:
     def check(self) -> None:
         """One round: restart what died, count unanswered health checks, restart what hangs."""
         with self._lock:
+            if self._stopped:  # a check thread that outlives stop() must not start replicas again
+                return
             now = time.monotonic()
             alive = [r for r in self.replicas if r.proc is not None and r.proc.poll() is None]
             answers = dict(
@@ -479,6 +482,7 @@ class Cluster:
 
     def stop(self) -> None:
         with self._lock:
+            self._stopped = True
             if self.nginx is not None:
                 stop_all([self.nginx])
             stop_all([r.proc for r in self.replicas if r.proc is not None])
