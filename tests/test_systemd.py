@@ -205,14 +205,17 @@ def _start(argv, env, cwd, log: Path) -> subprocess.Popen:
 @pytest.mark.slow
 def test_replica_nginx_and_health_units_run_as_written(etc, tmp_path, nginx_installed):
     secret = serve.load_or_create_secret(etc / "cookie-secret.env")
+    # a replica host of several listens on its own address (README's layout): here another
+    # loopback address, so that the test also shows loopback is not hard-wired anywhere
+    (etc / "replica.env").write_text("GDVIZ_ADDRESS=127.0.0.2\n")
     port = str(free_port())
     replica = parse_unit(installed((UNITS / "gdviz@.service").read_text(), etc))["Service"]
     argv, env, cwd = run_exec(replica, "ExecStart", port)
-    assert "--server.address=127.0.0.1" in argv and f"--server.port={port}" in argv
+    assert "--server.address=127.0.0.2" in argv and f"--server.port={port}" in argv
     proc = _start(argv, env, cwd, tmp_path / "replica.log")
     front_proc = None
     try:
-        what = _wait_healthy(f"http://127.0.0.1:{port}", proc, 90)
+        what = _wait_healthy(f"http://127.0.0.2:{port}", proc, 90)
         assert what is None, f"replica {what}:\n{(tmp_path / 'replica.log').read_text()[-3000:]}"
         assert env[serve.SECRET_VAR] == secret and secret not in " ".join(argv)
 
@@ -222,7 +225,7 @@ def test_replica_nginx_and_health_units_run_as_written(etc, tmp_path, nginx_inst
         front = free_port()
         text = conf.render(
             listen=f"127.0.0.1:{front}",
-            upstream=[f"127.0.0.1:{port}"],
+            upstream=[f"127.0.0.2:{port}"],
             static_dir=etc,  # the static files are not what this test is about
             mime_types=conf.find_mime_types(),
             runtime_dir=runtime,
