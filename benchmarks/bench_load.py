@@ -542,6 +542,16 @@ def scaling_report(by_k: dict[int, list[dict]]) -> None:
                 f"  a {c}-core host: ≈ {per_core * c:.0f} cold visits at once within p95 < 5 s (sessions "
                 f"spread by least_conn; {c} × {rss:.0f} MB = {c * rss / 1024:.1f} GB of replica memory)"
             )
+    # The same from CPU alone, which other work on the machine disturbs far less than latency: one
+    # core clears 5 s / (CPU per visit) cold visits in 5 s if it does nothing else.
+    rows = [r for k in ks for r in by_k[k]]
+    cpu = max(r["replica_cpu"] + r["nginx_cpu"] for r in rows)
+    print(
+        f"EXTRAPOLATION from CPU, not measured: the costliest row spent {cpu:.3f} s of replica + nginx CPU "
+        f"per cold visit, so one core that does nothing else serves ≈ {GOAL_P95_S / cpu:.0f} of them "
+        f"within 5 s: a 4-core host ≈ {4 * GOAL_P95_S / cpu:.0f}, a 16-core host ≈ {16 * GOAL_P95_S / cpu:.0f} "
+        "(an upper bound: queueing, the GIL's hand-offs and the clients' own work are left out)"
+    )
 
 
 def replicas_main(ks: list[int], ns, no_files: bool) -> None:

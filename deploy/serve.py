@@ -62,8 +62,8 @@ STOP_GRACE_S = 10.0
 # A replica that dies sooner than this after its start is crash-looping: wait before the next try.
 YOUNG_DEATH_S = 30.0
 MAX_BACKOFF_S = 60.0
-# Measured (bench_load.py --server --replicas 1, 200 cold visits on one replica): /_stcore/health took
-# up to 15.7 s to answer while the replica was saturated, and 3 s at 40 visits. With 3 misses of 10 s
+# Measured (bench_load.py --server --replicas 1,2, two runs): /_stcore/health took up to 10.6–15.7 s
+# to answer while one replica served 200 cold visits at once, and 3 s at 40 visits. With 3 misses of 10 s
 # at 2 s intervals a replica must be silent for about 36 s before it is killed: a hung replica costs
 # its visitors that long, a wrongful restart would cost every session on it.
 HEALTH_TIMEOUT_S = 10.0
