@@ -227,6 +227,9 @@ class Cluster:
             raise ValueError(f"{replicas} replicas but {len(ports)} ports")
         self.state_dir = Path(state_dir).resolve()
         self.listen = listen
+        # A caller's static_dir is theirs, mirrored already (tests and benchmarks share one copy);
+        # serve.py's own copy lives in the state dir and is refreshed when Streamlit changes.
+        self.own_static = static_dir is None
         self.static_dir = Path(static_dir).resolve() if static_dir else self.state_dir / "static"
         self.restart = restart
         self.check_interval = check_interval
@@ -269,7 +272,8 @@ class Cluster:
         if busy:
             raise SystemExit(f"ports already in use: {busy} (another serve.py, or pass --base-port)")
         self.secret = load_or_create_secret(self.state_dir / "cookie-secret.env")
-        self._mirror_static()
+        if self.own_static:
+            self._mirror_static()
         for r in self.replicas:
             self._spawn(r)
         self._wait_started()
