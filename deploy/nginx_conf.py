@@ -35,9 +35,12 @@ process. nginx open source has no `sticky cookie`, so the configuration builds i
   visitor gets the same view on the survivor; only in-flight work is lost.
 
 Passive health checks: a replica that refuses a connection or times out is skipped for
-`fail_timeout` by every upstream group (`max_fails=1`), and the failed request is retried on
-another replica (`proxy_next_upstream`), so a visitor sees no error page. nginx open source has no
-active checks; `deploy/serve.py` (or systemd's `Restart=`) restarts dead replicas.
+`fail_timeout` (`max_fails=1`), and the failed request is retried on another replica
+(`proxy_next_upstream`), so a visitor sees no error page. Each upstream group keeps its own
+failure count, so a dead replica costs one refused connect per group per `fail_timeout`, each
+retried at once (on loopback or a LAN a refusal takes well under a millisecond; a silent host
+costs `proxy_connect_timeout`). nginx open source has no active checks; `deploy/serve.py` (or
+gdviz-health@.timer under systemd) restarts dead and hung replicas.
 
 Replicas are given as literal IP:port (IPv6 as [addr]:port): the cookie is derived from
 `$upstream_addr`, which holds addresses, and nginx resolves host names only once at start anyway.
