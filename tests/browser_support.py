@@ -163,18 +163,16 @@ def nginx_missing_reason() -> str | None:
 
 
 def _deploy_module():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("gdviz_nginx_conf", ROOT / "deploy" / "nginx_conf.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return _load_deploy("nginx_conf")
 
 
 @contextlib.contextmanager
-def nginx_proxy(upstream: str, *, timeout: float = 30.0) -> Iterator[str]:
-    """Run nginx with deploy/nginx_conf.py's configuration in front of `upstream` (a base URL);
-    yield the proxy's base URL. Everything lives in a temporary folder removed afterwards."""
+def nginx_proxy(
+    upstream: str | list[str], *, static_dir: Path | None = None, timeout: float = 30.0
+) -> Iterator[str]:
+    """Run nginx with deploy/nginx_conf.py's configuration in front of `upstream` (a base URL, or a
+    list of them for replicas); yield the proxy's base URL. Everything lives in a temporary folder
+    removed afterwards. `static_dir`: frontend files mirrored already (by default a fresh copy)."""
     import shutil
 
     conf_mod = _deploy_module()
@@ -183,12 +181,15 @@ def nginx_proxy(upstream: str, *, timeout: float = 30.0) -> Iterator[str]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     conf = work / "nginx.conf"
-    conf_mod.mirror_static(work / "static")
+    if static_dir is None:
+        static_dir = work / "static"
+        conf_mod.mirror_static(static_dir)
+    upstreams = [upstream] if isinstance(upstream, str) else upstream
     conf.write_text(
         conf_mod.render(
             listen=f"127.0.0.1:{port}",
-            upstream=upstream.split("//", 1)[1],
-            static_dir=work / "static",
+            upstream=[u.split("//", 1)[1] for u in upstreams],
+            static_dir=static_dir,
             mime_types=conf_mod.find_mime_types(),
             runtime_dir=work,
         )
@@ -208,6 +209,16 @@ def nginx_proxy(upstream: str, *, timeout: float = 30.0) -> Iterator[str]:
     finally:
         _stop(proc)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _load_deploy(name: str):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"gdviz_deploy_{name}", ROOT / "deploy" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
 
 
 def _read(path: str) -> str:

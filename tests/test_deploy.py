@@ -60,7 +60,7 @@ def test_rendered_configuration_names_what_it_was_given(tmp_path):
         runtime_dir=tmp_path,
     )
     assert "listen 127.0.0.1:9999;" in text
-    assert "server 127.0.0.1:8501;" in text
+    assert "server 127.0.0.1:8501 max_fails=1" in text
     assert f"alias {tmp_path / 'static'}/;" in text
     assert f"pid {tmp_path / 'nginx.pid'};" in text
     # the websocket needs the upgrade headers and the port in Host (Streamlit checks the Origin)
