@@ -67,3 +67,14 @@ def app_page(page, app_url):
     page.goto(app_url)
     wait_for_app(page)
     return page
+
+
+@pytest.fixture(autouse=True)
+def _fresh_allowance():
+    """AppTest gives every session the same id, so the whole suite would share one visitor's
+    allowance of server time (gdviz.serve.jobs): each test starts with a full one."""
+    from gdviz.serve import jobs
+
+    if jobs._pool is not None:
+        jobs._pool.allowance = jobs.Allowance(jobs._pool.allowance.burst, jobs._pool.allowance.rate)
+    yield
