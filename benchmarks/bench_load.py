@@ -260,7 +260,9 @@ async def fetch_like_a_browser(
     return total + sum(await asyncio.gather(*(_get_all(host, int(port), p, dict(jar)) for p in shares if p)))
 
 
-async def one_protocol_session(url: str, start: asyncio.Event, assets: list[str], jar: dict | None = None):
+async def one_protocol_session(
+    url: str, start: asyncio.Event, assets: list[str], jar: dict | None = None, query: str = ""
+):
     """A cold visit without rendering: fetch what the browser fetches, then open a session as the
     frontend does and time the race chart's message. `jar` ends with the session's cookies (which
     replica it was on, behind serve.py's nginx)."""
@@ -270,9 +272,9 @@ async def one_protocol_session(url: str, start: asyncio.Event, assets: list[str]
 
     host = url.split("//", 1)[1]
     msg = BackMsg()
-    msg.rerun_script.query_string = ""
+    msg.rerun_script.query_string = query
     msg.rerun_script.page_script_hash = ""
-    msg.rerun_script.context_info.url = url + "/"
+    msg.rerun_script.context_info.url = url + "/" + (f"?{query}" if query else "")
     msg.rerun_script.context_info.timezone = "UTC"
     msg.rerun_script.context_info.locale = "en-US"
     await start.wait()

@@ -314,6 +314,11 @@ class Cluster:
             r._log = open(r.log_path, "ab")  # kept open for the replica's lifetime
         env = dict(os.environ)
         env[SECRET_VAR] = self.secret
+        # N replicas share the host's cores: one worker process each for long work (gdviz.serve.jobs)
+        env.setdefault("GDVIZ_JOB_WORKERS", "1")
+        # Two malloc arenas instead of 8 per core: a threaded server's freed temporaries then go
+        # back to a few arenas that gdviz trims (gdviz.serve.cache.release_memory), not to many.
+        env.setdefault("MALLOC_ARENA_MAX", "2")
         r.proc = subprocess.Popen(
             [*_pdeathsig(), *self.replica_command(r)],
             cwd=self.app.parent,  # so that the project's .streamlit/config.toml applies

@@ -34,9 +34,10 @@ BUDGET_MAX_SECONDS = 60.0
 BUDGET_MAX_BYTES = 512 * 2**20
 # Work estimated under INLINE_SECONDS runs in the server process (a worker round trip would cost
 # more than it saves); longer work goes to a worker process (gdviz.serve.jobs).
-INLINE_SECONDS = 0.25
-# Worker processes per server process: all cores but one, which stays for interactive reruns.
-JOB_WORKERS = max(1, _cores() - 1)
+INLINE_SECONDS = float(os.environ.get("GDVIZ_INLINE_SECONDS", "0.25"))
+# Worker processes per server process: all cores but one, which stays for interactive reruns. Several
+# replicas on one host share its cores: deploy/serve.py gives each one worker (GDVIZ_JOB_WORKERS).
+JOB_WORKERS = int(os.environ.get("GDVIZ_JOB_WORKERS", "0")) or max(1, _cores() - 1)
 JOB_QUEUE_MAX = 16
 JOB_HEARTBEAT_SECONDS = 3.0
 JOB_KILL_GRACE_SECONDS = 5.0
@@ -46,13 +47,14 @@ WORKER_NICE = 10
 SESSION_CPU_BURST = BUDGET_MAX_SECONDS
 SESSION_CPU_RATE = 0.25
 # Caches shared by the sessions of one server process, in bytes (gdviz.serve.cache); entries also
-# expire after CACHE_TTL_SECONDS. Together they stay near 1 GB whatever the number of visitors.
+# expire after CACHE_TTL_SECONDS. With the pages' own (network 192 MB, sweeps 48 MB, inspector
+# 32 MB) they hold at most 0.96 GB, whatever the number of visitors.
 CACHE_TTL_SECONDS = 3600.0
-CACHE_PROBLEM_BYTES = 384 * 2**20
-CACHE_RUN_BYTES = 256 * 2**20
-CACHE_VIEW_BYTES = 128 * 2**20
-CACHE_FIGURE_BYTES = 128 * 2**20
-CACHE_UPLOAD_BYTES = 64 * 2**20
+CACHE_PROBLEM_BYTES = 256 * 2**20
+CACHE_RUN_BYTES = 192 * 2**20
+CACHE_VIEW_BYTES = 96 * 2**20
+CACHE_FIGURE_BYTES = 96 * 2**20
+CACHE_UPLOAD_BYTES = 48 * 2**20
 # A record whose states and gradients would take more than this is thinned (gdviz.train keep=):
 # float32 states, about RECORD_THIN_BYTES of them, no gradients.
 RECORD_FULL_BYTES = 8 * 2**20

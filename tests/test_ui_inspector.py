@@ -1,7 +1,7 @@
 """The step inspector section in Streamlit's AppTest, called the way the main page calls it.
 
 A small script (``_page``) builds a problem, runs a race of RunSpecs as the page does, builds the
-view and calls ``inspector.render(problem, results, view)``.
+view and calls ``inspector.render`` with a loader giving them, as the main page does.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def _page(problem_name, plane, runs, lang, steps):
             resolution=30,
             diverged=[r.record.diverged is not None for r in ok],
         )
-    inspector.render(problem, results, view)
+    inspector.render(None, None, lambda cfg, view_spec: (problem, results, view, None))
 
 
 def open_page(runs, *, problem="linear_regression", plane="slice", lang="en", steps=STEPS) -> AppTest:
@@ -191,7 +191,8 @@ def test_section_is_closed_until_opened():
         p = gdviz.problem("rosenbrock")
         rec = gdviz.run(p, gdviz.optimizer("adam", lr=0.05), steps=5)
         st.session_state.setdefault("lang", "en")
-        inspector.render(p, [RunResult("1. adam", PALETTE[0], RunSpec("adam", 0.05), rec)], None)
+        results = [RunResult("1. adam", PALETTE[0], RunSpec("adam", 0.05), rec)]
+        inspector.render(None, None, lambda cfg, view_spec: (p, results, None, None))
 
     at = AppTest.from_function(page, default_timeout=TIMEOUT)
     at.run()

@@ -19,6 +19,32 @@ from collections.abc import Callable, Hashable
 import numpy as np
 
 _MISSING = object()
+# Builds behind get_or_make run two at a time: forty sessions opening forty 10⁶-sample problems at
+# once would each hold ~100 MB of temporaries together, a peak the allocator then keeps.
+_BUILDS = threading.BoundedSemaphore(2)
+# Above this many bytes made in one go, freed memory is handed back to the OS (see release_memory).
+RELEASE_AFTER_BYTES = 16 * 2**20
+_last_release = [0.0]
+
+
+def release_memory(min_interval: float = 2.0) -> None:
+    """Give freed heap memory back to the operating system.
+
+    glibc keeps what large temporaries leave behind in its per-thread arenas: measured here, twelve
+    cached 10⁶-sample problems (366 MB) left the process at 1.2–1.5 GB resident after builds in
+    threads, 0.4–0.7 GB after ``malloc_trim(0)``. Called after big work, at most every
+    ``min_interval`` seconds (a trim walks the arenas). A no-op off glibc.
+    """
+    now = time.monotonic()
+    if now - _last_release[0] < min_interval:
+        return
+    _last_release[0] = now
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def nbytes(obj, _seen: set | None = None) -> int:
@@ -86,6 +112,7 @@ class ByteCache:
         self._items: OrderedDict[Hashable, tuple[object, int, float]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
+        self._making: dict[Hashable, threading.Lock] = {}
         self.hits = self.misses = 0
 
     def __len__(self) -> int:
@@ -133,12 +160,24 @@ class ByteCache:
         return True
 
     def get_or_make(self, key: Hashable, make: Callable[[], object]):
-        """The cached value, or ``make()`` stored and returned. Two threads asking at once may
-        both make it; the work is pure, so only time is lost, never correctness."""
+        """The cached value, or ``make()`` stored and returned. Sessions asking for the same key at
+        once wait for one build; at most two builds of any keys run at a time."""
         value = self.get(key, _MISSING)
-        if value is _MISSING:
-            value = freeze(make())
-            self.put(key, value)
+        if value is not _MISSING:
+            return value
+        with self._lock:
+            lock = self._making.setdefault(key, threading.Lock())
+        with lock:
+            value = self.get(key, _MISSING)
+            if value is _MISSING:
+                with _BUILDS:
+                    value = freeze(make())
+                size = nbytes(value)
+                self.put(key, value, size)
+                if size >= RELEASE_AFTER_BYTES:
+                    release_memory()
+        with self._lock:
+            self._making.pop(key, None)
         return value
 
     def clear(self) -> None:
@@ -147,4 +186,4 @@ class ByteCache:
             self._bytes = 0
 
 
-__all__ = ["ByteCache", "freeze", "nbytes"]
+__all__ = ["ByteCache", "freeze", "nbytes", "release_memory"]

@@ -12,12 +12,14 @@ from collections.abc import Callable
 
 import numpy as np
 
+from gdviz import limits
 from gdviz.serve.cache import ByteCache
 
 Progress = Callable[[float], None]
 _TASKS: dict[str, Callable] = {}
-# Problems built from recipes, per process. 10⁶ samples of linear regression hold 32 MB.
-_problems = ByteCache("problems", 512 * 2**20, ttl=3600)
+# The one cache of problems of a process (the server's pages and its inline tasks share it; each
+# worker has its own). 10⁶ samples of linear regression hold 31 MB.
+PROBLEMS = ByteCache("problems", limits.CACHE_PROBLEM_BYTES, ttl=limits.CACHE_TTL_SECONDS)
 
 
 def task(name: str):
@@ -54,26 +56,23 @@ def recipe_key(recipe: tuple) -> tuple:
 
 
 def build_problem(recipe: tuple):
-    """The problem a recipe describes (cached per process)."""
+    """The problem a recipe describes (built once per process while it stays in PROBLEMS)."""
+    if recipe[0] not in ("named", "arrays"):
+        raise ValueError(f"unknown problem recipe {recipe[0]!r}")
+    return PROBLEMS.get_or_make(recipe_key(recipe), lambda: _build(recipe))
+
+
+def _build(recipe: tuple):
     import gdviz
 
-    key = recipe_key(recipe)
-    found = _problems.get(key)
-    if found is not None:
-        return found
     if recipe[0] == "named":
         _, name, options = recipe
-        p = gdviz.problem(name, **options)
-    elif recipe[0] == "arrays":
-        from gdviz.problems.regression import linear_regression_from_data, logistic_regression_from_data
+        return gdviz.problem(name, **options)
+    from gdviz.problems.regression import linear_regression_from_data, logistic_regression_from_data
 
-        _, kind, X, y, options, _digest = recipe
-        make = logistic_regression_from_data if kind == "logistic" else linear_regression_from_data
-        p = make(np.asarray(X), np.asarray(y), **options)
-    else:
-        raise ValueError(f"unknown problem recipe {recipe[0]!r}")
-    _problems.put(key, p)
-    return p
+    _, kind, X, y, options, _digest = recipe
+    make = logistic_regression_from_data if kind == "logistic" else linear_regression_from_data
+    return make(np.asarray(X), np.asarray(y), **options)
 
 
 def split_progress(progress: Progress, weights) -> list[Progress]:

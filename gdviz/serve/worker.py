@@ -76,6 +76,7 @@ def main() -> None:
         except OSError:
             pass
     from gdviz.serve import tasks  # imports NumPy and the core once, before the memory limit
+    from gdviz.serve.cache import release_memory
 
     _limit_memory(memory)
     lock = threading.Lock()
@@ -133,6 +134,8 @@ def main() -> None:
                 write_frame(out, ("error", job_id, "memory", "result too large", 0.0), lock)
         cancelled.discard(job_id)
         current[0] = None
+        result = None
+        release_memory(0.0)  # a job's temporaries go back to the OS before the next job
 
 
 if __name__ == "__main__":

@@ -12,28 +12,22 @@ import hashlib
 
 import numpy as np
 
-import gdviz
 from gdviz import limits
 from gdviz.geometry.projection import View
 from gdviz.problems.base import Problem
-from gdviz.serve import cost
+from gdviz.serve import cost, tasks
 from gdviz.serve.cache import ByteCache
 from gdviz.train import Record
 from gdviz.ui import work
 from gdviz.ui.specs import PageConfig, ProblemSpec, RunSpec
 
-PROBLEMS = ByteCache("problems", limits.CACHE_PROBLEM_BYTES, ttl=limits.CACHE_TTL_SECONDS)
 RUNS = ByteCache("runs", limits.CACHE_RUN_BYTES, ttl=limits.CACHE_TTL_SECONDS)
 VIEWS = ByteCache("views", limits.CACHE_VIEW_BYTES, ttl=limits.CACHE_TTL_SECONDS)
 
 
 def get_problem(spec: ProblemSpec) -> Problem:
     """The problem a spec names; uploaded data is looked up by its hash (see ui.custom)."""
-    if spec.name == "csv":
-        from gdviz.ui.custom import csv_problem
-
-        return csv_problem(spec)
-    return PROBLEMS.get_or_make(("named", spec), lambda: gdviz.problem(spec.name, **spec.kwargs()))
+    return tasks.build_problem(recipe(spec))
 
 
 def recipe(spec: ProblemSpec) -> tuple:

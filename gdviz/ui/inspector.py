@@ -276,14 +276,16 @@ def _noise(problem: Problem, info, plane, view: View, run_index: int):
 
 
 @st.fragment
-def render(problem: Problem, results, view: View | None, replay=None):
-    """The inspector section for ``results`` (the page's ``RunResult`` list) drawn in ``view``.
-    ``replay(result, k)`` gives the step of a thinned record (no gradients kept), or None."""
+def render(cfg, view_spec, load):
+    """The inspector section of the race page in state ``cfg``: ``load(cfg, view_spec)`` gives
+    (problem, the page's ``RunResult`` list, its view, ``replay(result, k)`` for the step of a
+    thinned record). Loaded inside: a fragment keeps its arguments as long as the session lives."""
     st.markdown("#### " + t("insp.title"))
     st.caption(t("insp.intro"))
     # Off until asked for: the page stays light for the many visitors who only race.
     if not st.toggle(t("insp.open"), key="insp.open"):
         return
+    problem, results, view, replay = load(cfg, view_spec)
     eligible = [i for i, r in enumerate(results) if r.record is not None and int(r.record.steps_done) > 0]
     if not eligible:
         st.info(t("insp.none"))

@@ -29,7 +29,7 @@ from gdviz.figures.nn import (
 from gdviz.figures.race import SpecFigure
 from gdviz.problems.data.toy import CLASSIFICATION, default_noise
 from gdviz.problems.mlp import Mlp
-from gdviz.serve import cost
+from gdviz.serve import cost, tasks
 from gdviz.serve.cache import ByteCache
 from gdviz.ui import work
 from gdviz.ui.i18n import t
@@ -204,15 +204,14 @@ class NetConfig:
 
 
 # --- computation (estimated, budgeted, cached in bytes) ------------------------------------------------
-PROBLEMS = ByteCache("networks", 64 * 2**20, ttl=limits.CACHE_TTL_SECONDS)
 # An entry holds the frames (1 MB) and the thinned path (up to 5 MB for the widest network).
-TRAINED = ByteCache("trained networks", 128 * 2**20, ttl=limits.CACHE_TTL_SECONDS)
+TRAINED = ByteCache("trained networks", 96 * 2**20, ttl=limits.CACHE_TTL_SECONDS)
 LANDSCAPES = ByteCache("network landscapes", 32 * 2**20, ttl=limits.CACHE_TTL_SECONDS)
 BOUNDARIES = ByteCache("boundary figures", 64 * 2**20, ttl=limits.CACHE_TTL_SECONDS)
 
 
 def get_problem(net: NetSpec) -> Mlp:
-    return PROBLEMS.get_or_make(net, lambda: gdviz.problem("mlp", **net.options()))
+    return tasks.build_problem(_recipe(net))
 
 
 def _recipe(net: NetSpec) -> tuple:
@@ -598,8 +597,23 @@ def _boundary(cfg: NetConfig, problem: Mlp, labels: list[str], results: list[Net
     st.plotly_chart(SpecFigure(spec), key="net_boundary", theme=None, config={"displaylogo": False})
 
 
+def _results(cfg: NetConfig) -> list[NetRun] | None:
+    """The trained runs of ``cfg`` for a fragment, which keeps its arguments as long as the session
+    lives: it gets the small config and looks the runs up (they are cached by the page's run)."""
+    out = []
+    for k, tr in enumerate(cfg.runs):
+        r = train(cfg, tr, RUN_NAMES[k])
+        if r is None:
+            return None
+        out.append(r)
+    return out
+
+
 @st.fragment
-def curves(labels: list[str], results: list[NetRun]):
+def curves(cfg: NetConfig, labels: list[str]):
+    results = _results(cfg)
+    if results is None:
+        return
     head, opt = st.columns([3, 1])
     head.markdown(f"#### {t('net.curves')}")
     opt.toggle(t("net.log_loss"), key="net.log_loss")
@@ -655,7 +669,10 @@ def _view_label(v: str) -> str:
 
 
 @st.fragment
-def landscape(cfg: NetConfig, labels: list[str], results: list[NetRun]):
+def landscape(cfg: NetConfig, labels: list[str]):
+    results = _results(cfg)
+    if results is None:
+        return
     st.markdown(f"#### {t('net.landscape')}")
     cols = st.columns([2.4, 1.2, 1.6, 0.9, 1.0])
     kind = cols[0].radio(t("net.plane"), PLANES, key="net.plane", format_func=_plane_label, horizontal=True)
@@ -756,6 +773,6 @@ def page():
     classify = problem.task == CLASSIFICATION
     ok = NetConfig(cfg.net, tuple(trained), cfg.steps, cfg.seed)
     _boundary(ok, problem, labels, results)
-    curves(labels, results)
+    curves(ok, labels)
     summary(labels, results, classify)
-    landscape(ok, labels, results)
+    landscape(ok, labels)

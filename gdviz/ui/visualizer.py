@@ -147,8 +147,13 @@ def _surface_heights(problem: Problem, view: View, paths2d: list[np.ndarray], re
 
 
 @st.fragment
-def chart_area(cfg: PageConfig, results: list[RunResult]):
+def chart_area(cfg: PageConfig):
+    # Streamlit keeps a fragment's arguments for as long as the session lives (disconnected ones
+    # too): only the small frozen config goes in; problem and runs come from the shared caches.
     problem = get_problem(cfg.problem)
+    results = compute_runs(cfg, problem)
+    if results is None:
+        return
     view_spec = sidebar.view_controls(problem)
     st.session_state["_view_spec"] = view_spec
     ok = [r for r in results if r.record is not None]
@@ -235,7 +240,17 @@ def chart_area(cfg: PageConfig, results: list[RunResult]):
                 labels=labels,
             )
             st.plotly_chart(fig3, key="surface3d_chart", theme=None, config={"displaylogo": False})
-    inspector.render(problem, results, view, lambda res, k: replayed_step(cfg, problem, res.spec, k))
+    inspector.render(cfg, view_spec, inspected)
+
+
+def inspected(cfg: PageConfig, view_spec: ViewSpec):
+    """What the step inspector looks at, from the caches: (problem, runs, view, replay of a step of
+    a thinned run). A module function, so that the inspector's fragment keeps no data."""
+    problem = get_problem(cfg.problem)
+    results = compute_runs(cfg, problem) or []
+    ok = [r for r in results if r.record is not None]
+    view = _view(cfg, view_spec, ok, problem) if ok else None
+    return problem, results, view, lambda res, k: replayed_step(cfg, problem, res.spec, k)
 
 
 FIGURES = ByteCache("race figures", limits.CACHE_FIGURE_BYTES, ttl=limits.CACHE_TTL_SECONDS)
@@ -389,7 +404,7 @@ def page():
         return
     _messages(results, problem)
     _theory(problem, results, cfg.start)
-    chart_area(cfg, results)
+    chart_area(cfg)
     st.markdown(f"#### {t('summary')}")
     _summary(results, problem, cfg.stop_loss)
     with st.expander(t("explain.title")):

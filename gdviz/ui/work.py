@@ -16,7 +16,7 @@ import streamlit as st
 
 from gdviz import limits
 from gdviz.serve import cost, jobs, tasks
-from gdviz.serve.cache import ByteCache, freeze
+from gdviz.serve.cache import RELEASE_AFTER_BYTES, ByteCache, freeze, nbytes, release_memory
 from gdviz.ui.i18n import t
 
 APPROVED_KEY = "_work.approved"
@@ -130,8 +130,11 @@ def obtain(plan: Plan):
 
 def _keep(plan: Plan, result):
     result = freeze(result)
+    size = nbytes(result)
     if plan.cache is not None:
-        plan.cache.put(plan.key, result)
+        plan.cache.put(plan.key, result, size)
+    if size >= RELEASE_AFTER_BYTES:
+        release_memory()
     return result
 
 
