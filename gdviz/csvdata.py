@@ -21,10 +21,12 @@ Only the standard ``csv`` module and NumPy are used. Decisions, so that the UI c
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
 import re
 from collections.abc import Mapping, Sequence
+from itertools import chain, compress, islice, repeat
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -120,23 +122,23 @@ def read_csv(data: bytes, *, max_bytes: int = MAX_BYTES, max_rows: int = MAX_ROW
             f"{what}; save it as CSV (UTF-8)",
         )
     delimiter = _sniff(text)
-    (header, header_line), rows, lines = _records(text, delimiter, max_rows)
+    (header, header_line), cells, lines = _records(text, delimiter, max_rows)
     has_header = not all(_number(c, delimiter) is not None for c in header)
     if has_header:
         columns = _check_header(header, header_line)
     else:
         columns = tuple(f"column {j + 1}" for j in range(len(header)))
-        rows.insert(0, header)
+        cells = header + cells
         lines.insert(0, header_line)
-        if len(rows) > max_rows:
+        if len(lines) > max_rows:
             raise _too_many_rows(max_rows)
-    if len(rows) < 2:
+    if len(lines) < 2:
         raise CsvError(
             "too_few_rows",
-            f"the file has {len(rows)} data row{'' if len(rows) == 1 else 's'}; "
+            f"the file has {len(lines)} data row{'' if len(lines) == 1 else 's'}; "
             "at least 2 are needed to fit anything",
         )
-    return _table(columns, rows, lines, delimiter, encoding, has_header)
+    return _table(columns, cells, lines, delimiter, encoding, has_header)
 
 
 def select(
@@ -303,10 +305,15 @@ def _reader(text: str, delimiter: str):
 
 
 def _blank(record: list[str]) -> bool:
-    return all(not cell.strip() for cell in record)
+    # One join instead of a strip per cell: the cells are all blank exactly when their text is.
+    return not "".join(record).strip()
 
 
 def _records(text: str, delimiter: str, max_rows: int):
+    """``((header cells, its line), cells of the rows one row after another, line of each row)``."""
+    lines_ = _unquoted_lines(text)
+    if lines_ is not None:
+        return _split_records(lines_, delimiter, max_rows)
     reader = _reader(text, delimiter)
     header = None
     rows: list[list[str]] = []
@@ -318,20 +325,10 @@ def _records(text: str, delimiter: str, max_rows: int):
             if header is None:
                 header = (record, reader.line_num)
                 if len(record) > MAX_COLUMNS:
-                    raise CsvError(
-                        "too_many_columns",
-                        f"the file has {len(record)} columns; at most {MAX_COLUMNS} are allowed",
-                        line=reader.line_num,
-                    )
+                    raise _too_many_columns(len(record), reader.line_num)
                 continue
             if len(record) != len(header[0]):
-                name = _DELIMITER_NAMES[delimiter]
-                raise CsvError(
-                    "ragged",
-                    f"line {reader.line_num} has {len(record)} values but the header has {len(header[0])} "
-                    f"columns ({name}-separated): every row needs one value per column",
-                    line=reader.line_num,
-                )
+                raise _ragged(reader.line_num, len(record), len(header[0]), delimiter)
             if len(rows) >= max_rows:
                 raise _too_many_rows(max_rows)
             rows.append(record)
@@ -340,7 +337,64 @@ def _records(text: str, delimiter: str, max_rows: int):
         raise CsvError(
             "malformed", f"line {reader.line_num} could not be read as CSV ({err})", line=reader.line_num
         ) from None
-    return header, rows, lines
+    return header, list(chain.from_iterable(rows)), lines
+
+
+def _unquoted_lines(text: str) -> list[str] | None:
+    """The lines of a file without quotes, split where csv.reader ends a record; None otherwise.
+
+    Without a quote character csv.reader only splits lines at CR, LF or CR LF and cells at the
+    delimiter (its skipinitialspace drops spaces that every use of a cell strips anyway); a cell
+    longer than its field limit is an error it reports, so a file with such a line goes through it.
+    """
+    if '"' in text:
+        return None
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if len(text) > csv.field_size_limit() and max(map(len, lines)) > csv.field_size_limit():
+        return None
+    return lines
+
+
+def _split_records(lines: list[str], delimiter: str, max_rows: int):
+    """What the csv.reader loop of ``_records`` returns and raises, for unquoted lines, without a
+    Python step per record (a third of the cost of a 5 MB file)."""
+    # A line is blank when its cells are: when nothing but white space is left without delimiters.
+    filled = (i for i, line in enumerate(lines) if line.replace(delimiter, "").strip())
+    keep = list(islice(filled, max_rows + 2))  # the header, and one row too many is enough to tell
+    if not keep:  # as the loop: no header (read_csv's delimiter search has refused such a file)
+        return None, [], []
+    header, header_line = lines[keep[0]].split(delimiter), keep[0] + 1
+    if len(header) > MAX_COLUMNS:
+        raise _too_many_columns(len(header), header_line)
+    rows = [lines[i] for i in keep[1:]]
+    sizes = np.fromiter(map(str.count, rows, repeat(delimiter)), dtype=np.intp, count=len(rows)) + 1
+    ragged = np.flatnonzero(sizes != len(header))
+    # The loop checks each row's size before counting it, so a ragged row up to the first one too
+    # many is what it reports.
+    if ragged.size and ragged[0] <= max_rows:
+        j = int(ragged[0])
+        raise _ragged(keep[j + 1] + 1, int(sizes[j]), len(header), delimiter)
+    if len(rows) > max_rows:
+        raise _too_many_rows(max_rows)
+    # Every row has as many cells as the header, so one split of all rows gives them row after row
+    # (and no list per row for the garbage collector to walk).
+    cells = delimiter.join(rows).split(delimiter) if rows else []
+    return (header, header_line), cells, [i + 1 for i in keep[1:]]
+
+
+def _too_many_columns(n: int, line: int) -> CsvError:
+    return CsvError(
+        "too_many_columns", f"the file has {n} columns; at most {MAX_COLUMNS} are allowed", line=line
+    )
+
+
+def _ragged(line: int, n: int, k: int, delimiter: str) -> CsvError:
+    return CsvError(
+        "ragged",
+        f"line {line} has {n} values but the header has {k} columns ({_DELIMITER_NAMES[delimiter]}-separated): "
+        "every row needs one value per column",
+        line=line,
+    )
 
 
 def _check_header(header: list[str], line: int) -> tuple[str, ...]:
@@ -380,26 +434,22 @@ def _number(cell: str, delimiter: str) -> float | None:
     return None
 
 
-def _table(columns, rows, lines, delimiter, encoding, has_header) -> Table:
-    n, k = len(rows), len(columns)
-    values = np.empty((n, k))
+def _table(columns, flat, lines, delimiter, encoding, has_header) -> Table:
+    n, k = len(lines), len(columns)
+    # All cells at once, row after row: the number pass below costs a few NumPy calls per character
+    # position, not per cell or per column.
+    values, padded = _numbers(flat, delimiter)
+    values, padded = values.reshape(n, k), padded.reshape(n, k)
+    finite = np.isfinite(values)
     text: dict[str, tuple[str, ...]] = {}
     issues: dict[str, CsvError] = {}
-    for j, name in enumerate(columns):
-        cells = [row[j] for row in rows]
-        try:
-            # Fast path for clean columns; NumPy's parser is stricter than ours, so a failure here
-            # only sends the column through the cell-by-cell rules below.
-            col = np.array(cells, dtype=float)
-        except ValueError:
-            col = np.array([np.nan if (v := _number(c, delimiter)) is None else v for c in cells])
-        finite = np.isfinite(col)
-        if not finite.all():
-            i = int(np.argmin(finite))
-            issues[name] = _cell_issue(name, cells[i], lines[i], delimiter)
-            text[name] = tuple(c.strip() for c in cells)
-            col[~finite] = np.nan
-        values[:, j] = col
+    for j in np.flatnonzero(~finite.all(axis=0)).tolist():
+        name = columns[j]
+        i = int(np.argmin(finite[:, j]))
+        issues[name] = _cell_issue(name, flat[i * k + j], lines[i], delimiter)
+        cells = flat[j::k]
+        text[name] = tuple(map(str.strip, cells) if padded[:, j].any() else cells)
+    values[~finite] = np.nan
     if not any(name not in issues for name in columns):
         raise next(iter(issues.values()))
     values.flags.writeable = False
@@ -415,6 +465,180 @@ def _table(columns, rows, lines, delimiter, encoding, has_header) -> Table:
         encoding=encoding,
         header=has_header,
     )
+
+
+# --- numbers without a Python call per cell ------------------------------------------------------
+# A 5 MB upload holds up to 2.5 million cells, and float() raising for each non-number costs about a
+# microsecond of the GIL (7 s for a file of words). So the cells are classified by a finite automaton
+# over their characters, run on all cells at once in NumPy (one step per character position), and
+# only numbers reach float(). It accepts exactly what ``_number`` accepts (float() after strip():
+# optional sign, digits with single underscores between them, an optional point and exponent, or
+# inf, infinity, nan in any case; Unicode digits and white space count as float() counts them; with
+# a ``;``, tab or ``|`` delimiter one comma may be the point); tests/test_csvdata.py checks that
+# against ``_number`` exhaustively on short texts.
+(_C_OTHER, _C_SPACE, _C_DIGIT, _C_SIGN, _C_POINT, _C_UNDERSCORE, _C_E, _C_I, _C_N, _C_F, _C_T, _C_Y, _C_A,
+ _C_NUL) = range(14)  # fmt: skip
+_N_CLASSES = 14
+_ASCII_CLASS = np.full(128, _C_OTHER, dtype=np.uint8)
+for _c in range(128):
+    if chr(_c).isspace():
+        _ASCII_CLASS[_c] = _C_SPACE
+_ASCII_CLASS[0] = _C_NUL
+for _chars, _cls in (
+    ("0123456789", _C_DIGIT), ("+-", _C_SIGN), (".", _C_POINT), ("_", _C_UNDERSCORE), ("eE", _C_E),
+    ("iI", _C_I), ("nN", _C_N), ("fF", _C_F), ("tT", _C_T), ("yY", _C_Y), ("aA", _C_A),
+):  # fmt: skip
+    _ASCII_CLASS[[ord(c) for c in _chars]] = _cls
+
+
+def _automaton() -> tuple[np.ndarray, np.ndarray]:
+    """(transition table [state, class] -> state, accepting[state]); state 0 is the start."""
+    edges = {
+        "start": {_C_SPACE: "start", _C_SIGN: "sign", _C_DIGIT: "int", _C_POINT: "point", _C_I: "i", _C_N: "n"},
+        "sign": {_C_DIGIT: "int", _C_POINT: "point", _C_I: "i", _C_N: "n"},
+        "int": {_C_DIGIT: "int", _C_UNDERSCORE: "int_", _C_POINT: "int.", _C_E: "e", _C_SPACE: "end"},
+        "int_": {_C_DIGIT: "int"},
+        "point": {_C_DIGIT: "frac"},  # "." or "-." so far: a digit must follow
+        "int.": {_C_DIGIT: "frac", _C_E: "e", _C_SPACE: "end"},
+        "frac": {_C_DIGIT: "frac", _C_UNDERSCORE: "frac_", _C_E: "e", _C_SPACE: "end"},
+        "frac_": {_C_DIGIT: "frac"},
+        "e": {_C_SIGN: "e_sign", _C_DIGIT: "exp"},
+        "e_sign": {_C_DIGIT: "exp"},
+        "exp": {_C_DIGIT: "exp", _C_UNDERSCORE: "exp_", _C_SPACE: "end"},
+        "exp_": {_C_DIGIT: "exp"},
+        "end": {_C_SPACE: "end"},
+        "i": {_C_N: "in"}, "in": {_C_F: "inf"}, "inf": {_C_I: "infi", _C_SPACE: "end"},
+        "infi": {_C_N: "infin"}, "infin": {_C_I: "infini"}, "infini": {_C_T: "infinit"},
+        "infinit": {_C_Y: "infinity"}, "infinity": {_C_SPACE: "end"},
+        "n": {_C_A: "na"}, "na": {_C_N: "nan"}, "nan": {_C_SPACE: "end"},
+        "reject": {},
+    }  # fmt: skip
+    names = list(edges)
+    index = {name: i for i, name in enumerate(names)}
+    table = np.full((len(names), _N_CLASSES), index["reject"], dtype=np.uint8)
+    for name, out in edges.items():
+        for cls, target in out.items():
+            table[index[name], cls] = index[target]
+    accepting = np.zeros(len(names), dtype=bool)
+    accepting[[index[s] for s in ("int", "int.", "frac", "exp", "end", "inf", "infinity", "nan")]] = True
+    return table, accepting
+
+
+_TRANSITIONS, _ACCEPTING = _automaton()
+_FLAT_TRANSITIONS = _TRANSITIONS.reshape(-1)
+# Texts longer than this are judged by ``_number`` itself: the automaton advances one character of
+# every text per NumPy call, so a few very long texts would cost one call per character.
+_SCAN_CHARS = 256
+_MEMO_CHARS = 4
+_CHUNK_CELLS = 1 << 16
+
+
+def _char_codes(text: str) -> np.ndarray:
+    if text.isascii():
+        return np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _char_classes(codes: np.ndarray, comma_point: bool) -> np.ndarray:
+    """The automaton's class of every character code (NUL, the cell separator, has its own)."""
+    if codes.dtype == np.uint8:
+        cls = _ASCII_CLASS[codes]
+    else:
+        ascii_ = codes < 128
+        cls = np.full(codes.shape, _C_OTHER, dtype=np.uint8)
+        cls[ascii_] = _ASCII_CLASS[codes[ascii_]]
+        # Beyond ASCII only digits (float() reads every Unicode decimal digit) and white space count.
+        wide, where = np.unique(codes[~ascii_], return_inverse=True)
+        wide_cls = [
+            _C_DIGIT if chr(c).isdecimal() else _C_SPACE if chr(c).isspace() else _C_OTHER
+            for c in wide.tolist()
+        ]
+        cls[~ascii_] = np.array(wide_cls, dtype=np.uint8)[where]
+    if comma_point:
+        cls[codes == ord(",")] = _C_POINT
+    return cls
+
+
+@functools.cache
+def _tiny_values(comma_point: bool) -> np.ndarray:
+    """``_number`` of every text of one or two ASCII characters, at the index ``_scan`` gives it."""
+    delimiter = ";" if comma_point else ","
+    texts = [chr(a) for a in range(128)] + [chr(a) + chr(b) for a in range(128) for b in range(128)]
+    return np.array([math.nan if (v := _number(t, delimiter)) is None else v for t in texts])
+
+
+class _Scan(NamedTuple):
+    number: np.ndarray  # whether _number(text, delimiter) is a number (not set where tiny >= 0)
+    padded: np.ndarray  # whether strip() would change the text
+    lengths: np.ndarray
+    tiny: np.ndarray  # index into _tiny_values for texts of one or two ASCII characters, else -1
+
+
+def _scan(texts: list[str], delimiter: str) -> _Scan:
+    # One string for all texts, NUL-separated (the file has no NUL): the lengths come from the
+    # separators' positions, without a Python call per text.
+    codes = _char_codes("\x00".join(texts))
+    cls = _char_classes(codes, delimiter != ",")
+    sep = np.flatnonzero(cls == _C_NUL)
+    starts = np.concatenate(([0], sep + 1))
+    lengths = np.concatenate((sep, [cls.size])) - starts
+    filled = np.flatnonzero(lengths > 0)
+    first, last = starts[filled], starts[filled] + lengths[filled] - 1
+    padded = np.zeros(len(texts), dtype=bool)
+    padded[filled] = (cls[first] == _C_SPACE) | (cls[last] == _C_SPACE)
+    tiny = np.full(len(texts), -1, dtype=np.intp)
+    small = (lengths[filled] <= 2) & (codes[first] < 128) & (codes[last] < 128)
+    one, c0, c1 = lengths[filled][small] == 1, codes[first[small]].astype(np.intp), codes[last[small]]
+    tiny[filled[small]] = np.where(one, c0, 128 + 128 * c0 + c1)
+    number = np.zeros(len(texts), dtype=bool)
+    long = np.flatnonzero(lengths > _SCAN_CHARS)
+    for i in long.tolist():
+        number[i] = _number(texts[i], delimiter) is not None
+    # Longest first, so that the texts with more than k characters are a prefix of this order (a
+    # stable sort of small integers is a radix sort: linear).
+    order = filled[~small & (lengths[filled] <= _SCAN_CHARS)]
+    if order.size:
+        order = order[np.argsort((_SCAN_CHARS - lengths[order]).astype(np.uint16), kind="stable")]
+        lens = lengths[order]
+        begin = starts[order]
+        running = np.searchsorted(-lens, -np.arange(lens[0]), side="left")
+        state = np.zeros(order.size, dtype=np.intp)
+        for k, m in enumerate(running.tolist()):
+            state[:m] = _FLAT_TRANSITIONS[state[:m] * _N_CLASSES + cls[begin[:m] + k]]
+        number[order] = _ACCEPTING[state]
+    return _Scan(number, padded, lengths, tiny)
+
+
+def _numbers(texts: list[str], delimiter: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(values, padded)``: the number in each text (NaN where there is none) as ``_number`` reads
+    it, and whether strip() would change the text."""
+    values = np.full(len(texts), np.nan)
+    padded = np.zeros(len(texts), dtype=bool)
+    memo: dict[str, float] = {}
+    # Chunks keep the per-character arrays at a few MB whatever the file.
+    for lo in range(0, len(texts), _CHUNK_CELLS):
+        part = texts[lo : lo + _CHUNK_CELLS]
+        scan = _scan(part, delimiter)
+        padded[lo : lo + len(part)] = scan.padded
+        tiny = np.flatnonzero(scan.tiny >= 0)
+        values[lo + tiny] = _tiny_values(delimiter != ",")[scan.tiny[tiny]]
+        where = np.flatnonzero(scan.number)
+        if where.size == 0:
+            continue
+        picked = list(compress(part, scan.number.tolist()))
+        if delimiter != ",":  # a comma in a number is its decimal point (see _number)
+            picked = "\x00".join(picked).replace(",", ".").split("\x00")
+        # float() costs ~0.25 µs a call. Short numbers (a few thousand distinct texts at most, however
+        # many cells repeat them) are converted once each; longer ones, rarely repeated, directly.
+        short = scan.lengths[where] <= _MEMO_CHARS
+        few = list(compress(picked, short.tolist()))
+        memo.update((t, float(t)) for t in set(few).difference(memo))
+        out = np.empty(len(picked))
+        out[short] = np.fromiter(map(memo.__getitem__, few), dtype=float, count=len(few))
+        many = list(compress(picked, (~short).tolist()))
+        out[~short] = np.fromiter(map(float, many), dtype=float, count=len(many))
+        values[lo + where] = out
+    return values, padded
 
 
 def _cell_issue(name: str, cell: str, line: int, delimiter: str) -> CsvError:
@@ -499,11 +723,12 @@ def _classes(table: Table, target: str) -> tuple[np.ndarray, tuple]:
                 line=line,
                 column=target,
             )
-        arr = np.array(cells)
-        labels = np.unique(arr)
+        # Sorted like np.unique would, without a fixed-width array: one 100 000-character cell would
+        # make that 100 000 × 100 000 × 4 bytes.
+        labels = sorted(set(cells))
         if len(labels) == 2:
-            return (arr == labels[1]).astype(float), (str(labels[0]), str(labels[1]))
-        shown = [repr(str(v)) for v in labels[:5]]
+            return np.fromiter(map(labels[1].__eq__, cells), dtype=float, count=len(cells)), tuple(labels)
+        shown = [repr(v) for v in labels[:5]]
     more = ", …" if len(labels) > 5 else ""
     raise CsvError(
         "classes",

@@ -341,3 +341,126 @@ def test_fuzz_csv_like_text(rows, delimiter, newline, encoding):
                     continue
                 assert X.shape == (t.n_rows, 1) and y.shape == (t.n_rows,)
                 assert np.isfinite(X).all() and np.isfinite(y).all()
+
+
+# --- the vectorized number pass -------------------------------------------------------------------
+# csvdata classifies and converts all cells at once (an automaton in NumPy, float() only on numbers);
+# it must agree with the per-cell reference ``_number`` on every text, bit for bit.
+from gdviz import csvdata  # noqa: E402
+
+_ALPHABET = [*"0١_.,eE+-iInNfFtTyYaAx ", "\xa0", "\u2003", "\t"]
+_WORDS = ["inf", "infinity", "nan", "INFINITY", "-iNf", "1_0", "1e5", "1e_5", "_1", "1_", "1__0", ".5", "5.",
+          "5.e3", ".e3", "1,5", ",5", "5,", "1,5e3", "-,5", "1.5,", "1,,5", " 1 ", "\xa01\xa0", "1 2", "١٢",
+          "٣.٤e٥", "+inf", "-nan", "infinit", "in", "1e+5", "1e-5_0", "0x10", "NA", "é", "1e999", "-0"]  # fmt: skip
+
+
+def _reference(texts, delimiter):
+    return np.array([np.nan if (v := csvdata._number(t, delimiter)) is None else v for t in texts])
+
+
+def _check_numbers(texts, delimiter):
+    values, padded = csvdata._numbers(texts, delimiter)
+    want = _reference(texts, delimiter)
+    nan = np.isnan(want)
+    bad = [texts[i] for i in np.flatnonzero(np.isnan(values) != nan)]
+    assert not bad, f"number or not, delimiter {delimiter!r}: {bad[:10]}"
+    ok = ~nan
+    assert np.array_equal(values[ok].view(np.int64), want[ok].view(np.int64)), delimiter
+    assert padded.tolist() == [t.strip() != t for t in texts]
+
+
+@pytest.mark.parametrize("delimiter", [",", ";"])
+def test_number_pass_agrees_with_number_on_every_short_text(delimiter):
+    import itertools
+
+    texts = [""]
+    for n in range(1, 4):
+        texts += ["".join(p) for p in itertools.product(_ALPHABET, repeat=n)]
+    texts += [chr(a) + chr(b) for a in range(1, 128) for b in range(1, 128)]  # the two-character table
+    texts += _WORDS + [a + b for a in _WORDS for b in _WORDS]
+    _check_numbers(texts, delimiter)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(st.sampled_from(_ALPHABET), max_size=12),
+            st.lists(st.sampled_from(_WORDS), max_size=4).map("".join),
+            st.floats(allow_nan=True).map(repr),
+            st.text(max_size=8).filter(lambda t: "\x00" not in t),
+        ),
+        max_size=40,
+    ),
+    st.sampled_from([",", ";", "\t"]),
+)
+def test_number_pass_agrees_with_number_on_random_texts(texts, delimiter):
+    _check_numbers(texts, delimiter)
+
+
+def test_number_pass_on_long_texts_and_across_chunks(monkeypatch):
+    # Past _SCAN_CHARS a text goes to _number itself; many cells are cut into chunks.
+    long = ["1" * 300, "1" * 300 + "x", " " * 290 + "2.5", "9" * 400 + "e-400", "x" * 1000]
+    _check_numbers(long + ["1", "x"] * 10, ",")
+    monkeypatch.setattr(csvdata, "_CHUNK_CELLS", 7)
+    _check_numbers(long * 3 + _WORDS + ["1.25", "7", " 3 ", "4,5"] * 5, ";")
+
+
+def _records_both_ways(text, delimiter, max_rows):
+    def outcome(fn):
+        try:
+            return fn()
+        except CsvError as err:
+            return (err.code, str(err), err.line)
+
+    fast = outcome(lambda: csvdata._records(text, delimiter, max_rows))
+    real = csvdata._unquoted_lines
+    try:
+        csvdata._unquoted_lines = lambda _text: None  # the csv.reader loop
+        slow = outcome(lambda: csvdata._records(text, delimiter, max_rows))
+    finally:
+        csvdata._unquoted_lines = real
+    return fast, slow
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.sampled_from(["", " ", "1", "x", "  2.5", "a b", "\t", ",", ";"]), min_size=0, max_size=4
+        ).map(lambda cells: ",".join(cells)),
+        min_size=1,
+        max_size=12,
+    ),
+    st.sampled_from(["\n", "\r\n", "\r"]),
+    st.integers(2, 6),
+)
+def test_unquoted_fast_path_reads_what_csv_reader_reads(lines, newline, max_rows):
+    text = newline.join(lines) + newline
+    fast, slow = _records_both_ways(text, ",", max_rows)
+    if isinstance(fast, tuple) and fast[0] is not None and not isinstance(fast[0], str):
+        # csv.reader's skipinitialspace drops the spaces that begin a cell; every use strips them.
+        (header, line), cells, lines_ = fast
+        fast = ([c.lstrip(" ") for c in header], line), [c.lstrip(" ") for c in cells], lines_
+    assert fast == slow
+
+
+def test_unquoted_fast_path_leaves_quotes_and_huge_fields_to_csv_reader():
+    assert csvdata._unquoted_lines('a,b\n"1",2\n') is None
+    big = "a,b\n1," + "9" * 200_000 + "\n"
+    assert csvdata._unquoted_lines(big) is None
+    assert csvdata._unquoted_lines("a,b\r\n1,2\r3,4\n") == ["a,b", "1,2", "3,4", ""]
+
+
+def test_a_huge_class_label_costs_no_fixed_width_array():
+    # np.unique on the text column used to build a 100 000 × 100 000-character array (40 GB).
+    label = "b" * 100_000
+    data = ("x,k\n" + "".join(f"{i},{label if i == 7 else 'a'}\n" for i in range(100_000))).encode()
+    t = read_csv(data)
+    _, y, info = select(t, "k", "x", task="classification")
+    assert info["classes"] == ("a", label) and y.sum() == 1 and y[7] == 1
+
+
+def test_text_cells_are_kept_stripped():
+    t = read_csv(b"x,k,m\n1,  a ,p\n2,b,q\n3,\xc2\xa0c,r\n")
+    assert t.text["k"] == ("a", "b", "c") and t.text["m"] == ("p", "q", "r")
