@@ -229,6 +229,83 @@ def select(
     return X, y, info
 
 
+class Choices(NamedTuple):
+    """What a page can offer for a table: ``features`` (any one or two of them), and for each task
+    the ``targets`` that leave at least one feature; ``refused`` holds, for every column that is
+    neither, why it cannot be a feature (a CsvError as select() raises it)."""
+
+    features: tuple[str, ...]
+    targets: Mapping[str, tuple[str, ...]]
+    refused: Mapping[str, CsvError]
+
+
+def choices(table: Table) -> Choices:
+    """The features and targets select() accepts (targets whose values span a computable range):
+    every combination of a listed target with one or two listed features other than it works."""
+    if not isinstance(table, Table):
+        raise ValueError(f"table must be a Table from read_csv, got {type(table).__name__}")
+    problems = {name: _feature_problem(table, name) for name in table.columns}
+    features = tuple(name for name in table.columns if problems[name] is None)
+    targets: dict[str, tuple[str, ...]] = {}
+    for task in TASKS:
+        ok = []
+        for name in table.columns:
+            if not any(f != name for f in features):
+                continue
+            if task == "regression":
+                usable = problems[name] is None
+            else:
+                usable = _two_classes(table, name)
+            if usable:
+                ok.append(name)
+        targets[task] = tuple(ok)
+    refused = {
+        name: problems[name]
+        for name in table.columns
+        if problems[name] is not None and all(name not in targets[task] for task in TASKS)
+    }
+    return Choices(features, MappingProxyType(targets), MappingProxyType(refused))
+
+
+def _two_classes(table: Table, name: str) -> bool:
+    """Whether _classes accepts the column, without building the labels (nor sorting numbers)."""
+    issue = table.issues.get(name)
+    if issue is None:
+        col = table.column(name)
+        lo, hi = col.min(), col.max()
+        return bool(lo != hi and np.all((col == lo) | (col == hi)))
+    if issue.code in ("missing", "not_finite"):
+        return False
+    labels = set(table.text[name])
+    return len(labels) == 2 and not any(c.lower() in MISSING for c in labels)
+
+
+def _feature_problem(table: Table, name: str) -> CsvError | None:
+    """What select() raises for ``name`` as a feature, by its own checks in its order; None if none."""
+    issue = table.issues.get(name)
+    if issue is not None:
+        return CsvError(
+            issue.code, f"{issue} — so it cannot be the feature", line=issue.line, column=issue.column
+        )
+    x = table.column(name)
+    if np.all(x == x[0]):
+        return CsvError(
+            "constant_column",
+            f"column {name!r} has the same value ({_label(x[0])}) in every row, so it cannot be a feature",
+            column=name,
+        )
+    with np.errstate(all="ignore"):
+        mean, std = x.mean(), x.std()
+    if not (np.isfinite(mean) and 0 < std < np.inf):
+        return CsvError(
+            "bad_scale",
+            f"column {name!r} spans a range too tiny or too huge to compute with "
+            f"(from {_label(x.min())} to {_label(x.max())}): rescale it",
+            column=name,
+        )
+    return None
+
+
 # --- reading --------------------------------------------------------------------------------------
 def _size(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n:,} bytes"
@@ -714,9 +791,10 @@ def _classes(table: Table, target: str) -> tuple[np.ndarray, tuple]:
         if issue.code == "missing" or issue.code == "not_finite":
             _raise_issue(table, target, "classification target")
         cells = table.text[target]
-        missing = next((i for i, c in enumerate(cells) if c.lower() in MISSING), None)
-        if missing is not None:
-            line = int(table.lines[missing])
+        distinct = set(cells)
+        gaps = {c for c in distinct if c.lower() in MISSING}
+        if gaps:
+            line = int(table.lines[next(i for i, c in enumerate(cells) if c in gaps)])
             raise CsvError(
                 "missing",
                 f"column {target!r} has a missing value on line {line}: fill it in or delete the row",
@@ -725,7 +803,7 @@ def _classes(table: Table, target: str) -> tuple[np.ndarray, tuple]:
             )
         # Sorted like np.unique would, without a fixed-width array: one 100 000-character cell would
         # make that 100 000 × 100 000 × 4 bytes.
-        labels = sorted(set(cells))
+        labels = sorted(distinct)
         if len(labels) == 2:
             return np.fromiter(map(labels[1].__eq__, cells), dtype=float, count=len(cells)), tuple(labels)
         shown = [repr(v) for v in labels[:5]]

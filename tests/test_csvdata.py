@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gdviz.csvdata import ERROR_CODES, MAX_COLUMNS, CsvError, Table, read_csv, select
+from gdviz.csvdata import ERROR_CODES, MAX_COLUMNS, TASKS, CsvError, Table, read_csv, select
 
 HEIGHTS = b"height,weight,sex,name\n1.70,60,m,Ann\n1.60,50,f,Bob\n1.80,80,m,Cy\n1.65,55,f,Di\n"
 
@@ -464,3 +464,105 @@ def test_a_huge_class_label_costs_no_fixed_width_array():
 def test_text_cells_are_kept_stripped():
     t = read_csv(b"x,k,m\n1,  a ,p\n2,b,q\n3,\xc2\xa0c,r\n")
     assert t.text["k"] == ("a", "b", "c") and t.text["m"] == ("p", "q", "r")
+
+
+# --- choices: what a page can offer -----------------------------------------------------------------------
+def _accepted(t, target, features, task):
+    try:
+        select(t, target, features, task=task)
+    except CsvError:
+        return False
+    return True
+
+
+def _check_choices(t):
+    from gdviz.csvdata import choices
+    from gdviz.problems.regression import linear_regression_from_data, logistic_regression_from_data
+
+    ch = choices(t)
+    assert set(ch.targets) == set(TASKS)
+    for task in TASKS:
+        for target in ch.targets[task]:
+            others = [f for f in ch.features if f != target]
+            assert others, (task, target)
+            for feats in [[f] for f in others] + [others[:2]] * (len(others) >= 2):
+                for standardize in (False, True):
+                    X, y, _ = select(t, target, feats, task=task, standardize=standardize)
+                    build = (
+                        logistic_regression_from_data
+                        if task == "classification"
+                        else linear_regression_from_data
+                    )
+                    build(X, y)
+    for name in t.columns:
+        offered = name in ch.features or any(name in ch.targets[task] for task in TASKS)
+        assert offered != (name in ch.refused), name
+        if name in ch.refused:
+            assert ch.refused[name].code in ERROR_CODES and str(ch.refused[name])
+        # nothing select() accepts is withheld, but a regression target too huge or tiny to compute with
+        for task in TASKS:
+            for f in t.columns:
+                if f != name and _accepted(t, name, [f], task):
+                    assert f in ch.features, (task, name, f)
+                    if name not in ch.targets[task]:
+                        assert task == "regression", (name, f)
+                        assert csvdata._feature_problem(t, name).code == "bad_scale", (name, f)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        HEIGHTS,
+        b"x,name\n1,a\n2,b\n3,c\n",
+        b"a,b\n1,2\n1,2\n1,2\n",
+        b"a,b\n1,nan\n2,inf\n3,nan\n",
+        b"x,label\n1,a\n2,b\n3,a\n",
+        b"x,y\n1e200,1\n-1e200,2\n1,3\n",
+        b"x,k\n1,a\n2,NA\n3,b\n",
+    ],
+)
+def test_choices_offer_what_select_accepts(data):
+    _check_choices(read_csv(data))
+
+
+def test_choices_for_a_file_that_cannot_serve():
+    from gdviz.csvdata import choices
+
+    ch = choices(read_csv(b"x,name\n1,a\n2,b\n3,c\n"))
+    assert ch.features == ("x",) and ch.targets == {"regression": (), "classification": ()}
+    assert ch.refused["name"].code == "non_numeric"
+    constant = choices(read_csv(b"a,b\n1,2\n1,2\n1,2\n"))
+    assert constant.features == () and set(constant.refused) == {"a", "b"}
+    assert "same value (1) in every row" in str(constant.refused["a"])
+    with pytest.raises(ValueError, match="must be a Table"):
+        choices({"a": [1]})
+
+
+def _choice_column(n: int):
+    """A column of one kind: numbers, two values, text labels, constant, huge, or one bad cell."""
+    ints = st.lists(st.integers(-5, 5).map(str), min_size=n, max_size=n)
+    return st.one_of(
+        ints,
+        st.lists(st.sampled_from(["0", "1"]), min_size=n, max_size=n),
+        st.lists(st.sampled_from(["a", "b"]), min_size=n, max_size=n),
+        st.lists(st.sampled_from(["a", "b", "c", " b "]), min_size=n, max_size=n),
+        st.lists(st.sampled_from(["a", "NA", "-"]), min_size=n, max_size=n),  # labels and gaps
+        st.just(["7"] * n),
+        st.lists(st.sampled_from(["1e200", "-1e200", "1e-200", "2e-200"]), min_size=n, max_size=n),
+        st.tuples(ints, st.sampled_from(["x", "NA", "inf", "", "nan"])).map(lambda c: [*c[0][:-1], c[1]]),
+    )
+
+
+def _choice_table(k: int, n: int):
+    columns = st.lists(_choice_column(n), min_size=k, max_size=k)
+    return columns.map(lambda cols: [list("abcd"[:k]), *map(list, zip(*cols, strict=True))])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.tuples(st.integers(2, 4), st.integers(2, 8)).flatmap(lambda kn: _choice_table(*kn)))
+def test_fuzz_choices_offer_what_select_accepts(rows):
+    try:
+        t = read_csv("\n".join(",".join(r) for r in rows).encode())
+    except CsvError:
+        return
+    _check_choices(t)
