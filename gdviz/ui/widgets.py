@@ -2,9 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import streamlit as st
+
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def literal(text) -> str:
+    """``text`` as Markdown that Streamlit shows as exactly these characters (st.error, st.caption …).
+
+    Visitors' text (a CSV header, a cell, a formula, a link) must not become an image that the
+    browser fetches, a link, HTML, LaTeX, a colour directive or an emoji: every ASCII punctuation
+    character gets a backslash (CommonMark shows any escaped punctuation as itself, and Streamlit's
+    ``:emoji:``, ``:red[…]`` and ``$…$`` need unescaped colons, brackets and dollars), line breaks
+    become spaces, and leading spaces no-break spaces (four would start a code block).
+    """
+    s = _PUNCTUATION.sub(r"\\\1", _LINE_BREAK.sub(" ", str(text)))
+    stripped = s.lstrip(" ")
+    return "\u00a0" * (len(s) - len(stripped)) + stripped
 
 
 def ensure(key: str, value):
