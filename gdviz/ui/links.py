@@ -45,6 +45,7 @@ LINKABLE = tuple(p for p in PROBLEMS if p != "csv")
 MAX_VALUE_CHARS = 300  # a formula's cap; anything longer in a link is refused outright
 STOP_MAX = 1e12  # the sidebar's loss-threshold input goes up to this
 SHOWN_CHARS = 40  # of a refused value, in the page's notice
+CSV_KEYS = ("sha", "target", "features", "task", "standardize", "loss", "l2")  # a CSV page's options
 # Keys every link may carry (problem options come on top); Streamlit reads ``embed`` itself.
 PAGE_KEYS = (
     "problem", "run", "steps", "stop", "start", "view", "axes", "frames", "log", "x", "excess", "lang",
@@ -258,7 +259,7 @@ def decode(params: Mapping) -> LinkState:
     """The page state a link asks for; every value not used exactly as written (unusable, clamped,
     snapped, too long, or a key the page does not know) is replaced and listed in ``ignored``."""
     ignored: list[str] = []
-    name = _one(params, "problem", ignored) or "linear_regression"
+    asked = name = _one(params, "problem", ignored) or "linear_regression"
     if name not in LINKABLE:
         ignored.append(f"problem={_shown(name)}")
         name = "linear_regression"
@@ -283,6 +284,7 @@ def decode(params: Mapping) -> LinkState:
         *PAGE_KEYS,
         *(c.key for c in PROBLEM_CONTROLS.get(name, ())),
         *(("expr",) if name == "formula" else ()),
+        *(CSV_KEYS if asked == "csv" else ()),  # a CSV page's own address: "problem=csv" says it all
     }
     ignored += [_shown(str(k)) for k in params if k not in known]
 
