@@ -337,5 +337,7 @@ def test_a_learning_rate_is_used_as_written_or_reported(text):
 
 
 def test_a_csv_page_address_is_reported_once():
-    state = links.decode({"problem": "csv", "sha": "ab12", "target": "y", "features": "x", "task": "regression"})
+    state = links.decode(
+        {"problem": "csv", "sha": "ab12", "target": "y", "features": "x", "task": "regression"}
+    )
     assert state.ignored == ("problem=csv",)
