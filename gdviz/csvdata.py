@@ -636,22 +636,46 @@ def _char_classes(codes: np.ndarray, comma_point: bool) -> np.ndarray:
     return cls
 
 
-@functools.cache
-def _tiny_values(comma_point: bool) -> np.ndarray:
-    """``_number`` of every text of one or two ASCII characters, at the index ``_scan`` gives it."""
-    delimiter = ";" if comma_point else ","
+# Texts short enough to look up: of one or two ASCII characters (cells like "x", "1", "NA"), or of
+# three or four of the characters numbers are made of ("1.25", "-0.5"). A 5 MB file of such cells
+# holds the most cells, and a lookup costs nothing per cell in Python.
+_SYMBOLS = "0123456789.-+,eE"
+_SYMBOL_OF = np.full(128, len(_SYMBOLS), dtype=np.intp)
+_SYMBOL_OF[[ord(c) for c in _SYMBOLS]] = np.arange(len(_SYMBOLS))
+_ASCII_PAIRS = 128 + 128 * 128  # indices of the texts of one or two ASCII characters
+_THREE = len(_SYMBOLS) ** 3
+
+
+def _short_texts() -> list[str]:
+    """The text at each index of the lookup table (NUL, which no cell holds, as an empty text)."""
+    s = _SYMBOLS
     texts = [chr(a) for a in range(128)] + [chr(a) + chr(b) for a in range(128) for b in range(128)]
-    return np.array([math.nan if (v := _number(t, delimiter)) is None else v for t in texts])
+    texts += [s[i] + s[j] + s[k] for k in range(16) for j in range(16) for i in range(16)]
+    texts += [
+        s[i] + s[j] + s[k] + s[m] for m in range(16) for k in range(16) for j in range(16) for i in range(16)
+    ]
+    return ["" if "\x00" in t else t for t in texts]
+
+
+@functools.cache
+def _short_values(comma_point: bool) -> np.ndarray:
+    """``_number`` of every text of the lookup table (NaN where it is none)."""
+    texts = _short_texts()
+    delimiter = ";" if comma_point else ","
+    number = _scan(texts, delimiter, lookup=False).number
+    values = np.full(len(texts), np.nan)
+    values[number] = [float(t.strip().replace(",", ".")) for t in compress(texts, number.tolist())]
+    return values
 
 
 class _Scan(NamedTuple):
-    number: np.ndarray  # whether _number(text, delimiter) is a number (not set where tiny >= 0)
+    number: np.ndarray  # whether _number(text, delimiter) is a number (not set where short >= 0)
     padded: np.ndarray  # whether strip() would change the text
     lengths: np.ndarray
-    tiny: np.ndarray  # index into _tiny_values for texts of one or two ASCII characters, else -1
+    short: np.ndarray  # index into _short_values, or -1
 
 
-def _scan(texts: list[str], delimiter: str) -> _Scan:
+def _scan(texts: list[str], delimiter: str, *, lookup: bool = True) -> _Scan:
     # One string for all texts, NUL-separated (the file has no NUL): the lengths come from the
     # separators' positions, without a Python call per text.
     codes = _char_codes("\x00".join(texts))
@@ -663,17 +687,28 @@ def _scan(texts: list[str], delimiter: str) -> _Scan:
     first, last = starts[filled], starts[filled] + lengths[filled] - 1
     padded = np.zeros(len(texts), dtype=bool)
     padded[filled] = (cls[first] == _C_SPACE) | (cls[last] == _C_SPACE)
-    tiny = np.full(len(texts), -1, dtype=np.intp)
-    small = (lengths[filled] <= 2) & (codes[first] < 128) & (codes[last] < 128)
-    one, c0, c1 = lengths[filled][small] == 1, codes[first[small]].astype(np.intp), codes[last[small]]
-    tiny[filled[small]] = np.where(one, c0, 128 + 128 * c0 + c1)
+    short = np.full(len(texts), -1, dtype=np.intp)
+    if lookup:
+        size = lengths[filled]
+        pair = (size <= 2) & (codes[first] < 128) & (codes[last] < 128)
+        c0, c1 = codes[first[pair]].astype(np.intp), codes[last[pair]]
+        short[filled[pair]] = np.where(size[pair] == 1, c0, 128 + 128 * c0 + c1)
+        some = filled[(size == 3) | (size == 4)]
+        if some.size:
+            chars = codes[np.minimum(starts[some][:, None] + np.arange(4), codes.size - 1)]
+            sym = np.where(chars < 128, _SYMBOL_OF[np.minimum(chars, 127)], len(_SYMBOLS))
+            four = lengths[some] == 4
+            sym[:, 3] = np.where(four, sym[:, 3], 0)
+            ok = (sym < len(_SYMBOLS)).all(axis=1)
+            key = sym[:, 0] + 16 * sym[:, 1] + 256 * sym[:, 2] + np.where(four, _THREE + 4096 * sym[:, 3], 0)
+            short[some[ok]] = _ASCII_PAIRS + key[ok]
     number = np.zeros(len(texts), dtype=bool)
     long = np.flatnonzero(lengths > _SCAN_CHARS)
     for i in long.tolist():
         number[i] = _number(texts[i], delimiter) is not None
     # Longest first, so that the texts with more than k characters are a prefix of this order (a
     # stable sort of small integers is a radix sort: linear).
-    order = filled[~small & (lengths[filled] <= _SCAN_CHARS)]
+    order = filled[(short[filled] < 0) & (lengths[filled] <= _SCAN_CHARS)]
     if order.size:
         order = order[np.argsort((_SCAN_CHARS - lengths[order]).astype(np.uint16), kind="stable")]
         lens = lengths[order]
@@ -683,7 +718,7 @@ def _scan(texts: list[str], delimiter: str) -> _Scan:
         for k, m in enumerate(running.tolist()):
             state[:m] = _FLAT_TRANSITIONS[state[:m] * _N_CLASSES + cls[begin[:m] + k]]
         number[order] = _ACCEPTING[state]
-    return _Scan(number, padded, lengths, tiny)
+    return _Scan(number, padded, lengths, short)
 
 
 def _numbers(texts: list[str], delimiter: str) -> tuple[np.ndarray, np.ndarray]:
@@ -697,23 +732,25 @@ def _numbers(texts: list[str], delimiter: str) -> tuple[np.ndarray, np.ndarray]:
         part = texts[lo : lo + _CHUNK_CELLS]
         scan = _scan(part, delimiter)
         padded[lo : lo + len(part)] = scan.padded
-        tiny = np.flatnonzero(scan.tiny >= 0)
-        values[lo + tiny] = _tiny_values(delimiter != ",")[scan.tiny[tiny]]
+        short = np.flatnonzero(scan.short >= 0)
+        values[lo + short] = _short_values(delimiter != ",")[scan.short[short]]
         where = np.flatnonzero(scan.number)
         if where.size == 0:
             continue
         picked = list(compress(part, scan.number.tolist()))
+        if scan.padded[where].any():  # float() strips less than _number's strip() (\x1c … \x1f)
+            picked = list(map(str.strip, picked))
         if delimiter != ",":  # a comma in a number is its decimal point (see _number)
             picked = "\x00".join(picked).replace(",", ".").split("\x00")
         # float() costs ~0.25 µs a call. Short numbers (a few thousand distinct texts at most, however
         # many cells repeat them) are converted once each; longer ones, rarely repeated, directly.
-        short = scan.lengths[where] <= _MEMO_CHARS
-        few = list(compress(picked, short.tolist()))
+        brief = scan.lengths[where] <= _MEMO_CHARS
+        few = list(compress(picked, brief.tolist()))
         memo.update((t, float(t)) for t in set(few).difference(memo))
         out = np.empty(len(picked))
-        out[short] = np.fromiter(map(memo.__getitem__, few), dtype=float, count=len(few))
-        many = list(compress(picked, (~short).tolist()))
-        out[~short] = np.fromiter(map(float, many), dtype=float, count=len(many))
+        out[brief] = np.fromiter(map(memo.__getitem__, few), dtype=float, count=len(few))
+        many = list(compress(picked, (~brief).tolist()))
+        out[~brief] = np.fromiter(map(float, many), dtype=float, count=len(many))
         values[lo + where] = out
     return values, padded
 

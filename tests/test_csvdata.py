@@ -351,7 +351,8 @@ from gdviz import csvdata  # noqa: E402
 _ALPHABET = [*"0١_.,eE+-iInNfFtTyYaAx ", "\xa0", "\u2003", "\t"]
 _WORDS = ["inf", "infinity", "nan", "INFINITY", "-iNf", "1_0", "1e5", "1e_5", "_1", "1_", "1__0", ".5", "5.",
           "5.e3", ".e3", "1,5", ",5", "5,", "1,5e3", "-,5", "1.5,", "1,,5", " 1 ", "\xa01\xa0", "1 2", "١٢",
-          "٣.٤e٥", "+inf", "-nan", "infinit", "in", "1e+5", "1e-5_0", "0x10", "NA", "é", "1e999", "-0"]  # fmt: skip
+          "٣.٤e٥", "+inf", "-nan", "infinit", "in", "1e+5", "1e-5_0", "0x10", "NA", "é", "1e999", "-0",
+          "\x1c1.25\x1f", "\x1d-7 "]  # fmt: skip
 
 
 def _reference(texts, delimiter):
@@ -396,6 +397,20 @@ def test_number_pass_agrees_with_number_on_every_short_text(delimiter):
 )
 def test_number_pass_agrees_with_number_on_random_texts(texts, delimiter):
     _check_numbers(texts, delimiter)
+
+
+@pytest.mark.parametrize("comma_point", [False, True])
+def test_the_short_text_table_holds_what_number_reads(comma_point):
+    # Every text of one or two ASCII characters, or three or four of 0-9 . - + , e E, is looked up.
+    texts = csvdata._short_texts()
+    assert len(texts) == csvdata._ASCII_PAIRS + 16**3 + 16**4
+    delimiter = ";" if comma_point else ","
+    want = _reference(texts, delimiter)
+    got = csvdata._short_values(comma_point)
+    assert np.array_equal(np.isnan(got), np.isnan(want))
+    ok = ~np.isnan(want)
+    assert np.array_equal(got[ok].view(np.int64), want[ok].view(np.int64))
+    _check_numbers([t for t in texts if t][::7], delimiter)  # and _numbers finds each at its index
 
 
 def test_number_pass_on_long_texts_and_across_chunks(monkeypatch):
