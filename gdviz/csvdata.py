@@ -21,10 +21,12 @@ Only the standard ``csv`` module and NumPy are used. Decisions, so that the UI c
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
 import re
 from collections.abc import Mapping, Sequence
+from itertools import chain, compress, islice, repeat
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -120,23 +122,23 @@ def read_csv(data: bytes, *, max_bytes: int = MAX_BYTES, max_rows: int = MAX_ROW
             f"{what}; save it as CSV (UTF-8)",
         )
     delimiter = _sniff(text)
-    (header, header_line), rows, lines = _records(text, delimiter, max_rows)
+    (header, header_line), cells, lines = _records(text, delimiter, max_rows)
     has_header = not all(_number(c, delimiter) is not None for c in header)
     if has_header:
         columns = _check_header(header, header_line)
     else:
         columns = tuple(f"column {j + 1}" for j in range(len(header)))
-        rows.insert(0, header)
+        cells = header + cells
         lines.insert(0, header_line)
-        if len(rows) > max_rows:
+        if len(lines) > max_rows:
             raise _too_many_rows(max_rows)
-    if len(rows) < 2:
+    if len(lines) < 2:
         raise CsvError(
             "too_few_rows",
-            f"the file has {len(rows)} data row{'' if len(rows) == 1 else 's'}; "
+            f"the file has {len(lines)} data row{'' if len(lines) == 1 else 's'}; "
             "at least 2 are needed to fit anything",
         )
-    return _table(columns, rows, lines, delimiter, encoding, has_header)
+    return _table(columns, cells, lines, delimiter, encoding, has_header)
 
 
 def select(
@@ -227,6 +229,83 @@ def select(
     return X, y, info
 
 
+class Choices(NamedTuple):
+    """What a page can offer for a table: ``features`` (any one or two of them), and for each task
+    the ``targets`` that leave at least one feature; ``refused`` holds, for every column that is
+    neither, why it cannot be a feature (a CsvError as select() raises it)."""
+
+    features: tuple[str, ...]
+    targets: Mapping[str, tuple[str, ...]]
+    refused: Mapping[str, CsvError]
+
+
+def choices(table: Table) -> Choices:
+    """The features and targets select() accepts (targets whose values span a computable range):
+    every combination of a listed target with one or two listed features other than it works."""
+    if not isinstance(table, Table):
+        raise ValueError(f"table must be a Table from read_csv, got {type(table).__name__}")
+    problems = {name: _feature_problem(table, name) for name in table.columns}
+    features = tuple(name for name in table.columns if problems[name] is None)
+    targets: dict[str, tuple[str, ...]] = {}
+    for task in TASKS:
+        ok = []
+        for name in table.columns:
+            if not any(f != name for f in features):
+                continue
+            if task == "regression":
+                usable = problems[name] is None
+            else:
+                usable = _two_classes(table, name)
+            if usable:
+                ok.append(name)
+        targets[task] = tuple(ok)
+    refused = {
+        name: problems[name]
+        for name in table.columns
+        if problems[name] is not None and all(name not in targets[task] for task in TASKS)
+    }
+    return Choices(features, MappingProxyType(targets), MappingProxyType(refused))
+
+
+def _two_classes(table: Table, name: str) -> bool:
+    """Whether _classes accepts the column, without building the labels (nor sorting numbers)."""
+    issue = table.issues.get(name)
+    if issue is None:
+        col = table.column(name)
+        lo, hi = col.min(), col.max()
+        return bool(lo != hi and np.all((col == lo) | (col == hi)))
+    if issue.code in ("missing", "not_finite"):
+        return False
+    labels = set(table.text[name])
+    return len(labels) == 2 and not any(c.lower() in MISSING for c in labels)
+
+
+def _feature_problem(table: Table, name: str) -> CsvError | None:
+    """What select() raises for ``name`` as a feature, by its own checks in its order; None if none."""
+    issue = table.issues.get(name)
+    if issue is not None:
+        return CsvError(
+            issue.code, f"{issue} — so it cannot be the feature", line=issue.line, column=issue.column
+        )
+    x = table.column(name)
+    if np.all(x == x[0]):
+        return CsvError(
+            "constant_column",
+            f"column {name!r} has the same value ({_label(x[0])}) in every row, so it cannot be a feature",
+            column=name,
+        )
+    with np.errstate(all="ignore"):
+        mean, std = x.mean(), x.std()
+    if not (np.isfinite(mean) and 0 < std < np.inf):
+        return CsvError(
+            "bad_scale",
+            f"column {name!r} spans a range too tiny or too huge to compute with "
+            f"(from {_label(x.min())} to {_label(x.max())}): rescale it",
+            column=name,
+        )
+    return None
+
+
 # --- reading --------------------------------------------------------------------------------------
 def _size(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n:,} bytes"
@@ -303,10 +382,15 @@ def _reader(text: str, delimiter: str):
 
 
 def _blank(record: list[str]) -> bool:
-    return all(not cell.strip() for cell in record)
+    # One join instead of a strip per cell: the cells are all blank exactly when their text is.
+    return not "".join(record).strip()
 
 
 def _records(text: str, delimiter: str, max_rows: int):
+    """``((header cells, its line), cells of the rows one row after another, line of each row)``."""
+    lines_ = _unquoted_lines(text)
+    if lines_ is not None:
+        return _split_records(lines_, delimiter, max_rows)
     reader = _reader(text, delimiter)
     header = None
     rows: list[list[str]] = []
@@ -318,20 +402,10 @@ def _records(text: str, delimiter: str, max_rows: int):
             if header is None:
                 header = (record, reader.line_num)
                 if len(record) > MAX_COLUMNS:
-                    raise CsvError(
-                        "too_many_columns",
-                        f"the file has {len(record)} columns; at most {MAX_COLUMNS} are allowed",
-                        line=reader.line_num,
-                    )
+                    raise _too_many_columns(len(record), reader.line_num)
                 continue
             if len(record) != len(header[0]):
-                name = _DELIMITER_NAMES[delimiter]
-                raise CsvError(
-                    "ragged",
-                    f"line {reader.line_num} has {len(record)} values but the header has {len(header[0])} "
-                    f"columns ({name}-separated): every row needs one value per column",
-                    line=reader.line_num,
-                )
+                raise _ragged(reader.line_num, len(record), len(header[0]), delimiter)
             if len(rows) >= max_rows:
                 raise _too_many_rows(max_rows)
             rows.append(record)
@@ -340,7 +414,64 @@ def _records(text: str, delimiter: str, max_rows: int):
         raise CsvError(
             "malformed", f"line {reader.line_num} could not be read as CSV ({err})", line=reader.line_num
         ) from None
-    return header, rows, lines
+    return header, list(chain.from_iterable(rows)), lines
+
+
+def _unquoted_lines(text: str) -> list[str] | None:
+    """The lines of a file without quotes, split where csv.reader ends a record; None otherwise.
+
+    Without a quote character csv.reader only splits lines at CR, LF or CR LF and cells at the
+    delimiter (its skipinitialspace drops spaces that every use of a cell strips anyway); a cell
+    longer than its field limit is an error it reports, so a file with such a line goes through it.
+    """
+    if '"' in text:
+        return None
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if len(text) > csv.field_size_limit() and max(map(len, lines)) > csv.field_size_limit():
+        return None
+    return lines
+
+
+def _split_records(lines: list[str], delimiter: str, max_rows: int):
+    """What the csv.reader loop of ``_records`` returns and raises, for unquoted lines, without a
+    Python step per record (a third of the cost of a 5 MB file)."""
+    # A line is blank when its cells are: when nothing but white space is left without delimiters.
+    filled = (i for i, line in enumerate(lines) if line.replace(delimiter, "").strip())
+    keep = list(islice(filled, max_rows + 2))  # the header, and one row too many is enough to tell
+    if not keep:  # as the loop: no header (read_csv's delimiter search has refused such a file)
+        return None, [], []
+    header, header_line = lines[keep[0]].split(delimiter), keep[0] + 1
+    if len(header) > MAX_COLUMNS:
+        raise _too_many_columns(len(header), header_line)
+    rows = [lines[i] for i in keep[1:]]
+    sizes = np.fromiter(map(str.count, rows, repeat(delimiter)), dtype=np.intp, count=len(rows)) + 1
+    ragged = np.flatnonzero(sizes != len(header))
+    # The loop checks each row's size before counting it, so a ragged row up to the first one too
+    # many is what it reports.
+    if ragged.size and ragged[0] <= max_rows:
+        j = int(ragged[0])
+        raise _ragged(keep[j + 1] + 1, int(sizes[j]), len(header), delimiter)
+    if len(rows) > max_rows:
+        raise _too_many_rows(max_rows)
+    # Every row has as many cells as the header, so one split of all rows gives them row after row
+    # (and no list per row for the garbage collector to walk).
+    cells = delimiter.join(rows).split(delimiter) if rows else []
+    return (header, header_line), cells, [i + 1 for i in keep[1:]]
+
+
+def _too_many_columns(n: int, line: int) -> CsvError:
+    return CsvError(
+        "too_many_columns", f"the file has {n} columns; at most {MAX_COLUMNS} are allowed", line=line
+    )
+
+
+def _ragged(line: int, n: int, k: int, delimiter: str) -> CsvError:
+    return CsvError(
+        "ragged",
+        f"line {line} has {n} values but the header has {k} columns ({_DELIMITER_NAMES[delimiter]}-separated): "
+        "every row needs one value per column",
+        line=line,
+    )
 
 
 def _check_header(header: list[str], line: int) -> tuple[str, ...]:
@@ -380,26 +511,22 @@ def _number(cell: str, delimiter: str) -> float | None:
     return None
 
 
-def _table(columns, rows, lines, delimiter, encoding, has_header) -> Table:
-    n, k = len(rows), len(columns)
-    values = np.empty((n, k))
+def _table(columns, flat, lines, delimiter, encoding, has_header) -> Table:
+    n, k = len(lines), len(columns)
+    # All cells at once, row after row: the number pass below costs a few NumPy calls per character
+    # position, not per cell or per column.
+    values, padded = _numbers(flat, delimiter)
+    values, padded = values.reshape(n, k), padded.reshape(n, k)
+    finite = np.isfinite(values)
     text: dict[str, tuple[str, ...]] = {}
     issues: dict[str, CsvError] = {}
-    for j, name in enumerate(columns):
-        cells = [row[j] for row in rows]
-        try:
-            # Fast path for clean columns; NumPy's parser is stricter than ours, so a failure here
-            # only sends the column through the cell-by-cell rules below.
-            col = np.array(cells, dtype=float)
-        except ValueError:
-            col = np.array([np.nan if (v := _number(c, delimiter)) is None else v for c in cells])
-        finite = np.isfinite(col)
-        if not finite.all():
-            i = int(np.argmin(finite))
-            issues[name] = _cell_issue(name, cells[i], lines[i], delimiter)
-            text[name] = tuple(c.strip() for c in cells)
-            col[~finite] = np.nan
-        values[:, j] = col
+    for j in np.flatnonzero(~finite.all(axis=0)).tolist():
+        name = columns[j]
+        i = int(np.argmin(finite[:, j]))
+        issues[name] = _cell_issue(name, flat[i * k + j], lines[i], delimiter)
+        cells = flat[j::k]
+        text[name] = tuple(map(str.strip, cells) if padded[:, j].any() else cells)
+    values[~finite] = np.nan
     if not any(name not in issues for name in columns):
         raise next(iter(issues.values()))
     values.flags.writeable = False
@@ -415,6 +542,217 @@ def _table(columns, rows, lines, delimiter, encoding, has_header) -> Table:
         encoding=encoding,
         header=has_header,
     )
+
+
+# --- numbers without a Python call per cell ------------------------------------------------------
+# A 5 MB upload holds up to 2.5 million cells, and float() raising for each non-number costs about a
+# microsecond of the GIL (7 s for a file of words). So the cells are classified by a finite automaton
+# over their characters, run on all cells at once in NumPy (one step per character position), and
+# only numbers reach float(). It accepts exactly what ``_number`` accepts (float() after strip():
+# optional sign, digits with single underscores between them, an optional point and exponent, or
+# inf, infinity, nan in any case; Unicode digits and white space count as float() counts them; with
+# a ``;``, tab or ``|`` delimiter one comma may be the point); tests/test_csvdata.py checks that
+# against ``_number`` exhaustively on short texts.
+(_C_OTHER, _C_SPACE, _C_DIGIT, _C_SIGN, _C_POINT, _C_UNDERSCORE, _C_E, _C_I, _C_N, _C_F, _C_T, _C_Y, _C_A,
+ _C_NUL) = range(14)  # fmt: skip
+_N_CLASSES = 14
+_ASCII_CLASS = np.full(128, _C_OTHER, dtype=np.uint8)
+for _c in range(128):
+    if chr(_c).isspace():
+        _ASCII_CLASS[_c] = _C_SPACE
+_ASCII_CLASS[0] = _C_NUL
+for _chars, _cls in (
+    ("0123456789", _C_DIGIT), ("+-", _C_SIGN), (".", _C_POINT), ("_", _C_UNDERSCORE), ("eE", _C_E),
+    ("iI", _C_I), ("nN", _C_N), ("fF", _C_F), ("tT", _C_T), ("yY", _C_Y), ("aA", _C_A),
+):  # fmt: skip
+    _ASCII_CLASS[[ord(c) for c in _chars]] = _cls
+
+
+def _automaton() -> tuple[np.ndarray, np.ndarray]:
+    """(transition table [state, class] -> state, accepting[state]); state 0 is the start."""
+    edges = {
+        "start": {_C_SPACE: "start", _C_SIGN: "sign", _C_DIGIT: "int", _C_POINT: "point", _C_I: "i", _C_N: "n"},
+        "sign": {_C_DIGIT: "int", _C_POINT: "point", _C_I: "i", _C_N: "n"},
+        "int": {_C_DIGIT: "int", _C_UNDERSCORE: "int_", _C_POINT: "int.", _C_E: "e", _C_SPACE: "end"},
+        "int_": {_C_DIGIT: "int"},
+        "point": {_C_DIGIT: "frac"},  # "." or "-." so far: a digit must follow
+        "int.": {_C_DIGIT: "frac", _C_E: "e", _C_SPACE: "end"},
+        "frac": {_C_DIGIT: "frac", _C_UNDERSCORE: "frac_", _C_E: "e", _C_SPACE: "end"},
+        "frac_": {_C_DIGIT: "frac"},
+        "e": {_C_SIGN: "e_sign", _C_DIGIT: "exp"},
+        "e_sign": {_C_DIGIT: "exp"},
+        "exp": {_C_DIGIT: "exp", _C_UNDERSCORE: "exp_", _C_SPACE: "end"},
+        "exp_": {_C_DIGIT: "exp"},
+        "end": {_C_SPACE: "end"},
+        "i": {_C_N: "in"}, "in": {_C_F: "inf"}, "inf": {_C_I: "infi", _C_SPACE: "end"},
+        "infi": {_C_N: "infin"}, "infin": {_C_I: "infini"}, "infini": {_C_T: "infinit"},
+        "infinit": {_C_Y: "infinity"}, "infinity": {_C_SPACE: "end"},
+        "n": {_C_A: "na"}, "na": {_C_N: "nan"}, "nan": {_C_SPACE: "end"},
+        "reject": {},
+    }  # fmt: skip
+    names = list(edges)
+    index = {name: i for i, name in enumerate(names)}
+    table = np.full((len(names), _N_CLASSES), index["reject"], dtype=np.uint8)
+    for name, out in edges.items():
+        for cls, target in out.items():
+            table[index[name], cls] = index[target]
+    accepting = np.zeros(len(names), dtype=bool)
+    accepting[[index[s] for s in ("int", "int.", "frac", "exp", "end", "inf", "infinity", "nan")]] = True
+    return table, accepting
+
+
+_TRANSITIONS, _ACCEPTING = _automaton()
+_FLAT_TRANSITIONS = _TRANSITIONS.reshape(-1)
+# Texts longer than this are judged by ``_number`` itself: the automaton advances one character of
+# every text per NumPy call, so a few very long texts would cost one call per character.
+_SCAN_CHARS = 256
+_MEMO_CHARS = 4
+_CHUNK_CELLS = 1 << 16
+
+
+def _char_codes(text: str) -> np.ndarray:
+    if text.isascii():
+        return np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _char_classes(codes: np.ndarray, comma_point: bool) -> np.ndarray:
+    """The automaton's class of every character code (NUL, the cell separator, has its own)."""
+    if codes.dtype == np.uint8:
+        cls = _ASCII_CLASS[codes]
+    else:
+        ascii_ = codes < 128
+        cls = np.full(codes.shape, _C_OTHER, dtype=np.uint8)
+        cls[ascii_] = _ASCII_CLASS[codes[ascii_]]
+        # Beyond ASCII only digits (float() reads every Unicode decimal digit) and white space count.
+        wide, where = np.unique(codes[~ascii_], return_inverse=True)
+        wide_cls = [
+            _C_DIGIT if chr(c).isdecimal() else _C_SPACE if chr(c).isspace() else _C_OTHER
+            for c in wide.tolist()
+        ]
+        cls[~ascii_] = np.array(wide_cls, dtype=np.uint8)[where]
+    if comma_point:
+        cls[codes == ord(",")] = _C_POINT
+    return cls
+
+
+# Texts short enough to look up: of one or two ASCII characters (cells like "x", "1", "NA"), or of
+# three or four of the characters numbers are made of ("1.25", "-0.5"). A 5 MB file of such cells
+# holds the most cells, and a lookup costs nothing per cell in Python.
+_SYMBOLS = "0123456789.-+,eE"
+_SYMBOL_OF = np.full(128, len(_SYMBOLS), dtype=np.intp)
+_SYMBOL_OF[[ord(c) for c in _SYMBOLS]] = np.arange(len(_SYMBOLS))
+_ASCII_PAIRS = 128 + 128 * 128  # indices of the texts of one or two ASCII characters
+_THREE = len(_SYMBOLS) ** 3
+
+
+def _short_texts() -> list[str]:
+    """The text at each index of the lookup table (NUL, which no cell holds, as an empty text)."""
+    s = _SYMBOLS
+    texts = [chr(a) for a in range(128)] + [chr(a) + chr(b) for a in range(128) for b in range(128)]
+    texts += [s[i] + s[j] + s[k] for k in range(16) for j in range(16) for i in range(16)]
+    texts += [
+        s[i] + s[j] + s[k] + s[m] for m in range(16) for k in range(16) for j in range(16) for i in range(16)
+    ]
+    return ["" if "\x00" in t else t for t in texts]
+
+
+@functools.cache
+def _short_values(comma_point: bool) -> np.ndarray:
+    """``_number`` of every text of the lookup table (NaN where it is none)."""
+    texts = _short_texts()
+    delimiter = ";" if comma_point else ","
+    number = _scan(texts, delimiter, lookup=False).number
+    values = np.full(len(texts), np.nan)
+    values[number] = [float(t.strip().replace(",", ".")) for t in compress(texts, number.tolist())]
+    return values
+
+
+class _Scan(NamedTuple):
+    number: np.ndarray  # whether _number(text, delimiter) is a number (not set where short >= 0)
+    padded: np.ndarray  # whether strip() would change the text
+    lengths: np.ndarray
+    short: np.ndarray  # index into _short_values, or -1
+
+
+def _scan(texts: list[str], delimiter: str, *, lookup: bool = True) -> _Scan:
+    # One string for all texts, NUL-separated (the file has no NUL): the lengths come from the
+    # separators' positions, without a Python call per text.
+    codes = _char_codes("\x00".join(texts))
+    cls = _char_classes(codes, delimiter != ",")
+    sep = np.flatnonzero(cls == _C_NUL)
+    starts = np.concatenate(([0], sep + 1))
+    lengths = np.concatenate((sep, [cls.size])) - starts
+    filled = np.flatnonzero(lengths > 0)
+    first, last = starts[filled], starts[filled] + lengths[filled] - 1
+    padded = np.zeros(len(texts), dtype=bool)
+    padded[filled] = (cls[first] == _C_SPACE) | (cls[last] == _C_SPACE)
+    short = np.full(len(texts), -1, dtype=np.intp)
+    if lookup:
+        size = lengths[filled]
+        pair = (size <= 2) & (codes[first] < 128) & (codes[last] < 128)
+        c0, c1 = codes[first[pair]].astype(np.intp), codes[last[pair]]
+        short[filled[pair]] = np.where(size[pair] == 1, c0, 128 + 128 * c0 + c1)
+        some = filled[(size == 3) | (size == 4)]
+        if some.size:
+            chars = codes[np.minimum(starts[some][:, None] + np.arange(4), codes.size - 1)]
+            sym = np.where(chars < 128, _SYMBOL_OF[np.minimum(chars, 127)], len(_SYMBOLS))
+            four = lengths[some] == 4
+            sym[:, 3] = np.where(four, sym[:, 3], 0)
+            ok = (sym < len(_SYMBOLS)).all(axis=1)
+            key = sym[:, 0] + 16 * sym[:, 1] + 256 * sym[:, 2] + np.where(four, _THREE + 4096 * sym[:, 3], 0)
+            short[some[ok]] = _ASCII_PAIRS + key[ok]
+    number = np.zeros(len(texts), dtype=bool)
+    long = np.flatnonzero(lengths > _SCAN_CHARS)
+    for i in long.tolist():
+        number[i] = _number(texts[i], delimiter) is not None
+    # Longest first, so that the texts with more than k characters are a prefix of this order (a
+    # stable sort of small integers is a radix sort: linear).
+    order = filled[(short[filled] < 0) & (lengths[filled] <= _SCAN_CHARS)]
+    if order.size:
+        order = order[np.argsort((_SCAN_CHARS - lengths[order]).astype(np.uint16), kind="stable")]
+        lens = lengths[order]
+        begin = starts[order]
+        running = np.searchsorted(-lens, -np.arange(lens[0]), side="left")
+        state = np.zeros(order.size, dtype=np.intp)
+        for k, m in enumerate(running.tolist()):
+            state[:m] = _FLAT_TRANSITIONS[state[:m] * _N_CLASSES + cls[begin[:m] + k]]
+        number[order] = _ACCEPTING[state]
+    return _Scan(number, padded, lengths, short)
+
+
+def _numbers(texts: list[str], delimiter: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(values, padded)``: the number in each text (NaN where there is none) as ``_number`` reads
+    it, and whether strip() would change the text."""
+    values = np.full(len(texts), np.nan)
+    padded = np.zeros(len(texts), dtype=bool)
+    memo: dict[str, float] = {}
+    # Chunks keep the per-character arrays at a few MB whatever the file.
+    for lo in range(0, len(texts), _CHUNK_CELLS):
+        part = texts[lo : lo + _CHUNK_CELLS]
+        scan = _scan(part, delimiter)
+        padded[lo : lo + len(part)] = scan.padded
+        short = np.flatnonzero(scan.short >= 0)
+        values[lo + short] = _short_values(delimiter != ",")[scan.short[short]]
+        where = np.flatnonzero(scan.number)
+        if where.size == 0:
+            continue
+        picked = list(compress(part, scan.number.tolist()))
+        if scan.padded[where].any():  # float() strips less than _number's strip() (\x1c … \x1f)
+            picked = list(map(str.strip, picked))
+        if delimiter != ",":  # a comma in a number is its decimal point (see _number)
+            picked = "\x00".join(picked).replace(",", ".").split("\x00")
+        # float() costs ~0.25 µs a call. Short numbers (a few thousand distinct texts at most, however
+        # many cells repeat them) are converted once each; longer ones, rarely repeated, directly.
+        brief = scan.lengths[where] <= _MEMO_CHARS
+        few = list(compress(picked, brief.tolist()))
+        memo.update((t, float(t)) for t in set(few).difference(memo))
+        out = np.empty(len(picked))
+        out[brief] = np.fromiter(map(memo.__getitem__, few), dtype=float, count=len(few))
+        many = list(compress(picked, (~brief).tolist()))
+        out[~brief] = np.fromiter(map(float, many), dtype=float, count=len(many))
+        values[lo + where] = out
+    return values, padded
 
 
 def _cell_issue(name: str, cell: str, line: int, delimiter: str) -> CsvError:
@@ -490,20 +828,22 @@ def _classes(table: Table, target: str) -> tuple[np.ndarray, tuple]:
         if issue.code == "missing" or issue.code == "not_finite":
             _raise_issue(table, target, "classification target")
         cells = table.text[target]
-        missing = next((i for i, c in enumerate(cells) if c.lower() in MISSING), None)
-        if missing is not None:
-            line = int(table.lines[missing])
+        distinct = set(cells)
+        gaps = {c for c in distinct if c.lower() in MISSING}
+        if gaps:
+            line = int(table.lines[next(i for i, c in enumerate(cells) if c in gaps)])
             raise CsvError(
                 "missing",
                 f"column {target!r} has a missing value on line {line}: fill it in or delete the row",
                 line=line,
                 column=target,
             )
-        arr = np.array(cells)
-        labels = np.unique(arr)
+        # Sorted like np.unique would, without a fixed-width array: one 100 000-character cell would
+        # make that 100 000 × 100 000 × 4 bytes.
+        labels = sorted(distinct)
         if len(labels) == 2:
-            return (arr == labels[1]).astype(float), (str(labels[0]), str(labels[1]))
-        shown = [repr(str(v)) for v in labels[:5]]
+            return np.fromiter(map(labels[1].__eq__, cells), dtype=float, count=len(cells)), tuple(labels)
+        shown = [repr(v) for v in labels[:5]]
     more = ", …" if len(labels) > 5 else ""
     raise CsvError(
         "classes",

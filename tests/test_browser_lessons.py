@@ -46,7 +46,7 @@ def test_teacher_link_hides_controls_and_speaks_chinese(page, app_url):
 def test_tampered_link_is_repaired_and_reported(page, app_url):
     _open(page, f"{app_url}/?problem=quadratic&condition=1e99&run=adam,1e9&run=evil,1&steps=-3&lang=xx")
     assert_no_exception(page)
-    alert = page.locator('[data-testid="stAlert"]', has_text=EN["link.ignored"].split(":")[0]).first
+    alert = page.locator('[data-testid="stAlert"]', has_text=EN["link.repaired"].split(":")[0]).first
     alert.wait_for(state="visible", timeout=15_000)
     text = alert.inner_text()
     for word in ("condition", "steps", "lang", "run=evil"):

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gdviz.csvdata import ERROR_CODES, MAX_COLUMNS, CsvError, Table, read_csv, select
+from gdviz.csvdata import ERROR_CODES, MAX_COLUMNS, TASKS, CsvError, Table, read_csv, select
 
 HEIGHTS = b"height,weight,sex,name\n1.70,60,m,Ann\n1.60,50,f,Bob\n1.80,80,m,Cy\n1.65,55,f,Di\n"
 
@@ -341,3 +341,243 @@ def test_fuzz_csv_like_text(rows, delimiter, newline, encoding):
                     continue
                 assert X.shape == (t.n_rows, 1) and y.shape == (t.n_rows,)
                 assert np.isfinite(X).all() and np.isfinite(y).all()
+
+
+# --- the vectorized number pass -------------------------------------------------------------------
+# csvdata classifies and converts all cells at once (an automaton in NumPy, float() only on numbers);
+# it must agree with the per-cell reference ``_number`` on every text, bit for bit.
+from gdviz import csvdata  # noqa: E402
+
+_ALPHABET = [*"0١_.,eE+-iInNfFtTyYaAx ", "\xa0", "\u2003", "\t"]
+_WORDS = ["inf", "infinity", "nan", "INFINITY", "-iNf", "1_0", "1e5", "1e_5", "_1", "1_", "1__0", ".5", "5.",
+          "5.e3", ".e3", "1,5", ",5", "5,", "1,5e3", "-,5", "1.5,", "1,,5", " 1 ", "\xa01\xa0", "1 2", "١٢",
+          "٣.٤e٥", "+inf", "-nan", "infinit", "in", "1e+5", "1e-5_0", "0x10", "NA", "é", "1e999", "-0",
+          "\x1c1.25\x1f", "\x1d-7 "]  # fmt: skip
+
+
+def _reference(texts, delimiter):
+    return np.array([np.nan if (v := csvdata._number(t, delimiter)) is None else v for t in texts])
+
+
+def _check_numbers(texts, delimiter):
+    values, padded = csvdata._numbers(texts, delimiter)
+    want = _reference(texts, delimiter)
+    nan = np.isnan(want)
+    bad = [texts[i] for i in np.flatnonzero(np.isnan(values) != nan)]
+    assert not bad, f"number or not, delimiter {delimiter!r}: {bad[:10]}"
+    ok = ~nan
+    assert np.array_equal(values[ok].view(np.int64), want[ok].view(np.int64)), delimiter
+    assert padded.tolist() == [t.strip() != t for t in texts]
+
+
+@pytest.mark.parametrize("delimiter", [",", ";"])
+def test_number_pass_agrees_with_number_on_every_short_text(delimiter):
+    import itertools
+
+    texts = [""]
+    for n in range(1, 4):
+        texts += ["".join(p) for p in itertools.product(_ALPHABET, repeat=n)]
+    texts += [chr(a) + chr(b) for a in range(1, 128) for b in range(1, 128)]  # the two-character table
+    texts += _WORDS + [a + b for a in _WORDS for b in _WORDS]
+    _check_numbers(texts, delimiter)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(st.sampled_from(_ALPHABET), max_size=12),
+            st.lists(st.sampled_from(_WORDS), max_size=4).map("".join),
+            st.floats(allow_nan=True).map(repr),
+            st.text(max_size=8).filter(lambda t: "\x00" not in t),
+        ),
+        max_size=40,
+    ),
+    st.sampled_from([",", ";", "\t"]),
+)
+def test_number_pass_agrees_with_number_on_random_texts(texts, delimiter):
+    _check_numbers(texts, delimiter)
+
+
+@pytest.mark.parametrize("comma_point", [False, True])
+def test_the_short_text_table_holds_what_number_reads(comma_point):
+    # Every text of one or two ASCII characters, or three or four of 0-9 . - + , e E, is looked up.
+    texts = csvdata._short_texts()
+    assert len(texts) == csvdata._ASCII_PAIRS + 16**3 + 16**4
+    delimiter = ";" if comma_point else ","
+    want = _reference(texts, delimiter)
+    got = csvdata._short_values(comma_point)
+    assert np.array_equal(np.isnan(got), np.isnan(want))
+    ok = ~np.isnan(want)
+    assert np.array_equal(got[ok].view(np.int64), want[ok].view(np.int64))
+    _check_numbers([t for t in texts if t][::7], delimiter)  # and _numbers finds each at its index
+
+
+def test_number_pass_on_long_texts_and_across_chunks(monkeypatch):
+    # Past _SCAN_CHARS a text goes to _number itself; many cells are cut into chunks.
+    long = ["1" * 300, "1" * 300 + "x", " " * 290 + "2.5", "9" * 400 + "e-400", "x" * 1000]
+    _check_numbers(long + ["1", "x"] * 10, ",")
+    monkeypatch.setattr(csvdata, "_CHUNK_CELLS", 7)
+    _check_numbers(long * 3 + _WORDS + ["1.25", "7", " 3 ", "4,5"] * 5, ";")
+
+
+def _records_both_ways(text, delimiter, max_rows):
+    def outcome(fn):
+        try:
+            return fn()
+        except CsvError as err:
+            return (err.code, str(err), err.line)
+
+    fast = outcome(lambda: csvdata._records(text, delimiter, max_rows))
+    real = csvdata._unquoted_lines
+    try:
+        csvdata._unquoted_lines = lambda _text: None  # the csv.reader loop
+        slow = outcome(lambda: csvdata._records(text, delimiter, max_rows))
+    finally:
+        csvdata._unquoted_lines = real
+    return fast, slow
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.sampled_from(["", " ", "1", "x", "  2.5", "a b", "\t", ",", ";"]), min_size=0, max_size=4
+        ).map(lambda cells: ",".join(cells)),
+        min_size=1,
+        max_size=12,
+    ),
+    st.sampled_from(["\n", "\r\n", "\r"]),
+    st.integers(2, 6),
+)
+def test_unquoted_fast_path_reads_what_csv_reader_reads(lines, newline, max_rows):
+    text = newline.join(lines) + newline
+    fast, slow = _records_both_ways(text, ",", max_rows)
+    if isinstance(fast, tuple) and fast[0] is not None and not isinstance(fast[0], str):
+        # csv.reader's skipinitialspace drops the spaces that begin a cell; every use strips them.
+        (header, line), cells, lines_ = fast
+        fast = ([c.lstrip(" ") for c in header], line), [c.lstrip(" ") for c in cells], lines_
+    assert fast == slow
+
+
+def test_unquoted_fast_path_leaves_quotes_and_huge_fields_to_csv_reader():
+    assert csvdata._unquoted_lines('a,b\n"1",2\n') is None
+    big = "a,b\n1," + "9" * 200_000 + "\n"
+    assert csvdata._unquoted_lines(big) is None
+    assert csvdata._unquoted_lines("a,b\r\n1,2\r3,4\n") == ["a,b", "1,2", "3,4", ""]
+
+
+def test_a_huge_class_label_costs_no_fixed_width_array():
+    # np.unique on the text column used to build a 100 000 × 100 000-character array (40 GB).
+    label = "b" * 100_000
+    data = ("x,k\n" + "".join(f"{i},{label if i == 7 else 'a'}\n" for i in range(100_000))).encode()
+    t = read_csv(data)
+    _, y, info = select(t, "k", "x", task="classification")
+    assert info["classes"] == ("a", label) and y.sum() == 1 and y[7] == 1
+
+
+def test_text_cells_are_kept_stripped():
+    t = read_csv(b"x,k,m\n1,  a ,p\n2,b,q\n3,\xc2\xa0c,r\n")
+    assert t.text["k"] == ("a", "b", "c") and t.text["m"] == ("p", "q", "r")
+
+
+# --- choices: what a page can offer -----------------------------------------------------------------------
+def _accepted(t, target, features, task):
+    try:
+        select(t, target, features, task=task)
+    except CsvError:
+        return False
+    return True
+
+
+def _check_choices(t):
+    from gdviz.csvdata import choices
+    from gdviz.problems.regression import linear_regression_from_data, logistic_regression_from_data
+
+    ch = choices(t)
+    assert set(ch.targets) == set(TASKS)
+    for task in TASKS:
+        for target in ch.targets[task]:
+            others = [f for f in ch.features if f != target]
+            assert others, (task, target)
+            for feats in [[f] for f in others] + [others[:2]] * (len(others) >= 2):
+                for standardize in (False, True):
+                    X, y, _ = select(t, target, feats, task=task, standardize=standardize)
+                    build = (
+                        logistic_regression_from_data
+                        if task == "classification"
+                        else linear_regression_from_data
+                    )
+                    build(X, y)
+    for name in t.columns:
+        offered = name in ch.features or any(name in ch.targets[task] for task in TASKS)
+        assert offered != (name in ch.refused), name
+        if name in ch.refused:
+            assert ch.refused[name].code in ERROR_CODES and str(ch.refused[name])
+        # nothing select() accepts is withheld, but a regression target too huge or tiny to compute with
+        for task in TASKS:
+            for f in t.columns:
+                if f != name and _accepted(t, name, [f], task):
+                    assert f in ch.features, (task, name, f)
+                    if name not in ch.targets[task]:
+                        assert task == "regression", (name, f)
+                        assert csvdata._feature_problem(t, name).code == "bad_scale", (name, f)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        HEIGHTS,
+        b"x,name\n1,a\n2,b\n3,c\n",
+        b"a,b\n1,2\n1,2\n1,2\n",
+        b"a,b\n1,nan\n2,inf\n3,nan\n",
+        b"x,label\n1,a\n2,b\n3,a\n",
+        b"x,y\n1e200,1\n-1e200,2\n1,3\n",
+        b"x,k\n1,a\n2,NA\n3,b\n",
+    ],
+)
+def test_choices_offer_what_select_accepts(data):
+    _check_choices(read_csv(data))
+
+
+def test_choices_for_a_file_that_cannot_serve():
+    from gdviz.csvdata import choices
+
+    ch = choices(read_csv(b"x,name\n1,a\n2,b\n3,c\n"))
+    assert ch.features == ("x",) and ch.targets == {"regression": (), "classification": ()}
+    assert ch.refused["name"].code == "non_numeric"
+    constant = choices(read_csv(b"a,b\n1,2\n1,2\n1,2\n"))
+    assert constant.features == () and set(constant.refused) == {"a", "b"}
+    assert "same value (1) in every row" in str(constant.refused["a"])
+    with pytest.raises(ValueError, match="must be a Table"):
+        choices({"a": [1]})
+
+
+def _choice_column(n: int):
+    """A column of one kind: numbers, two values, text labels, constant, huge, or one bad cell."""
+    ints = st.lists(st.integers(-5, 5).map(str), min_size=n, max_size=n)
+    return st.one_of(
+        ints,
+        st.lists(st.sampled_from(["0", "1"]), min_size=n, max_size=n),
+        st.lists(st.sampled_from(["a", "b"]), min_size=n, max_size=n),
+        st.lists(st.sampled_from(["a", "b", "c", " b "]), min_size=n, max_size=n),
+        st.lists(st.sampled_from(["a", "NA", "-"]), min_size=n, max_size=n),  # labels and gaps
+        st.just(["7"] * n),
+        st.lists(st.sampled_from(["1e200", "-1e200", "1e-200", "2e-200"]), min_size=n, max_size=n),
+        st.tuples(ints, st.sampled_from(["x", "NA", "inf", "", "nan"])).map(lambda c: [*c[0][:-1], c[1]]),
+    )
+
+
+def _choice_table(k: int, n: int):
+    columns = st.lists(_choice_column(n), min_size=k, max_size=k)
+    return columns.map(lambda cols: [list("abcd"[:k]), *map(list, zip(*cols, strict=True))])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.tuples(st.integers(2, 4), st.integers(2, 8)).flatmap(lambda kn: _choice_table(*kn)))
+def test_fuzz_choices_offer_what_select_accepts(rows):
+    try:
+        t = read_csv("\n".join(",".join(r) for r in rows).encode())
+    except CsvError:
+        return
+    _check_choices(t)

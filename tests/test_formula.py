@@ -7,9 +7,20 @@ import time
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 import gdviz.problems.custom  # noqa: F401  (registers "formula" until the registry imports it itself)
-from gdviz.formula import MAX_DEPTH, MAX_EXPONENT, MAX_LENGTH, Evaluator, FormulaError, evaluate, parse
+from gdviz.formula import (
+    FUNCTIONS,
+    MAX_DEPTH,
+    MAX_EXPONENT,
+    MAX_LENGTH,
+    Evaluator,
+    FormulaError,
+    evaluate,
+    parse,
+)
 from gdviz.problems import problem
 from gdviz.problems.custom import FormulaProblem
 
@@ -497,3 +508,180 @@ def test_evaluator_chunks_large_inputs_consistently():
         with np.errstate(all="ignore"):
             want = np.power(special, float(k))
         np.testing.assert_allclose(got, want, rtol=1e-12, err_msg=k)
+
+
+# --- the compiled evaluator -------------------------------------------------------------------------
+# Evaluator compiles the trees into ufunc calls on reused buffers, and runs one point on NumPy
+# scalars; both must give what a plain walk of the tree gives, bit for bit (only a NaN's sign bit,
+# which no formula can observe, may differ between scalar and array arithmetic).
+def _walk(e, x, y, memo):
+    """The reference: every node evaluated as the tree says, with the module's own functions."""
+    from gdviz import formula as fm
+
+    hit = memo.get(id(e))
+    if hit is not None:
+        return hit
+    if e.kind == "num":
+        r = e.value
+    elif e.kind == "var":
+        r = x if e.value == "x" else y
+    elif e.kind == "const":
+        r = np.float64(fm.CONSTANTS[e.value])
+    else:
+        a = [_walk(c, x, y, memo) for c in e.args]
+        if e.kind == "neg":
+            r = np.negative(a[0])
+        elif e.kind == "call":
+            r = fm._UFUNCS[e.value](a[0])
+        elif e.kind == "pow":
+            r = fm._power(*a)
+        else:
+            r = fm._BINARY[e.kind](*a)
+    memo[id(e)] = r
+    return r
+
+
+def _assert_same_bits(got, want, where):
+    want = np.broadcast_to(np.asarray(want, dtype=float), got.shape)
+    nan = np.isnan(want)
+    np.testing.assert_array_equal(np.isnan(got), nan, err_msg=where)
+    assert np.array_equal(got[~nan].view(np.int64), want[~nan].view(np.int64)), where
+
+
+_SPECIAL = np.array([-2.5, -1.0, -0.0, 0.0, 0.3, 1.0, 2.0, 7.5, np.inf, -np.inf, np.nan, 1e300, -1e-300])
+_PAIRS = np.stack(np.meshgrid(_SPECIAL, _SPECIAL), axis=-1).reshape(-1, 2)  # x, y as strided views
+
+
+def _inputs():
+    big = np.linspace(-3.0, 3.0, Evaluator.CHUNK + 3)  # chunked, and too long to keep buffers for
+    return [
+        (_PAIRS[:, 0], _PAIRS[:, 1]),
+        (_PAIRS[5:6, 0], _PAIRS[5:6, 1]),  # one point: the scalar program
+        (_PAIRS[140:141, 0], _PAIRS[140:141, 1]),
+        (big, big[::-1]),
+    ]
+
+
+def _trees(text):
+    e = parse(text)
+    gx, gy = e.gradient()
+    return [e, gx, gy, gx.diff("x"), gx.diff("y"), gy.diff("y")]
+
+
+_LEAF = st.one_of(st.sampled_from(["x", "y", "pi", "e", "0", "1", "2", "0.5", "3.25"]))
+_ARG = st.sampled_from(["2", "3", "-1", "-2", "0", "0.5", "1.5", "-0.5", "x", "y", "4", "7"])
+_TREES = st.recursive(
+    _LEAF,
+    lambda c: st.one_of(
+        st.tuples(c, st.sampled_from("+-*/^"), c).map(lambda t: f"({t[0]}){t[1]}({t[2]})"),
+        st.tuples(c, _ARG).map(lambda t: f"({t[0]})^{t[1]}"),
+        st.tuples(st.sampled_from(sorted({*FUNCTIONS, "atan"})), c).map(lambda t: f"{t[0]}({t[1]})"),
+        c.map(lambda a: f"-({a})"),
+    ),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(_TREES)
+def test_compiled_evaluator_matches_the_tree_walk_bit_for_bit(text):
+    try:
+        trees = _trees(text)
+    except FormulaError:
+        assume(False)
+    ev = Evaluator(trees)
+    for x, y in _inputs():
+        got = ev(x, y)
+        with np.errstate(all="ignore"):
+            want = [_walk(t, x, y, {}) for t in trees]
+        for k, (g, w) in enumerate(zip(got, want, strict=True)):
+            _assert_same_bits(g, w, f"{text}: tree {k}, {x.size} points")
+
+
+@pytest.mark.parametrize("text", ["x^0 + y^1 + x^-3 + y^0.5 + x^1.5 + 2^x + x^y", "2*pi + 0*x", "x", "-y"])
+def test_compiled_evaluator_special_shapes(text):
+    # Constant exponents take _power's fast paths, constant subtrees are folded at compile time, and
+    # a tree may be a bare variable or have constant derivatives.
+    trees = _trees(text)
+    ev = Evaluator(trees)
+    for x, y in _inputs():
+        with np.errstate(all="ignore"):
+            want = [_walk(t, x, y, {}) for t in trees]
+        for k, (g, w) in enumerate(zip(ev(x, y), want, strict=True)):
+            _assert_same_bits(g, w, f"{text}: tree {k}, {x.size} points")
+
+
+def test_part_is_the_evaluator_of_those_trees():
+    trees = _trees("sin(x*y) + x^3/(1 + y^2)")
+    whole = Evaluator(trees)
+    x, y = _PAIRS[:, 0], _PAIRS[:, 1]
+    for which in [(0,), (1, 2), (3, 4, 5), (5, 0)]:
+        part = whole.part(*which)
+        alone = Evaluator([trees[i] for i in which])
+        assert part.n_steps == alone.n_steps < whole.n_steps
+        for g, w in zip(part(x, y), alone(x, y), strict=True):
+            _assert_same_bits(g, w, str(which))
+    for bad in [(), (6,), (-1,), ("0",)]:
+        with pytest.raises(ValueError, match="choose trees by position 0 … 5"):
+            whole.part(*bad)
+
+
+def test_into_writes_into_views_and_needs_no_error_state_of_its_own():
+    e = parse("log(x) + x*y")
+    ev = Evaluator([e, *e.gradient()])
+    params = np.array([[1.5, 2.0], [-1.0, 3.0], [0.0, 1.0]])
+    loss, grad = np.empty(3), np.empty((3, 2))
+    with np.errstate(all="raise"), pytest.raises(FloatingPointError):
+        ev.into(params[:, 0], params[:, 1], (loss, grad[:, 0], grad[:, 1]))
+    with np.errstate(all="ignore"):
+        ev.into(params[:, 0], params[:, 1], (loss, grad[:, 0], grad[:, 1]))
+    f, fx, fy = ev(params[:, 0], params[:, 1])
+    _assert_same_bits(loss, f, "f")
+    _assert_same_bits(grad, np.stack([fx, fy], axis=-1), "gradient")
+
+
+def test_threads_sharing_an_evaluator_do_not_share_buffers():
+    # Problems are shared by every session of the server, each running in its own thread.
+    import threading
+
+    e = parse("sin(x*y) + (x - y)^2 / (1 + x^2)")
+    ev = Evaluator([e, *e.gradient()])
+    inputs = [RNG.normal(size=(2, 4)) for _ in range(4)]
+    want = [ev(x, y) for x, y in inputs]
+    errors = []
+
+    def work(i):
+        x, y = inputs[i]
+        for _ in range(300):
+            got = ev(x, y)
+            if not all(np.array_equal(g, w) for g, w in zip(got, want[i], strict=True)):
+                errors.append(i)
+                return
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert not errors
+
+
+def test_evaluator_pickles():
+    import pickle
+
+    e = parse("x^2 + exp(y)")
+    ev = Evaluator([e, *e.gradient()])
+    ev(np.ones(3), np.ones(3))  # compiled, with buffers kept for this thread
+    again = pickle.loads(pickle.dumps(ev))
+    for g, w in zip(again(XY[0], XY[1]), ev(XY[0], XY[1]), strict=True):
+        np.testing.assert_array_equal(g, w)
+
+
+def test_formula_problem_hot_path_equals_the_checked_one():
+    p = problem("formula", expr="(1 - x)^2 + 100*(y - x^2)^2 + log(x)")
+    for params in (RNG.normal(size=(1, 2)), RNG.normal(size=(7, 2))):
+        with np.errstate(all="ignore"):
+            loss, grad = p.loss_and_grad_trusted(params)
+        want_loss, want_grad = p.loss_and_grad(params)
+        _assert_same_bits(loss, want_loss, "loss")
+        _assert_same_bits(grad, want_grad, "gradient")

@@ -4,6 +4,7 @@ the decoder or slips an out-of-range value through."""
 import math
 from urllib.parse import parse_qs, urlencode
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -233,3 +234,110 @@ def test_csv_cannot_be_linked():
 
 def test_bare_url_is_not_a_link():
     assert not links.is_link({}) and not links.is_link({"lang": "zh"}) and links.is_link({"lesson": "saddle"})
+
+
+# --- every repair is reported ---------------------------------------------------------------------------
+LONG = "9" * (links.MAX_VALUE_CHARS + 1)
+
+
+@pytest.mark.parametrize(
+    ("params", "reported", "check"),
+    [
+        ({"problem": "quadratic", "run": "gd,1e308"}, "run gd: lr 1e308", lambda s: s.config.runs[0].lr == 10),
+        ({"problem": "quadratic", "run": "gd,0.0123"}, "run gd: lr 0.0123", lambda s: s.config.runs[0].lr in LR_GRID),
+        ({"problem": "quadratic", "stop": "1e300"}, "stop", lambda s: s.config.stop_loss == links.STOP_MAX),
+        ({"problem": "quadratic", "stop": "-1"}, "stop", lambda s: s.config.stop_loss is None),
+        ({"problem": "quadratic", "steps": "15"}, "steps", lambda s: s.config.steps == 20),
+        ({"problem": "quadratic", "steps": "1e9"}, "steps", lambda s: s.config.steps == STEPS_MAX),
+        ({"problem": "quadratic", "steps": LONG}, f"steps={LONG[:39]}…", lambda s: s.config.steps == 300),
+        ({"problem": "quadratic", "frames": "7"}, "frames", lambda s: s.config.view.frames == 50),
+        ({"problem": "linear_regression", "data": "synthetic", "run": "gd,0.01,mini:1e9"}, "run gd: mini:1e9",
+         lambda s: s.config.runs[0].batch_size == 10**6),
+        ({"problem": "linear_regression", "data": "synthetic", "run": "gd,0.01,mini:2.5"}, "run gd: mini:2.5",
+         lambda s: s.config.runs[0].batch_size == 2),
+        ({"problem": "quadratic", "run": "gd,0.01,seed=1e9"}, "run gd: seed=1e9", lambda s: s.config.runs[0].seed == 10_000),
+        ({"problem": "quadratic", "run": "gd,0.01,seed=2.5"}, "run gd: seed=2.5", lambda s: s.config.runs[0].seed == 2),
+        ({"problem": "quadratic", "log": "2"}, "log", lambda s: s.config.view.log_loss),
+        ({"problem": "quadratic", "excess": "yes"}, "excess", lambda s: not s.excess),
+        ({"problem": "quadratic", "zzz": "1"}, "zzz", lambda s: True),
+        ({"problem": "rosenbrock", "condition": "100"}, "condition", lambda s: s.config.problem.options == ()),
+        ({"problem": "linear_regression", "n": "500"}, "n", lambda s: s.config.problem.options == ()),
+        ({"problem": "formula", "expr": "x" * 301}, f"expr={'x' * 39}…", lambda s: s.config.problem.options == ()),
+        ({"problem": "quadratic", "run": ["gd,0.01", "gd," + LONG]}, f"run=gd,{LONG[:36]}…",
+         lambda s: len(s.config.runs) == 1),
+        ({"problem": "quadratic", "run": "gd,0.01,momentum=0.5"}, "run gd: momentum", lambda s: True),
+    ],
+)  # fmt: skip
+def test_every_repair_is_reported(params, reported, check):
+    state = links.decode(params)
+    assert reported in state.ignored, state.ignored
+    assert check(state)
+
+
+def test_values_used_as_written_are_not_reported():
+    state = links.decode(
+        {
+            "problem": "quadratic",
+            "condition": "100",
+            "steps": "2e2",
+            "stop": "0.001",
+            "run": "gd,5e-2",
+            "log": "1",
+        }
+    )
+    assert state.ignored == ()
+    assert state.config.steps == 200 and state.config.runs[0].lr == 0.05 and state.config.stop_loss == 0.001
+
+
+_NUMBER_TEXT = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.integers(-(10**12), 10**12).map(str),
+    st.sampled_from(["", "1e308", "-0", "nan", "inf", "1_000", " 7", "0x10", "2.50"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["steps", "stop", "frames", "condition", "angle"]), _NUMBER_TEXT)
+def test_a_number_is_used_as_written_or_reported(key, text):
+    state = links.decode({"problem": "quadratic", key: text})
+    cfg = state.config
+    used = {
+        "steps": cfg.steps,
+        "stop": cfg.stop_loss,
+        "frames": cfg.view.frames,
+        "condition": dict(cfg.problem.options).get("condition"),
+        "angle": dict(cfg.problem.options).get("angle"),
+    }[key]
+    try:
+        written = float(text)
+    except ValueError:
+        written = None
+    if text == "" and key in ("steps",):
+        return  # an empty value is no value: the default, nothing to report
+    if used is None or written is None or used != written:
+        assert any(w == key or w.startswith(f"{key}=") for w in state.ignored), (
+            key,
+            text,
+            used,
+            state.ignored,
+        )
+
+
+@settings(max_examples=200, deadline=None)
+@given(_NUMBER_TEXT)
+def test_a_learning_rate_is_used_as_written_or_reported(text):
+    state = links.decode({"problem": "quadratic", "run": f"gd,{text}"})
+    lr = state.config.runs[0].lr
+    try:
+        written = float(text)
+    except ValueError:
+        written = None
+    if written != lr:
+        assert any(w.startswith("run gd: lr") for w in state.ignored), (text, lr, state.ignored)
+
+
+def test_a_csv_page_address_is_reported_once():
+    state = links.decode(
+        {"problem": "csv", "sha": "ab12", "target": "y", "features": "x", "task": "regression"}
+    )
+    assert state.ignored == ("problem=csv",)

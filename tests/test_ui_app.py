@@ -19,6 +19,7 @@ import gdviz
 from gdviz.figures import frame_steps
 from gdviz.ui import specs
 from gdviz.ui.i18n import EN, ZH
+from gdviz.ui.widgets import literal
 
 TIMEOUT = 30
 RACE_CHART = "race_chart"
@@ -316,3 +317,113 @@ def test_3d_panel_runs(app, problem):
     assert shown_3d or EN["surface3d.pca"] in [i.value for i in app.info], charts
     if problem == "rosenbrock":
         assert shown_3d
+
+
+# --- visitors' input: refused files, formulas without a window, repaired links -----------------------
+def upload(at: AppTest, text: str, name: str = "data.csv") -> AppTest:
+    at.file_uploader(key="p.csv.file").set_value((name, text.encode(), "text/csv"))
+    return run(at)
+
+
+def texts(elements) -> str:
+    return "\n".join(e.value for e in elements)
+
+
+@pytest.mark.parametrize(
+    "csv",
+    [
+        "x,name\n1,a\n2,b\n3,c\n4,d\n",  # one numeric column; the text one has four classes
+        "a,b\n1,2\n1,2\n1,2\n",  # every column constant
+        "a,b\n1,nan\n2,inf\n3,nan\n",  # one numeric column; the other NaN and inf only
+        "a,b\nnan,inf\nnan,nan\n",  # NaN and inf only: refused when read
+    ],
+    ids=["one numeric", "all constant", "one numeric and nan/inf", "nan/inf only"],
+)
+def test_a_csv_whose_columns_cannot_serve_shows_only_the_refusal(app, csv):
+    # The section used to draw its selectors, return, and have the page write their keys back:
+    # StreamlitAPIException (run() fails on any exception, on this run and the next).
+    switch_problem(app, "csv")
+    upload(app, csv)
+    errors = texts(app.error)
+    assert EN["csv.cannot_serve"] in errors or EN["csv.rejected"] in errors, errors
+    assert not [s for s in app.selectbox if s.key == "p.csv.target"]
+    run(app)
+    app.segmented_control(key="lang").set_value("zh")
+    run(app)
+    assert ZH["csv.cannot_serve"] in texts(app.error) or ZH["csv.rejected"] in texts(app.error)
+
+
+def test_a_csv_fit_only_for_classification_offers_only_that(app):
+    switch_problem(app, "csv")
+    upload(app, "x,label\n1,a\n2,b\n3,a\n4,b\n5,a\n")
+    assert app.radio(key="p.csv.task").options == [EN["csv.task.classification"]]
+    assert EN["csv.task_unavailable"].format(task=EN["csv.task.regression"]) in texts(app.caption)
+    assert app.selectbox(key="p.csv.target").value == "label"
+    assert summary_table(app) is not None and not app.error
+
+
+def test_the_last_csv_feature_cannot_be_removed(app):
+    switch_problem(app, "csv")
+    upload_csv(app)
+    assert app.multiselect(key="p.csv.features").value == ["x1"]
+    app.multiselect(key="p.csv.features").set_value([])
+    run(app)
+    assert app.multiselect(key="p.csv.features").value == ["x1"]
+    assert summary_table(app) is not None
+
+
+HEADER_IMAGE = "![x](http://127.0.0.1:1/x.png)"
+HEADER_HTML = "<img src=http://127.0.0.1:1/y.png>"
+
+
+def test_csv_names_and_labels_reach_the_page_escaped(app):
+    switch_problem(app, "csv")
+    rows = "\n".join(f"{i},{i % 3},w{i},v{i},{'**a**' if i % 2 else '<b>b</b>'}" for i in range(8))
+    upload(app, f'x,y,"{HEADER_IMAGE}",{HEADER_HTML},label\n{rows}\n')
+    captions = texts(app.caption)
+    assert HEADER_IMAGE not in captions and HEADER_HTML not in captions
+    assert literal(repr(HEADER_IMAGE))[2:-2] in captions and literal(repr(HEADER_HTML))[2:-2] in captions
+    app.radio(key="p.csv.task").set_value("classification")
+    run(app)
+    app.selectbox(key="p.csv.target").set_value("label")
+    run(app)
+    assert EN["csv.classes"].format(c0=literal("**a**"), c1=literal("<b>b</b>")) in texts(app.caption)
+
+
+def test_a_formula_without_automatic_window_gets_one_set_by_hand(app):
+    switch_problem(app, "formula")
+    app.text_input(key="p.formula.expr").set_value("sqrt(1-x^2-y^2)")
+    run(app)
+    warning = warnings_text(app)
+    assert EN["formula.no_auto_window"].split("{err}")[0] in warning
+    assert literal("sqrt(1 - x**2 - y**2)") in warning  # the formula in the message, escaped
+    assert EN["formula.set_window_hint"] in texts(app.caption)
+    app.toggle(key="p.formula.own_window").set_value(True)
+    run(app)  # this blanked the page: an uncaught FormulaError
+    assert [app.number_input(key=f"p.formula.{k}").value for k in ("xmin", "xmax", "ymin", "ymax")] == [
+        -3.0,
+        3.0,
+        -3.0,
+        3.0,
+    ]
+    assert race_spec(app)["layout"]["xaxis"]["range"][0] <= -1 and not app.error
+    for k, v in (("xmin", 5.0), ("xmax", 6.0), ("ymin", 5.0), ("ymax", 6.0)):
+        app.number_input(key=f"p.formula.{k}").set_value(v)
+    run(app)
+    assert EN["formula.window_refused"].split("{err}")[0] in texts(app.error)
+
+
+def test_a_repaired_link_lists_every_repair_literally():
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.query_params["problem"] = "quadratic"
+    at.query_params["run"] = ["gd,1e308", HEADER_IMAGE]
+    at.query_params["stop"] = "1e300"
+    at.query_params["log"] = "2"
+    at.query_params["steps"] = "9" * 301
+    run(at)
+    notice = warnings_text(at)
+    assert EN["link.repaired"].split("{what}")[0] in notice
+    for item in ("run gd: lr 1e308", f"run={HEADER_IMAGE}", "stop", "log", f"steps={'9' * 39}…"):
+        assert literal(item) in notice, item
+    assert HEADER_IMAGE not in notice  # only its escaped form
+    assert at.session_state["stop_loss"] == 1e12 and at.session_state["log_loss"]

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import pytest
 from apptest_support import APP, goto, run
+from hypothesis import given
+from hypothesis import strategies as st
 from streamlit.runtime.state.common import user_key_from_element_id
 from streamlit.testing.v1 import AppTest
 
 from gdviz.ui import page_sweeps
-from gdviz.ui.widgets import UNWRITABLE_PREFIXES, writable
+from gdviz.ui.widgets import UNWRITABLE_PREFIXES, WORD_JOINER, writable
 
 TIMEOUT = 30
 
@@ -113,3 +115,62 @@ def test_deselecting_a_segmented_control_keeps_the_choice(page, key, choice):
     run(at)
     assert at.session_state[key] == choice
     assert at.segmented_control(key=key).value == choice
+
+
+# --- literal(): visitors' text shown as the characters they typed ------------------------------------
+HOSTILE = [
+    "![x](http://127.0.0.1:1/x.png)",
+    "<img src=http://127.0.0.1:1/y.png onerror=alert(1)>",
+    "**bold** _it_ `code` ~~gone~~ [a](http://e.x) www.example.com",
+    ":smile: :material/home: :red[red] $x^2$ \\(y\\)",
+    "# title\n- item\n1. first\n> quote\n    code",
+    "&amp; &#60; a\\b | c |",
+    "    four leading spaces: a code block",
+]
+
+
+def _unescaped(markdown: str) -> str:
+    """What CommonMark shows for text made only of backslash-escaped punctuation and other characters."""
+    import re
+
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace(WORD_JOINER, "")
+
+
+def _bare_punctuation(markdown: str) -> list[str]:
+    """ASCII punctuation that no backslash escapes (what Markdown could read as syntax)."""
+    import string
+
+    bare, i = [], 0
+    while i < len(markdown):
+        if markdown[i] == "\\" and i + 1 < len(markdown) and markdown[i + 1] in string.punctuation:
+            i += 2
+        else:
+            if markdown[i] in string.punctuation:
+                bare.append(markdown[i])
+            i += 1
+    return bare
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_literal_escapes_every_markdown_and_html_character(text):
+    from gdviz.ui.widgets import literal
+
+    md = literal(text)
+    assert _bare_punctuation(md) == [], md
+    assert _bare_punctuation(text), "the sample must hold Markdown to escape"
+    assert "\n" not in md and not md.startswith(" ")
+    shown = _unescaped(md).replace("\u00a0", " ")
+    assert shown == text.replace("\n", " ")
+
+
+@given(st.text(max_size=80).filter(lambda text: WORD_JOINER not in text))
+def test_literal_shows_any_text_unchanged_but_for_line_breaks(text):
+    import re
+
+    from gdviz.ui.widgets import literal
+
+    md = literal(text)
+    assert "\n" not in md and "\r" not in md
+    want = re.sub(r"\r\n|\r|\n", " ", text)
+    lead = len(want) - len(want.lstrip(" "))
+    assert _unescaped(md) == "\u00a0" * lead + want[lead:]

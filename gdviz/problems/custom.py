@@ -21,6 +21,7 @@ AUTO_HALF_WIDTHS = (3.0, 5.0, 10.0, 30.0, 100.0)
 MIN_FINITE = 0.1
 COARSE_GRID = 61  # odd, so that the centre of a symmetric window (often a minimum) is a grid point
 MAX_WINDOW = 1e6
+HALVINGS = 0.5 ** np.arange(30)
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -39,6 +40,16 @@ class FormulaProblem(Function2D):
 
     def _hess(self, x, y):
         return tuple(self.hess_eval(x, y))
+
+    def loss_and_grad_trusted(self, params):
+        # The run loop's hot path (see Function2D): the evaluator writes f and the gradient straight
+        # into the result arrays, with no error-state switch of its own (the loop holds one).
+        if params.ndim != 2:
+            return super().loss_and_grad_trusted(params)
+        loss = np.empty(params.shape[0])
+        grad = np.empty(params.shape)
+        self.value_grad_eval.into(params[:, 0], params[:, 1], (loss, grad[:, 0], grad[:, 1]))
+        return loss, grad
 
 
 @register("formula")
@@ -67,16 +78,18 @@ def formula(**options) -> FormulaProblem:
     window = _check_window(options["window"]) if options.get("window") is not None else None
     start = _check_start(options["start"]) if options.get("start") is not None else None
 
-    value_grad = Evaluator([expr, gx, gy])
+    # One analysis of all six trees; each use gets the part it needs.
+    everything = Evaluator([expr, gx, gy, *hess])
+    value_grad, f_only = everything.part(0, 1, 2), everything.part(0)
     if window is None:
-        window = _auto_window(expr, start)
+        window = _auto_window(expr, f_only, start)
     X, Y = _grid(window)
     F, GX, GY = value_grad(X, Y)
     if not np.isfinite(F).any():
         raise FormulaError(
             "nowhere_finite", f"f = {expr.to_string()} is not finite anywhere in the window {window}"
         )
-    minima, min_loss = _find_minima(Evaluator([expr, gx, gy, *hess]), expr, window, X, Y, F)
+    minima, min_loss = _find_minima(everything, f_only, window, X, Y, F)
     if start is None:
         start = _auto_start(window, X, Y, F, GX, GY, minima)
 
@@ -94,7 +107,7 @@ def formula(**options) -> FormulaProblem:
         grad_exprs=(gx, gy),
         hess_exprs=hess,
         value_grad_eval=value_grad,
-        hess_eval=Evaluator(hess),
+        hess_eval=everything.part(3, 4, 5),
     )
 
 
@@ -126,12 +139,12 @@ def _grid(window, n: int = COARSE_GRID):
     return np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
 
 
-def _auto_window(expr: Expr, start: np.ndarray | None):
+def _auto_window(expr: Expr, f_only: Evaluator, start: np.ndarray | None):
     window = lowest_inside = None
     for half in AUTO_HALF_WIDTHS:
         candidate = ((-half, half), (-half, half))
         X, Y = _grid(candidate)
-        F = expr.evaluate(X, Y)
+        (F,) = f_only(X, Y)
         finite = np.isfinite(F)
         if finite.mean() < MIN_FINITE:
             continue
@@ -161,7 +174,7 @@ def _auto_window(expr: Expr, start: np.ndarray | None):
     return window
 
 
-def _find_minima(newton: Evaluator, f_expr: Expr, window, X, Y, F, candidates: int = 8, iters: int = 40):
+def _find_minima(newton: Evaluator, f_only: Evaluator, window, X, Y, F, candidates: int = 8, iters: int = 40):
     """(minima (k, 2), min_loss or None): see ``formula`` for the rule."""
     none = np.zeros((0, 2)), None
     finite = np.isfinite(F)
@@ -185,26 +198,25 @@ def _find_minima(newton: Evaluator, f_expr: Expr, window, X, Y, F, candidates: i
     P = P[order]
 
     for _ in range(iters):
-        f, gx, gy, hxx, hxy, hyy = newton(P[:, 0], P[:, 1])
+        fv, gx, gy, hxx, hxy, hyy = newton(P[:, 0], P[:, 1])
         with np.errstate(all="ignore"):
             det = hxx * hyy - hxy * hxy
             step = -np.stack([hyy * gx - hxy * gy, hxx * gy - hxy * gx], axis=-1) / det[:, None]
         # Newton only where the Hessian is positive definite; elsewhere the candidate stays put and
         # is judged by the acceptance test below.
-        converged = np.hypot(gx, gy) <= 1e-13 * (1.0 + np.abs(f))
+        converged = np.hypot(gx, gy) <= 1e-13 * (1.0 + np.abs(fv))
         move = (det > 0) & (hxx > 0) & np.isfinite(step).all(axis=-1) & ~converged
         step = np.where(move[:, None], step, 0.0)
         if not np.any(step):
             break
-        t = np.ones(len(P))
-        for _ in range(30):
-            trial = P + t[:, None] * step
-            ft = f_expr.evaluate(trial[:, 0], trial[:, 1])
-            worse = move & ~(ft <= f)
-            if not worse.any():
-                break
-            t = np.where(worse, 0.5 * t, t)
-        P = np.where((move & (ft <= f))[:, None], trial, P)
+        # Backtracking: the largest of t = 1, 1/2, …, 2^-29 that does not raise f, all tried in one
+        # evaluation (the points are independent, so each gets the same t as a halving loop would).
+        trials = P + HALVINGS[:, None, None] * step
+        (ft,) = f_only(trials[..., 0], trials[..., 1])
+        better = ft <= fv
+        first = np.argmax(better, axis=0)
+        ok = move & better[first, np.arange(len(P))]
+        P = np.where(ok[:, None], trials[first, np.arange(len(P))], P)
 
     f, gx, gy, hxx, hxy, hyy = newton(P[:, 0], P[:, 1])
     with np.errstate(all="ignore"):

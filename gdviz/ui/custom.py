@@ -13,16 +13,19 @@ from collections import OrderedDict
 
 import streamlit as st
 
-import gdviz
 from gdviz import csvdata, formula
 from gdviz.problems.regression import linear_regression_from_data, logistic_regression_from_data
+from gdviz.ui.compute import get_problem
 from gdviz.ui.i18n import t
 from gdviz.ui.specs import ProblemSpec
 from gdviz.ui.widgets import ensure as _ensure
+from gdviz.ui.widgets import literal
 
 SS = st.session_state
 DEFAULT_FORMULA = "(1 - x)^2 + 100*(y - x^2)^2"
 MAX_UPLOADS = 16  # uploaded files kept in memory for the whole server (each ≤ 5 MB)
+# The window offered for a formula that has no automatic one: the first automatic candidate.
+HAND_WINDOW = ((-3.0, 3.0), (-3.0, 3.0))
 
 _uploads: OrderedDict[str, bytes] = OrderedDict()
 _lock = threading.Lock()
@@ -52,6 +55,11 @@ def read_table(sha: str) -> csvdata.Table:
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
+def table_choices(sha: str) -> csvdata.Choices:
+    return csvdata.choices(read_table(sha))
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
 def csv_problem(spec: ProblemSpec):
     o = dict(spec.options)
     table = read_table(o["sha"])
@@ -74,14 +82,25 @@ def formula_section() -> ProblemSpec:
         text = DEFAULT_FORMULA
         expr = formula.parse(text)
     st.latex(f"f(x, y) = {expr.to_latex()}")
-    opts: list[tuple[str, object]] = [("expr", text)]
+    default = ProblemSpec("formula", (("expr", DEFAULT_FORMULA),))
+    auto = _automatic_window(text)
     _ensure("p.formula.own_window", False)
-    if st.toggle(t("formula.own_window"), key="p.formula.own_window"):
-        auto = gdviz.problem("formula", expr=text).window
+    own = st.toggle(t("formula.own_window"), key="p.formula.own_window")
+    if isinstance(auto, formula.FormulaError):
+        # f is nowhere finite enough on the automatic windows (sqrt(1 - x^2 - y^2) fills 9 % of ±3):
+        # only a window set by hand can show it.
+        st.warning(t("formula.no_auto_window", err=literal(auto)))
+        if not own:
+            st.caption(t("formula.set_window_hint"))
+            return default
+        st.caption(t("formula.hand_window"))
+    opts: list[tuple[str, object]] = [("expr", text)]
+    if own:
+        start = HAND_WINDOW if isinstance(auto, formula.FormulaError) else auto
         c1, c2 = st.columns(2)
         vals = []
         for i, (k, v) in enumerate(
-            (("xmin", auto[0][0]), ("xmax", auto[0][1]), ("ymin", auto[1][0]), ("ymax", auto[1][1]))
+            (("xmin", start[0][0]), ("xmax", start[0][1]), ("ymin", start[1][0]), ("ymax", start[1][1]))
         ):
             key = f"p.formula.{k}"
             _ensure(key, float(v))
@@ -90,11 +109,28 @@ def formula_section() -> ProblemSpec:
             opts.append(("window", ((vals[0], vals[1]), (vals[2], vals[3]))))
         else:
             st.error(t("formula.bad_window"))
-    return ProblemSpec("formula", tuple(opts))
+            if isinstance(auto, formula.FormulaError):
+                return default
+    spec = ProblemSpec("formula", tuple(opts))
+    try:
+        get_problem(spec)
+    except ValueError as err:  # e.g. a window where f is nowhere finite
+        st.error(t("formula.window_refused", err=literal(err)))
+        return default
+    return spec
+
+
+def _automatic_window(text: str):
+    """The automatic window of the formula ``text`` (parsed already), or the FormulaError saying why
+    there is none."""
+    try:
+        return get_problem(ProblemSpec("formula", (("expr", text),))).window
+    except formula.FormulaError as err:
+        return err
 
 
 def show_formula_error(text: str, err: formula.FormulaError):
-    st.error(f"**{t('formula.rejected')}** {t(f'formula.err.{err.code}', '')}\n\n{err}")
+    st.error(f"**{t('formula.rejected')}** {t(f'formula.err.{err.code}', '')}\n\n{literal(err)}")
     if err.span is not None and text:
         a, b = err.span
         b = max(b, a + 1)
@@ -103,6 +139,12 @@ def show_formula_error(text: str, err: formula.FormulaError):
 
 
 def csv_section() -> ProblemSpec | None:
+    """The upload and, when its columns can serve, the choice of task, target and features.
+
+    Every refusal comes before the first keyed widget: when the section returns None the page
+    writes the session's values back (sidebar.keep_state), and Streamlit forbids writing the value
+    of a widget drawn in the same run. So the selectors offer only what works (csvdata.choices).
+    """
     up = st.file_uploader(t("csv.upload"), type=["csv", "txt", "tsv"], key="p.csv.file", help=t("csv.help"))
     if up is None:
         st.info(t("csv.none"))
@@ -114,37 +156,41 @@ def csv_section() -> ProblemSpec | None:
     sha = remember_upload(data)
     try:
         table = read_table(sha)
+        options = table_choices(sha)
     except csvdata.CsvError as err:
-        st.error(f"**{t('csv.rejected')}** {err}")
+        st.error(f"**{t('csv.rejected')}** {literal(err)}")
         return None
-    numeric = [c for c in table.columns if c not in table.issues]
+    tasks = [task for task in csvdata.TASKS if options.targets[task]]
+    if not tasks:
+        st.error(f"**{t('csv.cannot_serve')}** {_why_not(options)}")
+        return None
     st.caption(t("csv.read", rows=len(table.values), cols=len(table.columns), enc=table.encoding))
+    if SS.get("p.csv.task") not in tasks:
+        SS["p.csv.task"] = tasks[0]
     task = st.radio(
-        t("csv.task"),
-        csvdata.TASKS,
-        key="p.csv.task",
-        horizontal=True,
-        format_func=lambda v: t(f"csv.task.{v}"),
+        t("csv.task"), tasks, key="p.csv.task", horizontal=True, format_func=lambda v: t(f"csv.task.{v}")
     )
-    targets = list(table.columns) if task == "classification" else numeric
-    if not targets or len(numeric) < 1:
-        st.error(t("csv.no_numeric"))
-        return None
+    for other in csvdata.TASKS:
+        if other not in tasks:
+            st.caption(t("csv.task_unavailable", task=t(f"csv.task.{other}")))
+    targets = list(options.targets[task])
     if SS.get("p.csv.target") not in targets:
         SS["p.csv.target"] = targets[-1]
     target = st.selectbox(t("csv.target"), targets, key="p.csv.target")
-    choices = [c for c in numeric if c != target]
-    if not choices:
-        st.error(t("csv.no_features"))
-        return None
+    choices = [c for c in options.features if c != target]  # never empty: see csvdata.choices
     if not SS.get("p.csv.features") or not set(SS["p.csv.features"]) <= set(choices):
         SS["p.csv.features"] = choices[:1]
+    SS[_PREV_FEATURES] = list(SS["p.csv.features"])
     feats = st.multiselect(
-        t("csv.features"), choices, key="p.csv.features", max_selections=2, help=t("csv.features.help")
+        t("csv.features"),
+        choices,
+        key="p.csv.features",
+        max_selections=2,
+        help=t("csv.features.help"),
+        on_change=_keep_a_feature,
     )
-    if not feats:
-        st.warning(t("csv.pick_feature"))
-        return None
+    if options.refused:
+        st.caption(t("csv.not_offered", why=_why_not(options, only_refused=True)))
     _ensure("p.csv.standardize", False)
     std = st.toggle(t("csv.standardize"), key="p.csv.standardize", help=t("csv.standardize.help"))
     opts = [
@@ -171,13 +217,34 @@ def csv_section() -> ProblemSpec | None:
             )
         )
     spec = ProblemSpec("csv", tuple(opts))
-    try:
-        _, _, info = csvdata.select(table, target, list(feats), task, bool(std))
-        csv_problem(spec)
-    except (csvdata.CsvError, ValueError) as err:
-        st.error(f"**{t('csv.rejected')}** {err}")
-        return None
+    # The choices above are what select() accepts, so this builds (tests/test_csvdata.py checks it).
+    _, _, info = csvdata.select(table, target, list(feats), task, bool(std))
+    csv_problem(spec)
     if task == "classification" and info.get("classes"):
         c0, c1 = info["classes"]
-        st.caption(t("csv.classes", c0=c0, c1=c1))
+        st.caption(t("csv.classes", c0=literal(c0), c1=literal(c1)))
     return spec
+
+
+_PREV_FEATURES = "_prev.p.csv.features"
+
+
+def _keep_a_feature():
+    # Emptying the selection would leave nothing to fit; a callback may still write the widget's
+    # value (code after the widget may not), so the last feature stays chosen.
+    if not SS.get("p.csv.features"):
+        SS["p.csv.features"] = SS.get(_PREV_FEATURES) or []
+
+
+def _why_not(options: csvdata.Choices, *, only_refused: bool = False, shown: int = 3) -> str:
+    """Why columns are not offered: the reasons of the first few, as literal text."""
+    parts = []
+    if not only_refused:
+        if not options.features:
+            parts.append(t("csv.no_feature"))
+        elif len(options.features) == 1:
+            parts.append(t("csv.only_feature", name=literal(repr(options.features[0]))))
+    reasons = [str(err) for err in options.refused.values()]
+    more = " …" if len(reasons) > shown else ""
+    parts += [literal("; ".join(reasons[:shown])) + more] if reasons else []
+    return " ".join(parts)

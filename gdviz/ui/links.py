@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 
 from gdviz.ui.specs import (
     FRAMES_CHOICES,
-    LR_GRID,
     MAX_RUNS_RACE,
     PROBLEM_CONTROLS,
     PROBLEMS,
@@ -44,6 +43,14 @@ HIDEABLE = ("problem", "start", "runs", "view", "lessons")
 # Problems whose state cannot travel in a link (an uploaded file) fall back to the default.
 LINKABLE = tuple(p for p in PROBLEMS if p != "csv")
 MAX_VALUE_CHARS = 300  # a formula's cap; anything longer in a link is refused outright
+STOP_MAX = 1e12  # the sidebar's loss-threshold input goes up to this
+SHOWN_CHARS = 40  # of a refused value, in the page's notice
+CSV_KEYS = ("sha", "target", "features", "task", "standardize", "loss", "l2")  # a CSV page's options
+# Keys every link may carry (problem options come on top); Streamlit reads ``embed`` itself.
+PAGE_KEYS = (
+    "problem", "run", "steps", "stop", "start", "view", "axes", "frames", "log", "x", "excess", "lang",
+    "lesson", "hide", "embed", "embed_options",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -99,21 +106,36 @@ def _coerce(c: Control, text: str, ignored: list, where: str):
     return float(clamped) if c.kind == "float" else clamped
 
 
-def _one(params: Mapping, key: str):
+def _shown(text: str) -> str:
+    """A refused value as the notice quotes it: its first characters."""
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
+
+
+def _one(params: Mapping, key: str, ignored: list):
     v = params.get(key)
     if isinstance(v, (list, tuple)):
         v = v[0] if v else None
     if v is not None and len(str(v)) > MAX_VALUE_CHARS:
+        ignored.append(f"{key}={_shown(str(v))}")
         return None
     return None if v is None else str(v)
 
 
-def _all(params: Mapping, key: str) -> list[str]:
+def _all(params: Mapping, key: str, ignored: list) -> list[str]:
     v = params.get(key)
     if v is None:
         return []
-    items = list(v) if isinstance(v, (list, tuple)) else [v]
-    return [str(x) for x in items if len(str(x)) <= MAX_VALUE_CHARS]
+    items = [str(x) for x in (v if isinstance(v, (list, tuple)) else [v])]
+    ignored += [f"{key}={_shown(x)}" for x in items if len(x) > MAX_VALUE_CHARS]
+    return [x for x in items if len(x) <= MAX_VALUE_CHARS]
+
+
+def _flag(params: Mapping, key: str, ignored: list) -> bool:
+    """A 0/1 value (encode writes only these); anything else is the default, False, and reported."""
+    text = _one(params, key, ignored)
+    if text is not None and text not in ("0", "1"):
+        ignored.append(key)
+    return text == "1"
 
 
 # --- encode ----------------------------------------------------------------------------------------
@@ -169,7 +191,7 @@ def encode(state: LinkState) -> dict[str, str | list[str]]:
 def decode_run(text: str, ignored: list) -> RunSpec | None:
     parts = [p.strip() for p in text.split(",")]
     if len(parts) < 2 or parts[0] not in RULES:
-        ignored.append(f"run={text[:40]}")
+        ignored.append(f"run={_shown(text)}")
         return None
     rule = parts[0]
     lr = _num(parts[1])
@@ -177,8 +199,8 @@ def decode_run(text: str, ignored: list) -> RunSpec | None:
         ignored.append(f"run {rule}: lr")
         lr = 0.01
     snapped = snap_lr(lr)
-    if abs(math.log(snapped) - math.log(min(max(lr, LR_GRID[0]), LR_GRID[-1]))) > 1e-9:
-        ignored.append(f"run {rule}: lr {parts[1]}")
+    if snapped != lr:  # off the slider's grid, or out of its range (1e308 becomes 10)
+        ignored.append(f"run {rule}: lr {_shown(parts[1])}")
     variant, batch, sched, seed = "full", 2, "constant", 0
     hyper: dict[str, object] = {}
     sopts_text: dict[str, str] = {}
@@ -189,20 +211,24 @@ def decode_run(text: str, ignored: list) -> RunSpec | None:
         elif p.startswith("mini:"):
             b = _num(p[5:])
             if b is None or b < 1:
-                ignored.append(f"run {rule}: {p}")
+                ignored.append(f"run {rule}: {_shown(p)}")
             else:
                 variant, batch = "mini", int(min(b, 10**6))
+                if batch != b:
+                    ignored.append(f"run {rule}: {_shown(p)}")
         elif p.startswith("sched="):
             if p[6:] in SCHEDULES:
                 sched = p[6:]
             else:
-                ignored.append(f"run {rule}: {p}")
+                ignored.append(f"run {rule}: {_shown(p)}")
         elif p.startswith("seed="):
             s = _num(p[5:])
             if s is None or s < 0:
-                ignored.append(f"run {rule}: {p}")
+                ignored.append(f"run {rule}: {_shown(p)}")
             else:
                 seed = int(min(s, 10_000))
+                if seed != s:
+                    ignored.append(f"run {rule}: {_shown(p)}")
         elif p.startswith("s.") and "=" in p:
             k, _, v = p[2:].partition("=")
             sopts_text[k] = v
@@ -213,9 +239,9 @@ def decode_run(text: str, ignored: list) -> RunSpec | None:
                 if val is not None:
                     hyper[k] = val
             else:
-                ignored.append(f"run {rule}: {k}")
+                ignored.append(f"run {rule}: {_shown(k)}")
         elif p:
-            ignored.append(f"run {rule}: {p}")
+            ignored.append(f"run {rule}: {_shown(p)}")
     sopts = []
     for c in SCHEDULE_CONTROLS[sched]:
         val = (
@@ -224,37 +250,46 @@ def decode_run(text: str, ignored: list) -> RunSpec | None:
             else None
         )
         sopts.append((c.key, c.default if val is None else val))
-    ignored += [f"run {rule}: s.{k}" for k in sopts_text]
+    ignored += [f"run {rule}: s.{_shown(k)}" for k in sopts_text]
     hyper_t = tuple((c.key, hyper.get(c.key, c.default)) for c in RULE_CONTROLS[rule])
     return RunSpec(rule, snapped, hyper_t, variant, batch, sched, tuple(sopts), seed)
 
 
 def decode(params: Mapping) -> LinkState:
-    """The page state a link asks for, with everything unusable replaced and listed in ``ignored``."""
+    """The page state a link asks for; every value not used exactly as written (unusable, clamped,
+    snapped, too long, or a key the page does not know) is replaced and listed in ``ignored``."""
     ignored: list[str] = []
-    name = _one(params, "problem") or "linear_regression"
+    asked = name = _one(params, "problem", ignored) or "linear_regression"
     if name not in LINKABLE:
-        ignored.append(f"problem={name[:40]}")
+        ignored.append(f"problem={_shown(name)}")
         name = "linear_regression"
     base = default_config(name)
     opts = []
     for c in PROBLEM_CONTROLS.get(name, ()):
-        text = _one(params, c.key)
+        text = _one(params, c.key, ignored)
         if text is None:
             continue
         v = _coerce(c, text, ignored, c.key)
         if v is not None:
             opts.append((c.key, v))
     if name == "linear_regression" and dict(opts).get("data", "article") == "article":
+        ignored += [k for k, _ in opts if k in SYNTHETIC_ONLY]  # the article's data is fixed
         opts = [(k, v) for k, v in opts if k not in SYNTHETIC_ONLY]
     if name == "formula":
-        expr = _one(params, "expr")
+        expr = _one(params, "expr", ignored)
         if expr is not None:
             opts.append(("expr", expr))  # parsed (allowlist) by the page, which reports errors
     problem = ProblemSpec(name, tuple(opts))
+    known = {
+        *PAGE_KEYS,
+        *(c.key for c in PROBLEM_CONTROLS.get(name, ())),
+        *(("expr",) if name == "formula" else ()),
+        *(CSV_KEYS if asked == "csv" else ()),  # a CSV page's own address: "problem=csv" says it all
+    }
+    ignored += [_shown(str(k)) for k in params if k not in known]
 
     runs = []
-    texts = _all(params, "run")
+    texts = _all(params, "run", ignored)
     if len(texts) > MAX_RUNS_RACE:
         ignored.append(f"run × {len(texts) - MAX_RUNS_RACE}")
     for text in texts[:MAX_RUNS_RACE]:
@@ -262,48 +297,61 @@ def decode(params: Mapping) -> LinkState:
         if r is not None:
             runs.append(r)
     steps_c = Control("steps", "int", 300, 10, STEPS_MAX, 10)
-    steps = _coerce(steps_c, _one(params, "steps"), ignored, "steps") if _one(params, "steps") else None
+    steps_text = _one(params, "steps", ignored)
+    steps = _coerce(steps_c, steps_text, ignored, "steps") if steps_text else None
+    if steps is not None and steps % steps_c.step:  # the slider moves in tens
+        steps = int(round(steps / steps_c.step) * steps_c.step)
+        ignored.append("steps")
     stop = None
-    if _one(params, "stop") is not None:
-        stop = _num(_one(params, "stop"))
+    stop_text = _one(params, "stop", ignored)
+    if stop_text is not None:
+        stop = _num(stop_text)
         if stop is None or stop < 0:
             ignored.append("stop")
             stop = None
+        elif stop > STOP_MAX:
+            ignored.append("stop")
+            stop = STOP_MAX
     start = None
-    if _one(params, "start") is not None:
-        vals = [_num(x) for x in _one(params, "start").split(",")]
+    start_text = _one(params, "start", ignored)
+    if start_text is not None:
+        vals = [_num(x) for x in start_text.split(",")]
         if vals and all(v is not None and abs(v) <= 1e6 for v in vals):
             start = tuple(float(v) for v in vals)
         else:
             ignored.append("start")
-    view = ViewSpec()
-    plane = _one(params, "view")
+    plane = _one(params, "view", ignored)
     if plane is not None and plane not in ("slice", "pca"):
         ignored.append("view")
         plane = None
     axes = None
-    if _one(params, "axes") is not None:
-        a = [_num(x) for x in _one(params, "axes").split(",")]
+    axes_text = _one(params, "axes", ignored)
+    if axes_text is not None:
+        a = [_num(x) for x in axes_text.split(",")]
         if len(a) == 2 and all(v is not None and v >= 0 and v == int(v) for v in a) and a[0] != a[1]:
             axes = (int(a[0]), int(a[1]))
         else:
             ignored.append("axes")
-    frames = view.frames
-    if _one(params, "frames") is not None:
-        f = _num(_one(params, "frames"))
+    frames = ViewSpec().frames
+    frames_text = _one(params, "frames", ignored)
+    if frames_text is not None:
+        f = _num(frames_text)
         if f is None:
             ignored.append("frames")
         else:
             frames = min(FRAMES_CHOICES, key=lambda c: abs(c - f))
             if frames != f:
                 ignored.append("frames")
-    x_axis = _one(params, "x") or "step"
+    x_axis = _one(params, "x", ignored) or "step"
     if x_axis not in ("step", "epoch"):
         ignored.append("x")
         x_axis = "step"
+    log_text = _one(params, "log", ignored)
+    if log_text is not None and log_text not in ("0", "1"):
+        ignored.append("log")
     view = ViewSpec(
         frames=frames,
-        log_loss=_one(params, "log") != "0",
+        log_loss=log_text != "0",
         x_axis=x_axis,
         axes=axes,
         plane=plane
@@ -313,17 +361,17 @@ def decode(params: Mapping) -> LinkState:
             else "slice"
         ),
     )
-    lang = _one(params, "lang") or "en"
+    lang = _one(params, "lang", ignored) or "en"
     if lang not in LANGS:
         ignored.append("lang")
         lang = "en"
-    lesson = _one(params, "lesson")
+    lesson = _one(params, "lesson", ignored)
     from gdviz.ui.lessons import BY_KEY
 
     if lesson is not None and lesson not in BY_KEY:
         ignored.append("lesson")
         lesson = None
-    hide = tuple(h for h in (_one(params, "hide") or "").split(",") if h)
+    hide = tuple(h for h in (_one(params, "hide", ignored) or "").split(",") if h)
     bad_hide = [h for h in hide if h not in HIDEABLE]
     if bad_hide:
         ignored.append("hide")
@@ -341,7 +389,7 @@ def decode(params: Mapping) -> LinkState:
         lang=lang,
         lesson=lesson,
         hide=hide,
-        excess=_one(params, "excess") == "1",
+        excess=_flag(params, "excess", ignored),
         ignored=tuple(dict.fromkeys(ignored)),
     )
 

@@ -12,6 +12,7 @@ from gdviz.ui.specs import PageConfig, ProblemSpec
 
 SS = st.session_state
 VIEW_KEYS = ("plane", "axis_x", "axis_y", "frames", "log_loss", "x_axis", "excess")
+LESSON_LINK_KEYS = ("lesson", "lang", "hide", "embed", "embed_options")  # what a lesson link uses
 
 
 def _clear_problem_state():
@@ -87,14 +88,17 @@ def apply_link_once():
     if not links.is_link(params):
         return
     state = links.decode(params)
+    ignored = state.ignored
     if state.lesson and "run" not in params:
         apply_lesson(state.lesson)
+        # The lesson brings its own problem, runs and view: whatever else the link set is not used.
+        ignored += tuple(k for k in params if k not in LESSON_LINK_KEYS)
     else:
         apply_config(state.config, excess=state.excess)
         SS["lesson"] = state.lesson or ""
     SS["lang"] = state.lang
     SS["hide"] = state.hide
-    SS["_link_ignored"] = state.ignored
+    SS["_link_ignored"] = tuple(dict.fromkeys(ignored))
 
 
 def current_link(cfg: PageConfig, view, *, teacher: bool = False) -> dict:

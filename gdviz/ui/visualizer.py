@@ -24,7 +24,7 @@ from gdviz.ui import state as page_state
 from gdviz.ui.compute import get_problem, replayed_step, simulate_all, view_for
 from gdviz.ui.i18n import figure_labels, lang, t
 from gdviz.ui.specs import SPEEDS, PageConfig, RunSpec, ViewSpec
-from gdviz.ui.widgets import sticky_choice
+from gdviz.ui.widgets import literal, sticky_choice
 
 CHART_KEY = "race_chart"
 
@@ -72,7 +72,7 @@ def _x_values(rec: Record, x_axis: str):
 def _messages(results: list[RunResult], problem: Problem):
     for r in results:
         if r.error:
-            st.error(t("run.error", label=r.label, err=r.error))
+            st.error(t("run.error", label=r.label, err=literal(r.error)))
             continue
         rec = r.record
         if rec.diverged is not None:
@@ -391,7 +391,7 @@ def page():
     problem = get_problem(cfg.problem)
     ignored = st.session_state.pop("_link_ignored", ())
     if ignored:
-        st.warning(t("link.ignored", what=", ".join(ignored)), icon=":material/link:")
+        st.warning(t("link.repaired", what=literal(", ".join(ignored))), icon=":material/link:")
     st.markdown(f"# {t(f'problem.{cfg.problem.name}')}")
     st.caption(t("lead", rule=r"$\theta \leftarrow \theta - \alpha \nabla L(\theta)$"))
     _lesson_card()
