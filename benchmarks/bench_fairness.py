@@ -88,8 +88,13 @@ async def hammered(url: str, n: int) -> tuple[list[float], int]:
 
 def fairness() -> None:
     print(f"fairness: time to the chart of one visitor, alone and beside {HAMMERS} hammering visitors")
-    print(f"{'mode':34s} | {'idle p50 s':>10} | {'busy p50 s':>10} | {'busy max s':>10} | {'ratio':>6} | hammer pages")
-    for label, env in (("budget (worker processes)", {}), ("all inline (before issue 14)", {"GDVIZ_INLINE_SECONDS": "1e9"})):
+    print(
+        f"{'mode':34s} | {'idle p50 s':>10} | {'busy p50 s':>10} | {'busy max s':>10} | {'ratio':>6} | hammer pages"
+    )
+    for label, env in (
+        ("budget (worker processes)", {}),
+        ("all inline (before issue 14)", {"GDVIZ_INLINE_SECONDS": "1e9"}),
+    ):
         old = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
         try:
@@ -117,11 +122,32 @@ def heavy_links(wave: int, n: int) -> list[str]:
         k = wave * n + i
         kind = k % 3
         if kind == 0:
-            out.append(query(problem="mlp", dataset="spirals", n=400, width=32, depth=3, steps=300, run=[f"adam,0.01,seed={k}"]))
+            out.append(
+                query(
+                    problem="mlp",
+                    dataset="spirals",
+                    n=400,
+                    width=32,
+                    depth=3,
+                    steps=300,
+                    run=[f"adam,0.01,seed={k}"],
+                )
+            )
         elif kind == 1:
-            out.append(query(problem="linear_regression", data="synthetic", n=10**6, seed=k % 10_000, steps=300, run=["gd,0.05"]))
+            out.append(
+                query(
+                    problem="linear_regression",
+                    data="synthetic",
+                    n=10**6,
+                    seed=k % 10_000,
+                    steps=300,
+                    run=["gd,0.05"],
+                )
+            )
         else:
-            out.append(query(problem="formula", expr=FORMULA.format(c=1000 + k), steps=300, run=["adam,0.01"]))
+            out.append(
+                query(problem="formula", expr=FORMULA.format(c=1000 + k), steps=300, run=["adam,0.01"])
+            )
     return out
 
 
@@ -155,7 +181,9 @@ def memory(waves: int = 10, n: int = 40) -> None:
             )
         growth = after[-1] / after[2] - 1
         verdict = "PASS" if growth <= 0.15 else "MISS"
-        print(f"  server RSS wave 3 → wave {waves}: {after[2]:.0f} → {after[-1]:.0f} MB ({100 * growth:+.1f} %)  {verdict}")
+        print(
+            f"  server RSS wave 3 → wave {waves}: {after[2]:.0f} → {after[-1]:.0f} MB ({100 * growth:+.1f} %)  {verdict}"
+        )
 
 
 def main(argv: list[str]) -> None:

@@ -59,7 +59,8 @@ _BINARY = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divi
 _ALLOWED_NAMES = frozenset(VARIABLES) | frozenset(CONSTANTS) | frozenset(FUNCTIONS) | frozenset(ALIASES)
 _ALLOWED_HELP = "only x, y, pi, e and the functions " + ", ".join(f for f in FUNCTIONS) + " are allowed"
 
-_NUMBER = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_NUMBER = re.compile(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_DIGITS = frozenset("0123456789")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Look-alikes that have no ASCII NFKC form but are easy to type by accident.
 _CONFUSABLES = {
@@ -832,7 +833,8 @@ def _tokenize(text: str) -> tuple[str, list[int]]:
             raise FormulaError("null_byte", "the formula contains a null character", (i, i + 1))
         elif ord(c) > 127:
             raise _non_ascii(c, i)
-        elif c.isdigit() or (c == "." and text[i + 1 : i + 2].isdigit()):
+        # ASCII digits only: str.isdigit() is also true of "²", which no number pattern takes
+        elif c in _DIGITS or (c == "." and text[i + 1 : i + 2] in _DIGITS):
             m = _NUMBER.match(text, i)
             end = m.end()
             if end < n and (text[end].isalnum() or text[end] in "_("):

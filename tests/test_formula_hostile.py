@@ -466,3 +466,10 @@ def test_fuzz_valid_trees_round_trip_through_to_string(text, coords):
     np.testing.assert_array_equal(again.evaluate(x, y), tree.evaluate(x, y))
     for d1, d2 in zip(again.gradient(), tree.gradient(), strict=True):
         np.testing.assert_array_equal(d1.evaluate(x, y), d2.evaluate(x, y))
+
+
+def test_a_point_before_a_superscript_digit_is_a_formula_error():
+    # "²".isdigit() is True, yet no number starts there (found by the fuzz test above)
+    for text in (".²", "1.²", "x + .³"):
+        with pytest.raises(FormulaError):
+            parse(text)
