@@ -8,13 +8,11 @@ shows a translated headline, the precise English detail, and for formulas the of
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 
 import streamlit as st
 
-from gdviz import csvdata, formula
-from gdviz.problems.regression import linear_regression_from_data, logistic_regression_from_data
+from gdviz import csvdata, formula, limits
+from gdviz.serve.cache import ByteCache
 from gdviz.ui.compute import get_problem
 from gdviz.ui.i18n import t
 from gdviz.ui.specs import ProblemSpec
@@ -23,51 +21,46 @@ from gdviz.ui.widgets import literal
 
 SS = st.session_state
 DEFAULT_FORMULA = "(1 - x)^2 + 100*(y - x^2)^2"
-MAX_UPLOADS = 16  # uploaded files kept in memory for the whole server (each ≤ 5 MB)
 # The window offered for a formula that has no automatic one: the first automatic candidate.
 HAND_WINDOW = ((-3.0, 3.0), (-3.0, 3.0))
 
-_uploads: OrderedDict[str, bytes] = OrderedDict()
-_lock = threading.Lock()
+# Uploaded files and what is read from them, for the whole server, bounded in bytes (each file is at
+# most 5 MB, its table at most ~20 MB): a visitor's file is found again by its hash on later reruns.
+UPLOADS = ByteCache("uploads", limits.CACHE_UPLOAD_BYTES, ttl=limits.CACHE_TTL_SECONDS)
+TABLES = ByteCache("csv tables", 2 * limits.CACHE_UPLOAD_BYTES, ttl=limits.CACHE_TTL_SECONDS)
 
 
 def remember_upload(data: bytes) -> str:
     sha = hashlib.sha256(data).hexdigest()[:32]
-    with _lock:
-        _uploads[sha] = data
-        _uploads.move_to_end(sha)
-        while len(_uploads) > MAX_UPLOADS:
-            _uploads.popitem(last=False)
+    UPLOADS.put(sha, bytes(data))
     return sha
 
 
 def _upload(sha: str) -> bytes:
-    with _lock:
-        data = _uploads.get(sha)
+    data = UPLOADS.get(sha)
     if data is None:
         raise ValueError(t("csv.gone"))
     return data
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
+def _outcome(read):
+    """``(value, None)`` or ``(None, CsvError)``: a refused file is remembered as refused, so that
+    rerunning the page does not parse 5 MB of junk again."""
+    try:
+        return read(), None
+    except csvdata.CsvError as err:
+        return None, err
+
+
 def read_table(sha: str) -> csvdata.Table:
-    return csvdata.read_csv(_upload(sha))
+    table, err = TABLES.get_or_make(("table", sha), lambda: _outcome(lambda: csvdata.read_csv(_upload(sha))))
+    if err is not None:
+        raise csvdata.CsvError(err.code, str(err), line=err.line, column=err.column)
+    return table
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
 def table_choices(sha: str) -> csvdata.Choices:
-    return csvdata.choices(read_table(sha))
-
-
-@st.cache_resource(max_entries=16, show_spinner=False)
-def csv_problem(spec: ProblemSpec):
-    o = dict(spec.options)
-    table = read_table(o["sha"])
-    X, y, _ = csvdata.select(table, o["target"], list(o["features"]), o["task"], bool(o["standardize"]))
-    name = "csv"
-    if o["task"] == "classification":
-        return logistic_regression_from_data(X, y, l2=float(o.get("l2", 0.0)), name=name)
-    return linear_regression_from_data(X, y, loss=o.get("loss", "half_mse"), name=name)
+    return TABLES.get_or_make(("choices", sha), lambda: csvdata.choices(read_table(sha)))
 
 
 def formula_section() -> ProblemSpec:
@@ -219,7 +212,7 @@ def csv_section() -> ProblemSpec | None:
     spec = ProblemSpec("csv", tuple(opts))
     # The choices above are what select() accepts, so this builds (tests/test_csvdata.py checks it).
     _, _, info = csvdata.select(table, target, list(feats), task, bool(std))
-    csv_problem(spec)
+    get_problem(spec)
     if task == "classification" and info.get("classes"):
         c0, c1 = info["classes"]
         st.caption(t("csv.classes", c0=literal(c0), c1=literal(c1)))

@@ -29,6 +29,7 @@ from gdviz.geometry.projection import View
 from gdviz.problems.base import Problem
 from gdviz.ui.i18n import t
 from gdviz.ui.widgets import ensure as _ensure
+from gdviz.ui.widgets import literal
 
 SS = st.session_state
 RUN_KEY = "insp.run"
@@ -242,7 +243,7 @@ def _noise(problem: Problem, info, plane, view: View, run_index: int):
     try:
         noise = gradient_noise(problem, info.theta, b, samples=NOISE_SAMPLES, seed=0)
     except ValueError as err:
-        st.warning(t("insp.noise.failed", err=str(err)))
+        st.warning(t("insp.noise.failed", err=literal(str(err))))
         return
     # The panel's size follows single-sample noise, not this b: moving b shows the cloud shrink.
     half = 2.5 * info.lr * noise.per_sample_spread
@@ -301,7 +302,7 @@ def render(cfg, view_spec, load):
         else:
             info = inspect_step(problem, _optimizer_for(res.spec), rec, k)
     except ValueError as err:
-        st.error(t("insp.failed", err=str(err)))
+        st.error(t("insp.failed", err=literal(str(err))))
         return
 
     head = t("insp.summary", k=k, k1=k + 1, lr=_num(info.lr), loss=_num(info.loss))

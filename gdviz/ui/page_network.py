@@ -34,7 +34,7 @@ from gdviz.serve.cache import ByteCache
 from gdviz.ui import work
 from gdviz.ui.i18n import t
 from gdviz.ui.specs import LR_GRID, RULES, STEPS_MAX, VARIANTS, snap_lr
-from gdviz.ui.widgets import sticky_choice
+from gdviz.ui.widgets import literal, sticky_choice
 
 TITLE_KEY = "page.network"
 ICON = ":material/psychology:"
@@ -709,7 +709,7 @@ def landscape(cfg: NetConfig, labels: list[str]):
                 RUN_NAMES[k],
             )
         except ValueError as err:
-            st.warning(t("net.landscape.failed", label=lab, err=str(err)))
+            st.warning(t("net.landscape.failed", label=lab, err=literal(str(err))))
             continue
         if pl is None:
             continue
@@ -750,7 +750,7 @@ def page():
     try:
         problem = get_problem(cfg.net)
     except ValueError as err:
-        st.error(t("net.invalid", err=str(err)))
+        st.error(t("net.invalid", err=literal(str(err))))
         return
     st.caption(t("net.params", p=problem.n_params, n=problem.n_samples, n_test=len(problem.y_test)))
     labels, results, trained = [], [], []
@@ -759,7 +759,7 @@ def page():
         try:
             r = train(cfg, tr, RUN_NAMES[k])
         except ValueError as err:
-            st.error(t("net.invalid", err=f"{lab}: {err}"))
+            st.error(t("net.invalid", err=literal(f"{lab}: {err}")))
             continue
         if r is None:
             continue

@@ -39,7 +39,7 @@ from gdviz.ui.specs import (
     snap_lr,
 )
 from gdviz.ui.widgets import ensure as _ensure
-from gdviz.ui.widgets import sticky_choice, writable
+from gdviz.ui.widgets import literal, sticky_choice, writable
 
 TITLE_KEY = "page.sweeps"
 ICON = ":material/science:"
@@ -365,7 +365,7 @@ def lr_panel(ctx: Context):
     try:
         out = computed(ctx, "lr_sweep", sweep_kwargs(ctx, lo, hi, int(n)), calls, key)
     except ValueError as err:
-        st.error(t("sweep.error", err=str(err)))
+        st.error(t("sweep.error", err=literal(str(err))))
         return
     if out is None:
         return
@@ -421,7 +421,7 @@ def range_panel(ctx: Context):
     try:
         out = computed(ctx, "lr_range_test", range_kwargs(ctx, int(steps), lo, hi), calls, key)
     except ValueError as err:
-        st.error(t("sweep.error", err=str(err)))
+        st.error(t("sweep.error", err=literal(str(err))))
         return
     if out is None:
         return
@@ -528,7 +528,7 @@ def heatmap_panel(ctx: Context):
     try:
         out = computed(ctx, "grid_sweep", grid_kwargs(ctx, axis, y_values, lo, hi, int(n)), calls, key)
     except ValueError as err:
-        st.error(t("sweep.error", err=str(err)))
+        st.error(t("sweep.error", err=literal(str(err))))
         return
     if out is None:
         return
@@ -640,7 +640,7 @@ def compare_panel(ctx: Context):
             ("compare", ctx.runs, lrs, ctx.steps, ctx.start, x_axis, int(n_seeds), lang()),
         )
     except ValueError as err:
-        st.error(t("sweep.error", err=str(err)))
+        st.error(t("sweep.error", err=literal(str(err))))
         return
     if out is None:
         return

@@ -37,7 +37,7 @@ from gdviz.ui.specs import (
     snap_lr,
 )
 from gdviz.ui.widgets import ensure as _ensure
-from gdviz.ui.widgets import write_back
+from gdviz.ui.widgets import literal, write_back
 
 EPS_CHOICES = (0.0, 1e-12, 1e-10, 1e-8, 1e-6, 1e-4, 1e-2)
 SS = st.session_state
@@ -447,7 +447,7 @@ def render(get_problem, theory_for=None) -> PageConfig | None:
         try:
             problem = get_problem(pspec)
         except ValueError as err:
-            st.error(t("problem.invalid", err=str(err)))
+            st.error(t("problem.invalid", err=literal(str(err))))
             pspec = ProblemSpec(pspec.name)
             problem = get_problem(pspec)
 

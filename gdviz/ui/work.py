@@ -18,6 +18,7 @@ from gdviz import limits
 from gdviz.serve import cost, jobs, tasks
 from gdviz.serve.cache import RELEASE_AFTER_BYTES, ByteCache, freeze, nbytes, release_memory
 from gdviz.ui.i18n import t
+from gdviz.ui.widgets import literal
 
 APPROVED_KEY = "_work.approved"
 # Set by a click that asks for work by itself (loading a lesson): the run it causes needs no second
@@ -159,7 +160,7 @@ def _wait(job: jobs.Job, plan: Plan):
     if job.error == "took longer than its budget":
         st.error(t("work.overrun"), icon=":material/timer_off:")
     elif job.state == jobs.FAILED:
-        st.error(t("work.failed", err=job.error or "?"), icon=":material/error:")
+        st.error(t("work.failed", err=literal(job.error or "?")), icon=":material/error:")
     return None
 
 
