@@ -43,7 +43,7 @@ BYTES = csvdata.MAX_BYTES
 GOAL_CSV = 0.5  # "well under 1 s" for the worst 5 MB file
 GOAL_BUILD = 0.100  # a formula edit must not stall the page
 GOAL_STEP_US = 50.0  # per step of one run: 3000 steps (the UI's cap) in well under 0.2 s
-UI_FORMULA = "(1 - x)^2 + 100*(y - x^2)^2"  # gdviz.ui.custom.DEFAULT_FORMULA (no Streamlit import here)
+UI_FORMULA = "(1 - x)^2 + 100*(y - x^2)^2"  # gdviz.ui.race.custom.DEFAULT_FORMULA (no Streamlit import here)
 
 
 # --- 1. CSV ------------------------------------------------------------------------------------------

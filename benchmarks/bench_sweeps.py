@@ -70,7 +70,7 @@ def bench_page(table: Table):
         "streamlit.runtime.scriptrunner_utils.script_run_context",
     ):
         logging.getLogger(name).addFilter(lambda record: record.levelno >= logging.ERROR)
-    from gdviz.ui import page_sweeps
+    from gdviz.ui.sweeps import page as page_sweeps
 
     print("\n[2] sweeps page, default panel (learning-rate sweep, 60 lrs × 300 steps), server-side rerun")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)

@@ -12,7 +12,7 @@ import pytest
 from browser_support import assert_no_exception, screenshot, wait_for_app
 
 from gdviz.ui.i18n import EN
-from gdviz.ui.widgets import WORD_JOINER
+from gdviz.ui.text import WORD_JOINER
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,7 @@ import pytest
 from browser_support import assert_no_exception, screenshot, wait_for_app
 
 from gdviz.ui.i18n import EN, ZH
-from gdviz.ui.lessons import LESSONS
+from gdviz.ui.race.lessons import LESSONS
 
 pytestmark = pytest.mark.browser
 

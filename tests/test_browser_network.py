@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 from browser_support import assert_no_exception, screenshot, wait_for_app
 
-from gdviz.ui import page_network as pn
 from gdviz.ui.i18n import EN, ZH
+from gdviz.ui.network import page as pn
 
 pytestmark = pytest.mark.browser
 

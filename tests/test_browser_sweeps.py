@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from browser_support import assert_no_exception, screenshot, wait_for_app
 
-from gdviz.ui import page_sweeps
 from gdviz.ui.i18n import EN
 from gdviz.ui.specs import RunSpec, snap_lr
+from gdviz.ui.sweeps import page as page_sweeps
 
 pytestmark = pytest.mark.browser
 

@@ -94,13 +94,14 @@ def required_keys() -> set[str]:
     keys |= {f"tab.{v}" for v in ("contour", "surface3d")}
     keys |= {f"formula.err.{c}" for c in formula.ERROR_CODES}
     keys |= {f"csv.task.{v}" for v in csvdata.TASKS}
-    from gdviz.ui import page_network, work
+    from gdviz.ui import work
+    from gdviz.ui.network import page as page_network
 
     keys |= {f"work.part.{p}" for p in work.PARTS}
     from gdviz.serve import cost
 
     keys |= {f"work.refused.{r}" for r in cost.REFUSALS}
-    from gdviz.ui.lessons import LESSONS
+    from gdviz.ui.race.lessons import LESSONS
 
     keys |= {f"net.lesson.{k}.title" for k in page_network.LESSONS}
     for lesson in LESSONS:

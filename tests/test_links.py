@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gdviz.ui import links
-from gdviz.ui.lessons import BY_KEY
+from gdviz.ui.race import links
+from gdviz.ui.race.lessons import BY_KEY
 from gdviz.ui.specs import (
     FRAMES_CHOICES,
     LR_GRID,

@@ -19,7 +19,7 @@ import gdviz
 from gdviz.figures import frame_steps
 from gdviz.ui import specs
 from gdviz.ui.i18n import EN, ZH
-from gdviz.ui.widgets import literal
+from gdviz.ui.text import literal
 
 TIMEOUT = 30
 RACE_CHART = "race_chart"
@@ -164,7 +164,7 @@ def test_learning_rate_changes_the_figure(app):
 def test_sessions_in_one_state_share_one_figure_and_a_change_builds_anew(monkeypatch):
     """A class opening one link builds the race figure once (the server's load figure depends on
     it); the language and every control are part of the key, so nobody sees another state's chart."""
-    from gdviz.ui import visualizer
+    from gdviz.ui.race import page as visualizer
 
     built = []
     real = visualizer.race_figure

@@ -10,8 +10,8 @@ from streamlit.testing.v1 import AppTest
 
 from gdviz import limits
 from gdviz.serve import jobs
-from gdviz.ui import compute
 from gdviz.ui.i18n import EN
+from gdviz.ui.race import compute
 
 TIMEOUT = 60
 

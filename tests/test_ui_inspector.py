@@ -25,8 +25,8 @@ def _page(problem_name, plane, runs, lang, steps):
     import gdviz
     from gdviz.figures import PALETTE
     from gdviz.geometry.projection import make_view
-    from gdviz.ui import inspector
-    from gdviz.ui.visualizer import RunResult
+    from gdviz.ui.race import inspector
+    from gdviz.ui.race.page import RunResult
 
     if "lang" not in st.session_state:
         st.session_state["lang"] = lang
@@ -184,9 +184,9 @@ def test_section_is_closed_until_opened():
 
         import gdviz
         from gdviz.figures import PALETTE
-        from gdviz.ui import inspector
+        from gdviz.ui.race import inspector
+        from gdviz.ui.race.page import RunResult
         from gdviz.ui.specs import RunSpec
-        from gdviz.ui.visualizer import RunResult
 
         p = gdviz.problem("rosenbrock")
         rec = gdviz.run(p, gdviz.optimizer("adam", lr=0.05), steps=5)

@@ -16,14 +16,14 @@ from apptest_support import run
 from streamlit.testing.v1 import AppTest
 
 from gdviz.problems.data.toy import default_noise
-from gdviz.ui import page_network as pn
 from gdviz.ui.i18n import EN, ZH
+from gdviz.ui.network import page as pn
 
 TIMEOUT = 60
 
 
 def _script():
-    from gdviz.ui import page_network
+    from gdviz.ui.network import page as page_network
 
     page_network.page()
 
@@ -87,7 +87,7 @@ def test_page_is_discovered_by_the_router():
     from gdviz.ui.app import extra_pages
 
     mods = {m.__name__: m for m in extra_pages()}
-    mod = mods["gdviz.ui.page_network"]
+    mod = mods["gdviz.ui.network.page"]
     assert (mod.TITLE_KEY, mod.ICON, mod.URL_PATH, mod.ORDER) == (
         "page.network",
         ":material/psychology:",

@@ -16,9 +16,9 @@ from apptest_support import APP, goto, run
 from streamlit.testing.v1 import AppTest
 
 from gdviz import limits
-from gdviz.ui import page_sweeps
 from gdviz.ui.i18n import EN, ZH
 from gdviz.ui.specs import RunSpec, snap_lr
+from gdviz.ui.sweeps import page as page_sweeps
 
 TIMEOUT = 30
 MAIN = ""  # the default page's url path

@@ -1,4 +1,4 @@
-"""gdviz.ui.widgets: the language switch writes every widget value back (so select boxes are
+"""gdviz.ui.quirks: the language switch writes every widget value back (so select boxes are
 relabelled in the browser), which Streamlit forbids for buttons, uploads and charts that report a
 selection. Every such widget on every page must be listed as unwritable, and switching the language
 on every page must not raise."""
@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from streamlit.runtime.state.common import user_key_from_element_id
 from streamlit.testing.v1 import AppTest
 
-from gdviz.ui import page_sweeps
-from gdviz.ui.widgets import UNWRITABLE_PREFIXES, WORD_JOINER, writable
+from gdviz.ui.quirks import UNWRITABLE_PREFIXES, writable
+from gdviz.ui.sweeps import page as page_sweeps
+from gdviz.ui.text import WORD_JOINER
 
 TIMEOUT = 30
 
@@ -153,7 +154,7 @@ def _bare_punctuation(markdown: str) -> list[str]:
 
 @pytest.mark.parametrize("text", HOSTILE)
 def test_literal_escapes_every_markdown_and_html_character(text):
-    from gdviz.ui.widgets import literal
+    from gdviz.ui.text import literal
 
     md = literal(text)
     assert _bare_punctuation(md) == [], md
@@ -167,7 +168,7 @@ def test_literal_escapes_every_markdown_and_html_character(text):
 def test_literal_shows_any_text_unchanged_but_for_line_breaks(text):
     import re
 
-    from gdviz.ui.widgets import literal
+    from gdviz.ui.text import literal
 
     md = literal(text)
     assert "\n" not in md and "\r" not in md

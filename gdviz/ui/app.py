@@ -6,9 +6,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from gdviz.ui import visualizer, work
+from gdviz.ui import work
 from gdviz.ui.i18n import LANG_NAMES, LANGS, t
-from gdviz.ui.widgets import rewrite_all, sticky_choice
+from gdviz.ui.quirks import rewrite_all, sticky_choice
+from gdviz.ui.race import page as visualizer
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
@@ -44,7 +45,7 @@ def main():
     st.logo(str(ASSETS / "logo.svg"), size="large")
     # Streamlit's default top padding pushes the chart below the fold on a projector
     st.html("<style>.block-container{padding-top:2.2rem}</style>")
-    from gdviz.ui.state import apply_link_once
+    from gdviz.ui.race.state import apply_link_once
 
     apply_link_once()
     _language_switch()
@@ -54,7 +55,7 @@ def main():
     nav = st.navigation(pages)
     if nav.url_path != "race":
         # the race page's widgets are not drawn here: keep their values for the way back
-        from gdviz.ui.sidebar import keep_state
+        from gdviz.ui.race.sidebar import keep_state
 
         keep_state()
     nav.run()

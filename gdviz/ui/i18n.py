@@ -554,22 +554,27 @@ ZH: dict[str, str] = {
 }
 
 
+# The pages' own tables (dicts ``EN`` and ``ZH`` with the same keys), kept beside their pages.
+PAGE_TABLES = (
+    "gdviz.ui.race.strings_lessons",
+    "gdviz.ui.race.strings_inspector",
+    "gdviz.ui.network.strings",
+    "gdviz.ui.sweeps.strings",
+    "gdviz.ui.strings_work",
+)
+
+
 def _merge_page_tables():
-    """Each page keeps its strings in ``gdviz/ui/strings_<page>.py`` (dicts ``EN`` and ``ZH``), so
-    pages can be written side by side; they are merged here, and a key defined twice is an error."""
+    """Merge the pages' tables into EN and ZH; a key defined twice is an error."""
     import importlib
-    import pkgutil
 
-    import gdviz.ui as ui_pkg
-
-    for info in pkgutil.iter_modules(ui_pkg.__path__):
-        if info.name.startswith("strings_"):
-            mod = importlib.import_module(f"gdviz.ui.{info.name}")
-            for table, extra in ((EN, mod.EN), (ZH, mod.ZH)):
-                clash = set(table) & set(extra)
-                if clash:
-                    raise KeyError(f"{info.name} redefines {sorted(clash)[:5]}")
-                table.update(extra)
+    for name in PAGE_TABLES:
+        mod = importlib.import_module(name)
+        for table, extra in ((EN, mod.EN), (ZH, mod.ZH)):
+            clash = set(table) & set(extra)
+            if clash:
+                raise KeyError(f"{name} redefines {sorted(clash)[:5]}")
+            table.update(extra)
 
 
 _merge_page_tables()

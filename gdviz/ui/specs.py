@@ -200,10 +200,29 @@ class ProblemSpec:
     name: str = "linear_regression"
     options: tuple[tuple[str, object], ...] = ()
 
+    @property
+    def is_article(self) -> bool:
+        """The article's linear regression (its four fixed points): the one place that decides."""
+        return self.name == "linear_regression" and dict(self.options).get("data", "article") == "article"
+
+    @property
+    def default_plane(self) -> str:
+        """The article's regression opens on its trajectory plane: its loss depends on w1 + w2 and
+        w2 + b only, every gradient lies in that 2-D row space, so the plane shows every run exactly,
+        while an axis slice would show paths leaving the slice. Everything else on an axis slice."""
+        return "pca" if self.is_article else "slice"
+
+    def unused(self) -> tuple[str, ...]:
+        """Options that do not apply (the synthetic data's, when the data is the article's)."""
+        return tuple(k for k, _ in self.options if k in SYNTHETIC_ONLY) if self.is_article else ()
+
+    def used(self) -> ProblemSpec:
+        """The same problem without the options that do not apply."""
+        drop = set(self.unused())
+        return ProblemSpec(self.name, tuple((k, v) for k, v in self.options if k not in drop)) if drop else self
+
     def kwargs(self) -> dict:
-        opts = dict(self.options)
-        if self.name == "linear_regression" and opts.get("data", "article") == "article":
-            opts = {k: v for k, v in opts.items() if k not in SYNTHETIC_ONLY}
+        opts = dict(self.used().options)
         if self.name == "mlp":
             width, depth = int(opts.pop("width", 8)), int(opts.pop("depth", 1))
             opts["hidden"] = (width,) * depth

@@ -18,7 +18,7 @@ from gdviz import limits
 from gdviz.serve import cost, jobs, tasks
 from gdviz.serve.cache import RELEASE_AFTER_BYTES, ByteCache, freeze, nbytes, release_memory
 from gdviz.ui.i18n import t
-from gdviz.ui.widgets import literal
+from gdviz.ui.text import literal
 
 APPROVED_KEY = "_work.approved"
 # Set by a click that asks for work by itself (loading a lesson): the run it causes needs no second

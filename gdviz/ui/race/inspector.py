@@ -28,8 +28,8 @@ from gdviz.figures.inspect import (
 from gdviz.geometry.projection import View
 from gdviz.problems.base import Problem
 from gdviz.ui.i18n import t
-from gdviz.ui.widgets import ensure as _ensure
-from gdviz.ui.widgets import literal
+from gdviz.ui.quirks import ensure as _ensure
+from gdviz.ui.text import literal
 
 SS = st.session_state
 RUN_KEY = "insp.run"

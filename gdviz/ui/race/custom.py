@@ -13,11 +13,11 @@ import streamlit as st
 
 from gdviz import csvdata, formula, limits
 from gdviz.serve.cache import ByteCache
-from gdviz.ui.compute import get_problem
 from gdviz.ui.i18n import t
+from gdviz.ui.quirks import ensure as _ensure
+from gdviz.ui.race.compute import get_problem
 from gdviz.ui.specs import ProblemSpec
-from gdviz.ui.widgets import ensure as _ensure
-from gdviz.ui.widgets import literal
+from gdviz.ui.text import literal
 
 SS = st.session_state
 DEFAULT_FORMULA = "(1 - x)^2 + 100*(y - x^2)^2"

@@ -272,9 +272,9 @@ def decode(params: Mapping) -> LinkState:
         v = _coerce(c, text, ignored, c.key)
         if v is not None:
             opts.append((c.key, v))
-    if name == "linear_regression" and dict(opts).get("data", "article") == "article":
-        ignored += [k for k, _ in opts if k in SYNTHETIC_ONLY]  # the article's data is fixed
-        opts = [(k, v) for k, v in opts if k not in SYNTHETIC_ONLY]
+    candidate = ProblemSpec(name, tuple(opts))
+    ignored += list(candidate.unused())  # the article's data is fixed
+    opts = list(candidate.used().options)
     if name == "formula":
         expr = _one(params, "expr", ignored)
         if expr is not None:
@@ -354,19 +354,14 @@ def decode(params: Mapping) -> LinkState:
         log_loss=log_text != "0",
         x_axis=x_axis,
         axes=axes,
-        plane=plane
-        or (
-            "pca"
-            if name == "linear_regression" and dict(opts).get("data", "article") == "article"
-            else "slice"
-        ),
+        plane=plane or ProblemSpec(name, tuple(opts)).default_plane,
     )
     lang = _one(params, "lang", ignored) or "en"
     if lang not in LANGS:
         ignored.append("lang")
         lang = "en"
     lesson = _one(params, "lesson", ignored)
-    from gdviz.ui.lessons import BY_KEY
+    from gdviz.ui.race.lessons import BY_KEY
 
     if lesson is not None and lesson not in BY_KEY:
         ignored.append("lesson")

@@ -12,8 +12,10 @@ import math
 import streamlit as st
 
 from gdviz.optim import formula_latex
-from gdviz.ui import custom
 from gdviz.ui.i18n import t
+from gdviz.ui.quirks import ensure as _ensure
+from gdviz.ui.quirks import write_back
+from gdviz.ui.race import custom
 from gdviz.ui.specs import (
     FRAMES_CHOICES,
     LR_GRID,
@@ -36,8 +38,7 @@ from gdviz.ui.specs import (
     default_runs,
     snap_lr,
 )
-from gdviz.ui.widgets import ensure as _ensure
-from gdviz.ui.widgets import literal, write_back
+from gdviz.ui.text import literal
 
 EPS_CHOICES = (0.0, 1e-12, 1e-10, 1e-8, 1e-6, 1e-4, 1e-2)
 SS = st.session_state
@@ -335,13 +336,13 @@ NET_PREFIX = "net:"
 
 def _on_lesson_change():
     from gdviz.ui import work
-    from gdviz.ui.state import apply_lesson
+    from gdviz.ui.race.state import apply_lesson
 
     work.approve_next_run()  # picking a lesson is the click its work waits for
     key = SS.get("lesson_pick")
     if key and key.startswith(NET_PREFIX):
         # the network lessons live on their own page: load the preset there and go
-        from gdviz.ui import page_network
+        from gdviz.ui.network import page as page_network
 
         page_network._load_lesson(key[len(NET_PREFIX) :])
         SS["lesson_pick"] = SS.get("lesson", "")
@@ -353,8 +354,8 @@ def _on_lesson_change():
 
 
 def _lesson_section():
-    from gdviz.ui import page_network
-    from gdviz.ui.lessons import LESSONS
+    from gdviz.ui.network import page as page_network
+    from gdviz.ui.race.lessons import LESSONS
 
     keys = ["", *(lesson.key for lesson in LESSONS), *(NET_PREFIX + k for k in page_network.LESSONS)]
     if SS.get("lesson_pick") != SS.get("lesson", ""):

@@ -19,12 +19,13 @@ from gdviz.geometry.projection import View
 from gdviz.problems.base import Problem
 from gdviz.serve.cache import ByteCache
 from gdviz.train import Record
-from gdviz.ui import inspector, sidebar
-from gdviz.ui import state as page_state
-from gdviz.ui.compute import get_problem, replayed_step, simulate_all, view_for
 from gdviz.ui.i18n import figure_labels, lang, t
+from gdviz.ui.quirks import sticky_choice
+from gdviz.ui.race import inspector, sidebar
+from gdviz.ui.race import state as page_state
+from gdviz.ui.race.compute import get_problem, replayed_step, simulate_all, view_for
 from gdviz.ui.specs import SPEEDS, PageConfig, RunSpec, ViewSpec
-from gdviz.ui.widgets import literal, sticky_choice
+from gdviz.ui.text import literal
 
 CHART_KEY = "race_chart"
 

@@ -24,9 +24,13 @@ from gdviz.figures.sweeps import (
 from gdviz.problems.base import Problem
 from gdviz.serve import cost
 from gdviz.serve.cache import ByteCache
-from gdviz.ui import compute, custom, sidebar, visualizer, work
-from gdviz.ui.compute import get_problem
+from gdviz.ui import work
 from gdviz.ui.i18n import EN, TABLES, lang, t
+from gdviz.ui.quirks import ensure as _ensure
+from gdviz.ui.quirks import sticky_choice, writable
+from gdviz.ui.race import compute, custom, sidebar
+from gdviz.ui.race import page as visualizer
+from gdviz.ui.race.compute import get_problem
 from gdviz.ui.specs import (
     LR_GRID,
     PROBLEM_CONTROLS,
@@ -38,8 +42,7 @@ from gdviz.ui.specs import (
     default_runs,
     snap_lr,
 )
-from gdviz.ui.widgets import ensure as _ensure
-from gdviz.ui.widgets import literal, sticky_choice, writable
+from gdviz.ui.text import literal
 
 TITLE_KEY = "page.sweeps"
 ICON = ":material/science:"

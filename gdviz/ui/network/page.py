@@ -33,8 +33,9 @@ from gdviz.serve import cost, tasks
 from gdviz.serve.cache import ByteCache
 from gdviz.ui import work
 from gdviz.ui.i18n import t
+from gdviz.ui.quirks import sticky_choice
 from gdviz.ui.specs import LR_GRID, RULES, STEPS_MAX, VARIANTS, snap_lr
-from gdviz.ui.widgets import literal, sticky_choice
+from gdviz.ui.text import literal
 
 TITLE_KEY = "page.network"
 ICON = ":material/psychology:"

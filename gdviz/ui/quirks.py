@@ -1,0 +1,169 @@
+"""Every workaround for a Streamlit behaviour, in one place, each with why (and the upstream issue).
+
+Pages call these; none re-implements them. When Streamlit fixes one, this module is where to look.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import streamlit as st
+
+SS = st.session_state
+
+
+# --- widget state --------------------------------------------------------------------------------
+def ensure(key: str, value) -> None:
+    """Give a widget key its default before the widget is drawn (never pass ``value=`` as well).
+
+    Why: a widget created with ``value=`` and a key already in session state warns and ignores one of
+    the two; state owners write keys (links, lessons), so the key is the only source."""
+    if key not in SS:
+        SS[key] = value
+
+
+def clamp(key: str, lo, hi) -> None:
+    """Bring a number key into [lo, hi] before its widget is drawn.
+
+    Why: a number_input whose stored value is outside its (changed) bounds raises
+    StreamlitValueAboveMaxError instead of clamping — e.g. a batch size after the data shrank."""
+    if key in SS:
+        SS[key] = min(max(SS[key], lo), hi)
+
+
+# Keys of widgets whose value Streamlit forbids writing (buttons, the file uploader, charts that report
+# a selection): a written value makes the run that draws the widget raise
+# (StreamlitValueAssignmentNotAllowedError; streamlit#3311, #8715). tests/ui/test_widgets.py finds
+# every such widget on every page and checks that it is listed here.
+UNWRITABLE_PREFIXES = (
+    "dup.",
+    "rm.",
+    "insp.prev_btn",
+    "insp.next_btn",
+    "net.lesson.load.",
+    "net.lesson.close",
+    "sweep.btn.",
+    "sweep.chart.",
+    "p.csv.file",
+    "race_chart",
+    "work.btn.",
+)
+
+
+def writable(key: str) -> bool:
+    """Whether writing ``key`` back to st.session_state is allowed (private ``_`` keys are left alone)."""
+    return not key.startswith("_") and not key.startswith(UNWRITABLE_PREFIXES)
+
+
+def keep(keys: Iterable[str] = (), prefixes: tuple[str, ...] = ()) -> None:
+    """Write the writable session values of ``keys`` and of keys starting with ``prefixes`` back.
+
+    Why: Streamlit forgets a widget's value after a run that does not draw the widget (another page,
+    a hidden section, a collapsed option); a written value is kept as a plain session value and given
+    back to the widget when it returns (streamlit#6074)."""
+    wanted = set(keys)
+    for key in list(SS.keys()):
+        if writable(key) and (key in wanted or (prefixes and key.startswith(prefixes))):
+            SS[key] = SS[key]
+
+
+def rewrite_all() -> None:
+    """Write every widget value back to itself, as the language switch's callback.
+
+    Why: the browser side of a select widget keeps the *label* it showed and sends it back on every
+    rerun (streamlit#8008, #4264). After a language switch that label is in the old language: the
+    server no longer finds it among the options and hands the raw text to the page (a lesson callback
+    crashed on "— free exploration —"). A value written through st.session_state is sent again,
+    labelled in the new language."""
+    keep(prefixes=("",))
+
+
+def sticky_choice(key: str, options, default) -> Callable[[], None]:
+    """Call before drawing a segmented control; pass the result as its ``on_change``.
+
+    Why: a second click on a segmented control's chosen option deselects it (value None): the page
+    would be left with no language, no panel. The callback puts the previous choice back before the
+    run (callbacks may write a widget's value; code after the widget may not)."""
+    prev = f"_prev.{key}"
+    if SS.get(key) not in options:
+        SS[key] = SS.get(prev) if SS.get(prev) in options else default
+    SS[prev] = SS[key]
+
+    def restore() -> None:
+        if SS.get(key) not in options:
+            SS[key] = SS.get(prev) if SS.get(prev) in options else default
+
+    return restore
+
+
+# --- events and navigation ------------------------------------------------------------------------
+def fresh_click(token: str, value) -> bool:
+    """True the first time a chart selection ``value`` is seen under ``token``.
+
+    Why: a Plotly chart's selection stays in its widget state and comes back with every rerun; acting
+    on it each time (moving the start point) would loop."""
+    key = f"_click.{token}"
+    if SS.get(key) == value:
+        return False
+    SS[key] = value
+    return True
+
+
+GOTO_KEY = "_goto"
+
+
+def goto(url_path: str) -> None:
+    """Ask for another page from a widget callback; the router switches once the run starts.
+
+    Why: st.switch_page (like st.rerun) cannot act inside a callback (streamlit#3854), and lessons
+    of the network page are picked in the race page's sidebar."""
+    SS[GOTO_KEY] = url_path
+
+
+def pending_page() -> str | None:
+    return SS.pop(GOTO_KEY, None)
+
+
+# --- sessions -------------------------------------------------------------------------------------
+def session_id() -> str:
+    """This browser session's id (the owner of its jobs and of its share of server time).
+
+    Note: AppTest gives every session the same id, so tests reset the allowance per test."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else "no-session"
+
+
+# Fragments: Streamlit keeps a fragment function's arguments for as long as its session lives,
+# disconnected sessions included (a few minutes): pass small frozen configs, never problems or runs,
+# or every session pins them in memory (measured: 36 problems of 31 MB alive for a cache of 8).
+# See gdviz/ui/race/page.py (chart_area) and gdviz/ui/network/page.py (curves, landscape).
+
+
+def set_query(params: dict) -> None:
+    """Replace the address bar's query with ``params`` (also from a fragment's run).
+
+    Why here: writing an unchanged query still sends a message to the browser; comparing first keeps
+    a fragment's rerun from adding one."""
+    current = {k: st.query_params.get_all(k) for k in st.query_params}
+    wanted = {k: list(v) if isinstance(v, (list, tuple)) else [str(v)] for k, v in params.items()}
+    if current != wanted:
+        st.query_params.from_dict(params)
+
+
+__all__ = [
+    "GOTO_KEY",
+    "UNWRITABLE_PREFIXES",
+    "clamp",
+    "ensure",
+    "fresh_click",
+    "goto",
+    "keep",
+    "pending_page",
+    "rewrite_all",
+    "session_id",
+    "set_query",
+    "sticky_choice",
+    "writable",
+]
