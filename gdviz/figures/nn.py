@@ -11,32 +11,46 @@ JSON dicts (``SpecFigure``): they are generated from arrays, so Plotly's validat
 
 from __future__ import annotations
 
-import base64
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from gdviz.figures.race import STEP_GROUP, SpecFigure, _f32, play_pause_menu
-from gdviz.figures.raster import png_bytes
-from gdviz.figures.style import FONT, PAPER
+from gdviz.figures.raster import png_data_url
+from gdviz.figures.spec import (
+    STEP_GROUP,
+    SpecFigure,
+    base_layout,
+    f32,
+    finite_list,
+    jump_args,
+    play_args,
+    play_pause_menu,
+    step_slider,
+)
+from gdviz.figures.style import (
+    CLASS_COLORS,
+    CLASS_TINT,
+    FIT_POINT_EDGE,
+    HALO,
+    HOLLOW_FILL,
+    INK,
+    LANDSCAPE3D_LINES,
+    LANDSCAPE_LINES,
+    LANDSCAPE_SCALE,
+    RUN_COLORS,
+    STAR,
+    STAR_EDGE,
+    hex_rgb,
+)
 
 CLASSIFICATION = "classification"
 REGRESSION = "regression"
 
-# Okabe & Ito: blue and vermillion for the two classes (also the two signs of a regression target);
-# the runs take the palette's green and reddish purple so they never read as a class.
-CLASS_COLORS = ("#0072B2", "#D55E00")
-RUN_COLORS = ("#009E73", "#CC79A7")
-# How far the background moves from white towards a class colour at certainty: light enough that
-# the data points stay the most saturated marks on the plot.
-TINT = 0.6
 # Colour steps per class side: 32 are below what the eye separates in a tint this light (and the
 # browser smooths the image as it scales it up), and they halve a frame's PNG against full 8-bit colour.
 LEVELS = 32
-# A perceptually uniform, colour-blind-safe scale (viridis) for loss landscapes.
-LANDSCAPE_SCALE = "Viridis"
 
 LABELS_EN = {
     "class": "class {k}",
@@ -71,16 +85,12 @@ LABELS_EN = {
 
 
 # --- colours ----------------------------------------------------------------------------------------
-def _rgb(hex_color: str) -> np.ndarray:
-    return np.array([int(hex_color[i : i + 2], 16) for i in (1, 3, 5)], dtype=float)
-
-
-def output_color(t: np.ndarray, tint: float = TINT) -> np.ndarray:
+def output_color(t: np.ndarray, tint: float = CLASS_TINT) -> np.ndarray:
     """RGB floats ``(…, 3)`` for signed certainties ``t`` in [-1, 1]: white at 0, towards class 0's
     colour for t < 0 and class 1's for t > 0, reaching ``tint`` of the way at ±1 (NaN stays NaN)."""
     t = np.clip(np.asarray(t, dtype=float), -1.0, 1.0)[..., None]
     white = np.full(3, 255.0)
-    c0, c1 = _rgb(CLASS_COLORS[0]), _rgb(CLASS_COLORS[1])
+    c0, c1 = hex_rgb(CLASS_COLORS[0]), hex_rgb(CLASS_COLORS[1])
     target = np.where(t < 0, c0, c1)
     return white + tint * np.abs(t) * (target - white)
 
@@ -93,7 +103,7 @@ def signed_output(z: np.ndarray, task: str, vmax: float = 1.0) -> np.ndarray:
         return 2.0 * z - 1.0 if task == CLASSIFICATION else z / vmax
 
 
-def diverging_scale(stops: int = 11, tint: float = TINT) -> list[list]:
+def diverging_scale(stops: int = 11, tint: float = CLASS_TINT) -> list[list]:
     """The same colours as a Plotly colorscale over [-1, 1] (for data points coloured by value)."""
     ts = np.linspace(-1.0, 1.0, stops)
     rgb = np.round(output_color(ts, tint)).astype(int)
@@ -117,7 +127,7 @@ def grid_image(x: np.ndarray, y: np.ndarray, rgba: np.ndarray, axes: tuple[str, 
     dx = (x[-1] - x[0]) / max(1, len(x) - 1)
     dy = (y[-1] - y[0]) / max(1, len(y) - 1)
     return {
-        "source": "data:image/png;base64," + base64.b64encode(png_bytes(rgba)).decode(),
+        "source": png_data_url(rgba),
         "xref": axes[0],
         "yref": axes[1],
         "x": float(x[0] - dx / 2),
@@ -251,24 +261,6 @@ def _rounded(a, span: float) -> list:
     return [v if math.isfinite(v) else None for v in np.round(np.asarray(a, dtype=float), dec).tolist()]
 
 
-def _finite_list(a, digits: int = 6) -> list:
-    """A short array as a JSON list, non-finite values as null (a gap)."""
-    return [
-        float(f"{v:.{digits}g}") if math.isfinite(v) else None for v in np.asarray(a, dtype=float).ravel()
-    ]
-
-
-def _base_layout(height: int) -> dict:
-    return {
-        "height": height,
-        "paper_bgcolor": PAPER,
-        "plot_bgcolor": "white",
-        "font": FONT,
-        "hovermode": "closest",
-        "legend": {"orientation": "h", "x": 0.0, "y": 1.0, "xanchor": "left", "yanchor": "bottom"},
-    }
-
-
 def _title(text: str, domain: Sequence[float], y: float = 1.0) -> dict:
     return {
         "text": text,
@@ -340,7 +332,7 @@ def boundary_figure(
     n = max(1, len(runs))
     domains = _domains(n, gap=0.06)
     data: list[dict] = []
-    layout = _base_layout(height)
+    layout = base_layout(height, legend_y=1.0)
     layout["margin"] = margin
     plot_h = max(1, height - margin["t"] - margin["b"])
     # Play and the slider sit a fixed distance below the plot, under the axis title, and the legend
@@ -370,7 +362,7 @@ def boundary_figure(
                     "x": [],
                     "y": [],
                     "mode": "lines",
-                    "line": {"color": "#1b1f24", "width": 2.5},
+                    "line": {"color": INK, "width": 2.5},
                     "name": lab["boundary"],
                     "legendgroup": "boundary",
                     "showlegend": k == 0,
@@ -389,7 +381,7 @@ def boundary_figure(
                 "mode": "text",
                 "text": [""],
                 "textposition": "top center",
-                "textfont": {"size": 14, "color": "#1b1f24"},
+                "textfont": {"size": 14, "color": INK},
                 "cliponaxis": False,
                 "showlegend": False,
                 "hoverinfo": "skip",
@@ -414,14 +406,14 @@ def boundary_figure(
                     color = CLASS_COLORS[cls]
                     add(
                         {
-                            "x": _f32(X_[m, 0]),
-                            "y": _f32(X_[m, 1]),
+                            "x": f32(X_[m, 0]),
+                            "y": f32(X_[m, 1]),
                             "mode": "markers",
                             "marker": {
                                 "size": 8 if hollow else 7,
-                                "color": "rgba(255,255,255,0.6)" if hollow else color,
+                                "color": HOLLOW_FILL if hollow else color,
                                 "symbol": "circle",
-                                "line": {"color": color if hollow else "white", "width": 2 if hollow else 1},
+                                "line": {"color": color if hollow else HALO, "width": 2 if hollow else 1},
                             },
                             "name": lab["class"].format(k=cls) if not hollow else lab["test_points"],
                             "legendgroup": f"{split}{cls if not hollow else ''}",
@@ -434,24 +426,24 @@ def boundary_figure(
             else:
                 add(
                     {
-                        "x": _f32(X_[:, 0]),
-                        "y": _f32(X_[:, 1]),
+                        "x": f32(X_[:, 0]),
+                        "y": f32(X_[:, 1]),
                         "mode": "markers",
                         # the full-strength version of the background's scale: a point's hue
                         # against its surroundings shows the fit, and the point stays visible
                         "marker": {
                             "size": 8,
-                            "color": _f32(y_),
+                            "color": f32(y_),
                             "colorscale": diverging_scale(tint=1.0),
                             "cmin": -vmax,
                             "cmax": vmax,
                             "symbol": "diamond" if hollow else "circle",
                             "line": {
-                                "color": "#1b1f24" if hollow else "#3a3f45",
+                                "color": INK if hollow else FIT_POINT_EDGE,
                                 "width": 1.2 if hollow else 0.6,
                             },
                         },
-                        "customdata": _f32(y_),
+                        "customdata": f32(y_),
                         "name": lab["test_points_fit"] if hollow else lab["train"],
                         "showlegend": k == 0,
                         "hovertemplate": f"{lab['target']} = %{{customdata:.3g}} ({lab[split]})<br>"
@@ -495,29 +487,11 @@ def boundary_figure(
         }
         for f in range(n_frames)
     ]
-    jump = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
-    play = {
-        "frame": {"duration": int(frame_ms), "redraw": False},
-        "transition": {"duration": 0},
-        "fromcurrent": False,
-        "mode": "immediate",
-    }
-    layout["updatemenus"] = [play_pause_menu(lab, y=below, play=play, jump=jump)]
+    jump = jump_args()
+    play = play_args(frame_ms, from_current=False)
+    layout["updatemenus"] = [play_pause_menu(lab["play"], lab["pause"], y=below, play=play, jump=jump)]
     layout["sliders"] = [
-        {
-            "active": last,
-            "x": 0.2,
-            "y": below,
-            "len": 0.8,
-            "xanchor": "left",
-            "yanchor": "top",
-            "pad": {"t": 0, "b": 0},
-            "currentvalue": {"prefix": f"{lab['step']} ", "font": {"size": 15}, "xanchor": "left"},
-            "transition": {"duration": 0},
-            "ticklen": 0,
-            "font": {"size": 1, "color": "rgba(0,0,0,0)"},
-            "steps": [{"label": nm, "method": "animate", "args": [[nm], jump]} for nm in names],
-        }
+        step_slider(names, prefix=f"{lab['step']} ", active=last, y=below, jump=jump, value_font={"size": 15})
     ]
     return SpecFigure({"data": data, "layout": layout, "frames": frames})
 
@@ -564,8 +538,8 @@ def curves_figure(
         data.append(
             {
                 "type": "scatter",
-                "x": _f32(r.steps),
-                "y": _f32(v),
+                "x": f32(r.steps),
+                "y": f32(v),
                 "xaxis": xa,
                 "yaxis": ya,
                 "mode": "lines",
@@ -588,7 +562,7 @@ def curves_figure(
                 line(k, r, r.test_acc, True, what, False)
             else:
                 line(k, r, r.weight_norm, False, what, False)
-    layout = _base_layout(height)
+    layout = base_layout(height, legend_y=1.0)
     layout["margin"] = {"l": 60, "r": 20, "t": 70, "b": 50}
     layout["legend"]["y"] = 1.12
     titles = {
@@ -713,7 +687,7 @@ def landscape_figure(
     ax_titles = _axis_labels(kind, lab)
     domains = _domains(max(1, len(panels)), gap=0.1)
     data: list[dict] = []
-    layout = _base_layout(height)
+    layout = base_layout(height, legend_y=1.0)
     layout["margin"] = {"l": 60, "r": 20, "t": 95, "b": 55}
     layout["legend"]["y"] = 1.2
     layout["coloraxis"] = _landscape_coloraxis(lo, hi, tickvals, ticktext, lab, length=0.9)
@@ -723,13 +697,13 @@ def landscape_figure(
         data.append(
             {
                 "type": "contour",
-                "x": _f32(p.x),
-                "y": _f32(p.y),
-                "z": [_finite_list(row, 5) for row in zl],
+                "x": f32(p.x),
+                "y": f32(p.y),
+                "z": [finite_list(row, 5) for row in zl],
                 "text": _loss_text(p.z),
                 "coloraxis": "coloraxis",
                 "contours": {"start": lo, "end": hi, "size": size, "coloring": "fill"},
-                "line": {"width": 0.6, "color": "rgba(255,255,255,0.45)"},
+                "line": {"width": 0.6, "color": LANDSCAPE_LINES},
                 "xaxis": xa,
                 "yaxis": ya,
                 "hovertemplate": f"{ax_titles[0]} %{{x:.3f}}<br>{ax_titles[1]} %{{y:.3f}}<br>"
@@ -739,12 +713,12 @@ def landscape_figure(
         )
         if p.path is not None and len(p.path):
             path = np.asarray(p.path, dtype=float)
-            for width, color in ((6, "white"), (3, p.color)):
+            for width, color in ((6, HALO), (3, p.color)):
                 data.append(
                     {
                         "type": "scatter",
-                        "x": _f32(path[:, 0]),
-                        "y": _f32(path[:, 1]),
+                        "x": f32(path[:, 0]),
+                        "y": f32(path[:, 1]),
                         "xaxis": xa,
                         "yaxis": ya,
                         "mode": "lines",
@@ -762,7 +736,7 @@ def landscape_figure(
                     "xaxis": xa,
                     "yaxis": ya,
                     "mode": "markers",
-                    "marker": {"size": 12, "color": "white", "line": {"color": "#1b1f24", "width": 2.5}},
+                    "marker": {"size": 12, "color": HALO, "line": {"color": INK, "width": 2.5}},
                     "name": lab["start"],
                     "legendgroup": "start",
                     "showlegend": k == 0,
@@ -780,13 +754,13 @@ def landscape_figure(
                 "marker": {
                     "symbol": "star",
                     "size": 17,
-                    "color": "#FFD400",
-                    "line": {"color": "#333", "width": 1},
+                    "color": STAR,
+                    "line": {"color": STAR_EDGE, "width": 1},
                 },
                 "name": lab["center"],
                 "legendgroup": "center",
                 "showlegend": k == 0,
-                "customdata": [_finite_list([p.center_loss])[0]],
+                "customdata": [finite_list([p.center_loss])[0]],
                 "hovertemplate": f"{lab['center']}<br>{lab['loss']} %{{customdata:.5g}}<extra>{p.label}</extra>",
             }
         )
@@ -828,7 +802,7 @@ def landscape3d_figure(
     domains = _domains(max(1, len(panels)), gap=0.02)
     lift = 0.01 * (hi - lo)
     data: list[dict] = []
-    layout = _base_layout(height)
+    layout = base_layout(height, legend_y=1.0)
     layout["margin"] = {"l": 0, "r": 0, "t": 50, "b": 0}
     layout["coloraxis"] = _landscape_coloraxis(lo, hi, tickvals, ticktext, lab, length=0.8)
     for k, p in enumerate(panels):
@@ -837,14 +811,14 @@ def landscape3d_figure(
         data.append(
             {
                 "type": "surface",
-                "x": _f32(p.x),
-                "y": _f32(p.y),
-                "z": [_finite_list(row, 5) for row in zl],
+                "x": f32(p.x),
+                "y": f32(p.y),
+                "z": [finite_list(row, 5) for row in zl],
                 "text": _loss_text(p.z),
                 "coloraxis": "coloraxis",
                 "scene": scene,
                 "contours": {
-                    "z": {"show": True, "usecolormap": False, "color": "rgba(255,255,255,0.35)", "width": 1}
+                    "z": {"show": True, "usecolormap": False, "color": LANDSCAPE3D_LINES, "width": 1}
                 },
                 "hovertemplate": f"{ax_titles[0]} %{{x:.3f}}<br>{ax_titles[1]} %{{y:.3f}}<br>"
                 f"{lab['loss']} %{{text}}<extra></extra>",
@@ -856,9 +830,9 @@ def landscape3d_figure(
             data.append(
                 {
                     "type": "scatter3d",
-                    "x": _f32(path[:, 0]),
-                    "y": _f32(path[:, 1]),
-                    "z": _f32(h),
+                    "x": f32(path[:, 0]),
+                    "y": f32(path[:, 1]),
+                    "z": f32(h),
                     "scene": scene,
                     "mode": "lines",
                     "line": {"color": p.color, "width": 7},
@@ -876,10 +850,10 @@ def landscape3d_figure(
                 "z": [float(c + lift) if math.isfinite(c) else None],
                 "scene": scene,
                 "mode": "markers",
-                "marker": {"size": 6, "color": "#FFD400", "line": {"color": "#333", "width": 1}},
+                "marker": {"size": 6, "color": STAR, "line": {"color": STAR_EDGE, "width": 1}},
                 "name": lab["center"],
                 "showlegend": False,
-                "customdata": [_finite_list([p.center_loss])[0]],
+                "customdata": [finite_list([p.center_loss])[0]],
                 "hovertemplate": f"{lab['center']}<br>{lab['loss']} %{{customdata:.5g}}<extra>{p.label}</extra>",
             }
         )

@@ -7,8 +7,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from gdviz.figures.race import _f32, contour_values
-from gdviz.figures.style import CONTOUR_SCALE, FONT, LABELS_EN, PAPER
+from gdviz.figures.raster import contour_values
+from gdviz.figures.spec import f32
+from gdviz.figures.style import CONTOUR_SCALE, FONT, LABELS_EN, PAPER, SURFACE_LEVEL_LINES
 from gdviz.geometry.surfaces import Surface
 
 
@@ -34,14 +35,14 @@ def surface3d_figure(
     fig = go.Figure()
     fig.add_trace(
         go.Surface(
-            x=_f32(surface.x),
-            y=_f32(surface.y),
-            z=_f32(zt),
-            customdata=_f32(z),
+            x=f32(surface.x),
+            y=f32(surface.y),
+            z=f32(zt),
+            customdata=f32(z),
             colorscale=CONTOUR_SCALE,
             showscale=False,
             opacity=0.92,
-            contours={"z": {"show": True, "usecolormap": False, "color": "rgba(60,70,90,0.3)", "width": 1}},
+            contours={"z": {"show": True, "usecolormap": False, "color": SURFACE_LEVEL_LINES, "width": 1}},
             hovertemplate=f"{axis_titles[0]}=%{{x:.4g}}<br>{axis_titles[1]}=%{{y:.4g}}<br>"
             f"{lab['loss']}=%{{customdata:.5g}}<extra></extra>",
         )
@@ -65,9 +66,9 @@ def surface3d_figure(
         lift = 0.01 * (float(np.nanmax(zt)) - float(np.nanmin(zt)) or 1.0)
         fig.add_trace(
             go.Scatter3d(
-                x=_f32(xy[:, 0]),
-                y=_f32(xy[:, 1]),
-                z=_f32(hz + lift),
+                x=f32(xy[:, 0]),
+                y=f32(xy[:, 1]),
+                z=f32(hz + lift),
                 mode="lines",
                 line={"color": color, "width": 6},
                 name=label,

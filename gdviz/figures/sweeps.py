@@ -11,8 +11,24 @@ import math
 import numpy as np
 
 from gdviz.analysis.sweeps import Comparison, GridResult, RangeTest, SweepResult
-from gdviz.figures.race import SpecFigure
-from gdviz.figures.style import FONT, PALETTE, PAPER
+from gdviz.figures.spec import SpecFigure, base_layout, finite_list, finite_number
+from gdviz.figures.style import (
+    AXIS_LINE,
+    BAD,
+    BAND_ALPHA,
+    BEST_CELL,
+    BEST_CELL_EDGE,
+    GOOD,
+    GREY,
+    GRID_LINE,
+    HALO,
+    HEAT_SCALE,
+    LABEL_BG,
+    PALETTE,
+    SHADE,
+    YES_NO_SCALE,
+    rgba_text,
+)
 
 LABELS_EN = {
     "lr": "learning rate α",
@@ -54,24 +70,11 @@ LABELS_EN = {
     "no": "no",
 }
 CELL_GRID_NAME = "cell-grid"
-BAD = "#D55E00"
-SHADE = "rgba(213, 94, 0, 0.10)"
-GOOD = "#009E73"
-GREY = "#6b7280"
 MAX_POINTS = 800
 
 
 def _lab(labels: dict | None) -> dict:
     return {**LABELS_EN, **(labels or {})}
-
-
-def _num(v) -> float | None:
-    v = float(v)
-    return float(f"{v:.6g}") if math.isfinite(v) else None
-
-
-def _list(a) -> list:
-    return [_num(v) for v in np.asarray(a, dtype=float).ravel()]
 
 
 def _fmt(v: float) -> str:
@@ -121,24 +124,16 @@ def _vline(x: float, color: str, dash: str, yref: str = "paper") -> dict:
 
 
 def _base_layout(height: int) -> dict:
-    return {
-        "height": height,
-        "margin": {"l": 70, "r": 30, "t": 50, "b": 60},
-        "paper_bgcolor": PAPER,
-        "plot_bgcolor": "white",
-        "font": FONT,
-        "hovermode": "closest",
-        "legend": {"orientation": "h", "x": 0.0, "y": 1.02, "xanchor": "left", "yanchor": "bottom"},
-    }
+    return {**base_layout(height, legend_y=1.02), "margin": {"l": 70, "r": 30, "t": 50, "b": 60}}
 
 
 def _axis(title: str, **kw) -> dict:
     return {
         "title": {"text": title},
         "showgrid": True,
-        "gridcolor": "#e5e7eb",
+        "gridcolor": GRID_LINE,
         "zeroline": False,
-        "linecolor": "#9ca3af",
+        "linecolor": AXIS_LINE,
         "showline": True,
         **kw,
     }
@@ -200,8 +195,8 @@ def sweep_figure(
     data = [
         {
             "type": "scatter",
-            "x": _list(lrs),
-            "y": _list(np.where(stable, y_shown, np.nan)),
+            "x": finite_list(lrs),
+            "y": finite_list(np.where(stable, y_shown, np.nan)),
             "mode": "lines+markers",
             "name": lab["stable"],
             "line": {"color": PALETTE[0], "width": 2.5},
@@ -214,8 +209,8 @@ def sweep_figure(
         },
         {
             "type": "scatter",
-            "x": _list(lrs[~stable]),
-            "y": _list(y_shown[~stable]),
+            "x": finite_list(lrs[~stable]),
+            "y": finite_list(y_shown[~stable]),
             "mode": "markers",
             "name": lab["unstable"],
             "marker": {"symbol": "x", "size": 8, "color": BAD},
@@ -226,8 +221,8 @@ def sweep_figure(
         },
         {
             "type": "scatter",
-            "x": _list(lrs[steps_to >= 0]),
-            "y": _list(steps_to[steps_to >= 0]),
+            "x": finite_list(lrs[steps_to >= 0]),
+            "y": finite_list(steps_to[steps_to >= 0]),
             "mode": "lines+markers",
             "name": lab["steps_to"].format(threshold=f"{result.threshold:.3g}"),
             "showlegend": False,
@@ -244,8 +239,8 @@ def sweep_figure(
             "type": "rect",
             "xref": "x",
             "yref": "paper",
-            "x0": _num(edges[i0]),
-            "x1": _num(edges[i1 + 1]),
+            "x0": finite_number(edges[i0]),
+            "x1": finite_number(edges[i1 + 1]),
             "y0": 0,
             "y1": 1,
             "fillcolor": SHADE,
@@ -256,7 +251,7 @@ def sweep_figure(
     ]
     annotations = []
     if result.limit is not None and lrs[0] / 10 < result.limit < lrs[-1] * 10:
-        shapes.append(_vline(_num(result.limit), GREY, "dash"))
+        shapes.append(_vline(finite_number(result.limit), GREY, "dash"))
         annotations.append(
             {
                 "x": math.log10(result.limit),
@@ -268,7 +263,7 @@ def sweep_figure(
                 "xanchor": "right",
                 "yanchor": "top",
                 "font": {"size": 13, "color": GREY},
-                "bgcolor": "rgba(255,255,255,0.8)",
+                "bgcolor": LABEL_BG,
             }
         )
     if result.best_index is not None:
@@ -277,15 +272,15 @@ def sweep_figure(
         data.append(
             {
                 "type": "scatter",
-                "x": [_num(lrs[b])],
-                "y": [_num(y_shown[b])],
+                "x": [finite_number(lrs[b])],
+                "y": [finite_number(y_shown[b])],
                 "mode": "markers",
                 "name": best_name,
                 "marker": {
                     "symbol": "star",
                     "size": 18,
                     "color": GOOD,
-                    "line": {"color": "white", "width": 1},
+                    "line": {"color": HALO, "width": 1},
                 },
                 "hovertemplate": f"{best_name}<extra></extra>",
                 "xaxis": "x",
@@ -296,7 +291,7 @@ def sweep_figure(
             data.append(
                 {
                     "type": "scatter",
-                    "x": [_num(lrs[b])],
+                    "x": [finite_number(lrs[b])],
                     "y": [int(steps_to[b])],
                     "mode": "markers",
                     "showlegend": False,
@@ -304,7 +299,7 @@ def sweep_figure(
                         "symbol": "star",
                         "size": 16,
                         "color": GOOD,
-                        "line": {"color": "white", "width": 1},
+                        "line": {"color": HALO, "width": 1},
                     },
                     "hovertemplate": f"{best_name}<extra></extra>",
                     "xaxis": "x",
@@ -357,8 +352,8 @@ def range_test_figure(
     data = [
         {
             "type": "scatter",
-            "x": _list(rt.lrs[::step]),
-            "y": _list(raw[::step]),
+            "x": finite_list(rt.lrs[::step]),
+            "y": finite_list(raw[::step]),
             "mode": "lines",
             "name": lab["raw"],
             "line": {"color": PALETTE[5], "width": 1.5},
@@ -367,8 +362,8 @@ def range_test_figure(
         },
         {
             "type": "scatter",
-            "x": _list(rt.lrs[::step]),
-            "y": _list(smooth[::step]),
+            "x": finite_list(rt.lrs[::step]),
+            "y": finite_list(smooth[::step]),
             "mode": "lines",
             "name": lab["smoothed"],
             "line": {"color": PALETTE[0], "width": 3},
@@ -378,7 +373,7 @@ def range_test_figure(
     shapes, annotations = [], []
 
     def mark(x, color, dash, text, y_pos):
-        shapes.append(_vline(_num(x), color, dash))
+        shapes.append(_vline(finite_number(x), color, dash))
         annotations.append(
             {
                 "x": math.log10(x),
@@ -390,7 +385,7 @@ def range_test_figure(
                 "xanchor": "left",
                 "yanchor": "top",
                 "font": {"size": 13, "color": color},
-                "bgcolor": "rgba(255,255,255,0.8)",
+                "bgcolor": LABEL_BG,
             }
         )
 
@@ -477,15 +472,15 @@ def heatmap_figure(
         with np.errstate(divide="ignore", invalid="ignore"):
             z = np.where(unstable, np.nan, np.log10(gap))
         title = lab["metric.final_gap"] if floor is not None else lab["metric.final_loss"]
-        colorscale = "Viridis"
+        colorscale = HEAT_SCALE
     elif metric == "steps":
         z = np.where(unstable | (grid.steps_to_threshold < 0), np.nan, grid.steps_to_threshold.astype(float))
         title = lab["metric.steps"]
-        colorscale = "Viridis"
+        colorscale = HEAT_SCALE
     else:
         z = unstable.astype(float)
         title = lab["metric.diverged"]
-        colorscale = [[0.0, "#dbeafe"], [0.5, "#dbeafe"], [0.5, "#f4a582"], [1.0, "#f4a582"]]
+        colorscale = YES_NO_SCALE
     xn, yn = grid.x_name, grid.y_name
     xt, yt = lab[f"axis.{xn}"], lab[f"axis.{yn}"]
     thr = lab["steps_to"].format(threshold=f"{grid.threshold:.3g}")
@@ -512,7 +507,7 @@ def heatmap_figure(
         "type": "heatmap",
         "x": list(range(nx)),
         "y": list(range(ny)),
-        "z": [[_num(v) for v in row] for row in z],
+        "z": [[finite_number(v) for v in row] for row in z],
         "colorscale": colorscale,
         "hoverongaps": False,
         "hoverinfo": "skip",
@@ -582,8 +577,8 @@ def heatmap_figure(
                 "marker": {
                     "symbol": "star",
                     "size": 18,
-                    "color": "white",
-                    "line": {"color": "black", "width": 1.5},
+                    "color": BEST_CELL,
+                    "line": {"color": BEST_CELL_EDGE, "width": 1.5},
                 },
                 "hoverinfo": "skip",
             }
@@ -607,12 +602,6 @@ def heatmap_figure(
 
 
 # --- comparison ----------------------------------------------------------------------------------------
-def _rgba(hex_color: str, alpha: float) -> str:
-    h = hex_color.lstrip("#")
-    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
-    return f"rgba({r},{g},{b},{alpha})"
-
-
 def comparison_figure(
     cmp: Comparison,
     *,
@@ -646,10 +635,10 @@ def comparison_figure(
             data.append(
                 {
                     "type": "scatter",
-                    "x": _list(np.concatenate([xs, xs[::-1]])),
-                    "y": _list(np.concatenate([hi[ok], lo[ok][::-1]])),
+                    "x": finite_list(np.concatenate([xs, xs[::-1]])),
+                    "y": finite_list(np.concatenate([hi[ok], lo[ok][::-1]])),
                     "fill": "toself",
-                    "fillcolor": _rgba(color, 0.18),
+                    "fillcolor": rgba_text(color, BAND_ALPHA),
                     "line": {"width": 0},
                     "mode": "lines",
                     "hoverinfo": "skip",
@@ -661,8 +650,8 @@ def comparison_figure(
         data.append(
             {
                 "type": "scatter",
-                "x": _list(x[ok]),
-                "y": _list(mean[ok]),
+                "x": finite_list(x[ok]),
+                "y": finite_list(mean[ok]),
                 "mode": "lines",
                 "name": label,
                 "legendgroup": str(i),

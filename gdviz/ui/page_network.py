@@ -26,7 +26,7 @@ from gdviz.figures.nn import (
     landscape3d_figure,
     landscape_figure,
 )
-from gdviz.figures.race import SpecFigure
+from gdviz.figures.spec import SpecFigure
 from gdviz.problems.data.toy import CLASSIFICATION, default_noise
 from gdviz.problems.mlp import Mlp
 from gdviz.serve import cost
