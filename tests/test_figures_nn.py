@@ -16,7 +16,7 @@ import plotly.io as pio
 import pytest
 
 import gdviz
-from gdviz.figures.nn import (
+from gdviz.figures.network import (
     CLASS_COLORS,
     LEVELS,
     RUN_COLORS,

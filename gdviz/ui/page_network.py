@@ -16,7 +16,7 @@ import gdviz
 from gdviz import limits
 from gdviz.analysis import network as nnrun
 from gdviz.analysis.network import NetRun, PlaneResult
-from gdviz.figures.nn import (
+from gdviz.figures.network import (
     RUN_COLORS,
     BoundaryRun,
     CurveRun,
