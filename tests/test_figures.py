@@ -7,6 +7,7 @@ tests what Plotly.js gets, whatever the Python objects look like.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import math
 import struct
@@ -15,16 +16,21 @@ import zlib
 import numpy as np
 import plotly.io as pio
 import pytest
+from figure_support import english
 
 import gdviz
-from gdviz.figures import RunTrace, clip_path, frame_steps, payload_bytes, race_figure
+from gdviz.figures import RunTrace, clip_path, frame_steps, payload_bytes, race, surface3d
 from gdviz.figures.paths import expand_box
 from gdviz.figures.raster import contour_rgba, png_bytes
+from gdviz.figures.spec import need_labels
 from gdviz.figures.style import CONTOUR_SCALE, PALETTE
-from gdviz.figures.surface3d import surface3d_figure
 from gdviz.geometry.projection import make_view
 from gdviz.geometry.surfaces import Surface
 from gdviz.ui.specs import default_runs
+
+# The figures as the page builds them: with its English texts.
+race_figure = functools.partial(race.race_figure, labels=english(race))
+surface3d_figure = functools.partial(surface3d.surface3d_figure, labels=english(surface3d))
 
 WINDOW = ((-2.0, 2.0), (-1.0, 3.0))
 STEP_GROUP = "steps"
@@ -450,6 +456,21 @@ def test_real_divergent_runs_give_a_finite_figure(name, rule, lr, batch):
     ]
     spec = spec_of(race_figure(view.surface, runs, window=view.window, frames=60, minima=view.minima))
     assert_all_finite(spec)
+
+
+# --- texts ----------------------------------------------------------------------------------------
+def test_a_figure_missing_a_text_says_which_instead_of_falling_back_to_english():
+    texts = english(race)
+    del texts["minimum"], texts["pause"]
+    with pytest.raises(ValueError, match=r"race_figure needs the labels \['minimum', 'pause'\]"):
+        race.race_figure(rosen_surface(), traces([5]), window=WINDOW, frames=3, labels=texts)
+    with pytest.raises(ValueError, match="surface3d_figure needs labels"):
+        surface3d.surface3d_figure(rosen_surface(), [], window=WINDOW, labels=None)
+    # what a figure reads is what its module declares: an undeclared read is an error at once
+    lab = need_labels({"a": "A", "b": "B"}, ("a",), "some_figure")
+    assert dict(lab) == {"a": "A"}
+    with pytest.raises(KeyError, match="some_figure reads the label 'b'"):
+        lab["b"]
 
 
 # --- payload ----------------------------------------------------------------------------------------

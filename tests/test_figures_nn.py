@@ -6,6 +6,7 @@ the 0.5 level line, the learning curves and the loss landscapes.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import math
 import struct
@@ -14,8 +15,10 @@ import zlib
 import numpy as np
 import plotly.io as pio
 import pytest
+from figure_support import english
 
 import gdviz
+from gdviz.figures import network
 from gdviz.figures.network import (
     CLASS_COLORS,
     LEVELS,
@@ -23,11 +26,7 @@ from gdviz.figures.network import (
     BoundaryRun,
     CurveRun,
     LandscapePanel,
-    boundary_figure,
-    curves_figure,
     diverging_scale,
-    landscape3d_figure,
-    landscape_figure,
     level_lines,
     output_color,
     output_rgba,
@@ -37,6 +36,12 @@ from gdviz.geometry.landscape import pca_plane, random_plane
 from gdviz.problems.mlp import mlp
 
 STEP_GROUP = "steps"
+# The figures as the page builds them: with its English texts.
+LAB = english(network)
+boundary_figure = functools.partial(network.boundary_figure, labels=LAB)
+curves_figure = functools.partial(network.curves_figure, labels=LAB)
+landscape_figure = functools.partial(network.landscape_figure, labels=LAB)
+landscape3d_figure = functools.partial(network.landscape3d_figure, labels=LAB)
 
 
 # --- helpers --------------------------------------------------------------------------------------------

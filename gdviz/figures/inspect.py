@@ -9,6 +9,7 @@ scatter lines ending in an ``arrow`` marker, so they are clipped to the axes lik
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +18,7 @@ import plotly.graph_objects as go
 from gdviz.analysis.noise import GradientNoise
 from gdviz.analysis.step import StepInfo
 from gdviz.figures.raster import contour_image, contour_values
+from gdviz.figures.spec import need_labels
 from gdviz.figures.style import (
     ARROW_COLORS,
     CONTOUR_SCALE,
@@ -32,28 +34,27 @@ from gdviz.geometry.projection import View, fit_aspect
 from gdviz.geometry.surfaces import Surface, plane_grid, slice_grid
 from gdviz.problems.base import Problem
 
-LABELS_EN = {
-    "step_title": "Step {k}: the arrows of one update",
-    "full_step": "−α∇L(θ) (full data)",
-    "batch_step": "−α·g (mini-batch)",
-    "memory": "momentum carried over",
-    "fresh": "this gradient's share",
-    "update": "actual step Δ",
-    "theta_k": "θ_k",
-    "theta_next": "θ_k+1",
-    "path": "path",
-    "noise_title": "Mini-batch gradient steps at θ_k (b = {b})",
-    "cloud": "−α·g for one mini-batch",
-    "noise_full": "−α∇L(θ) (full data)",
-    "spread_circle": "measured RMS spread",
-    "origin": "θ_k",
-    "eff_title": "Effective step size per coordinate",
-    "effective": "effective step size",
-    "plain_lr": "α (plain gradient descent)",
-    "coordinate": "parameter",
-    "noise_x": "step along {x}",
-    "noise_y": "step along {y}",
-}
+# The texts these figures read from their ``labels`` (the page passes them from gdviz.ui.i18n,
+# "insp.fig.*").
+LABEL_KEYS = (
+    "step_title",
+    "full_step",
+    "batch_step",
+    "memory",
+    "fresh",
+    "update",
+    "theta_k",
+    "theta_next",
+    "path",
+    "noise_title",
+    "cloud",
+    "spread_circle",
+    "noise_x",
+    "noise_y",
+    "eff_title",
+    "effective",
+    "plain_lr",
+)
 
 PANEL_ASPECT = 1.35
 PATH_CONTEXT = 12  # states drawn on each side of the inspected one
@@ -172,10 +173,6 @@ def local_surface(problem: Problem, plane: Plane, theta, window, *, resolution: 
     return plane_grid(problem, origin, plane.d1, plane.d2, window=window, resolution=resolution)
 
 
-def _labels(labels) -> dict:
-    return {**LABELS_EN, **(labels or {})}
-
-
 def _fmt(text: str, **kw) -> str:
     try:
         return text.format(**kw)
@@ -239,7 +236,7 @@ def step_figure(
     path=None,
     color: str = PALETTE[0],
     axis_titles=("x", "y"),
-    labels=None,
+    labels: Mapping[str, str],
     height: int = 460,
 ) -> go.Figure:
     """θ_k with the step's arrows: −α∇L(θ_k), −α·g_k (mini-batch runs), Δ and, for rules with
@@ -249,7 +246,7 @@ def step_figure(
     ``surface`` (e.g. from :func:`local_surface`) is drawn under them; ``path`` ``(T+1, P)`` is the
     run's parameters, drawn for context around step k.
     """
-    lab = _labels(labels)
+    lab = need_labels(labels, LABEL_KEYS, "step_figure")
     p0 = plane.point(info.theta)
     tip = {
         "full_step": plane.vector(info.full_step),
@@ -336,7 +333,7 @@ def noise_figure(
     *,
     half_width: float | None = None,
     axis_titles=("x", "y"),
-    labels=None,
+    labels: Mapping[str, str],
     height: int = 420,
 ) -> go.Figure:
     """The steps −α·g of ``noise``'s mini-batches, around the full-data step −α∇L, relative to θ_k.
@@ -346,7 +343,7 @@ def noise_figure(
     default it fits the cloud. The circle has the measured RMS spread α·s as radius (a distance in
     all P coordinates, so the projected cloud lies mostly inside it).
     """
-    lab = _labels(labels)
+    lab = need_labels(labels, LABEL_KEYS, "noise_figure")
     cloud = plane.vector(-lr * noise.samples)
     full = plane.vector(-lr * noise.full)
     radius = lr * noise.spread
@@ -381,14 +378,14 @@ def noise_figure(
         )
     if _long_enough(full, 2 * half):
         fig.add_trace(
-            _arrow((0.0, 0.0), full, lab["noise_full"], ARROW_COLORS["full_step"], width=2.5, dash="dash")
+            _arrow((0.0, 0.0), full, lab["full_step"], ARROW_COLORS["full_step"], width=2.5, dash="dash")
         )
     fig.add_trace(
         go.Scatter(
             x=[0.0, full[0]],
             y=[0.0, full[1]],
             mode="markers+text",
-            text=[lab["origin"], ""],
+            text=[lab["theta_k"], ""],
             textposition="bottom left",
             marker={
                 "size": [10, 9],
@@ -405,13 +402,13 @@ def noise_figure(
 
 
 def effective_lr_figure(
-    info: StepInfo, param_names, *, labels=None, height: int = 320, max_bars: int = 400
+    info: StepInfo, param_names, *, labels: Mapping[str, str], height: int = 320, max_bars: int = 400
 ) -> go.Figure | None:
     """Bars of the per-coordinate effective step size of an adaptive rule, against α (plain GD).
     None for rules without one. Beyond ``max_bars`` coordinates only the first ones are drawn."""
     if info.effective_lr is None:
         return None
-    lab = _labels(labels)
+    lab = need_labels(labels, LABEL_KEYS, "effective_lr_figure")
     eff = np.asarray(info.effective_lr, dtype=float)[:max_bars]
     names = [str(n) for n in list(param_names)[: eff.size]]
     values = np.append(eff, info.lr)

@@ -31,6 +31,7 @@ from gdviz.figures.spec import (
     f32,
     finite_number,
     jump_args,
+    need_labels,
     play_args,
     play_pause_menu,
     step_slider,
@@ -41,7 +42,6 @@ from gdviz.figures.style import (
     FONT,
     HALO,
     INK,
-    LABELS_EN,
     PAPER,
     PATH_WIDTH,
     PLOT_BG,
@@ -58,6 +58,8 @@ SLIDER_STEPS = 61
 HOVER_GRID = 24
 # At most about this many drawn path states per frame; finer detail is below a pixel at any frame rate.
 POINTS_PER_FRAME = 3
+# The texts race_figure reads from its ``labels`` (the page passes them from gdviz.ui.i18n, "fig.*").
+LABEL_KEYS = ("loss", "batch_loss", "minimum", "start", "play", "pause", "step_word", "click_to_start")
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,7 @@ def race_figure(
     axis_titles: tuple[str, str] = ("x", "y"),
     loss_x_title: str | None = None,
     loss_title: str | None = None,
-    labels: Mapping[str, str] | None = None,
+    labels: Mapping[str, str],
     height: int = 560,
     click_grid: int = 0,
 ) -> SpecFigure:
@@ -119,9 +121,9 @@ def race_figure(
 
     The surface is a layout image under the traces; an invisible ``click_grid × click_grid`` grid
     of points (HOVER_GRID when 0) lies over it: hovering shows the loss there, and with Streamlit's point
-    selection on, clicking one selects its coordinates.
+    selection on, clicking one selects its coordinates. ``labels`` holds the texts of LABEL_KEYS.
     """
-    lab = {**LABELS_EN, **(labels or {})}
+    lab = need_labels(labels, LABEL_KEYS, "race_figure")
     (x0, x1), (y0, y1) = window
     total = max((len(r.loss) - 1 for r in runs), default=0)
     steps_shown = frame_steps(total, frames)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -120,6 +120,44 @@ def base_layout(height: int, *, legend_y: float) -> dict:
         "hovermode": "closest",
         "legend": {"orientation": "h", "x": 0.0, "y": legend_y, "xanchor": "left", "yanchor": "bottom"},
     }
+
+
+# --- texts -------------------------------------------------------------------------------------------
+class Labels(Mapping[str, str]):
+    """The texts one figure function may read: exactly the keys its module declares (``LABEL_KEYS``).
+
+    Figures hold no text of their own; the page passes its translations (``gdviz.ui.i18n``). Reading
+    an undeclared key is a programming error raised at once, so a new text cannot slip past the
+    declaration that ``tests/test_i18n.py`` checks in both languages.
+    """
+
+    def __init__(self, texts: Mapping[str, str], keys: Sequence[str], owner: str):
+        self._texts = {k: texts[k] for k in keys}
+        self._owner = owner
+
+    def __getitem__(self, key: str) -> str:
+        try:
+            return self._texts[key]
+        except KeyError:
+            raise KeyError(
+                f"{self._owner} reads the label {key!r}, which its module's LABEL_KEYS does not declare"
+            ) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._texts)
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+
+def need_labels(labels: Mapping[str, str] | None, keys: Sequence[str], owner: str) -> Labels:
+    """The texts of ``keys`` from the caller's ``labels``; ValueError naming every key it lacks."""
+    if labels is None:
+        raise ValueError(f"{owner} needs labels: a mapping with the keys {list(keys)} (gdviz.ui.i18n)")
+    missing = [k for k in keys if k not in labels]
+    if missing:
+        raise ValueError(f"{owner} needs the labels {missing}; it was given {sorted(labels)}")
+    return Labels(labels, keys, owner)
 
 
 # --- animation ---------------------------------------------------------------------------------------

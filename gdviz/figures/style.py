@@ -102,19 +102,3 @@ def rgba_text(color: str, alpha: float) -> str:
     """``"#rrggbb"`` with an opacity, as a CSS colour Plotly takes."""
     r, g, b = (int(v) for v in hex_rgb(color))
     return f"rgba({r},{g},{b},{alpha})"
-
-
-LABELS_EN = {
-    "surface_title": "Loss surface and paths",
-    "loss_title": "Loss",
-    "loss": "loss",
-    "batch_loss": "mini-batch loss",
-    "minimum": "minimum",
-    "start": "start",
-    "play": "▶ Play",
-    "pause": "❚❚ Pause",
-    "step_word": "step",
-    "click_to_start": "click: start here",
-    "surface3d_z": "log₁₀(loss − min + ε)",
-    "end": "end",
-}

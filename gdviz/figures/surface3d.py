@@ -8,9 +8,12 @@ import numpy as np
 import plotly.graph_objects as go
 
 from gdviz.figures.raster import contour_values
-from gdviz.figures.spec import f32
-from gdviz.figures.style import CONTOUR_SCALE, FONT, LABELS_EN, PAPER, SURFACE_LEVEL_LINES
+from gdviz.figures.spec import f32, need_labels
+from gdviz.figures.style import CONTOUR_SCALE, FONT, PAPER, SURFACE_LEVEL_LINES
 from gdviz.geometry.surfaces import Surface
+
+# The texts surface3d_figure reads from its ``labels`` (the page passes them from gdviz.ui.i18n, "fig.*").
+LABEL_KEYS = ("loss", "start", "end", "surface3d_z")
 
 
 def surface3d_figure(
@@ -20,7 +23,7 @@ def surface3d_figure(
     window,
     log: bool = True,
     axis_titles: tuple[str, str] = ("x", "y"),
-    labels: Mapping[str, str] | None = None,
+    labels: Mapping[str, str],
     height: int = 560,
 ) -> go.Figure:
     """``paths`` holds (label, colour, xy (T+1, 2), surface height along the path (T+1,)).
@@ -28,7 +31,7 @@ def surface3d_figure(
     Heights use the contour's transform (log of the height above the grid's lowest value when
     ``log``), so a path lies on the drawn surface; points outside the window are dropped.
     """
-    lab = {**LABELS_EN, **(labels or {})}
+    lab = need_labels(labels, LABEL_KEYS, "surface3d_figure")
     (x0, x1), (y0, y1) = window
     z = surface.z
     zt = contour_values(z, log)

@@ -1,17 +1,18 @@
 """Figures for sweeps (``gdviz.analysis.sweeps``): learning-rate sweep, range test, heatmap, comparison.
 
 Each returns a ``SpecFigure`` built as a plain JSON dict (no Plotly validation, no NaN: missing
-values are ``None``). Text comes from ``labels`` (English defaults below; the UI passes its own).
+values are ``None``). Text comes from ``labels``: the page's translations of LABEL_KEYS.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 
-from gdviz.analysis.sweeps import Comparison, GridResult, RangeTest, SweepResult
-from gdviz.figures.spec import SpecFigure, base_layout, finite_list, finite_number
+from gdviz.analysis.sweeps import AXES, X_AXES, Comparison, GridResult, RangeTest, SweepResult
+from gdviz.figures.spec import SpecFigure, base_layout, finite_list, finite_number, need_labels
 from gdviz.figures.style import (
     AXIS_LINE,
     BAD,
@@ -30,51 +31,39 @@ from gdviz.figures.style import (
     rgba_text,
 )
 
-LABELS_EN = {
-    "lr": "learning rate α",
-    "final_loss": "final loss",
-    "final_gap": "final loss − minimum",
-    "loss": "loss",
-    "loss_gap": "loss − minimum",
-    "steps_to": "steps until loss < {threshold}",
-    "never": "never",
-    "unstable": "diverged or ended worse than it started",
-    "diverged_at": "diverged at step {step}",
-    "best": "best α = {lr}",
-    "limit": "stability limit ≈ {lr}",
-    "raw": "loss after each step",
-    "smoothed": "smoothed",
-    "suggested": "suggested α = {lr}",
-    "lowest": "lowest loss",
-    "steepest": "steepest descent",
-    "stable": "stable",
-    "click_cell": "click: race this setting",
-    "metric.final_loss": "final loss (log₁₀)",
-    "metric.final_gap": "final loss − minimum (log₁₀)",
-    "metric.steps": "steps to threshold",
-    "metric.diverged": "diverged",
-    "axis.momentum": "momentum μ",
-    "axis.beta1": "β1",
-    "axis.beta2": "β2",
-    "axis.alpha": "α (RMSProp smoothing)",
-    "axis.weight_decay": "weight decay",
-    "axis.batch_size": "batch size b",
-    "axis.lr": "learning rate α",
-    "band": "range over {n} seeds",
-    "x.step": "step",
-    "x.epoch": "epoch",
-    "x.samples": "samples seen",
-    "x.grad_evals": "gradient evaluations",
-    "x.time": "wall-clock time (s)",
-    "yes": "yes",
-    "no": "no",
-}
+# The texts these figures read from their ``labels`` (the page passes them from gdviz.ui.i18n,
+# "sweep.fig.*"): one per heatmap axis and comparison axis the core offers.
+LABEL_KEYS = (
+    "lr",
+    "final_loss",
+    "final_gap",
+    "loss",
+    "loss_gap",
+    "steps_to",
+    "never",
+    "unstable",
+    "diverged_at",
+    "best",
+    "limit",
+    "raw",
+    "smoothed",
+    "suggested",
+    "lowest",
+    "steepest",
+    "stable",
+    "click_cell",
+    "metric.final_loss",
+    "metric.final_gap",
+    "metric.steps",
+    "metric.diverged",
+    "band",
+    "yes",
+    "no",
+    *(f"axis.{name}" for name in AXES),
+    *(f"x.{name}" for name in X_AXES),
+)
 CELL_GRID_NAME = "cell-grid"
 MAX_POINTS = 800
-
-
-def _lab(labels: dict | None) -> dict:
-    return {**LABELS_EN, **(labels or {})}
 
 
 def _fmt(v: float) -> str:
@@ -168,14 +157,14 @@ def sweep_figure(
     *,
     min_loss: float | None = None,
     limit_label: str | None = None,
-    labels: dict | None = None,
+    labels: Mapping[str, str],
     height: int = 620,
 ) -> SpecFigure:
     """Final loss against learning rate (log–log, top) and steps to threshold (bottom); the unstable
     region shaded, the stability limit (``result.limit``) as a dashed line labelled ``limit_label``,
     the best learning rate starred. ``min_loss``: the problem's known minimum (then the top panel
     shows final loss − minimum, which a log axis can resolve down to convergence)."""
-    lab = _lab(labels)
+    lab = need_labels(labels, LABEL_KEYS, "sweep_figure")
     lrs, final = result.lrs, result.final_loss
     floor = _floor_of(min_loss, final)
     scale = result.start_loss - (floor or 0.0)
@@ -338,12 +327,12 @@ def range_test_figure(
     min_loss: float | None = None,
     limit: float | None = None,
     limit_label: str | None = None,
-    labels: dict | None = None,
+    labels: Mapping[str, str],
     height: int = 480,
 ) -> SpecFigure:
     """Loss after each step against that step's learning rate (log x), raw and smoothed, with the
     suggested learning rate, the lowest and steepest points, and the stability limit if known."""
-    lab = _lab(labels)
+    lab = need_labels(labels, LABEL_KEYS, "range_test_figure")
     floor = _floor_of(min_loss, rt.loss)
     scale = (float(rt.loss[0]) if rt.loss.size else 1.0) - (floor or 0.0)
     raw = _positive(rt.loss, floor, scale)
@@ -452,7 +441,7 @@ def heatmap_figure(
     *,
     metric: str = "final_loss",
     min_loss: float | None = None,
-    labels: dict | None = None,
+    labels: Mapping[str, str],
     height: int = 560,
 ) -> SpecFigure:
     """The grid as a heatmap (x = ``grid.x_name``, y = ``grid.y_name``, cells evenly spaced, ticks at
@@ -460,7 +449,7 @@ def heatmap_figure(
     ``"steps"`` (steps to threshold; blank = never) or ``"diverged"``. Unstable cells carry a ×, the
     best cell a star. An invisible marker per cell (trace ``CELL_GRID_NAME``, customdata = [column,
     row]) makes every cell clickable through Streamlit's point selection."""
-    lab = _lab(labels)
+    lab = need_labels(labels, LABEL_KEYS, "heatmap_figure")
     if metric not in ("final_loss", "steps", "diverged"):
         raise ValueError(f"unknown metric {metric!r}; allowed: final_loss, steps, diverged")
     ny, nx = grid.final_loss.shape
@@ -608,13 +597,13 @@ def comparison_figure(
     min_loss: float | None = None,
     log_y: bool = True,
     x_title: str | None = None,
-    labels: dict | None = None,
+    labels: Mapping[str, str],
     height: int = 520,
 ) -> SpecFigure:
     """Mean loss of each configuration over its seeds against ``cmp.x_axis``, with the range over
     seeds (min to max) as a band. ``log_y`` plots loss − minimum (where ``min_loss`` is known) on a
     log axis."""
-    lab = _lab(labels)
+    lab = need_labels(labels, LABEL_KEYS, "comparison_figure")
     floor = _floor_of(min_loss, cmp.lo) if log_y else None
     scale = float(np.nanmax(cmp.hi)) if np.isfinite(cmp.hi).any() else 1.0
     step = max(1, cmp.x.size // MAX_POINTS)
@@ -675,7 +664,7 @@ def comparison_figure(
 
 __all__ = [
     "CELL_GRID_NAME",
-    "LABELS_EN",
+    "LABEL_KEYS",
     "comparison_figure",
     "heatmap_figure",
     "range_test_figure",

@@ -3,6 +3,7 @@
 (``landscape``). All are plain JSON specs (``SpecFigure``): generated from arrays, so Plotly's
 validation is skipped."""
 
+from gdviz.figures.network import boundary, curves, landscape
 from gdviz.figures.network.boundary import (
     LEVELS,
     BoundaryRun,
@@ -18,8 +19,12 @@ from gdviz.figures.network.curves import CurveRun, curves_figure
 from gdviz.figures.network.landscape import LandscapePanel, landscape3d_figure, landscape_figure
 from gdviz.figures.style import CLASS_COLORS, RUN_COLORS
 
+# Every text the page's figures read: the page passes these keys ("net.fig.<key>" in gdviz.ui.i18n).
+LABEL_KEYS = tuple(dict.fromkeys(boundary.LABEL_KEYS + curves.LABEL_KEYS + landscape.LABEL_KEYS))
+
 __all__ = [
     "CLASS_COLORS",
+    "LABEL_KEYS",
     "LEVELS",
     "RUN_COLORS",
     "BoundaryRun",

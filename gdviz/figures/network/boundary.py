@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gdviz.figures.network.panels import LABELS_EN, axis_ids, layout_axis, side_by_side
+from gdviz.figures.network.panels import axis_ids, layout_axis, side_by_side
 from gdviz.figures.raster import png_data_url
 from gdviz.figures.spec import (
     STEP_GROUP,
@@ -24,6 +24,7 @@ from gdviz.figures.spec import (
     base_layout,
     f32,
     jump_args,
+    need_labels,
     play_args,
     play_pause_menu,
     step_slider,
@@ -34,6 +35,21 @@ from gdviz.problems.data.toy import CLASSIFICATION
 # Colour steps per class side: 32 are below what the eye separates in a tint this light (and the
 # browser smooths the image as it scales it up), and they halve a frame's PNG against full 8-bit colour.
 LEVELS = 32
+# The texts boundary_figure reads from its ``labels`` (the page passes them from gdviz.ui.i18n, "net.fig.*").
+LABEL_KEYS = (
+    "class",
+    "train",
+    "test",
+    "test_points",
+    "test_points_fit",
+    "boundary",
+    "target",
+    "step",
+    "play",
+    "pause",
+    "x1",
+    "x2",
+)
 
 
 # --- colours ----------------------------------------------------------------------------------------
@@ -219,7 +235,7 @@ def boundary_figure(
     y_train: np.ndarray,
     X_test: np.ndarray,
     y_test: np.ndarray,
-    labels: Mapping[str, str] | None = None,
+    labels: Mapping[str, str],
     frame_ms: int = 90,
     height: int | None = None,
 ) -> SpecFigure:
@@ -230,7 +246,7 @@ def boundary_figure(
     the class-1 probability as a two-colour tint with the p = 0.5 boundary; regression draws the
     prediction on the same two-sided scale as the points, which are coloured by their target.
     """
-    lab = {**LABELS_EN, **(labels or {})}
+    lab = need_labels(labels, LABEL_KEYS, "boundary_figure")
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     steps = [int(s) for s in steps]
@@ -316,7 +332,10 @@ def boundary_figure(
             # equal-aspect axes shrink inside their domain
             frame_data[f].append({"text": [f"<b>{r.label}</b><br>{r.captions[f]}"]})
         # data points: drawn once, on top of the animated layers
-        for split, X_, y_ in (("train", X_train, y_train), ("test", X_test, y_test)):
+        for split, split_name, X_, y_ in (
+            ("train", lab["train"], X_train, y_train),
+            ("test", lab["test"], X_test, y_test),
+        ):
             X_ = np.asarray(X_, dtype=float).reshape(-1, 2)
             y_ = np.asarray(y_, dtype=float).ravel()
             if not len(y_):
@@ -340,7 +359,7 @@ def boundary_figure(
                             "name": lab["class"].format(k=cls) if not hollow else lab["test_points"],
                             "legendgroup": f"{split}{cls if not hollow else ''}",
                             "showlegend": k == 0 and (not hollow or cls == 0),
-                            "hovertemplate": f"{lab['class'].format(k=cls)} ({lab[split]})<br>"
+                            "hovertemplate": f"{lab['class'].format(k=cls)} ({split_name})<br>"
                             "(%{x:.3g}, %{y:.3g})<extra></extra>",
                         },
                         k,
@@ -368,7 +387,7 @@ def boundary_figure(
                         "customdata": f32(y_),
                         "name": lab["test_points_fit"] if hollow else lab["train"],
                         "showlegend": k == 0,
-                        "hovertemplate": f"{lab['target']} = %{{customdata:.3g}} ({lab[split]})<br>"
+                        "hovertemplate": f"{lab['target']} = %{{customdata:.3g}} ({split_name})<br>"
                         "(%{x:.3g}, %{y:.3g})<extra></extra>",
                     },
                     k,

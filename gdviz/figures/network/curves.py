@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from gdviz.figures.network.panels import (
-    LABELS_EN,
     axis_ids,
     layout_axis,
     log10,
@@ -16,7 +15,20 @@ from gdviz.figures.network.panels import (
     panel_title,
     side_by_side,
 )
-from gdviz.figures.spec import SpecFigure, base_layout, f32
+from gdviz.figures.spec import SpecFigure, base_layout, f32, need_labels
+
+# The texts curves_figure reads from its ``labels`` (the page passes them from gdviz.ui.i18n, "net.fig.*").
+LABEL_KEYS = (
+    "train",
+    "test",
+    "step",
+    "loss",
+    "accuracy",
+    "weight_norm",
+    "loss_title",
+    "accuracy_title",
+    "weight_norm_title",
+)
 
 
 @dataclass(frozen=True)
@@ -38,11 +50,12 @@ def curves_figure(
     runs: Sequence[CurveRun],
     *,
     log_loss: bool = True,
-    labels: Mapping[str, str] | None = None,
+    labels: Mapping[str, str],
     height: int = 380,
 ) -> SpecFigure:
     """Train (solid) and test (dotted) loss, accuracy (classification), and the weight norm."""
-    lab = {**LABELS_EN, **(labels or {})}
+    lab = need_labels(labels, LABEL_KEYS, "curves_figure")
+    names = {"loss": lab["loss"], "accuracy": lab["accuracy"], "weight_norm": lab["weight_norm"]}
     has_acc = any(r.train_acc is not None for r in runs)
     panels = ["loss", *(["accuracy"] if has_acc else []), "weight_norm"]
     domains = side_by_side(len(panels), gap=0.07)
@@ -69,7 +82,7 @@ def curves_figure(
                 "name": r.label,
                 "legendgroup": r.label,
                 "showlegend": first,
-                "hovertemplate": f"{lab['step']} %{{x}}<br>{lab[what]} ({split}) %{{y:{fmt}}}"
+                "hovertemplate": f"{lab['step']} %{{x}}<br>{names[what]} ({split}) %{{y:{fmt}}}"
                 f"<extra>{r.label}</extra>",
             }
         )

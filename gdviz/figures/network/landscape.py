@@ -11,7 +11,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from gdviz.figures.network.panels import (
-    LABELS_EN,
     axis_ids,
     layout_axis,
     log10,
@@ -19,7 +18,7 @@ from gdviz.figures.network.panels import (
     panel_title,
     side_by_side,
 )
-from gdviz.figures.spec import SpecFigure, base_layout, f32, finite_list
+from gdviz.figures.spec import SpecFigure, base_layout, f32, finite_list, need_labels
 from gdviz.figures.style import (
     HALO,
     INK,
@@ -29,6 +28,10 @@ from gdviz.figures.style import (
     STAR,
     STAR_EDGE,
 )
+
+# The texts the landscape figures read from their ``labels`` (the page passes them from gdviz.ui.i18n,
+# "net.fig.*").
+LABEL_KEYS = ("loss", "log_loss", "alpha", "beta", "pc1", "pc2", "center", "start", "path")
 
 
 @dataclass(frozen=True)
@@ -86,14 +89,14 @@ def landscape_figure(
     panels: Sequence[LandscapePanel],
     *,
     kind: str,
-    labels: Mapping[str, str] | None = None,
+    labels: Mapping[str, str],
     titles: Sequence[str] | None = None,
     height: int = 480,
 ) -> SpecFigure:
     """Filled contours of log₁₀ loss, one subplot per panel on one shared colour scale (so two runs'
     basins compare fairly), with the final weights marked at the centre; for ``kind="pca"`` also the
     projected path. ``titles`` (one per panel) default to the panel labels."""
-    lab = {**LABELS_EN, **(labels or {})}
+    lab = need_labels(labels, LABEL_KEYS, "landscape_figure")
     lo, hi = _shared_range(panels)
     tickvals, ticktext = log_ticks(lo, hi)
     size = (hi - lo) / 18
@@ -202,13 +205,13 @@ def landscape3d_figure(
     panels: Sequence[LandscapePanel],
     *,
     kind: str,
-    labels: Mapping[str, str] | None = None,
+    labels: Mapping[str, str],
     titles: Sequence[str] | None = None,
     height: int = 520,
 ) -> SpecFigure:
     """The same planes as 3-D surfaces of log₁₀ loss (one scene per panel, shared colour and height
     scale); the PCA path lies on its surface."""
-    lab = {**LABELS_EN, **(labels or {})}
+    lab = need_labels(labels, LABEL_KEYS, "landscape3d_figure")
     lo, hi = _shared_range(panels)
     tickvals, ticktext = log_ticks(lo, hi)
     ax_titles = _axis_labels(kind, lab)

@@ -8,37 +8,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-LABELS_EN = {
-    "class": "class {k}",
-    "train": "train",
-    "test": "test",
-    "test_points": "test points (hollow)",
-    "test_points_fit": "test points (diamonds)",
-    "boundary": "p = 0.5",
-    "step": "step",
-    "play": "▶ Play",
-    "pause": "❚❚ Pause",
-    "loss": "loss",
-    "accuracy": "accuracy",
-    "weight_norm": "weight norm ‖W‖",
-    "loss_title": "Loss (solid: train, dotted: test)",
-    "accuracy_title": "Accuracy (solid: train, dotted: test)",
-    "weight_norm_title": "Weight norm ‖W‖",
-    "x1": "x₁",
-    "x2": "x₂",
-    "output": "output",
-    "target": "target y",
-    "alpha": "α (direction 1)",
-    "beta": "β (direction 2)",
-    "pc1": "PC1",
-    "pc2": "PC2",
-    "center": "final weights",
-    "start": "start",
-    "path": "path",
-    "log_loss": "loss (log scale)",
-    "diverged": "diverged",
-}
-
 
 def axis_ids(k: int) -> tuple[str, str]:
     """Trace axis references of subplot k (0-based): ("x", "y"), ("x2", "y2") …"""
