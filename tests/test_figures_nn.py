@@ -9,13 +9,12 @@ import base64
 import functools
 import json
 import math
-import struct
-import zlib
 
 import numpy as np
 import plotly.io as pio
 import pytest
 from figure_support import english
+from png_support import decode_data_url
 
 import gdviz
 from gdviz.figures import network
@@ -62,29 +61,6 @@ def arr(v) -> np.ndarray:
         a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=_DTYPES[v["dtype"]]).astype(float)
         return a.reshape([int(n) for n in str(v["shape"]).split(",")]) if "shape" in v else a
     return np.array([math.nan if a is None else a for a in v], dtype=float)
-
-
-def decode_png(source: str) -> np.ndarray:
-    """An RGBA (h, w, 4) array from a ``data:image/png;base64,`` URL (8-bit RGBA, filter 0 rows)."""
-    prefix = "data:image/png;base64,"
-    assert source.startswith(prefix)
-    raw = base64.b64decode(source[len(prefix) :])
-    assert raw[:8] == b"\x89PNG\r\n\x1a\n"
-    pos, idat, size = 8, b"", None
-    while pos < len(raw):
-        (n,) = struct.unpack(">I", raw[pos : pos + 4])
-        tag, body = raw[pos + 4 : pos + 8], raw[pos + 8 : pos + 8 + n]
-        if tag == b"IHDR":
-            w, h, depth, color = struct.unpack(">IIBB", body[:10])
-            assert (depth, color) == (8, 6)
-            size = (h, w)
-        elif tag == b"IDAT":
-            idat += body
-        pos += 12 + n
-    h, w = size
-    rows = np.frombuffer(zlib.decompress(idat), dtype=np.uint8).reshape(h, 1 + 4 * w)
-    assert (rows[:, 0] == 0).all()
-    return rows[:, 1:].reshape(h, w, 4)
 
 
 @pytest.fixture(scope="module")
@@ -199,7 +175,7 @@ def test_boundary_image_matches_predict_at_sample_pixels(trained):
     rng = np.random.default_rng(1)
     for f, frame in enumerate(spec["frames"]):
         (image,) = frame["layout"]["images"]
-        img = decode_png(image["source"])
+        img = decode_data_url(image["source"])
         assert img.shape == (len(gy), len(gx), 4)
         # pixel centres sit on the grid points
         w, h = image["sizex"] / len(gx), image["sizey"] / len(gy)
@@ -276,7 +252,7 @@ def test_regression_fit_colours_points_by_target_and_draws_no_boundary():
     vmax = float(np.abs(np.concatenate([p.y_train, p.y_test])).max())
     assert all(d["marker"]["cmax"] == pytest.approx(vmax) for d in pts)
     assert np.allclose(arr(pts[0]["marker"]["color"]), p.y_train, atol=1e-6)
-    img = decode_png(spec["frames"][0]["layout"]["images"][0]["source"])
+    img = decode_data_url(spec["frames"][0]["layout"]["images"][0]["source"])
     # top-left pixel = the grid's first column, last row
     t = np.round(np.clip(grids[0, -1, 0] / vmax, -1, 1) * LEVELS) / LEVELS
     assert np.abs(img[0, 0, :3] - output_color(t)).max() <= 1.0
@@ -287,7 +263,7 @@ def test_boundary_figure_with_diverged_outputs_stays_finite(trained):
     bad = grids.copy()
     bad[-1, :5] = np.nan
     spec = spec_of(_boundary(p, steps, gx, gy, bad))
-    img = decode_png(spec["frames"][-1]["layout"]["images"][0]["source"])
+    img = decode_data_url(spec["frames"][-1]["layout"]["images"][0]["source"])
     assert (img[-5:, :, 3] == 0).all() and (img[:-5, :, 3] == 255).all()
 
 

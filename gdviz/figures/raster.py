@@ -9,10 +9,10 @@ infinite over part of the window still draw: those pixels are transparent.
 from __future__ import annotations
 
 import base64
-import struct
-import zlib
+import io
 
 import numpy as np
+from PIL import Image
 
 from gdviz.figures.style import LEVEL_LINE, LEVEL_LINE_ALPHA, hex_rgb
 
@@ -57,22 +57,28 @@ def _bilinear(z: np.ndarray, h: int, w: int) -> np.ndarray:
 
 
 def png_bytes(rgba: np.ndarray) -> bytes:
-    """Encode an (h, w, 4) uint8 image as PNG (zlib only, no imaging library needed)."""
+    """Encode an (h, w, 4) uint8 image as PNG (Pillow), losslessly.
+
+    An image of at most 256 colours is written as a palette image, one byte a pixel instead of four:
+    every figure image is one (a contour picture has its bands and their level lines, 48 colours; a
+    network frame at most 65 tints), and its PNG is a half to three quarters of the RGBA one (an
+    RGBA PNG is larger than the payload these figures had before Pillow). Other images stay RGBA.
+    Pillow's ``optimize`` is left off: 2 % smaller, at twice the encode time.
+    """
+    rgba = np.ascontiguousarray(rgba, dtype=np.uint8)
     h, w, _ = rgba.shape
-    raw = b"".join(b"\x00" + rgba[i].tobytes() for i in range(h))
-
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
-        )
-
-    header = struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(raw, 6))
-        + chunk(b"IEND", b"")
-    )
+    colours, index = np.unique(rgba.view(np.uint32).ravel(), return_inverse=True)
+    out = io.BytesIO()
+    if colours.size <= 256:
+        table = colours.view(np.uint8).reshape(-1, 4)
+        image = Image.frombytes("P", (w, h), index.astype(np.uint8).tobytes())
+        image.putpalette(table[:, :3].tobytes(), "RGB")
+        # alpha per palette entry (a tRNS chunk), only when some pixel is not opaque
+        extra = {} if (table[:, 3] == 255).all() else {"transparency": table[:, 3].tobytes()}
+        image.save(out, format="PNG", **extra)
+    else:
+        Image.fromarray(rgba).save(out, format="PNG")
+    return out.getvalue()
 
 
 def png_data_url(rgba: np.ndarray) -> str:
