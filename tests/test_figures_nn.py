@@ -158,6 +158,47 @@ def test_level_lines_skips_nan_cells_and_splits_the_curve():
     assert level_lines(g, g, np.full((21, 21), np.nan), 0.0)[0].size == 0
 
 
+def _polylines(xs, ys):
+    cut = np.flatnonzero(np.isnan(xs))
+    return [np.column_stack(p) for p in zip(np.split(xs, cut), np.split(ys, cut), strict=True)]
+
+
+def test_level_lines_lie_on_the_level_set_and_end_on_the_border_or_close():
+    # a wavy surface: several open and closed pieces of one level
+    gx, gy = np.linspace(-3, 3, 31), np.linspace(-2, 2.5, 24)
+    X, Y = np.meshgrid(gx, gy)
+    z = np.sin(1.7 * X) * np.cos(1.3 * Y) + 0.2 * X
+    level = 0.6  # five pieces, one of them closed
+    xs, ys = level_lines(gx, gy, z, level)
+    assert np.array_equal(np.isnan(xs), np.isnan(ys))
+    lines = [line[~np.isnan(line[:, 0])] for line in _polylines(xs, ys)]
+    assert len(lines) >= 3 and all(len(line) >= 2 for line in lines)
+    pts = np.vstack(lines)
+    # every vertex is where the grid's linear interpolation along an edge crosses the level
+    for px, py in pts:
+        j, i = np.abs(gx - px).argmin(), np.abs(gy - py).argmin()
+        on_col = np.isclose(gx[j], px, rtol=0, atol=1e-12)
+        on_row = np.isclose(gy[i], py, rtol=0, atol=1e-12)
+        assert on_col or on_row, (px, py)
+        if on_row:
+            z_at = np.interp(px, gx, z[i])
+        else:
+            z_at = np.interp(py, gy, z[:, j])
+        assert z_at == pytest.approx(level, abs=1e-9)
+    # consecutive vertices share a cell: the curve never jumps
+    cell = np.array([gx[1] - gx[0], gy[1] - gy[0]])
+    for line in lines:
+        assert (np.abs(np.diff(line, axis=0)) <= cell * (1 + 1e-9)).all()
+        # a piece either closes on itself or ends on the grid's border at both ends
+        closed = np.array_equal(line[0], line[-1])
+        ends = line[[0, -1]]
+        on_border = np.isclose(ends[:, 0], gx[[0, -1]][:, None]).any(axis=0) | np.isclose(
+            ends[:, 1], gy[[0, -1]][:, None]
+        ).any(axis=0)
+        assert closed or on_border.all()
+    assert any(np.array_equal(line[0], line[-1]) for line in lines), "this level has a closed piece"
+
+
 def test_level_lines_resolves_saddles_without_crossing_lines():
     # z = x·y: the level 0.01 is two hyperbola branches that must not be joined through the saddle
     g = np.linspace(-1, 1, 20)  # even count: the saddle point falls inside a cell

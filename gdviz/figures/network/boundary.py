@@ -4,7 +4,7 @@ classifier (a two-colour tint and the p = 0.5 line) or the fit of a regression.
 The figure animates with Plotly frames without redraws, which only scatter traces and layout images
 survive (a heatmap or contour trace would vanish on Play, see ``figures.raster``). So each frame
 carries the network's output as a small PNG layout image, one pixel per grid point that the browser
-smooths when it scales it up, the 0.5 level as a scatter line, and its caption as a text trace
+smooths when it scales it up, the 0.5 level as a scatter line (contourpy), and its caption as a text trace
 (frame annotations are not applied without a redraw).
 """
 
@@ -14,6 +14,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import contourpy
 import numpy as np
 
 from gdviz.figures.network.panels import axis_ids, layout_axis, side_by_side
@@ -109,94 +110,27 @@ def grid_image(x: np.ndarray, y: np.ndarray, rgba: np.ndarray, axes: tuple[str, 
     }
 
 
-# --- the 0.5 level: marching squares ------------------------------------------------------------------
+# --- the 0.5 level ----------------------------------------------------------------------------------------
 def level_lines(x: np.ndarray, y: np.ndarray, z: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
     """The curve ``z = level`` on the grid ``z[iy, ix]`` as polylines joined end to end, separated by
-    NaN (a gap in a Plotly line): ``(xs, ys)``. Cells touching a non-finite value are skipped;
-    saddle cells are resolved by the value at the cell centre."""
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
+    NaN (a gap in a Plotly line): ``(xs, ys)``; a closed curve ends on its first point. Cells touching
+    a non-finite value are left out (contourpy's serial algorithm without corner masking; it resolves
+    a saddle cell by the value at its centre)."""
     z = np.asarray(z, dtype=float)
     ny, nx = z.shape
     if nx < 2 or ny < 2:
         return np.zeros(0), np.zeros(0)
-    fin = np.isfinite(z)
-    above = np.where(fin, z, -np.inf) > level
-    with np.errstate(invalid="ignore", divide="ignore"):
-        th = (level - z[:, :-1]) / (z[:, 1:] - z[:, :-1])  # along x, shape (ny, nx-1)
-        tv = (level - z[:-1, :]) / (z[1:, :] - z[:-1, :])  # along y, shape (ny-1, nx)
-    n_h = ny * (nx - 1)
-    # every crossing point, indexed by its edge: horizontal edges first, then vertical ones
-    px = np.concatenate([(x[:-1] + th * np.diff(x)).ravel(), np.broadcast_to(x, (ny - 1, nx)).ravel()])
-    py = np.concatenate(
-        [np.broadcast_to(y[:, None], (ny, nx - 1)).ravel(), (y[:-1, None] + tv * np.diff(y)[:, None]).ravel()]
+    gen = contourpy.contour_generator(
+        np.asarray(x, dtype=float),
+        np.asarray(y, dtype=float),
+        z,
+        corner_mask=False,
+        line_type=contourpy.LineType.ChunkCombinedNan,
     )
-    ok_cell = fin[:-1, :-1] & fin[:-1, 1:] & fin[1:, :-1] & fin[1:, 1:]
-    a, b = above[:-1, :-1], above[:-1, 1:]  # bottom-left, bottom-right
-    c, d = above[1:, 1:], above[1:, :-1]  # top-right, top-left
-    i, j = np.meshgrid(np.arange(ny - 1), np.arange(nx - 1), indexing="ij")
-    e_bottom = i * (nx - 1) + j
-    e_top = (i + 1) * (nx - 1) + j
-    e_left = n_h + i * nx + j
-    e_right = n_h + i * nx + j + 1
-    edges = np.stack([e_bottom, e_right, e_top, e_left], axis=-1)
-    crossed = np.stack([a != b, b != c, c != d, d != a], axis=-1) & ok_cell[..., None]
-    count = crossed.sum(axis=-1)
-    segs = []
-    two = count == 2
-    if two.any():
-        sel = edges[two][crossed[two]].reshape(-1, 2)
-        segs.append(sel)
-    four = count == 4
-    if four.any():
-        zc = 0.25 * (z[:-1, :-1] + z[:-1, 1:] + z[1:, 1:] + z[1:, :-1])[four]
-        ed = edges[four]
-        joined = (zc > level) == a[four]  # the centre on corner a's side: a and c are connected
-        first = np.where(joined[:, None], ed[:, [0, 1]], ed[:, [3, 0]])
-        second = np.where(joined[:, None], ed[:, [2, 3]], ed[:, [1, 2]])
-        segs += [first, second]
-    if not segs:
+    ((points,),) = gen.lines(level)  # one chunk: an (n, 2) array, NaN rows between lines, or None
+    if points is None:
         return np.zeros(0), np.zeros(0)
-    seg = np.concatenate(segs)
-    return _chain(seg, px, py)
-
-
-def _chain(seg: np.ndarray, px: np.ndarray, py: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Join segments that share a crossing point into polylines (each point written once)."""
-    neighbours: dict[int, list[int]] = {}
-    for k, (u, v) in enumerate(seg.tolist()):
-        neighbours.setdefault(u, []).append(k)
-        neighbours.setdefault(v, []).append(k)
-    used = np.zeros(len(seg), dtype=bool)
-    lines: list[list[int]] = []
-
-    def walk(start_point: int, first_seg: int) -> list[int]:
-        pts = [start_point]
-        k, p = first_seg, start_point
-        while k is not None and not used[k]:
-            used[k] = True
-            u, v = seg[k]
-            p = int(v if u == p else u)
-            pts.append(p)
-            k = next((s for s in neighbours[p] if not used[s]), None)
-        return pts
-
-    # open curves start at a point with one segment (the grid border), then closed loops
-    ends = [p for p, ks in neighbours.items() if len(ks) == 1]
-    for p in ends:
-        if not used[neighbours[p][0]]:
-            lines.append(walk(p, neighbours[p][0]))
-    for k in range(len(seg)):
-        if not used[k]:
-            lines.append(walk(int(seg[k][0]), k))
-    idx = []
-    for line in lines:
-        idx += [*line, -1]
-    idx = np.asarray(idx[:-1])
-    gap = idx < 0
-    xs = np.where(gap, np.nan, px[np.where(gap, 0, idx)])
-    ys = np.where(gap, np.nan, py[np.where(gap, 0, idx)])
-    return xs, ys
+    return points[:, 0], points[:, 1]
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
