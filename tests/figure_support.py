@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from gdviz.figures import inspect, network, race, surface3d, sweeps
 from gdviz.figures.network import boundary, curves, landscape
+from gdviz.figures.sweeps import comparison, heatmap, learning_rate
 from gdviz.ui.i18n import EN
 
 # Where the page keeps each figure module's texts: the i18n key of label k is prefix + k.
@@ -13,6 +14,9 @@ PREFIXES = {
     race: "fig.",
     surface3d: "fig.",
     sweeps: "sweep.fig.",
+    learning_rate: "sweep.fig.",
+    heatmap: "sweep.fig.",
+    comparison: "sweep.fig.",
     network: "net.fig.",
     boundary: "net.fig.",
     curves: "net.fig.",
