@@ -1,6 +1,6 @@
 """The neural-network page in real Chromium, reached through the router at ``/network``: the boundary is
 drawn as a layout image with its 0.5 line, Play swaps the image frame by frame without losing it
-(the reason the boundary is an image, see ``gdviz.figures.nn``), a lesson button loads two runs,
+(the reason the boundary is an image, see ``gdviz.figures.network.boundary``), a lesson button loads two runs,
 and the page speaks Chinese. Screenshots go to tests/artifacts/.
 """
 

@@ -7,24 +7,30 @@ tests what Plotly.js gets, whatever the Python objects look like.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import math
 import struct
-import zlib
 
 import numpy as np
 import plotly.io as pio
+import png_support
 import pytest
+from figure_support import english
 
 import gdviz
-from gdviz.figures import RunTrace, clip_path, frame_steps, payload_bytes, race_figure
+from gdviz.figures import RunTrace, clip_path, frame_steps, payload_bytes, race, surface3d
 from gdviz.figures.paths import expand_box
 from gdviz.figures.raster import contour_rgba, png_bytes
+from gdviz.figures.spec import need_labels
 from gdviz.figures.style import CONTOUR_SCALE, PALETTE
-from gdviz.figures.surface3d import surface3d_figure
 from gdviz.geometry.projection import make_view
 from gdviz.geometry.surfaces import Surface
 from gdviz.ui.specs import default_runs
+
+# The figures as the page builds them: with its English texts.
+race_figure = functools.partial(race.race_figure, labels=english(race))
+surface3d_figure = functools.partial(surface3d.surface3d_figure, labels=english(surface3d))
 
 WINDOW = ((-2.0, 2.0), (-1.0, 3.0))
 STEP_GROUP = "steps"
@@ -452,6 +458,21 @@ def test_real_divergent_runs_give_a_finite_figure(name, rule, lr, batch):
     assert_all_finite(spec)
 
 
+# --- texts ----------------------------------------------------------------------------------------
+def test_a_figure_missing_a_text_says_which_instead_of_falling_back_to_english():
+    texts = english(race)
+    del texts["minimum"], texts["pause"]
+    with pytest.raises(ValueError, match=r"race_figure needs the labels \['minimum', 'pause'\]"):
+        race.race_figure(rosen_surface(), traces([5]), window=WINDOW, frames=3, labels=texts)
+    with pytest.raises(ValueError, match="surface3d_figure needs labels"):
+        surface3d.surface3d_figure(rosen_surface(), [], window=WINDOW, labels=None)
+    # what a figure reads is what its module declares: an undeclared read is an error at once
+    lab = need_labels({"a": "A", "b": "B"}, ("a",), "some_figure")
+    assert dict(lab) == {"a": "A"}
+    with pytest.raises(KeyError, match="some_figure reads the label 'b'"):
+        lab["b"]
+
+
 # --- payload ----------------------------------------------------------------------------------------
 def test_payload_at_defaults_is_under_one_megabyte():
     p = gdviz.problem("rosenbrock")
@@ -515,30 +536,32 @@ def test_contour_rgba_has_bands_and_level_lines():
     assert np.all(img[:, :, :3] == img[:, :1, :3])
 
 
-def _png_chunks(data: bytes):
-    pos = 8
-    while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos : pos + 4])
-        tag = data[pos + 4 : pos + 8]
-        body = data[pos + 8 : pos + 8 + length]
-        (crc,) = struct.unpack(">I", data[pos + 8 + length : pos + 12 + length])
-        assert crc == zlib.crc32(tag + body) & 0xFFFFFFFF, f"bad CRC in chunk {tag!r}"
-        yield tag, body
-        pos += 12 + length
-
-
 def test_png_bytes_is_a_valid_png_of_the_image():
     rgba = contour_rgba(_ramp(), CONTOUR_SCALE, size=(30, 50))
     data = png_bytes(rgba)
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    chunks = list(_png_chunks(data))
-    assert chunks[0][0] == b"IHDR" and chunks[-1][0] == b"IEND"
-    w, h, depth, colour, *_ = struct.unpack(">IIBBBBB", chunks[0][1])
-    assert (w, h, depth, colour) == (50, 30, 8, 6)
-    raw = zlib.decompress(b"".join(body for tag, body in chunks if tag == b"IDAT"))
-    rows = np.frombuffer(raw, dtype=np.uint8).reshape(h, 1 + 4 * w)
-    assert np.all(rows[:, 0] == 0), "filter type 0 on every row"
-    assert np.array_equal(rows[:, 1:].reshape(h, w, 4), rgba)
+    parts = png_support.chunks(data)  # signature, CRCs, IHDR first, IEND last
+    w, h, depth, colour, *_ = struct.unpack(">IIBBBBB", parts[0][1])
+    # a contour picture has few colours (bands, level lines, transparent holes): a palette image
+    assert (w, h, depth, colour) == (50, 30, 8, 3)
+    assert b"tRNS" in [tag for tag, _ in parts], "the NaN corner is transparent"
+    assert np.array_equal(png_support.decode(data), rgba)
+
+
+def test_png_bytes_keeps_an_image_of_many_colours_exact():
+    rng = np.random.default_rng(0)
+    rgba = rng.integers(0, 256, size=(20, 24, 4), dtype=np.uint8)
+    data = png_bytes(rgba)
+    w, h, depth, colour, *_ = struct.unpack(">IIBBBBB", png_support.chunks(data)[0][1])
+    assert (w, h, depth, colour) == (24, 20, 8, 6), "more than 256 colours: RGBA"
+    assert np.array_equal(png_support.decode(data), rgba)
+    opaque = np.dstack([rgba[..., :3] // 64 * 64, np.full((20, 24), 255, np.uint8)])
+    data = png_bytes(opaque)
+    assert b"tRNS" not in [tag for tag, _ in png_support.chunks(data)], "no alpha table when opaque"
+    assert np.array_equal(png_support.decode(data), opaque)
+    two = np.where(rng.random((9, 11, 1)) < 0.5, opaque[:1, :1], [[[0, 0, 0, 0]]]).astype(np.uint8)
+    data = png_bytes(two)
+    assert png_support.chunks(data)[0][1][8] == 1, "two colours: one bit a pixel"
+    assert np.array_equal(png_support.decode(data), two)
 
 
 def test_png_decodes_with_pillow():
@@ -547,8 +570,8 @@ def test_png_decodes_with_pillow():
 
     rgba = contour_rgba(_ramp(), CONTOUR_SCALE, size=(33, 47))
     with Image.open(io.BytesIO(png_bytes(rgba))) as im:
-        assert im.size == (47, 33) and im.mode == "RGBA"
-        assert np.array_equal(np.asarray(im), rgba)
+        assert im.size == (47, 33)
+        assert np.array_equal(np.asarray(im.convert("RGBA")), rgba)
 
 
 # --- the 3-D view -----------------------------------------------------------------------------------

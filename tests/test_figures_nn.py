@@ -6,28 +6,26 @@ the 0.5 level line, the learning curves and the loss landscapes.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import math
-import struct
-import zlib
 
 import numpy as np
 import plotly.io as pio
 import pytest
+from figure_support import english
+from png_support import decode_data_url
 
 import gdviz
-from gdviz.figures.nn import (
+from gdviz.figures import network
+from gdviz.figures.network import (
     CLASS_COLORS,
     LEVELS,
     RUN_COLORS,
     BoundaryRun,
     CurveRun,
     LandscapePanel,
-    boundary_figure,
-    curves_figure,
     diverging_scale,
-    landscape3d_figure,
-    landscape_figure,
     level_lines,
     output_color,
     output_rgba,
@@ -37,6 +35,12 @@ from gdviz.geometry.landscape import pca_plane, random_plane
 from gdviz.problems.mlp import mlp
 
 STEP_GROUP = "steps"
+# The figures as the page builds them: with its English texts.
+LAB = english(network)
+boundary_figure = functools.partial(network.boundary_figure, labels=LAB)
+curves_figure = functools.partial(network.curves_figure, labels=LAB)
+landscape_figure = functools.partial(network.landscape_figure, labels=LAB)
+landscape3d_figure = functools.partial(network.landscape3d_figure, labels=LAB)
 
 
 # --- helpers --------------------------------------------------------------------------------------------
@@ -57,29 +61,6 @@ def arr(v) -> np.ndarray:
         a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=_DTYPES[v["dtype"]]).astype(float)
         return a.reshape([int(n) for n in str(v["shape"]).split(",")]) if "shape" in v else a
     return np.array([math.nan if a is None else a for a in v], dtype=float)
-
-
-def decode_png(source: str) -> np.ndarray:
-    """An RGBA (h, w, 4) array from a ``data:image/png;base64,`` URL (8-bit RGBA, filter 0 rows)."""
-    prefix = "data:image/png;base64,"
-    assert source.startswith(prefix)
-    raw = base64.b64decode(source[len(prefix) :])
-    assert raw[:8] == b"\x89PNG\r\n\x1a\n"
-    pos, idat, size = 8, b"", None
-    while pos < len(raw):
-        (n,) = struct.unpack(">I", raw[pos : pos + 4])
-        tag, body = raw[pos + 4 : pos + 8], raw[pos + 8 : pos + 8 + n]
-        if tag == b"IHDR":
-            w, h, depth, color = struct.unpack(">IIBB", body[:10])
-            assert (depth, color) == (8, 6)
-            size = (h, w)
-        elif tag == b"IDAT":
-            idat += body
-        pos += 12 + n
-    h, w = size
-    rows = np.frombuffer(zlib.decompress(idat), dtype=np.uint8).reshape(h, 1 + 4 * w)
-    assert (rows[:, 0] == 0).all()
-    return rows[:, 1:].reshape(h, w, 4)
 
 
 @pytest.fixture(scope="module")
@@ -177,6 +158,47 @@ def test_level_lines_skips_nan_cells_and_splits_the_curve():
     assert level_lines(g, g, np.full((21, 21), np.nan), 0.0)[0].size == 0
 
 
+def _polylines(xs, ys):
+    cut = np.flatnonzero(np.isnan(xs))
+    return [np.column_stack(p) for p in zip(np.split(xs, cut), np.split(ys, cut), strict=True)]
+
+
+def test_level_lines_lie_on_the_level_set_and_end_on_the_border_or_close():
+    # a wavy surface: several open and closed pieces of one level
+    gx, gy = np.linspace(-3, 3, 31), np.linspace(-2, 2.5, 24)
+    X, Y = np.meshgrid(gx, gy)
+    z = np.sin(1.7 * X) * np.cos(1.3 * Y) + 0.2 * X
+    level = 0.6  # five pieces, one of them closed
+    xs, ys = level_lines(gx, gy, z, level)
+    assert np.array_equal(np.isnan(xs), np.isnan(ys))
+    lines = [line[~np.isnan(line[:, 0])] for line in _polylines(xs, ys)]
+    assert len(lines) >= 3 and all(len(line) >= 2 for line in lines)
+    pts = np.vstack(lines)
+    # every vertex is where the grid's linear interpolation along an edge crosses the level
+    for px, py in pts:
+        j, i = np.abs(gx - px).argmin(), np.abs(gy - py).argmin()
+        on_col = np.isclose(gx[j], px, rtol=0, atol=1e-12)
+        on_row = np.isclose(gy[i], py, rtol=0, atol=1e-12)
+        assert on_col or on_row, (px, py)
+        if on_row:
+            z_at = np.interp(px, gx, z[i])
+        else:
+            z_at = np.interp(py, gy, z[:, j])
+        assert z_at == pytest.approx(level, abs=1e-9)
+    # consecutive vertices share a cell: the curve never jumps
+    cell = np.array([gx[1] - gx[0], gy[1] - gy[0]])
+    for line in lines:
+        assert (np.abs(np.diff(line, axis=0)) <= cell * (1 + 1e-9)).all()
+        # a piece either closes on itself or ends on the grid's border at both ends
+        closed = np.array_equal(line[0], line[-1])
+        ends = line[[0, -1]]
+        on_border = np.isclose(ends[:, 0], gx[[0, -1]][:, None]).any(axis=0) | np.isclose(
+            ends[:, 1], gy[[0, -1]][:, None]
+        ).any(axis=0)
+        assert closed or on_border.all()
+    assert any(np.array_equal(line[0], line[-1]) for line in lines), "this level has a closed piece"
+
+
 def test_level_lines_resolves_saddles_without_crossing_lines():
     # z = x·y: the level 0.01 is two hyperbola branches that must not be joined through the saddle
     g = np.linspace(-1, 1, 20)  # even count: the saddle point falls inside a cell
@@ -194,7 +216,7 @@ def test_boundary_image_matches_predict_at_sample_pixels(trained):
     rng = np.random.default_rng(1)
     for f, frame in enumerate(spec["frames"]):
         (image,) = frame["layout"]["images"]
-        img = decode_png(image["source"])
+        img = decode_data_url(image["source"])
         assert img.shape == (len(gy), len(gx), 4)
         # pixel centres sit on the grid points
         w, h = image["sizex"] / len(gx), image["sizey"] / len(gy)
@@ -271,7 +293,7 @@ def test_regression_fit_colours_points_by_target_and_draws_no_boundary():
     vmax = float(np.abs(np.concatenate([p.y_train, p.y_test])).max())
     assert all(d["marker"]["cmax"] == pytest.approx(vmax) for d in pts)
     assert np.allclose(arr(pts[0]["marker"]["color"]), p.y_train, atol=1e-6)
-    img = decode_png(spec["frames"][0]["layout"]["images"][0]["source"])
+    img = decode_data_url(spec["frames"][0]["layout"]["images"][0]["source"])
     # top-left pixel = the grid's first column, last row
     t = np.round(np.clip(grids[0, -1, 0] / vmax, -1, 1) * LEVELS) / LEVELS
     assert np.abs(img[0, 0, :3] - output_color(t)).max() <= 1.0
@@ -282,7 +304,7 @@ def test_boundary_figure_with_diverged_outputs_stays_finite(trained):
     bad = grids.copy()
     bad[-1, :5] = np.nan
     spec = spec_of(_boundary(p, steps, gx, gy, bad))
-    img = decode_png(spec["frames"][-1]["layout"]["images"][0]["source"])
+    img = decode_data_url(spec["frames"][-1]["layout"]["images"][0]["source"])
     assert (img[-5:, :, 3] == 0).all() and (img[:-5, :, 3] == 255).all()
 
 

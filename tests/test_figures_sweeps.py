@@ -4,22 +4,25 @@ clickable cell per heatmap cell, a band per stochastic configuration."""
 
 from __future__ import annotations
 
+import functools
 import json
 
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+from figure_support import english
 
 import gdviz
 from gdviz.analysis import sweeps
-from gdviz.figures.sweeps import (
-    CELL_GRID_NAME,
-    LABELS_EN,
-    comparison_figure,
-    heatmap_figure,
-    range_test_figure,
-    sweep_figure,
-)
+from gdviz.figures import sweeps as sweep_figures
+from gdviz.figures.sweeps import CELL_GRID_NAME
+
+# The figures as the page builds them: with its English texts.
+LAB = english(sweep_figures)
+sweep_figure = functools.partial(sweep_figures.sweep_figure, labels=LAB)
+range_test_figure = functools.partial(sweep_figures.range_test_figure, labels=LAB)
+heatmap_figure = functools.partial(sweep_figures.heatmap_figure, labels=LAB)
+comparison_figure = functools.partial(sweep_figures.comparison_figure, labels=LAB)
 
 
 def strict_json(fig) -> dict:
@@ -50,7 +53,7 @@ def test_sweep_figure_marks_divergence_limit_and_best(sweep):
     assert lo < rects[-1]["x0"] < hi and rects[-1]["x1"] >= sweep.lrs[-1]
     assert len(lines) == 1 and lines[0]["x0"] == pytest.approx(0.2, rel=1e-5)
     names = [d.get("name") for d in spec["data"]]
-    assert LABELS_EN["best"].format(lr=f"{sweep.best_lr:.3g}") in names
+    assert LAB["best"].format(lr=f"{sweep.best_lr:.3g}") in names
     star = next(d for d in spec["data"] if d.get("name", "").startswith("best"))
     assert star["x"] == [pytest.approx(sweep.best_lr, rel=1e-5)]
     # steps to threshold sit on the lower panel
@@ -69,7 +72,7 @@ def test_sweep_figure_without_limit_or_best():
 
 
 def test_sweep_figure_uses_the_labels_it_is_given(sweep):
-    spec = strict_json(sweep_figure(sweep, labels={"lr": "学习率 α"}, limit_label="2/λ_max ≈ 0.2"))
+    spec = strict_json(sweep_figure(sweep, labels={**LAB, "lr": "学习率 α"}, limit_label="2/λ_max ≈ 0.2"))
     assert spec["layout"]["xaxis2"]["title"]["text"] == "学习率 α"
     assert spec["layout"]["annotations"][0]["text"] == "2/λ_max ≈ 0.2"
 
@@ -78,7 +81,7 @@ def test_range_test_figure(quad):
     rt = sweeps.lr_range_test(quad, "gd")
     spec = strict_json(range_test_figure(rt, min_loss=0.0, limit=0.2))
     texts = [a["text"] for a in spec["layout"]["annotations"]]
-    assert LABELS_EN["suggested"].format(lr=f"{rt.suggested_lr:.3g}") in texts
+    assert LAB["suggested"].format(lr=f"{rt.suggested_lr:.3g}") in texts
     assert len(spec["layout"]["shapes"]) == 4  # suggested, lowest, steepest, limit
     assert len(spec["data"][0]["x"]) == rt.lrs.size
 
@@ -105,7 +108,7 @@ def test_heatmap_has_one_clickable_marker_per_cell(quad, metric):
         # unstable cells are blank and carry a ×
         r, c = np.argwhere(g.unstable)[0]
         assert heat["z"][r][c] is None
-        assert any(d.get("name") == LABELS_EN["unstable"] for d in spec["data"])
+        assert any(d.get("name") == LAB["unstable"] for d in spec["data"])
     best = next(d for d in spec["data"] if d.get("name", "").startswith("best"))
     assert (best["y"][0], best["x"][0]) == g.best
     # decade ticks between cells on the log-spaced lr axis

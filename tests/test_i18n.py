@@ -13,9 +13,11 @@ import string
 from pathlib import Path
 
 import pytest
+from figure_support import PREFIXES
 
 from gdviz import csvdata, formula
-from gdviz.figures.style import LABELS_EN
+from gdviz.figures import inspect, race, surface3d
+from gdviz.figures import network as network_figures
 from gdviz.ui import i18n, specs
 from gdviz.ui.i18n import EN, ZH, figure_labels, t
 
@@ -104,6 +106,9 @@ def required_keys() -> set[str]:
     from gdviz.ui.race.lessons import LESSONS
 
     keys |= {f"net.lesson.{k}.title" for k in page_network.LESSONS}
+    # the figures' texts, asked for key by key as each figure module declares them
+    keys |= {f"net.fig.{k}" for k in network_figures.LABEL_KEYS}
+    keys |= {f"insp.fig.{k}" for k in inspect.LABEL_KEYS}
     for lesson in LESSONS:
         keys |= {f"lesson.{lesson.key}.{part}" for part in ("title", "intro", "question", "notice")}
     return keys
@@ -189,14 +194,89 @@ def test_every_computed_key_exists():
     assert missing == {}
 
 
+def label_reads(tree: ast.AST) -> tuple[set[str], list[re.Pattern], list[str]]:
+    """What a figure module reads from its texts ``lab``: literal keys ``lab["k"]``, key templates
+    ``lab[f"axis.{name}"]`` (as patterns), and any other read (an expression this scan cannot check)."""
+    literal, templates, other = set(), [], []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == "lab":
+            key = node.slice
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                literal.add(key.value)
+            elif isinstance(key, ast.JoinedStr):
+                templates.append(_template_regex(key))
+            else:
+                other.append(ast.unparse(key))
+    return literal, templates, other
+
+
+def label_problems(module, prefix: str) -> list[str]:
+    """Everything wrong between what ``module`` reads, what it declares (LABEL_KEYS) and what the
+    i18n tables hold under ``prefix``; empty when the figure's every text exists in both languages."""
+    declared = set(module.LABEL_KEYS)
+    literal, templates, other = label_reads(ast.parse(Path(module.__file__).read_text()))
+    problems = [f"reads {k!r} without declaring it" for k in sorted(literal - declared)]
+    problems += [f"reads lab[{e}], which this scan cannot check" for e in other]
+    problems += [
+        f"no declared key matches {rx.pattern!r}" for rx in templates if not any(map(rx.match, declared))
+    ]
+    matched = literal | {k for k in declared for rx in templates if rx.match(k)}
+    problems += [f"declares {k!r} but never reads it" for k in sorted(declared - matched)]
+    for name, table in (("English", EN), ("Chinese", ZH)):
+        problems += [f"{prefix}{k} is missing in {name}" for k in sorted(declared) if prefix + k not in table]
+    return problems
+
+
+FIGURE_MODULES = [m for m in PREFIXES if hasattr(m, "__file__") and not m.__file__.endswith("__init__.py")]
+
+
+@pytest.mark.parametrize("module", FIGURE_MODULES, ids=lambda m: m.__name__)
+def test_every_label_a_figure_reads_exists_in_both_languages(module):
+    assert label_problems(module, PREFIXES[module]) == []
+
+
+def test_every_figure_module_with_texts_is_checked():
+    import pkgutil
+
+    import gdviz.figures
+
+    found = set()
+    for info in pkgutil.walk_packages(gdviz.figures.__path__, "gdviz.figures."):
+        mod = __import__(info.name, fromlist=["_"])
+        if "lab[" in Path(mod.__file__).read_text():
+            found.add(mod.__name__)
+    assert found == {m.__name__ for m in FIGURE_MODULES}
+
+
+def test_the_label_check_finds_what_is_wrong(tmp_path):
+    # the check above must be able to fail: a figure reading an undeclared, an unknown or a
+    # computed key, declaring one it never reads, or declaring one the tables lack
+    src = tmp_path / "fake_figure.py"
+    src.write_text('def f(lab, k):\n    return lab["loss"], lab["nope"], lab[f"axis.{k}"], lab[k]\n')
+    fake = type("Fake", (), {"__file__": str(src), "LABEL_KEYS": ("loss", "axis.lr", "unused", "absent")})
+    problems = label_problems(fake, "sweep.fig.")
+    assert problems == [
+        "reads 'nope' without declaring it",
+        "reads lab[k], which this scan cannot check",
+        "declares 'absent' but never reads it",
+        "declares 'unused' but never reads it",
+        "sweep.fig.absent is missing in English",
+        "sweep.fig.unused is missing in English",
+        "sweep.fig.absent is missing in Chinese",
+        "sweep.fig.unused is missing in Chinese",
+    ]
+
+
 def test_figure_labels_cover_the_figure_vocabulary(monkeypatch):
+    # the race page passes figure_labels() to race_figure and surface3d_figure
+    wanted = set(race.LABEL_KEYS) | set(surface3d.LABEL_KEYS)
     en = figure_labels()
-    assert set(LABELS_EN) <= set(en)
-    assert {k: en[k] for k in LABELS_EN} == LABELS_EN, "the English table and figures.style agree"
+    assert wanted <= set(en)
+    assert all(en[k] == EN[f"fig.{k}"] for k in wanted)
     monkeypatch.setattr(i18n, "lang", lambda: "zh")
     zh = figure_labels()
-    assert set(LABELS_EN) <= set(zh)
-    assert all(zh[k] == ZH[f"fig.{k}"] for k in LABELS_EN)
+    assert wanted <= set(zh)
+    assert all(zh[k] == ZH[f"fig.{k}"] for k in wanted)
     assert zh["play"] != en["play"]
 
 

@@ -7,29 +7,34 @@ result, and the lines chain (a value named like an earlier line's left side is t
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 import pytest
+from figure_support import english
 
 import gdviz
 from gdviz.analysis import noise as insp
 from gdviz.analysis.noise import expected_spread, gradient_noise
 from gdviz.analysis.step import equation_latex, format_number, inspect_step
+from gdviz.figures import inspect as inspect_figures
 from gdviz.figures.inspect import (
     Plane,
-    effective_lr_figure,
     local_surface,
-    noise_figure,
     plane_for_view,
     reference_run,
     step_arrow_window,
-    step_figure,
     step_window,
 )
 from gdviz.geometry.projection import make_view
 
 STEPS = 24
+# The figures as the page builds them: with its English texts.
+LAB = english(inspect_figures)
+step_figure = functools.partial(inspect_figures.step_figure, labels=LAB)
+noise_figure = functools.partial(inspect_figures.noise_figure, labels=LAB)
+effective_lr_figure = functools.partial(inspect_figures.effective_lr_figure, labels=LAB)
 
 # (rule, hyperparameters): every branch of every update rule
 CONFIGS = [
@@ -419,18 +424,18 @@ def test_step_figure_arrows_add_up(linreg):
     np.testing.assert_array_equal(surf.center, info.theta)
     fig = step_figure(info, plane, surface=surf, window=window, path=rec.params)
     p0 = info.theta[:2]
-    update = _trace(fig, "actual step Δ")
-    memory = _trace(fig, "momentum carried over")
-    fresh = _trace(fig, "this gradient's share")
+    update = _trace(fig, LAB["update"])
+    memory = _trace(fig, LAB["memory"])
+    fresh = _trace(fig, LAB["fresh"])
     np.testing.assert_allclose([update.x[1], update.y[1]], info.theta_next[:2], atol=1e-12)
     np.testing.assert_allclose([memory.x[1], memory.y[1]], info.theta_next[:2], atol=1e-12)
     np.testing.assert_allclose([fresh.x[0], fresh.y[0]], p0)
     np.testing.assert_allclose([fresh.x[1], fresh.y[1]], [memory.x[0], memory.y[0]], atol=1e-12)
-    assert _trace(fig, "−α·g (mini-batch)").x[0] == p0[0]
+    assert _trace(fig, LAB["batch_step"]).x[0] == p0[0]
     assert len(fig.layout.images) == 1 and fig.layout.yaxis.scaleanchor == "x"
     gd = inspect_step(linreg, *_run(linreg, "gd", {}), 2)
     names = {d.name for d in step_figure(gd, plane).data}
-    assert "momentum carried over" not in names and "−α·g (mini-batch)" not in names
+    assert LAB["memory"] not in names and LAB["batch_step"] not in names
 
 
 def test_step_window_keeps_a_small_step_visible():
@@ -451,7 +456,7 @@ def test_noise_figure_keeps_its_size_and_effective_bars(synthetic):
         noise = gradient_noise(synthetic, theta, b, samples=40)
         fig = noise_figure(noise, 0.1, plane, half_width=0.5)
         ranges.append(tuple(fig.layout.yaxis.range))
-        cloud = _trace(fig, "−α·g for one mini-batch")
+        cloud = _trace(fig, LAB["cloud"])
         np.testing.assert_allclose(np.column_stack([cloud.x, cloud.y]), -0.1 * noise.samples[:, :2])
     assert ranges[0] == ranges[1]
     opt, rec = _run(synthetic, "adam", {}, batch=8)

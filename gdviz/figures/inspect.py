@@ -9,6 +9,7 @@ scatter lines ending in an ``arrow`` marker, so they are clipped to the axes lik
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,45 +17,45 @@ import plotly.graph_objects as go
 
 from gdviz.analysis.noise import GradientNoise
 from gdviz.analysis.step import StepInfo
-from gdviz.figures.race import contour_values
-from gdviz.figures.raster import contour_image
-from gdviz.figures.style import CONTOUR_SCALE, FONT, PAPER
+from gdviz.figures.raster import contour_image, contour_values
+from gdviz.figures.spec import need_labels
+from gdviz.figures.style import (
+    ARROW_COLORS,
+    CONTOUR_SCALE,
+    FONT,
+    INSPECTOR_BG,
+    INSPECTOR_GRID,
+    PALETTE,
+    PAPER,
+    POINT_EDGE,
+    POINT_FILL,
+)
 from gdviz.geometry.projection import View, fit_aspect
 from gdviz.geometry.surfaces import Surface, plane_grid, slice_grid
 from gdviz.problems.base import Problem
 
-LABELS_EN = {
-    "step_title": "Step {k}: the arrows of one update",
-    "full_step": "−α∇L(θ) (full data)",
-    "batch_step": "−α·g (mini-batch)",
-    "memory": "momentum carried over",
-    "fresh": "this gradient's share",
-    "update": "actual step Δ",
-    "theta_k": "θ_k",
-    "theta_next": "θ_k+1",
-    "path": "path",
-    "noise_title": "Mini-batch gradient steps at θ_k (b = {b})",
-    "cloud": "−α·g for one mini-batch",
-    "noise_full": "−α∇L(θ) (full data)",
-    "spread_circle": "measured RMS spread",
-    "origin": "θ_k",
-    "eff_title": "Effective step size per coordinate",
-    "effective": "effective step size",
-    "plain_lr": "α (plain gradient descent)",
-    "coordinate": "parameter",
-    "noise_x": "step along {x}",
-    "noise_y": "step along {y}",
-}
+# The texts these figures read from their ``labels`` (the page passes them from gdviz.ui.i18n,
+# "insp.fig.*").
+LABEL_KEYS = (
+    "step_title",
+    "full_step",
+    "batch_step",
+    "memory",
+    "fresh",
+    "update",
+    "theta_k",
+    "theta_next",
+    "path",
+    "noise_title",
+    "cloud",
+    "spread_circle",
+    "noise_x",
+    "noise_y",
+    "eff_title",
+    "effective",
+    "plain_lr",
+)
 
-# Arrow colours kept apart from the run palette (the path is drawn in its run's colour).
-COLORS = {
-    "full_step": "#555555",
-    "batch_step": "#E69F00",
-    "memory": "#AA4499",
-    "fresh": "#117733",
-    "update": "#111111",
-    "cloud": "#0072B2",
-}
 PANEL_ASPECT = 1.35
 PATH_CONTEXT = 12  # states drawn on each side of the inspected one
 
@@ -172,10 +173,6 @@ def local_surface(problem: Problem, plane: Plane, theta, window, *, resolution: 
     return plane_grid(problem, origin, plane.d1, plane.d2, window=window, resolution=resolution)
 
 
-def _labels(labels) -> dict:
-    return {**LABELS_EN, **(labels or {})}
-
-
 def _fmt(text: str, **kw) -> str:
     try:
         return text.format(**kw)
@@ -206,7 +203,7 @@ def _layout(fig: go.Figure, window, axis_titles, title, *, height: int, equal: b
         title={"text": title, "x": 0.0, "xanchor": "left", "font": {"size": 15}},
         font=FONT,
         paper_bgcolor=PAPER,
-        plot_bgcolor="#ffffff",
+        plot_bgcolor=INSPECTOR_BG,
         height=height,
         margin={"l": 60, "r": 10, "t": 44, "b": 40},
         legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0.0, "font": {"size": 13}},
@@ -237,9 +234,9 @@ def step_figure(
     surface: Surface | None = None,
     window=None,
     path=None,
-    color: str = "#0072B2",
+    color: str = PALETTE[0],
     axis_titles=("x", "y"),
-    labels=None,
+    labels: Mapping[str, str],
     height: int = 460,
 ) -> go.Figure:
     """θ_k with the step's arrows: −α∇L(θ_k), −α·g_k (mini-batch runs), Δ and, for rules with
@@ -249,7 +246,7 @@ def step_figure(
     ``surface`` (e.g. from :func:`local_surface`) is drawn under them; ``path`` ``(T+1, P)`` is the
     run's parameters, drawn for context around step k.
     """
-    lab = _labels(labels)
+    lab = need_labels(labels, LABEL_KEYS, "step_figure")
     p0 = plane.point(info.theta)
     tip = {
         "full_step": plane.vector(info.full_step),
@@ -285,22 +282,28 @@ def step_figure(
     # the actual step goes under the others: they start where it starts and often lie along it
     if _long_enough(tip["update"], scale):
         fig.add_trace(
-            _arrow(p0, p0 + tip["update"], lab["update"], COLORS["update"], width=5, size=16, opacity=0.8)
+            _arrow(
+                p0, p0 + tip["update"], lab["update"], ARROW_COLORS["update"], width=5, size=16, opacity=0.8
+            )
         )
     if _long_enough(tip["full_step"], scale):
         fig.add_trace(
-            _arrow(p0, p0 + tip["full_step"], lab["full_step"], COLORS["full_step"], width=2.5, dash="dash")
+            _arrow(
+                p0, p0 + tip["full_step"], lab["full_step"], ARROW_COLORS["full_step"], width=2.5, dash="dash"
+            )
         )
     if info.stochastic and _long_enough(tip["batch_step"], scale):
-        fig.add_trace(_arrow(p0, p0 + tip["batch_step"], lab["batch_step"], COLORS["batch_step"], width=2.5))
+        fig.add_trace(
+            _arrow(p0, p0 + tip["batch_step"], lab["batch_step"], ARROW_COLORS["batch_step"], width=2.5)
+        )
     if memory is not None and _long_enough(memory, scale):
         end = p0 + tip["update"]
         fresh = tip["update"] - memory
         # The rest of the step comes from this step's gradient as the rule scales it; for classic
         # momentum that is −α·g itself, already drawn.
         if _long_enough(fresh, scale) and not np.allclose(fresh, tip["batch_step"], rtol=1e-9, atol=0):
-            fig.add_trace(_arrow(p0, p0 + fresh, lab["fresh"], COLORS["fresh"], width=2.5))
-        fig.add_trace(_arrow(end - memory, end, lab["memory"], COLORS["memory"], width=2.5))
+            fig.add_trace(_arrow(p0, p0 + fresh, lab["fresh"], ARROW_COLORS["fresh"], width=2.5))
+        fig.add_trace(_arrow(end - memory, end, lab["memory"], ARROW_COLORS["memory"], width=2.5))
     p1 = p0 + tip["update"]
     fig.add_trace(
         go.Scatter(
@@ -312,8 +315,8 @@ def step_figure(
             textfont={"size": 13},
             marker={
                 "size": [10, 7],
-                "color": ["#ffffff", COLORS["update"]],
-                "line": {"width": 2, "color": "#111"},
+                "color": [POINT_FILL, ARROW_COLORS["update"]],
+                "line": {"width": 2, "color": POINT_EDGE},
             },
             showlegend=False,
             hoverinfo="skip",
@@ -330,7 +333,7 @@ def noise_figure(
     *,
     half_width: float | None = None,
     axis_titles=("x", "y"),
-    labels=None,
+    labels: Mapping[str, str],
     height: int = 420,
 ) -> go.Figure:
     """The steps −α·g of ``noise``'s mini-batches, around the full-data step −α∇L, relative to θ_k.
@@ -340,7 +343,7 @@ def noise_figure(
     default it fits the cloud. The circle has the measured RMS spread α·s as radius (a distance in
     all P coordinates, so the projected cloud lies mostly inside it).
     """
-    lab = _labels(labels)
+    lab = need_labels(labels, LABEL_KEYS, "noise_figure")
     cloud = plane.vector(-lr * noise.samples)
     full = plane.vector(-lr * noise.full)
     radius = lr * noise.spread
@@ -357,7 +360,7 @@ def noise_figure(
             y=cloud[:, 1],
             mode="markers",
             name=lab["cloud"],
-            marker={"size": 6, "color": COLORS["cloud"], "opacity": 0.45},
+            marker={"size": 6, "color": ARROW_COLORS["cloud"], "opacity": 0.45},
             hoverinfo="skip",
         )
     )
@@ -369,25 +372,25 @@ def noise_figure(
                 y=full[1] + radius * np.sin(angle),
                 mode="lines",
                 name=lab["spread_circle"],
-                line={"color": COLORS["cloud"], "width": 1.5, "dash": "dot"},
+                line={"color": ARROW_COLORS["cloud"], "width": 1.5, "dash": "dot"},
                 hoverinfo="skip",
             )
         )
     if _long_enough(full, 2 * half):
         fig.add_trace(
-            _arrow((0.0, 0.0), full, lab["noise_full"], COLORS["full_step"], width=2.5, dash="dash")
+            _arrow((0.0, 0.0), full, lab["full_step"], ARROW_COLORS["full_step"], width=2.5, dash="dash")
         )
     fig.add_trace(
         go.Scatter(
             x=[0.0, full[0]],
             y=[0.0, full[1]],
             mode="markers+text",
-            text=[lab["origin"], ""],
+            text=[lab["theta_k"], ""],
             textposition="bottom left",
             marker={
                 "size": [10, 9],
-                "color": ["#ffffff", COLORS["full_step"]],
-                "line": {"width": 2, "color": "#111"},
+                "color": [POINT_FILL, ARROW_COLORS["full_step"]],
+                "line": {"width": 2, "color": POINT_EDGE},
             },
             showlegend=False,
             hoverinfo="skip",
@@ -399,13 +402,13 @@ def noise_figure(
 
 
 def effective_lr_figure(
-    info: StepInfo, param_names, *, labels=None, height: int = 320, max_bars: int = 400
+    info: StepInfo, param_names, *, labels: Mapping[str, str], height: int = 320, max_bars: int = 400
 ) -> go.Figure | None:
     """Bars of the per-coordinate effective step size of an adaptive rule, against α (plain GD).
     None for rules without one. Beyond ``max_bars`` coordinates only the first ones are drawn."""
     if info.effective_lr is None:
         return None
-    lab = _labels(labels)
+    lab = need_labels(labels, LABEL_KEYS, "effective_lr_figure")
     eff = np.asarray(info.effective_lr, dtype=float)[:max_bars]
     names = [str(n) for n in list(param_names)[: eff.size]]
     values = np.append(eff, info.lr)
@@ -417,24 +420,24 @@ def effective_lr_figure(
             x=names,
             y=eff,
             name=lab["effective"],
-            marker={"color": COLORS["cloud"]},
+            marker={"color": ARROW_COLORS["cloud"]},
             hovertemplate="%{x}: %{y:.4g}<extra></extra>",
         )
     )
     # α as a line across the whole panel, with a legend entry from an empty trace of the same look
-    line = {"color": COLORS["full_step"], "dash": "dash", "width": 2}
+    line = {"color": ARROW_COLORS["full_step"], "dash": "dash", "width": 2}
     fig.add_shape(type="line", xref="paper", x0=0, x1=1, yref="y", y0=info.lr, y1=info.lr, line=line)
     fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=lab["plain_lr"], line=line))
     fig.update_layout(
         title={"text": lab["eff_title"], "x": 0.0, "xanchor": "left", "font": {"size": 15}},
         font=FONT,
         paper_bgcolor=PAPER,
-        plot_bgcolor="#ffffff",
+        plot_bgcolor=INSPECTOR_BG,
         height=height,
         margin={"l": 60, "r": 10, "t": 44, "b": 50},
         legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0.0, "font": {"size": 13}},
         xaxis={"showticklabels": len(names) <= 40},
-        yaxis={"type": "log" if log else "linear", "exponentformat": "power", "gridcolor": "#e5e8ef"},
+        yaxis={"type": "log" if log else "linear", "exponentformat": "power", "gridcolor": INSPECTOR_GRID},
         bargap=0.35,
     )
     return fig

@@ -9,19 +9,32 @@ infinite over part of the window still draw: those pixels are transparent.
 from __future__ import annotations
 
 import base64
-import struct
-import zlib
+import io
 
 import numpy as np
+from PIL import Image
+
+from gdviz.figures.style import LEVEL_LINE, LEVEL_LINE_ALPHA, hex_rgb
+
+
+def contour_values(z: np.ndarray, log: bool) -> np.ndarray:
+    """What the contour colours: the loss, or log10 of its height above the lowest grid value, whose
+    evenly spaced levels follow valleys spanning many decades (Rosenbrock: 0 to 2500 here)."""
+    if not log or not np.isfinite(z).any():
+        return z
+    lo, hi = np.nanmin(z), np.nanmax(z)
+    shift = max((hi - lo) * 1e-4, 1e-12)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.log10(z - lo + shift)
 
 
 def _interp_colors(scale, t: np.ndarray) -> np.ndarray:
     """RGB (…, 3) uint8 for positions t in [0, 1] along a Plotly colorscale [[pos, "#rrggbb"], …]."""
     pos = np.array([p for p, _ in scale], dtype=float)
-    rgb = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for _, c in scale], dtype=float)
+    stops = np.array([hex_rgb(c) for _, c in scale])
     out = np.empty((*t.shape, 3))
     for k in range(3):
-        out[..., k] = np.interp(t, pos, rgb[:, k])
+        out[..., k] = np.interp(t, pos, stops[:, k])
     return np.round(out).astype(np.uint8)
 
 
@@ -44,26 +57,42 @@ def _bilinear(z: np.ndarray, h: int, w: int) -> np.ndarray:
 
 
 def png_bytes(rgba: np.ndarray) -> bytes:
-    """Encode an (h, w, 4) uint8 image as PNG (zlib only, no imaging library needed)."""
+    """Encode an (h, w, 4) uint8 image as PNG (Pillow), losslessly.
+
+    An image of at most 256 colours is written as a palette image, one byte a pixel instead of four:
+    every figure image is one (a contour picture has its bands and their level lines, 48 colours; a
+    network frame at most 65 tints), and its PNG is a half to three quarters of the RGBA one (an
+    RGBA PNG is larger than the payload these figures had before Pillow). Other images stay RGBA.
+    Pillow's ``optimize`` is left off: 2 % smaller, at twice the encode time.
+    """
+    rgba = np.ascontiguousarray(rgba, dtype=np.uint8)
     h, w, _ = rgba.shape
-    raw = b"".join(b"\x00" + rgba[i].tobytes() for i in range(h))
+    colours, index = np.unique(rgba.view(np.uint32).ravel(), return_inverse=True)
+    out = io.BytesIO()
+    if colours.size <= 256:
+        table = colours.view(np.uint8).reshape(-1, 4)
+        image = Image.frombytes("P", (w, h), index.astype(np.uint8).tobytes())
+        image.putpalette(table[:, :3].tobytes(), "RGB")
+        # alpha per palette entry (a tRNS chunk), only when some pixel is not opaque
+        extra = {} if (table[:, 3] == 255).all() else {"transparency": table[:, 3].tobytes()}
+        image.save(out, format="PNG", **extra)
+    else:
+        Image.fromarray(rgba).save(out, format="PNG")
+    return out.getvalue()
 
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
-        )
 
-    header = struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(raw, 6))
-        + chunk(b"IEND", b"")
-    )
+def png_data_url(rgba: np.ndarray) -> str:
+    """An (h, w, 4) uint8 image as a ``data:`` URL, the source of a Plotly layout image."""
+    return "data:image/png;base64," + base64.b64encode(png_bytes(rgba)).decode()
 
 
 def contour_rgba(
-    z: np.ndarray, scale, *, levels: int = 24, size: tuple[int, int] = (420, 420), line_alpha: float = 0.35
+    z: np.ndarray,
+    scale,
+    *,
+    levels: int = 24,
+    size: tuple[int, int] = (420, 420),
+    line_alpha: float = LEVEL_LINE_ALPHA,
 ) -> np.ndarray:
     """Banded colours with darker level lines, image row 0 = the top of the plot (largest y).
 
@@ -88,7 +117,7 @@ def contour_rgba(
     edge[:, 1:] |= band[:, 1:] != band[:, :-1]
     edge[1:, :] |= band[1:, :] != band[:-1, :]
     edge &= ok
-    line = np.array([60.0, 70.0, 90.0])
+    line = hex_rgb(LEVEL_LINE)
     rgb[edge] = rgb[edge] * (1 - line_alpha) + line * line_alpha
     rgba[..., :3] = np.round(rgb).astype(np.uint8)
     rgba[..., 3] = np.where(ok, 255, 0)
@@ -99,10 +128,10 @@ def contour_image(
     x: np.ndarray, y: np.ndarray, z: np.ndarray, scale, *, levels: int = 24, size=(420, 420)
 ) -> dict:
     """A Plotly layout image placing the rendered surface exactly over [x0, x1] × [y0, y1]."""
-    png = png_bytes(contour_rgba(z, scale, levels=levels, size=size))
+    source = png_data_url(contour_rgba(z, scale, levels=levels, size=size))
     x0, x1, y0, y1 = float(x[0]), float(x[-1]), float(y[0]), float(y[-1])
     return {
-        "source": "data:image/png;base64," + base64.b64encode(png).decode(),
+        "source": source,
         "xref": "x",
         "yref": "y",
         "x": x0,

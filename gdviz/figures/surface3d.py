@@ -7,9 +7,13 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from gdviz.figures.race import _f32, contour_values
-from gdviz.figures.style import CONTOUR_SCALE, FONT, LABELS_EN, PAPER
+from gdviz.figures.raster import contour_values
+from gdviz.figures.spec import f32, need_labels
+from gdviz.figures.style import CONTOUR_SCALE, FONT, PAPER, SURFACE_LEVEL_LINES
 from gdviz.geometry.surfaces import Surface
+
+# The texts surface3d_figure reads from its ``labels`` (the page passes them from gdviz.ui.i18n, "fig.*").
+LABEL_KEYS = ("loss", "start", "end", "surface3d_z")
 
 
 def surface3d_figure(
@@ -19,7 +23,7 @@ def surface3d_figure(
     window,
     log: bool = True,
     axis_titles: tuple[str, str] = ("x", "y"),
-    labels: Mapping[str, str] | None = None,
+    labels: Mapping[str, str],
     height: int = 560,
 ) -> go.Figure:
     """``paths`` holds (label, colour, xy (T+1, 2), surface height along the path (T+1,)).
@@ -27,21 +31,21 @@ def surface3d_figure(
     Heights use the contour's transform (log of the height above the grid's lowest value when
     ``log``), so a path lies on the drawn surface; points outside the window are dropped.
     """
-    lab = {**LABELS_EN, **(labels or {})}
+    lab = need_labels(labels, LABEL_KEYS, "surface3d_figure")
     (x0, x1), (y0, y1) = window
     z = surface.z
     zt = contour_values(z, log)
     fig = go.Figure()
     fig.add_trace(
         go.Surface(
-            x=_f32(surface.x),
-            y=_f32(surface.y),
-            z=_f32(zt),
-            customdata=_f32(z),
+            x=f32(surface.x),
+            y=f32(surface.y),
+            z=f32(zt),
+            customdata=f32(z),
             colorscale=CONTOUR_SCALE,
             showscale=False,
             opacity=0.92,
-            contours={"z": {"show": True, "usecolormap": False, "color": "rgba(60,70,90,0.3)", "width": 1}},
+            contours={"z": {"show": True, "usecolormap": False, "color": SURFACE_LEVEL_LINES, "width": 1}},
             hovertemplate=f"{axis_titles[0]}=%{{x:.4g}}<br>{axis_titles[1]}=%{{y:.4g}}<br>"
             f"{lab['loss']}=%{{customdata:.5g}}<extra></extra>",
         )
@@ -65,9 +69,9 @@ def surface3d_figure(
         lift = 0.01 * (float(np.nanmax(zt)) - float(np.nanmin(zt)) or 1.0)
         fig.add_trace(
             go.Scatter3d(
-                x=_f32(xy[:, 0]),
-                y=_f32(xy[:, 1]),
-                z=_f32(hz + lift),
+                x=f32(xy[:, 0]),
+                y=f32(xy[:, 1]),
+                z=f32(hz + lift),
                 mode="lines",
                 line={"color": color, "width": 6},
                 name=label,

@@ -16,7 +16,8 @@ import gdviz
 from gdviz import limits
 from gdviz.analysis import network as nnrun
 from gdviz.analysis.network import NetRun, PlaneResult
-from gdviz.figures.nn import (
+from gdviz.figures.network import (
+    LABEL_KEYS,
     RUN_COLORS,
     BoundaryRun,
     CurveRun,
@@ -26,7 +27,7 @@ from gdviz.figures.nn import (
     landscape3d_figure,
     landscape_figure,
 )
-from gdviz.figures.race import SpecFigure
+from gdviz.figures.spec import SpecFigure
 from gdviz.problems.data.toy import CLASSIFICATION, default_noise
 from gdviz.problems.mlp import Mlp
 from gdviz.serve import cost, tasks
@@ -496,30 +497,7 @@ def run_label(k: int, tr: TrainSpec) -> str:
 
 
 def _fig_labels() -> dict[str, str]:
-    return {
-        "class": t("net.fig.class"),
-        "train": t("net.fig.train"),
-        "test": t("net.fig.test"),
-        "test_points": t("net.fig.test_points"),
-        "test_points_fit": t("net.fig.test_points_fit"),
-        "boundary": t("net.fig.boundary"),
-        "step": t("net.fig.step"),
-        "play": t("net.fig.play"),
-        "pause": t("net.fig.pause"),
-        "loss": t("net.fig.loss"),
-        "accuracy": t("net.fig.accuracy"),
-        "weight_norm": t("net.fig.weight_norm"),
-        "loss_title": t("net.fig.loss_title"),
-        "accuracy_title": t("net.fig.accuracy_title"),
-        "weight_norm_title": t("net.fig.weight_norm_title"),
-        "target": t("net.fig.target"),
-        "alpha": t("net.fig.alpha"),
-        "beta": t("net.fig.beta"),
-        "center": t("net.fig.center"),
-        "start": t("net.fig.start"),
-        "path": t("net.fig.path"),
-        "log_loss": t("net.fig.log_loss"),
-    }
+    return {k: t(f"net.fig.{k}") for k in LABEL_KEYS}
 
 
 def _num(v) -> str:

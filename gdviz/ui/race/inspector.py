@@ -16,6 +16,7 @@ import gdviz
 from gdviz.analysis.noise import gradient_noise
 from gdviz.analysis.step import equation_latex, inspect_step
 from gdviz.figures.inspect import (
+    LABEL_KEYS,
     effective_lr_figure,
     inside,
     local_surface,
@@ -41,25 +42,7 @@ SURFACE_WORK = 5e7
 
 
 def _figure_labels() -> dict:
-    return {
-        "step_title": t("insp.fig.step_title"),
-        "full_step": t("insp.fig.full_step"),
-        "batch_step": t("insp.fig.batch_step"),
-        "memory": t("insp.fig.memory"),
-        "fresh": t("insp.fig.fresh"),
-        "update": t("insp.fig.update"),
-        "path": t("insp.fig.path"),
-        "noise_title": t("insp.fig.noise_title"),
-        "cloud": t("insp.fig.cloud"),
-        "noise_full": t("insp.fig.full_step"),
-        "spread_circle": t("insp.fig.spread_circle"),
-        "eff_title": t("insp.fig.eff_title"),
-        "effective": t("insp.fig.effective"),
-        "plain_lr": t("insp.fig.plain_lr"),
-        "coordinate": t("insp.fig.coordinate"),
-        "noise_x": t("insp.fig.noise_x"),
-        "noise_y": t("insp.fig.noise_y"),
-    }
+    return {k: t(f"insp.fig.{k}") for k in LABEL_KEYS}
 
 
 def _state_labels() -> dict:

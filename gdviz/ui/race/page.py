@@ -13,7 +13,8 @@ from gdviz import limits
 from gdviz.analysis.curvature import lam_max_at, lr_limit, quadratic_theory, stable_lr
 from gdviz.analysis.metrics import distance_to_minimum
 from gdviz.figures import PALETTE
-from gdviz.figures.race import CLICK_GRID_NAME, RunTrace, SpecFigure, race_figure
+from gdviz.figures.race import CLICK_GRID_NAME, RunTrace, race_figure
+from gdviz.figures.spec import SpecFigure
 from gdviz.figures.surface3d import surface3d_figure
 from gdviz.geometry.projection import View
 from gdviz.problems.base import Problem
