@@ -1,5 +1,9 @@
-"""gdviz — `streamlit run app.py`. A thin router: the app lives in gdviz.ui."""
+"""gdviz — `streamlit run app.py`. The router: the pages in the navigation's order; each lives in
+gdviz/ui/<page>/."""
 
-from gdviz.ui.app import main
+from gdviz.ui import app
+from gdviz.ui.network.page import PAGE as network
+from gdviz.ui.race.page import PAGE as race
+from gdviz.ui.sweeps.page import PAGE as sweeps
 
-main()
+app.run([race, sweeps, network])

@@ -11,6 +11,7 @@ from browser_support import assert_no_exception, screenshot, wait_for_app
 
 from gdviz.ui.i18n import EN, ZH
 from gdviz.ui.network import page as pn
+from gdviz.ui.network import state as ns
 
 pytestmark = pytest.mark.browser
 
@@ -65,10 +66,10 @@ def open_network(page, url: str):
 
 def test_boundary_is_drawn_with_its_line_and_points(page, app_url):
     s = open_network(page, app_url + "/network")
-    assert s["frames"] == len(pn.frame_schedule(pn.DEFAULTS["net.steps"]))
+    assert s["frames"] == len(pn.frame_schedule(ns.DEFAULTS["net.steps"]))
     assert len(s["images"]) == 1 and s["images"][0].startswith("data:image/png;base64,")
     assert s["line"] > 20, "the p = 0.5 boundary is drawn"
-    assert s["points"] == pn.DEFAULTS["net.n"]
+    assert s["points"] == ns.DEFAULTS["net.n"]
     assert s["captions"][0].startswith("<b>A · ") and "step 1000" in s["captions"][0]
     # the other two views are drawn too
     assert page.locator(".js-plotly-plot").count() == 3
@@ -83,8 +84,8 @@ def test_play_swaps_the_boundary_image_every_frame(page, app_url):
     assert r["lost"] == 0, "the boundary image vanished while playing"
     assert r["distinct"] >= 0.8 * r["frames"], r
     s = page.evaluate(STATE)
-    assert s["current"] == str(pn.DEFAULTS["net.steps"]), "Play runs to the last step"
-    assert s["points"] == pn.DEFAULTS["net.n"], "the data points stay"
+    assert s["current"] == str(ns.DEFAULTS["net.steps"]), "Play runs to the last step"
+    assert s["points"] == ns.DEFAULTS["net.n"], "the data points stay"
     assert_no_exception(page)
 
 
@@ -92,10 +93,10 @@ def test_lesson_button_loads_two_runs(page, app_url):
     open_network(page, app_url + "/network")
     buttons = page.get_by_role("button", name=EN["net.lesson.load"])
     # every lesson card is drawn before picking one by position (a half-drawn page shifts them)
-    buttons.nth(len(pn.LESSONS) - 1).wait_for(state="visible")
+    buttons.nth(len(ns.LESSONS) - 1).wait_for(state="visible")
     wait_for_app(page, timeout_ms=60_000)
-    assert buttons.count() == len(pn.LESSONS)
-    buttons.nth(list(pn.LESSONS).index("batch")).click()
+    assert buttons.count() == len(ns.LESSONS)
+    buttons.nth(list(ns.LESSONS).index("batch")).click()
     wait_for_app(page, timeout_ms=60_000)
     assert_no_exception(page)
     page.wait_for_function(

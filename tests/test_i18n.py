@@ -22,7 +22,7 @@ from gdviz.ui import i18n, specs
 from gdviz.ui.i18n import EN, ZH, figure_labels, t
 
 UI_DIR = Path(i18n.__file__).resolve().parent
-UI_FILES = sorted(p for p in UI_DIR.glob("*.py") if p.name != "i18n.py")
+UI_FILES = sorted(p for p in UI_DIR.rglob("*.py") if p.name != "i18n.py")
 
 # Streamlit calls whose first argument (or label/help keywords) a visitor reads.
 LABEL_CALLS = {
@@ -180,13 +180,15 @@ def test_every_key_template_is_covered_by_a_known_value_set():
 
 
 def _page_title_keys() -> set[str]:
-    from gdviz.ui.app import extra_pages
+    from gdviz.ui.network.page import PAGE as network
+    from gdviz.ui.race.page import PAGE as race
+    from gdviz.ui.sweeps.page import PAGE as sweeps
 
-    return {m.TITLE_KEY for m in extra_pages()}
+    return {p.title_key for p in (race, sweeps, network)}
 
 
 # Keys passed to t() as expressions, and where their values come from.
-COMPUTED_KEYS = {"mod.TITLE_KEY": _page_title_keys}
+COMPUTED_KEYS = {"p.title_key": _page_title_keys}
 
 
 def test_every_computed_key_exists():

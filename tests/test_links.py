@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gdviz.ui import linkcodec
 from gdviz.ui.race import links
 from gdviz.ui.race.lessons import BY_KEY
 from gdviz.ui.specs import (
@@ -237,7 +238,7 @@ def test_bare_url_is_not_a_link():
 
 
 # --- every repair is reported ---------------------------------------------------------------------------
-LONG = "9" * (links.MAX_VALUE_CHARS + 1)
+LONG = "9" * (linkcodec.MAX_VALUE_CHARS + 1)
 
 
 @pytest.mark.parametrize(

@@ -201,7 +201,7 @@ def test_variant_changes_the_figure(app):
     rid = run_ids(app)[0]
     assert app.session_state[f"run.{rid}.variant"] == "full"
     before = frames_json(app)
-    app.radio(key=f"run.{rid}.variant").set_value("sgd")
+    app.radio(key=f"run.{rid}.variant").set_value("stochastic")
     run(app)
     assert frames_json(app) != before
 

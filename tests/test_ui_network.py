@@ -12,12 +12,13 @@ import json
 
 import numpy as np
 import pytest
-from apptest_support import run
+from apptest_support import APP, run
 from streamlit.testing.v1 import AppTest
 
 from gdviz.problems.data.toy import default_noise
 from gdviz.ui.i18n import EN, ZH
 from gdviz.ui.network import page as pn
+from gdviz.ui.network import state as ns
 
 TIMEOUT = 60
 
@@ -83,18 +84,15 @@ FAST = {"net.n": 100, "net.steps": 50, "net.res": 21}
 
 
 # --- rendering -------------------------------------------------------------------------------------------
-def test_page_is_discovered_by_the_router():
-    from gdviz.ui.app import extra_pages
+def test_the_router_lists_the_page():
+    import ast
 
-    mods = {m.__name__: m for m in extra_pages()}
-    mod = mods["gdviz.ui.network.page"]
-    assert (mod.TITLE_KEY, mod.ICON, mod.URL_PATH, mod.ORDER) == (
-        "page.network",
-        ":material/psychology:",
-        "network",
-        10,
-    )
-    assert EN["page.network"] and ZH["page.network"]
+    from gdviz.ui.network.page import PAGE
+
+    assert (PAGE.url_path, PAGE.title_key, PAGE.icon) == ("network", "page.network", ":material/psychology:")
+    router = ast.parse((APP).read_text())
+    imported = {a.asname or a.name for n in ast.walk(router) if isinstance(n, ast.ImportFrom) for a in n.names}
+    assert "network" in imported, "app.py's page list names the network page"
 
 
 def test_page_renders_at_defaults():
@@ -103,17 +101,17 @@ def test_page_renders_at_defaults():
     specs = charts(at)
     assert set(specs) == {"net_boundary", "net_curves", "net_landscape_contour"}
     b = specs["net_boundary"]
-    assert [f["name"] for f in b["frames"]] == [str(s) for s in pn.frame_schedule(pn.DEFAULTS["net.steps"])]
+    assert [f["name"] for f in b["frames"]] == [str(s) for s in pn.frame_schedule(ns.DEFAULTS["net.steps"])]
     assert images_per_frame(b) == {1}
     assert captions(b)[0].endswith("test accuracy 100.0 %"), "the default run separates the moons"
     assert len(summary(at)) == 1
     assert EN["net.title"] in [m.value.lstrip("# ") for m in at.markdown]
 
 
-@pytest.mark.parametrize("dataset", pn.DATASETS)
+@pytest.mark.parametrize("dataset", ns.DATASETS)
 def test_every_dataset_and_activation_renders(dataset):
     at = open_page(**FAST, **{"net.dataset": dataset, "net.depth": 1})
-    for activation in pn.ACTIVATIONS:
+    for activation in ns.ACTIVATIONS:
         at.selectbox(key="net.activation").set_value(activation)
         run(at)
         assert not at.error, activation
@@ -131,8 +129,8 @@ def test_every_dataset_and_activation_renders(dataset):
 
 def test_each_update_rule_and_variant_trains():
     at = open_page(**FAST)
-    for i, rule in enumerate(pn.RULES):
-        variant = pn.VARIANTS[i % len(pn.VARIANTS)]  # every rule, and every variant several times
+    for i, rule in enumerate(ns.RULES):
+        variant = ns.VARIANTS[i % len(ns.VARIANTS)]  # every rule, and every variant several times
         at.selectbox(key="net.a.rule").set_value(rule)
         at.radio(key="net.a.variant").set_value(variant)
         run(at)
@@ -163,15 +161,15 @@ def _contour_z(spec: dict, axis: str) -> np.ndarray:
 def lesson_pages() -> dict[str, AppTest]:
     """Each lesson loaded once from the default page (the lessons are the slowest part of the file)."""
     out = {}
-    for name in pn.LESSONS:
+    for name in ns.LESSONS:
         out[name] = _load(open_page(**FAST), name)
     return out
 
 
-@pytest.mark.parametrize("name", list(pn.LESSONS))
+@pytest.mark.parametrize("name", list(ns.LESSONS))
 def test_lesson_loads_its_preset_and_shows_two_runs(lesson_pages, name):
     at = lesson_pages[name]
-    for k, v in pn.lesson_state(name).items():
+    for k, v in ns.lesson_state(name).items():
         assert at.session_state[k] == v, k
     assert at.session_state["net.lesson"] == name
     specs = charts(at)

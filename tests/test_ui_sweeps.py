@@ -178,7 +178,7 @@ def test_cell_spec_hyperparameters(base, cfg, n, expect):
     assert {k: v for k, v in dict(spec.hyper).items() if k in hyper} == hyper
 
 
-@pytest.mark.parametrize(("b", "variant", "batch"), [(1, "sgd", 7), (8, "mini", 8), (100, "full", 7)])
+@pytest.mark.parametrize(("b", "variant", "batch"), [(1, "stochastic", 7), (8, "mini", 8), (100, "full", 7)])
 def test_cell_spec_batch_size(b, variant, batch):
     spec = page_sweeps.cell_spec(
         RunSpec("gd", 0.1, variant="mini", batch_size=7), {"lr": 0.1, "batch_size": b}, 100

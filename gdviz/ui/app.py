@@ -1,28 +1,45 @@
-"""Page setup shared by every page: config, logo, language switch, navigation."""
+"""What every page shares: the page config, the logo, the language switch and the navigation.
+
+``run(pages)`` is called by the project's ``app.py`` with the explicit list of pages. Each page is a
+:class:`Page`: its address, title, icon, the function that draws it, and its state owner's
+``load_link`` (the first run of a session reads the address bar) and ``keep`` (its keys survive runs
+of the other pages).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import streamlit as st
 
-from gdviz.ui import work
+from gdviz.ui import quirks, work
 from gdviz.ui.i18n import LANG_NAMES, LANGS, t
-from gdviz.ui.quirks import rewrite_all, sticky_choice
-from gdviz.ui.race import page as visualizer
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
+LINK_DONE = "_app.link_done"
+
+
+class Page(NamedTuple):
+    url_path: str
+    title_key: str  # an i18n key
+    icon: str
+    render: Callable[[], None]
+    load_link: Callable[[], None]
+    keep: Callable[[], None]
+    default: bool = False
 
 
 def _language_switch():
     if "lang" not in st.session_state:
         q = st.query_params.get("lang")
         st.session_state["lang"] = q if q in LANGS else "en"
-    restore = sticky_choice("lang", LANGS, "en")
+    restore = quirks.sticky_choice("lang", LANGS, "en")
 
     def on_change():
         restore()
-        rewrite_all()
+        quirks.rewrite_all()
 
     st.sidebar.segmented_control(
         t("language"),
@@ -35,7 +52,7 @@ def _language_switch():
     )
 
 
-def main():
+def run(pages: Sequence[Page]) -> None:
     st.set_page_config(
         page_title="gdviz",
         page_icon=str(ASSETS / "icon.svg"),
@@ -45,45 +62,29 @@ def main():
     st.logo(str(ASSETS / "logo.svg"), size="large")
     # Streamlit's default top padding pushes the chart below the fold on a projector
     st.html("<style>.block-container{padding-top:2.2rem}</style>")
-    from gdviz.ui.race.state import apply_link_once
-
-    apply_link_once()
+    entries = {
+        p.url_path: st.Page(
+            p.render, title=t(p.title_key), icon=p.icon, url_path=p.url_path, default=p.default
+        )
+        for p in pages
+    }
+    wanted = quirks.pending_page()
+    if wanted in entries:
+        st.switch_page(entries[wanted])
+    nav = st.navigation(list(entries.values()))
+    current = next((p for p in pages if p.url_path == nav.url_path), pages[0])
+    # A session reads the address bar once, on its first run, for the page it landed on: the query
+    # stays in the bar when the visitor moves to another page, and is that page's own only then.
+    # Before the language switch is drawn: a link may set the language.
+    if not st.session_state.get(LINK_DONE):
+        st.session_state[LINK_DONE] = True
+        current.load_link()
     _language_switch()
-    pages = [main_page()]
-    for mod in extra_pages():
-        pages.append(st.Page(mod.page, title=t(mod.TITLE_KEY), icon=mod.ICON, url_path=mod.URL_PATH))
-    nav = st.navigation(pages)
-    if nav.url_path != "race":
-        # the race page's widgets are not drawn here: keep their values for the way back
-        from gdviz.ui.race.sidebar import keep_state
-
-        keep_state()
+    for p in pages:
+        if p is not current:
+            p.keep()  # its widgets are not drawn this run: keep their values for the way back
     nav.run()
     work.end_run()
 
 
-def main_page() -> st.Page:
-    """The race page as a navigation entry (other pages link or switch to it with this)."""
-    return st.Page(
-        visualizer.page,
-        title=t("page.visualizer"),
-        icon=":material/show_chart:",
-        default=True,
-        url_path="race",
-    )
-
-
-def extra_pages():
-    """Pages beyond the visualizer: modules ``gdviz/ui/page_*.py`` with ``page()``, ``TITLE_KEY``,
-    ``ICON``, ``URL_PATH`` and ``ORDER`` (so pages can be added without editing this router)."""
-    import importlib
-    import pkgutil
-
-    import gdviz.ui as ui_pkg
-
-    mods = [
-        importlib.import_module(f"gdviz.ui.{m.name}")
-        for m in pkgutil.iter_modules(ui_pkg.__path__)
-        if m.name.startswith("page_")
-    ]
-    return sorted(mods, key=lambda m: m.ORDER)
+__all__ = ["Page", "run"]

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field, replace
 from gdviz import limits
 
 MAX_RUNS_RACE = 6
-VARIANTS = ("full", "mini", "sgd")
+# Gradient-descent variants: a data choice (how many samples per step), independent of the update rule.
+STOCHASTIC = "stochastic"
+VARIANTS = ("full", "mini", STOCHASTIC)
 RULES = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
 SCHEDULES = ("constant", "step", "exponential", "cosine", "inverse_time")
 LR_MIN, LR_MAX = 1e-5, 10.0
@@ -165,6 +167,16 @@ PROBLEMS = (
 )
 
 
+def batch_size(variant: str, b: int, n_samples: int | None) -> int | None:
+    """The one mapping from a page's gradient-descent variant to the core's batch size: None for full
+    batch (or a problem without data), 1 for stochastic, b (within 1 … n) for mini-batch."""
+    if n_samples is None or variant == "full":
+        return None
+    if variant == STOCHASTIC:
+        return 1
+    return max(1, min(int(b), int(n_samples)))
+
+
 @dataclass(frozen=True)
 class RunSpec:
     """One raced configuration: update rule and its hyperparameters, and the data side (batch size)."""
@@ -180,11 +192,7 @@ class RunSpec:
 
     def batch(self, n_samples: int | None) -> int | None:
         """The batch size the core gets: None for full batch or for problems without data."""
-        if n_samples is None or self.variant == "full":
-            return None
-        if self.variant == "sgd":
-            return 1
-        return max(1, min(int(self.batch_size), n_samples))
+        return batch_size(self.variant, self.batch_size, n_samples)
 
     def optimizer_kwargs(self) -> dict:
         h = dict(self.hyper)
@@ -219,7 +227,9 @@ class ProblemSpec:
     def used(self) -> ProblemSpec:
         """The same problem without the options that do not apply."""
         drop = set(self.unused())
-        return ProblemSpec(self.name, tuple((k, v) for k, v in self.options if k not in drop)) if drop else self
+        return (
+            ProblemSpec(self.name, tuple((k, v) for k, v in self.options if k not in drop)) if drop else self
+        )
 
     def kwargs(self) -> dict:
         opts = dict(self.used().options)
@@ -251,7 +261,7 @@ class PageConfig:
 
 def default_runs(problem: str) -> tuple[RunSpec, ...]:
     """A race that tells a story on each problem at its default window and start."""
-    full, mini, sgd = "full", "mini", "sgd"
+    full, mini, sgd = "full", "mini", STOCHASTIC
     presets = {
         # the article: batch vs mini-batch vs stochastic GD, plus momentum, at one learning rate
         "linear_regression": (

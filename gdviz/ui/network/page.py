@@ -1,18 +1,17 @@
 """The neural-network page: a small MLP learning a 2-D data set, its decision boundary over training,
 learning curves, and loss landscapes; lessons load pairs of runs into the controls.
 
-The sidebar returns a frozen ``NetConfig``; training, frame predictions and landscapes are cached on
-it (``st.cache_data``), so a rerun that changes only a view option costs a cache lookup.
+The page's state is ``gdviz.ui.network.state``'s (the sidebar draws widgets on its keys and the
+page reads a frozen ``NetConfig`` back); training, frames and landscapes are estimated, budgeted
+and cached on it (``gdviz.ui.work``), so a rerun that changes only a view option costs a lookup.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import streamlit as st
 
-import gdviz
 from gdviz import limits
 from gdviz.analysis import network as nnrun
 from gdviz.analysis.network import NetRun, PlaneResult
@@ -32,178 +31,35 @@ from gdviz.problems.data.toy import CLASSIFICATION, default_noise
 from gdviz.problems.mlp import Mlp
 from gdviz.serve import cost, tasks
 from gdviz.serve.cache import ByteCache
-from gdviz.ui import work
+from gdviz.ui import app, quirks, work
 from gdviz.ui.i18n import t
-from gdviz.ui.quirks import sticky_choice
+from gdviz.ui.network import state
+from gdviz.ui.network.state import (
+    ACTIVATIONS,
+    DATASETS,
+    L2_CHOICES,
+    LESSONS,
+    N_MAX,
+    N_MIN,
+    N_STEP,
+    PLANES,
+    RESOLUTIONS,
+    RUN_NAMES,
+    SPANS,
+    STEPS_MIN,
+    STEPS_STEP,
+    VIEWS,
+    NetConfig,
+    NetSpec,
+    TrainSpec,
+)
 from gdviz.ui.specs import LR_GRID, RULES, STEPS_MAX, VARIANTS, snap_lr
 from gdviz.ui.text import literal
 
-TITLE_KEY = "page.network"
-ICON = ":material/psychology:"
-URL_PATH = "network"
-ORDER = 10
-
 SS = st.session_state
-
-DATASETS = ("moons", "circles", "spirals", "xor", "blobs", "wave")
-ACTIVATIONS = ("tanh", "relu", "sigmoid")
-L2_CHOICES = (0.0, 1e-4, 1e-3, 1e-2, 0.1)
-RUN_NAMES = ("A", "B")
-PLANES = ("random", "pca")
-VIEWS = ("contour", "surface")
-SPANS = (0.25, 0.5, 1.0, 2.0)
-RESOLUTIONS = (21, 31, 41)
-N_MIN, N_MAX, N_STEP = 50, 2000, 50
-STEPS_MIN, STEPS_STEP = 50, 50
 frame_schedule = nnrun.frame_schedule  # the animation's steps (tests read them from here)
-
-DEFAULTS: dict[str, object] = {
-    "net.dataset": "moons",
-    "net.noise": default_noise("moons"),
-    "net.n": 400,
-    "net.test_fraction": 0.25,
-    "net.data_seed": 0,
-    "net.depth": 2,
-    "net.width": 16,
-    "net.activation": "tanh",
-    "net.l2": 0.0,
-    "net.init_seed": 0,
-    "net.steps": 1000,
-    "net.seed": 0,
-    "net.a.rule": "gd",
-    "net.a.lr": 0.3,
-    "net.a.momentum": 0.9,
-    "net.a.variant": "mini",
-    "net.a.batch": 32,
-    "net.compare": False,
-    "net.b.rule": "adam",
-    "net.b.lr": 0.01,
-    "net.b.momentum": 0.9,
-    "net.b.variant": "mini",
-    "net.b.batch": 32,
-}
-VIEW_DEFAULTS: dict[str, object] = {
-    "net.log_loss": True,
-    "net.plane": "random",
-    "net.view": "contour",
-    "net.span": 1.0,
-    "net.res": 41,
-    "net.dir_seed": 0,
-}
-
-# Presets: every setting not named here returns to its default, so a lesson always shows the same
-# thing. The numbers are chosen so that the effect each lesson names is visible (see its text).
-LESSONS: dict[str, dict[str, object]] = {
-    "sgd_adam": {
-        "net.dataset": "spirals",
-        "net.noise": default_noise("spirals"),
-        "net.steps": 2000,
-        "net.a.rule": "gd",
-        "net.a.lr": 0.1,
-        "net.a.variant": "mini",
-        "net.a.batch": 32,
-        "net.compare": True,
-        "net.b.rule": "adam",
-        "net.b.lr": 0.01,
-        "net.b.variant": "mini",
-        "net.b.batch": 32,
-        "net.plane": "pca",
-    },
-    "batch": {
-        "net.dataset": "xor",
-        "net.noise": 0.2,
-        "net.steps": 3000,
-        "net.a.rule": "adam",
-        "net.a.lr": 0.01,
-        "net.a.variant": "mini",
-        "net.a.batch": 8,
-        "net.compare": True,
-        "net.b.rule": "adam",
-        "net.b.lr": 0.01,
-        "net.b.variant": "full",
-        "net.plane": "random",
-        "net.span": 1.0,
-    },
-    "lr": {
-        "net.dataset": "moons",
-        "net.activation": "relu",
-        "net.steps": 500,
-        "net.a.rule": "gd",
-        "net.a.lr": 0.5,
-        "net.a.variant": "full",
-        "net.compare": True,
-        "net.b.rule": "gd",
-        "net.b.lr": 5.0,
-        "net.b.variant": "full",
-        "net.plane": "random",
-    },
-}
-
-
-# --- what the sidebar says --------------------------------------------------------------------------
-@dataclass(frozen=True)
-class NetSpec:
-    """The data set and the network: everything that defines the Problem (and its initial weights)."""
-
-    dataset: str = "moons"
-    noise: float = 0.15
-    n: int = 400
-    test_fraction: float = 0.25
-    data_seed: int = 0
-    depth: int = 2
-    width: int = 16
-    activation: str = "tanh"
-    l2: float = 0.0
-    init_seed: int = 0
-
-    def options(self) -> dict:
-        return {
-            "dataset": self.dataset,
-            "n": self.n,
-            "noise": self.noise,
-            "test_fraction": self.test_fraction,
-            "data_seed": self.data_seed,
-            "hidden": (self.width,) * self.depth,
-            "activation": self.activation,
-            "l2": self.l2,
-            "seed": self.init_seed,
-        }
-
-
-@dataclass(frozen=True)
-class TrainSpec:
-    """One way to train: update rule, learning rate, and the batch size (independent of the rule)."""
-
-    rule: str = "gd"
-    lr: float = 0.3
-    momentum: float = 0.9
-    variant: str = "mini"
-    batch_size: int = 32
-
-    def batch(self, n_train: int) -> int | None:
-        if self.variant == "full":
-            return None
-        if self.variant == "sgd":
-            return 1
-        return max(1, min(int(self.batch_size), n_train))
-
-    def hyper(self) -> dict:
-        hyper = {"lr": float(self.lr)}
-        if self.rule in ("momentum", "nesterov"):
-            hyper["momentum"] = float(self.momentum)
-        return hyper
-
-    def optimizer(self):
-        return gdviz.optimizer(self.rule, **self.hyper())
-
-
-@dataclass(frozen=True)
-class NetConfig:
-    net: NetSpec
-    runs: tuple[TrainSpec, ...]
-    steps: int = 1000
-    seed: int = 0
-
+# Page metadata (the router's list in app.py names the page by these).
+TITLE_KEY, ICON, URL_PATH = state.TITLE_KEY, state.ICON, state.URL_PATH
 
 # --- computation (estimated, budgeted, cached in bytes) ------------------------------------------------
 # An entry holds the frames (1 MB) and the thinned path (up to 5 MB for the widest network).
@@ -289,26 +145,11 @@ def loss_plane(
 
 
 # --- sidebar ------------------------------------------------------------------------------------------
-# Widgets that a run may not draw: run B while comparing is off, the momentum of a rule without it,
-# the batch size of a full-batch run.
-SKIPPABLE = tuple(k for k in DEFAULTS if k.startswith("net.b.") or k.endswith((".momentum", ".batch")))
-
-
-def _keep_state():
-    for k, v in {**DEFAULTS, **VIEW_DEFAULTS}.items():
-        if k not in SS:
-            SS[k] = v
-    # Streamlit forgets the value of a widget that a run does not draw; writing these keys back
-    # keeps the visitor's settings for when the widget returns.
-    for k in SKIPPABLE:
-        SS[k] = SS[k]
-
-
 def _on_dataset_change():
     SS["net.noise"] = default_noise(SS["net.dataset"])
 
 
-def _train_controls(which: str, n_train: int) -> TrainSpec:
+def _train_controls(which: str, n_train: int) -> None:
     pre = f"net.{which}"
     st.selectbox(t("rule"), RULES, key=f"{pre}.rule", format_func=lambda r: t(f"rule.{r}"))
     SS[f"{pre}.lr"] = snap_lr(float(SS[f"{pre}.lr"]))
@@ -325,20 +166,14 @@ def _train_controls(which: str, n_train: int) -> TrainSpec:
         help=t("variant.help"),
     )
     if SS[f"{pre}.variant"] == "mini":
-        SS[f"{pre}.batch"] = max(1, min(int(SS[f"{pre}.batch"]), n_train))
+        quirks.clamp(f"{pre}.batch", 1, n_train)
         st.number_input(t("net.batch"), 1, n_train, key=f"{pre}.batch", help=t("net.batch.help", n=n_train))
-    return TrainSpec(
-        rule=rule,
-        lr=float(SS[f"{pre}.lr"]),
-        momentum=float(SS[f"{pre}.momentum"]),
-        variant=SS[f"{pre}.variant"],
-        batch_size=int(SS[f"{pre}.batch"]),
-    )
 
 
 def sidebar() -> NetConfig:
-    """Draw the page's controls and return what they say."""
-    _keep_state()
+    """Draw the page's controls and return what they say (``state.read``)."""
+    state.defaults()
+    state.keep()
     with st.sidebar:
         st.subheader(t("net.data"))
         st.selectbox(
@@ -383,47 +218,18 @@ def sidebar() -> NetConfig:
         st.number_input(t("net.seed"), 0, 10_000, key="net.seed", help=t("net.seed.help"))
         n = int(SS["net.n"])
         n_train = n - round(n * float(SS["net.test_fraction"]))
-        runs = []
         with st.container(border=True):
             st.markdown(f"**{t('net.run', name=RUN_NAMES[0])}**")
-            runs.append(_train_controls("a", n_train))
+            _train_controls("a", n_train)
         st.toggle(t("net.compare"), key="net.compare", help=t("net.compare.help"))
         if SS["net.compare"]:
             with st.container(border=True):
                 st.markdown(f"**{t('net.run', name=RUN_NAMES[1])}**")
-                runs.append(_train_controls("b", n_train))
-    net = NetSpec(
-        dataset=SS["net.dataset"],
-        noise=float(SS["net.noise"]),
-        n=n,
-        test_fraction=float(SS["net.test_fraction"]),
-        data_seed=int(SS["net.data_seed"]),
-        depth=int(SS["net.depth"]),
-        width=int(SS["net.width"]),
-        activation=SS["net.activation"],
-        l2=float(SS["net.l2"]),
-        init_seed=int(SS["net.init_seed"]),
-    )
-    return NetConfig(net=net, runs=tuple(runs), steps=int(SS["net.steps"]), seed=int(SS["net.seed"]))
+                _train_controls("b", n_train)
+    return state.read()
 
 
 # --- lessons -------------------------------------------------------------------------------------------
-def lesson_state(name: str) -> dict[str, object]:
-    """Every setting a lesson loads: the defaults overridden by its preset."""
-    return {**DEFAULTS, **VIEW_DEFAULTS, **LESSONS[name]}
-
-
-def _load_lesson(name: str):
-    for k, v in lesson_state(name).items():
-        SS[k] = v
-    SS["net.lesson"] = name
-    work.approve_next_run()  # the lesson's button is the click its work waits for
-
-
-def _close_lesson():
-    SS.pop("net.lesson", None)
-
-
 def _lesson_text(name: str) -> dict[str, str]:
     texts = {
         "sgd_adam": {
@@ -451,17 +257,6 @@ def _lesson_text(name: str) -> dict[str, str]:
     return texts[name]
 
 
-def _changed_since(name: str) -> bool:
-    for k, v in lesson_state(name).items():
-        if k.startswith("net.b.") and not SS.get("net.compare"):
-            continue
-        cur = SS.get(k)
-        same = math.isclose(cur, v) if isinstance(v, float) and isinstance(cur, (int, float)) else cur == v
-        if not same:
-            return True
-    return False
-
-
 def lessons():
     st.markdown(f"#### {t('net.lessons')}")
     st.caption(t("net.lessons.intro"))
@@ -472,7 +267,7 @@ def lessons():
             st.markdown(f"**{text['title']}**")
             st.caption(text["summary"])
             st.button(
-                t("net.lesson.load"), key=f"net.lesson.load.{name}", on_click=_load_lesson, args=(name,)
+                t("net.lesson.load"), key=f"net.lesson.load.{name}", on_click=state.load_lesson, args=(name,)
             )
     active = SS.get("net.lesson")
     if active in LESSONS:
@@ -483,9 +278,9 @@ def lessons():
             st.markdown(f"**{t('net.lesson.predict')}:** {text['question']}")
             with st.expander(t("net.lesson.notice")):
                 st.markdown(text["notice"])
-            if _changed_since(active):
+            if state.changed_since(active):
                 st.caption(t("net.lesson.changed"))
-            st.button(t("net.lesson.close"), key="net.lesson.close", on_click=_close_lesson)
+            st.button(t("net.lesson.close"), key="net.lesson.close", on_click=state.close_lesson)
 
 
 # --- views ----------------------------------------------------------------------------------------------
@@ -596,6 +391,7 @@ def curves(cfg: NetConfig, labels: list[str]):
     head, opt = st.columns([3, 1])
     head.markdown(f"#### {t('net.curves')}")
     opt.toggle(t("net.log_loss"), key="net.log_loss")
+    state.sync_url()
     runs = [
         CurveRun(
             lab,
@@ -660,7 +456,7 @@ def landscape(cfg: NetConfig, labels: list[str]):
         VIEWS,
         key="net.view",
         format_func=_view_label,
-        on_change=sticky_choice("net.view", VIEWS, "contour"),
+        on_change=quirks.sticky_choice("net.view", VIEWS, "contour"),
     )
     is_random = kind == "random"
     cols[2].select_slider(
@@ -673,6 +469,7 @@ def landscape(cfg: NetConfig, labels: list[str]):
     )
     cols[3].selectbox(t("net.resolution"), RESOLUTIONS, key="net.res", format_func=lambda v: f"{v}×{v}")
     cols[4].number_input(t("net.dir_seed"), 0, 10_000, key="net.dir_seed", disabled=not is_random)
+    state.sync_url()
 
     panels, titles = [], []
     for k, (lab, tr, r) in enumerate(zip(labels, cfg.runs, results, strict=True)):
@@ -723,9 +520,14 @@ def landscape(cfg: NetConfig, labels: list[str]):
 
 def page():
     cfg = sidebar()
+    repairs = state.take_repairs()
+    if repairs:
+        st.warning(t("link.repaired", what=literal(", ".join(repairs))), icon=":material/link:")
     st.markdown(f"## {t('net.title')}")
     st.caption(t("net.lead"))
     lessons()
+    # the address bar holds the page's state: reload or bookmark keeps it (fragments update it too)
+    state.sync_url()
     try:
         problem = get_problem(cfg.net)
     except ValueError as err:
@@ -755,3 +557,6 @@ def page():
     curves(ok, labels)
     summary(labels, results, classify)
     landscape(ok, labels)
+
+
+PAGE = app.Page(URL_PATH, TITLE_KEY, ICON, page, state.load_link_once, state.keep)

@@ -147,6 +147,8 @@ def csv_section() -> ProblemSpec | None:
         st.error(t("csv.too_large", mb=csvdata.MAX_BYTES // 1_000_000))
         return None
     sha = remember_upload(data)
+    # the upload widget's value ends with the run that draws it: its hash is what the state keeps
+    SS["p.csv.sha"] = sha
     try:
         table = read_table(sha)
         options = table_choices(sha)

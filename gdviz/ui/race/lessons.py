@@ -29,7 +29,7 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "article_valley",
         ProblemSpec(LR, (("data", "article"), ("loss", "half_mse"))),
-        (RunSpec("gd", 0.05), RunSpec("gd", 0.05, variant="sgd", seed=1)),
+        (RunSpec("gd", 0.05), RunSpec("gd", 0.05, variant="stochastic", seed=1)),
         steps=1000,
         start=(1.5, -1.0, 0.5),
         view={"plane": "slice"},
@@ -46,7 +46,7 @@ LESSONS: tuple[Lesson, ...] = (
         (
             RunSpec("gd", 0.3, variant="full"),
             RunSpec("gd", 0.3, variant="mini", batch_size=32),
-            RunSpec("gd", 0.3, variant="sgd"),
+            RunSpec("gd", 0.3, variant="stochastic"),
         ),
         steps=300,
         view={"x_axis": "epoch", "excess": True, "plane": "slice"},
@@ -91,18 +91,24 @@ LESSONS: tuple[Lesson, ...] = (
         "schedules",
         ProblemSpec(LR, (*SYN, ("n", 10_000), ("noise", 1.0), ("seed", 0))),
         (
-            RunSpec("gd", 0.05, variant="sgd"),
+            RunSpec("gd", 0.05, variant="stochastic"),
             RunSpec(
-                "gd", 0.05, variant="sgd", schedule="step", schedule_opts=(("step_size", 250), ("gamma", 0.3))
+                "gd",
+                0.05,
+                variant="stochastic",
+                schedule="step",
+                schedule_opts=(("step_size", 250), ("gamma", 0.3)),
             ),
             RunSpec(
                 "gd",
                 0.05,
-                variant="sgd",
+                variant="stochastic",
                 schedule="cosine",
                 schedule_opts=(("warmup", 0), ("min_factor", 0.0)),
             ),
-            RunSpec("gd", 0.05, variant="sgd", schedule="inverse_time", schedule_opts=(("decay", 0.02),)),
+            RunSpec(
+                "gd", 0.05, variant="stochastic", schedule="inverse_time", schedule_opts=(("decay", 0.02),)
+            ),
         ),
         steps=1000,
         view={"excess": True, "plane": "slice"},
@@ -113,7 +119,7 @@ LESSONS: tuple[Lesson, ...] = (
         (
             RunSpec("gd", 0.3, variant="full"),
             RunSpec("gd", 0.3, variant="mini", batch_size=10),
-            RunSpec("gd", 0.1, variant="sgd"),
+            RunSpec("gd", 0.1, variant="stochastic"),
         ),
         steps=300,
         view={"x_axis": "epoch", "excess": True, "plane": "slice"},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import streamlit as st
@@ -20,10 +20,10 @@ from gdviz.geometry.projection import View
 from gdviz.problems.base import Problem
 from gdviz.serve.cache import ByteCache
 from gdviz.train import Record
+from gdviz.ui import app, quirks
 from gdviz.ui.i18n import figure_labels, lang, t
 from gdviz.ui.quirks import sticky_choice
-from gdviz.ui.race import inspector, sidebar
-from gdviz.ui.race import state as page_state
+from gdviz.ui.race import inspector, sidebar, state
 from gdviz.ui.race.compute import get_problem, replayed_step, simulate_all, view_for
 from gdviz.ui.specs import SPEEDS, PageConfig, RunSpec, ViewSpec
 from gdviz.ui.text import literal
@@ -156,8 +156,8 @@ def chart_area(cfg: PageConfig):
     results = compute_runs(cfg, problem)
     if results is None:
         return
-    view_spec = sidebar.view_controls(problem)
-    st.session_state["_view_spec"] = view_spec
+    view_spec = sidebar.view_controls(cfg.problem, problem)
+    cfg = replace(cfg, view=view_spec)
     ok = [r for r in results if r.record is not None]
     if not ok:
         st.info(t("nothing_to_show"))
@@ -177,7 +177,7 @@ def chart_area(cfg: PageConfig):
         st.caption(t("view.pca", e1=f"{100 * ev[0]:.1f}", e2=f"{100 * ev[1]:.1f}"))
 
     # "loss − minimum" shows convergence on a log scale when the minimum is not zero
-    shift = problem.min_loss if (st.session_state.get("excess") and problem.min_loss is not None) else 0.0
+    shift = problem.min_loss if (state.read_excess() and problem.min_loss is not None) else 0.0
     traces = [
         RunTrace(
             r.label,
@@ -243,6 +243,14 @@ def chart_area(cfg: PageConfig):
             )
             st.plotly_chart(fig3, key="surface3d_chart", theme=None, config={"displaylogo": False})
     inspector.render(cfg, view_spec, inspected)
+    st.markdown(f"#### {t('summary')}")
+    _summary(results, problem, cfg.stop_loss)
+    with st.expander(t("explain.title")):
+        st.markdown(t("explain.body"))
+    # In the fragment with the view controls: a change of view reruns only this part, and the link
+    # and the address bar must follow it (state.sync_url).
+    _share(cfg, problem)
+    state.sync_url(problem=problem)
 
 
 def inspected(cfg: PageConfig, view_spec: ViewSpec):
@@ -284,11 +292,11 @@ def _handle_click(event, fig, problem: Problem, view: View):
     if not pts:
         return
     x, y = float(pts[0].get("x", math.nan)), float(pts[0].get("y", math.nan))
-    token = (round(x, 9), round(y, 9))
-    if st.session_state.get("last_click") == token:
+    if not (math.isfinite(x) and math.isfinite(y)) or not quirks.fresh_click(
+        "race", (round(x, 9), round(y, 9))
+    ):
         return
-    st.session_state["last_click"] = token
-    sidebar.set_start_from_click(problem, view.surface.axes if view.kind == "slice" else (0, 1), x, y)
+    state.set_start(problem.start, view.surface.axes if view.kind == "slice" else (0, 1), x, y)
     st.rerun()
 
 
@@ -357,7 +365,7 @@ def _theory(problem: Problem, results: list[RunResult], start):
 
 
 def _lesson_card():
-    key = st.session_state.get("lesson")
+    key = state.read_lesson()
     if not key:
         return
     st.markdown(f"#### {t(f'lesson.{key}.title')}")
@@ -367,11 +375,13 @@ def _lesson_card():
         st.markdown(t(f"lesson.{key}.notice"))
 
 
-def _share(cfg: PageConfig, view: ViewSpec):
+def _share(cfg: PageConfig, problem):
     with st.expander(t("share"), icon=":material/link:"):
         st.caption(t("share.help"))
-        teacher = st.toggle(t("share.teacher"), key="share_teacher")
-        q = page_state.current_link(cfg, view, teacher=teacher)
+        quirks.ensure("share_teacher", False)
+        st.toggle(t("share.teacher"), key="share_teacher")
+        now = state.read(problem)
+        q = state.link(replace(now, config=replace(now.config, problem=cfg.problem)))
         from urllib.parse import urlencode
 
         query = urlencode(q, doseq=True)
@@ -386,31 +396,29 @@ def _share(cfg: PageConfig, view: ViewSpec):
 
 
 def page():
-    cfg = sidebar.render(get_problem, theory_for=theory_marks)
-    if cfg is None:
+    picked = sidebar.render(get_problem, theory_for=theory_marks)
+    if picked is None:
         st.info(t("waiting_for_problem"))
         return
-    problem = get_problem(cfg.problem)
-    ignored = st.session_state.pop("_link_ignored", ())
-    if ignored:
-        st.warning(t("link.repaired", what=literal(", ".join(ignored))), icon=":material/link:")
+    pspec, problem = picked
+    # the page's state as its owner reads it, with the problem the sidebar validated
+    cfg = replace(state.read(problem).config, problem=pspec)
+    repairs = state.take_repairs()
+    if repairs:
+        st.warning(t("link.repaired", what=literal(", ".join(repairs))), icon=":material/link:")
     st.markdown(f"# {t(f'problem.{cfg.problem.name}')}")
     st.caption(t("lead", rule=r"$\theta \leftarrow \theta - \alpha \nabla L(\theta)$"))
     _lesson_card()
     results = compute_runs(cfg, problem)
     if results is None:
-        _share(cfg, st.session_state.get("_view_spec", ViewSpec()))
-        st.query_params.from_dict(
-            page_state.current_link(cfg, st.session_state.get("_view_spec", ViewSpec()))
-        )
+        # the work waits for a click (or was refused): the link still holds the state asked for
+        state.sync_url(problem=problem)
         return
     _messages(results, problem)
     _theory(problem, results, cfg.start)
     chart_area(cfg)
-    st.markdown(f"#### {t('summary')}")
-    _summary(results, problem, cfg.stop_loss)
-    with st.expander(t("explain.title")):
-        st.markdown(t("explain.body"))
-    _share(cfg, st.session_state.get("_view_spec", ViewSpec()))
-    # the address bar always holds the current state: reload or bookmark keeps it
-    st.query_params.from_dict(page_state.current_link(cfg, st.session_state.get("_view_spec", ViewSpec())))
+
+
+PAGE = app.Page(
+    "race", "page.visualizer", ":material/show_chart:", page, state.load_link_once, state.keep, default=True
+)

@@ -65,7 +65,6 @@ PREFIXES = ("p.", "start.", "run.", "insp.")
 OWNED = (*SCALARS, "plane", "axis_x", "axis_y", "run_ids", "next_run_id", "panel")
 TEACHER_HIDES = ("problem", "start", "runs", "lessons")
 LESSON_LINK_KEYS = ("lesson", "lang", "hide", "embed", "embed_options")  # what a lesson link uses
-LINK_DONE = "_race.link_done"
 LINK_REPAIRS = "_race.link_repairs"
 
 
@@ -186,13 +185,14 @@ def read_view(spec: ProblemSpec, n_params: int | None = None, has_data: bool = T
     axes = None
     if all(isinstance(a, int) for a in ax) and ax[0] != ax[1] and (not names or max(ax) < names):
         axes = (int(ax[0]), int(ax[1]))
+    flat = n_params is not None and n_params <= 2  # two parameters: the surface itself, no plane to pick
     return ViewSpec(
         frames=int(SS.get("frames", SCALARS["frames"])),
         speed=SS.get("speed", SCALARS["speed"]),
         log_loss=bool(SS.get("log_loss", SCALARS["log_loss"])),
         x_axis=SS.get("x_axis", "step") if has_data else "step",
-        axes=axes,
-        plane=SS.get("plane", default_plane(spec)),
+        axes=None if flat else axes,
+        plane="slice" if flat else SS.get("plane", default_plane(spec)),
     )
 
 
@@ -221,6 +221,14 @@ def read(problem=None) -> RaceState | None:
         lang=SS.get("lang", "en"),
         teacher=bool(SS.get("share_teacher", False)),
     )
+
+
+def read_excess() -> bool:
+    return bool(SS.get("excess", False))
+
+
+def read_lesson() -> str | None:
+    return SS.get("lesson") or None
 
 
 def hidden(section: str) -> bool:
@@ -397,9 +405,6 @@ def sync_url(state: RaceState | None = None, problem=None) -> None:
 def load_link_once() -> None:
     """On a session's first run, load the state a share link carries; the repairs it needed are
     kept for the page's notice (``take_repairs``)."""
-    if SS.get(LINK_DONE):
-        return
-    SS[LINK_DONE] = True
     q = st.query_params
     params = {k: q.get_all(k) if k == "run" else q.get(k) for k in q}
     if not links.is_link(params):
@@ -421,9 +426,10 @@ def take_repairs() -> tuple[str, ...]:
     return SS.pop(LINK_REPAIRS, ())
 
 
-def keep() -> None:
-    """Keep every key of this page while it is not drawn (another page runs, a section is hidden)."""
-    quirks.keep(OWNED, PREFIXES)
+def keep(drawn: tuple[str, ...] = ()) -> None:
+    """Keep every key of this page while it is not drawn (another page runs, a section is hidden);
+    ``drawn`` names widgets this run has drawn already, whose keys may no longer be written."""
+    quirks.keep([k for k in OWNED if k not in drawn], PREFIXES)
 
 
 __all__ = [

@@ -9,10 +9,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import streamlit as st
-from streamlit.errors import StreamlitAPIException
 
 import gdviz
-from gdviz import formula, limits
+from gdviz import limits
 from gdviz.analysis import curvature
 from gdviz.figures.sweeps import (
     CELL_GRID_NAME,
@@ -24,22 +23,20 @@ from gdviz.figures.sweeps import (
 from gdviz.problems.base import Problem
 from gdviz.serve import cost
 from gdviz.serve.cache import ByteCache
-from gdviz.ui import work
+from gdviz.ui import app, quirks, work
 from gdviz.ui.i18n import EN, TABLES, lang, t
-from gdviz.ui.quirks import ensure as _ensure
-from gdviz.ui.quirks import sticky_choice, writable
-from gdviz.ui.race import compute, custom, sidebar
+from gdviz.ui.race import compute
 from gdviz.ui.race import page as visualizer
+from gdviz.ui.race import state as race_state
 from gdviz.ui.race.compute import get_problem
+from gdviz.ui.race.sidebar import fmt_lr
 from gdviz.ui.specs import (
     LR_GRID,
-    PROBLEM_CONTROLS,
     RULE_CONTROLS,
     STEPS_MAX,
-    SYNTHETIC_ONLY,
+    STOCHASTIC,
     ProblemSpec,
     RunSpec,
-    default_runs,
     snap_lr,
 )
 from gdviz.ui.text import literal
@@ -60,18 +57,11 @@ QUICK_LRS = 31  # tune_each's default sweep
 FIG = "sweep.fig."
 
 
-def keep_main_state():
-    """Streamlit forgets a widget's value once a run ends without drawing it, and this page draws none
-    of the Visualizer's widgets: re-assigning them keeps them (the sidebar's list, plus the problem
-    and the panel switch, which it leaves out). This page's own settings are kept the same way while
-    another of its panels is shown."""
-    sidebar.keep_state()
-    for key in list(SS.keys()):
-        if writable(key) and (key in ("problem", "panel") or key.startswith("sweep.")):
-            try:
-                SS[key] = SS[key]
-            except StreamlitAPIException:
-                pass
+def keep_state():
+    """This page draws none of the race page's widgets and only one of its own panels: both pages'
+    keys are kept for the way back (the owners know which)."""
+    race_state.keep()
+    quirks.keep(prefixes=("sweep.",))
 
 
 def _fig_labels() -> dict[str, str]:
@@ -79,56 +69,9 @@ def _fig_labels() -> dict[str, str]:
     return {k[len(FIG) :]: table.get(k, v) for k, v in EN.items() if k.startswith(FIG)}
 
 
-def main_page():
-    """The Visualizer as a page object for ``st.switch_page`` (its hash comes from the url path)."""
-    from gdviz.ui.app import main_page as race_page
-
-    return race_page()
-
-
-# --- what the Visualizer says -------------------------------------------------------------------------
 def problem_spec() -> ProblemSpec | None:
-    """The Visualizer's problem, read from its session state the way its sidebar builds it."""
-    _ensure("problem", "linear_regression")
-    name = SS["problem"]
-    if name == "formula":
-        text = SS.get("p.formula.expr", custom.DEFAULT_FORMULA)
-        try:
-            formula.parse(text)
-        except formula.FormulaError:
-            text = custom.DEFAULT_FORMULA
-        opts: list[tuple[str, object]] = [("expr", text)]
-        if SS.get("p.formula.own_window"):
-            w = [SS.get(f"p.formula.{k}") for k in ("xmin", "xmax", "ymin", "ymax")]
-            if all(isinstance(v, (int, float)) for v in w) and w[0] < w[1] and w[2] < w[3]:
-                opts.append(("window", ((w[0], w[1]), (w[2], w[3]))))
-        return ProblemSpec("formula", tuple(opts))
-    if name == "csv":
-        up = SS.get("p.csv.file")
-        if up is not None and hasattr(up, "getvalue"):
-            # an upload's widget state ends with this page's first run: its hash is what stays
-            SS["sweep.csv_sha"] = custom.remember_upload(up.getvalue())
-        if not SS.get("sweep.csv_sha"):
-            return None
-        opts = [
-            ("sha", SS["sweep.csv_sha"]),
-            ("target", SS.get("p.csv.target")),
-            ("features", tuple(SS.get("p.csv.features") or ())),
-            ("task", SS.get("p.csv.task", "regression")),
-            ("standardize", bool(SS.get("p.csv.standardize", False))),
-        ]
-        if opts[3][1] == "classification":
-            opts.append(("l2", float(SS.get("p.csv.l2", 0.0))))
-        else:
-            opts.append(("loss", SS.get("p.csv.loss", "half_mse")))
-        return ProblemSpec("csv", tuple(opts))
-    opts = []
-    article = name == "linear_regression" and SS.get(f"p.{name}.data", "article") == "article"
-    for c in PROBLEM_CONTROLS.get(name, ()):
-        if article and c.key in SYNTHETIC_ONLY:
-            continue
-        opts.append((c.key, SS.get(f"p.{name}.{c.key}", c.default)))
-    return ProblemSpec(name, tuple(opts))
+    """The race page's problem, as its state owner reads it."""
+    return race_state.read_problem()
 
 
 def resolve_problem(spec: ProblemSpec) -> tuple[ProblemSpec, Problem] | None:
@@ -144,22 +87,15 @@ def resolve_problem(spec: ProblemSpec) -> tuple[ProblemSpec, Problem] | None:
 
 
 def start_point(problem: Problem) -> tuple[float, ...] | None:
-    if not SS.get("start_custom") or problem.n_params > 8:
-        return None
-    vals = [SS.get(f"start.{i}", float(problem.start[i])) for i in range(problem.n_params)]
-    return tuple(float(v) for v in vals)
+    return race_state.read_start(problem.n_params, problem.start)
 
 
-def run_specs(problem_name: str) -> list[tuple[int, RunSpec]]:
-    if "run_ids" not in SS:
-        sidebar.load_runs(default_runs(problem_name))
-    return [(rid, sidebar.read_run(rid)) for rid in SS["run_ids"]]
+def run_specs() -> list[tuple[int, RunSpec]]:
+    return [(rid, race_state.read_run(rid)) for rid in race_state.run_ids()]
 
 
 def main_threshold() -> float | None:
-    if SS.get("stop_on") and isinstance(SS.get("stop_loss"), (int, float)):
-        return float(SS["stop_loss"])
-    return None
+    return race_state.read_stop()
 
 
 @dataclass(frozen=True)
@@ -293,9 +229,10 @@ def _configs(problem: Problem, runs: tuple[tuple[int, RunSpec], ...], lrs=None) 
 
 # --- writing back into the Visualizer -------------------------------------------------------------------
 def adopt(rid: int, spec: RunSpec):
-    """Write ``spec`` into run ``rid`` of the Visualizer and open it."""
-    sidebar.load_run(rid, spec)
-    st.switch_page(main_page())
+    """Write ``spec`` into run ``rid`` of the race page and open it."""
+    race_state.adopt(rid, spec)
+    quirks.goto("race")
+    st.rerun()
 
 
 def cell_spec(base: RunSpec, cfg: dict, n_samples: int | None) -> RunSpec:
@@ -315,7 +252,7 @@ def cell_spec(base: RunSpec, cfg: dict, n_samples: int | None) -> RunSpec:
         spec = replace(spec, hyper=tuple(h.items()))
     elif "batch_size" in cfg:
         b = int(cfg["batch_size"])
-        variant = "full" if n_samples is None or b >= n_samples else "sgd" if b == 1 else "mini"
+        variant = "full" if n_samples is None or b >= n_samples else STOCHASTIC if b == 1 else "mini"
         spec = replace(spec, variant=variant, batch_size=b if variant == "mini" else base.batch_size)
     return spec
 
@@ -327,7 +264,7 @@ def _lr_range_slider(key: str, label: str):
         isinstance(v, (tuple, list)) and len(v) == 2 and v[0] in LR_GRID and v[1] in LR_GRID and v[0] < v[1]
     ):
         SS[key] = (LR_GRID[0], LR_GRID[-1])
-    return st.select_slider(label, LR_GRID, key=key, format_func=sidebar.fmt_lr)
+    return st.select_slider(label, LR_GRID, key=key, format_func=fmt_lr)
 
 
 def _limit_name(spec: RunSpec) -> str:
@@ -361,7 +298,7 @@ def lr_panel(ctx: Context):
     c1, c2 = st.columns([3, 1])
     with c1:
         lo, hi = _lr_range_slider("sweep.lr_range", t("sweep.lr_range"))
-    _ensure("sweep.n_lr", 60)
+    quirks.ensure("sweep.n_lr", 60)
     n = c2.selectbox(t("sweep.n_lr"), N_LR_CHOICES, key="sweep.n_lr")
     key = ("lr", ctx.spec, ctx.steps, ctx.start, lo, hi, int(n), ctx.threshold)
     calls = [(ctx.spec.batch(ctx.problem.n_samples), int(n), ctx.steps)]
@@ -403,7 +340,7 @@ def lr_panel(ctx: Context):
     if best:
         v = snap_lr(best)
         if st.button(
-            t("sweep.adopt", lr=sidebar.fmt_lr(v), run=ctx.index + 1),
+            t("sweep.adopt", lr=fmt_lr(v), run=ctx.index + 1),
             key="sweep.btn.adopt_lr",
             type="primary",
             help=t("sweep.adopt.help"),
@@ -417,7 +354,7 @@ def range_panel(ctx: Context):
     c1, c2 = st.columns([3, 1])
     with c1:
         lo, hi = _lr_range_slider("sweep.range_lr", t("sweep.range_lr"))
-    _ensure("sweep.range_steps", 200)
+    quirks.ensure("sweep.range_steps", 200)
     steps = c2.selectbox(t("sweep.range_steps"), RANGE_STEPS, key="sweep.range_steps")
     key = ("range", ctx.spec, int(steps), ctx.start, lo, hi)
     calls = [(ctx.spec.batch(ctx.problem.n_samples), 1, int(steps))]
@@ -433,8 +370,8 @@ def range_panel(ctx: Context):
         t(
             "sweep.range.about",
             rule=_rule_name(ctx.spec),
-            lo=sidebar.fmt_lr(lo),
-            hi=sidebar.fmt_lr(hi),
+            lo=fmt_lr(lo),
+            hi=fmt_lr(hi),
             steps=steps,
         )
     )
@@ -459,7 +396,7 @@ def range_panel(ctx: Context):
     if sug:
         v = snap_lr(sug)
         if st.button(
-            t("sweep.adopt", lr=sidebar.fmt_lr(v), run=ctx.index + 1),
+            t("sweep.adopt", lr=fmt_lr(v), run=ctx.index + 1),
             key="sweep.btn.adopt_range",
             type="primary",
             help=t("sweep.adopt.help"),
@@ -516,11 +453,11 @@ def heatmap_panel(ctx: Context):
         "steps": t("sweep.hm.metric.steps"),
         "diverged": t("sweep.hm.metric.diverged"),
     }
-    _ensure("sweep.hm_metric", "final_loss")
+    quirks.ensure("sweep.hm_metric", "final_loss")
     metric = c3.selectbox(
         t("sweep.hm_metric"), tuple(metric_names), key="sweep.hm_metric", format_func=metric_names.get
     )
-    _ensure("sweep.hm_n", 30 if not ctx.problem.has_data else 20)
+    quirks.ensure("sweep.hm_n", 30 if not ctx.problem.has_data else 20)
     n = c4.selectbox(t("sweep.hm_n"), HM_N_CHOICES, key="sweep.hm_n")
     y_values = heatmap_values(axis, ctx.spec, ctx.problem, int(n))
     key = ("heatmap", ctx.spec, ctx.steps, ctx.start, axis, tuple(y_values), lo, hi, int(n), ctx.threshold)
@@ -588,9 +525,9 @@ def compare_panel(ctx: Context):
     if SS.get("sweep.cmp_x") not in axes:
         SS["sweep.cmp_x"] = "epoch" if has_data else "step"
     stochastic = any(s.batch(ctx.problem.n_samples) is not None for _, s in ctx.runs)
-    _ensure("sweep.cmp_seeds", 5 if stochastic else 1)
-    _ensure("sweep.cmp_tune", False)
-    _ensure("sweep.cmp_log", True)
+    quirks.ensure("sweep.cmp_seeds", 5 if stochastic else 1)
+    quirks.ensure("sweep.cmp_tune", False)
+    quirks.ensure("sweep.cmp_log", True)
     x_axis = st.radio(
         t("sweep.cmp_x"), axes, key="sweep.cmp_x", horizontal=True, format_func=lambda a: labels[f"x.{a}"]
     )
@@ -656,9 +593,9 @@ def compare_panel(ctx: Context):
     for i, (label, (_, spec)) in enumerate(zip(cmp.labels, ctx.runs, strict=True)):
         row = {t("sweep.cmp.col.run"): label, t("sweep.cmp.final"): float(np.mean(cmp.final_loss[i]))}
         if lrs is not None:
-            row[t("sweep.cmp.col.before")] = sidebar.fmt_lr(spec.lr)
+            row[t("sweep.cmp.col.before")] = fmt_lr(spec.lr)
             row[t("sweep.cmp.col.after")] = (
-                sidebar.fmt_lr(snap_lr(lrs[i])) if lrs[i] is not None else t("sweep.cmp.untuned")
+                fmt_lr(snap_lr(lrs[i])) if lrs[i] is not None else t("sweep.cmp.untuned")
             )
         rows.append(row)
     st.dataframe(
@@ -671,8 +608,9 @@ def compare_panel(ctx: Context):
         if st.button(t("sweep.cmp.adopt"), key="sweep.btn.adopt_tuned", type="primary"):
             for (rid, spec), v in zip(ctx.runs, lrs, strict=True):
                 if v is not None:
-                    sidebar.load_run(rid, replace(spec, lr=snap_lr(v)))
-            st.switch_page(main_page())
+                    race_state.adopt(rid, replace(spec, lr=snap_lr(v)))
+            quirks.goto("race")
+            st.rerun()
 
 
 # --- the page -------------------------------------------------------------------------------------------------
@@ -684,20 +622,23 @@ def context() -> Context | None:
     pspec, problem = resolved
     steps = int(SS.get("steps", 300))
     steps = max(1, min(steps, STEPS_MAX))
-    runs = tuple(run_specs(pspec.name))
-    _ensure("sweep.run", 0)
+    runs = tuple(run_specs())
+    quirks.ensure("sweep.run", 0)
     if not isinstance(SS["sweep.run"], int) or not 0 <= SS["sweep.run"] < len(runs):
         SS["sweep.run"] = 0
     return Context(pspec, problem, start_point(problem), steps, main_threshold(), runs, int(SS["sweep.run"]))
 
 
 def page():
-    keep_main_state()
+    keep_state()
     ctx = context()
     if ctx is None:
         st.info(t("sweep.csv_missing"))
-        st.page_link(main_page(), label=t("sweep.back"), icon=":material/show_chart:")
+        if st.button(t("sweep.back"), key="sweep.btn.back", icon=":material/show_chart:"):
+            quirks.goto("race")
+            st.rerun()
         return
+    race_state.sync_url(problem=ctx.problem)
     st.markdown(f"## {t('sweep.title', problem=t(f'problem.{ctx.pspec.name}'))}")
     st.caption(t("sweep.lead", steps=ctx.steps))
     c1, c2 = st.columns([1.3, 2.7])
@@ -717,7 +658,7 @@ def page():
         "heatmap": t("sweep.panel.heatmap"),
         "compare": t("sweep.panel.compare"),
     }
-    restore = sticky_choice("sweep.panel", PANELS, "lr")
+    restore = quirks.sticky_choice("sweep.panel", PANELS, "lr")
     with c2:
         # a switch rather than tabs: tabs would compute and send every panel on each rerun
         panel = st.segmented_control(
@@ -733,3 +674,7 @@ def page():
         compare_panel(ctx)
     else:
         lr_panel(ctx)
+
+
+# The page works on the race page's problem and runs: a link to it is a link of the race page's.
+PAGE = app.Page(URL_PATH, TITLE_KEY, ICON, page, race_state.load_link_once, keep_state)

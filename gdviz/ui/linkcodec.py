@@ -1,0 +1,126 @@
+"""Reading and writing page state in a URL's query string, without trusting the URL.
+
+Every page's links use these: numbers are parsed and clamped to their control's range, choices
+must be one of the control's, over-long values are refused, and every value that was not used as
+written is reported (the page shows the list in one notice). No Streamlit here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from gdviz.ui.specs import Control
+
+MAX_VALUE_CHARS = 300  # a formula's cap; anything longer in a link is refused outright
+SHOWN_CHARS = 40  # of a refused value, in the page's notice
+
+
+def number(text: str) -> float | None:
+    try:
+        v = float(text)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def fmt(v) -> str:
+    if isinstance(v, bool):
+        return "1" if v else "0"
+    if isinstance(v, float):
+        return f"{v:.10g}"
+    return str(v)
+
+
+def shown(text: str) -> str:
+    """A refused value as the notice quotes it: its first characters."""
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
+
+
+def coerce(c: Control, text: str, repairs: list, where: str):
+    """A control value from link text, clamped into its range; None when unusable."""
+    if c.kind == "bool":
+        if text in ("1", "true", "True", "0", "false", "False"):
+            return text in ("1", "true", "True")
+        repairs.append(where)
+        return None
+    if c.kind == "choice":
+        for choice in c.choices:
+            if str(choice) == text:
+                return choice
+        repairs.append(where)
+        return None
+    v = number(text)
+    if v is None:
+        repairs.append(where)
+        return None
+    lo = -math.inf if c.lo is None else c.lo
+    hi = math.inf if c.hi is None else c.hi
+    clamped = min(max(v, lo), hi)
+    if c.kind == "int":
+        clamped = round(clamped)
+    if clamped != v:
+        repairs.append(where)
+    return float(clamped) if c.kind == "float" else clamped
+
+
+def one(params: Mapping, key: str, repairs: list) -> str | None:
+    v = params.get(key)
+    if isinstance(v, (list, tuple)):
+        v = v[0] if v else None
+    if v is not None and len(str(v)) > MAX_VALUE_CHARS:
+        repairs.append(f"{key}={shown(str(v))}")
+        return None
+    return None if v is None else str(v)
+
+
+def every(params: Mapping, key: str, repairs: list) -> list[str]:
+    v = params.get(key)
+    if v is None:
+        return []
+    items = [str(x) for x in (v if isinstance(v, (list, tuple)) else [v])]
+    repairs += [f"{key}={shown(x)}" for x in items if len(x) > MAX_VALUE_CHARS]
+    return [x for x in items if len(x) <= MAX_VALUE_CHARS]
+
+
+def flag(params: Mapping, key: str, repairs: list) -> bool:
+    """A 0/1 value (encode writes only these); anything else is the default, False, and reported."""
+    text = one(params, key, repairs)
+    if text is not None and text not in ("0", "1"):
+        repairs.append(key)
+    return text == "1"
+
+
+def encode_fields(values: Mapping, controls: Mapping[str, Control]) -> dict[str, str]:
+    """``{name: text}`` for every value that differs from its control's default (the link names a
+    value by the control's key; a missing one means the default)."""
+    return {
+        name: fmt(values[name])
+        for name, c in controls.items()
+        if name in values and values[name] != c.default
+    }
+
+
+def decode_fields(params: Mapping, controls: Mapping[str, Control], repairs: list) -> dict[str, object]:
+    """Every control's value from the link (its default where the link has none or a bad one)."""
+    out = {}
+    for name, c in controls.items():
+        text = one(params, name, repairs)
+        value = None if text is None else coerce(c, text, repairs, name)
+        out[name] = c.default if value is None else value
+    return out
+
+
+__all__ = [
+    "MAX_VALUE_CHARS",
+    "SHOWN_CHARS",
+    "coerce",
+    "decode_fields",
+    "encode_fields",
+    "every",
+    "flag",
+    "fmt",
+    "number",
+    "one",
+    "shown",
+]
