@@ -138,3 +138,87 @@ def test_import_scanner_sees_every_form(tmp_path):
     src = tmp_path / "m.py"
     src.write_text("import os\ndef f():\n    import streamlit as st\n    from plotly.io import to_json\n")
     assert [m for _, m in _imports(src)] == ["os", "streamlit", "plotly.io"]
+
+
+# --- no import cycles -------------------------------------------------------------------------------
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(ROOT).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def _graph() -> dict[str, set[str]]:
+    """gdviz's modules and the gdviz modules each imports, at any depth (lazy imports inside a
+    function count: they are how a cycle hides)."""
+    files = {_module_name(p): p for p in sorted(PKG_DIR.rglob("*.py"))}
+    graph: dict[str, set[str]] = {m: set() for m in files}
+    for mod, path in files.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            targets = []
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                targets = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            for t in targets:
+                if t in files and t != mod:
+                    graph[mod].add(t)
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index, low, on, stack, out, counter = {}, {}, set(), [], [], [0]
+
+    def visit(v):
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(sorted(comp))
+
+    for v in graph:
+        if v not in index:
+            visit(v)
+    return out
+
+
+def test_the_ui_has_no_import_cycles():
+    graph = _graph()
+    ui = {
+        m: {t for t in ts if t.startswith("gdviz.ui")} for m, ts in graph.items() if m.startswith("gdviz.ui")
+    }
+    assert _cycles(ui) == []
+
+
+def test_the_core_has_no_import_cycles_but_registries():
+    # A registry package imports its own modules to register them, and they import it to register:
+    # that is the one loop allowed (gdviz.problems, gdviz.optim); anything else is a cycle.
+    graph = _graph()
+    core = {
+        m: {t for t in ts if not t.startswith(("gdviz.ui", "gdviz.figures")) and not t.startswith(m + ".")}
+        for m, ts in graph.items()
+        if not m.startswith(("gdviz.ui", "gdviz.figures"))
+    }
+    assert _cycles(core) == []
+
+
+def test_the_cycle_finder_finds_one():
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == [["a", "b", "c"]]

@@ -91,7 +91,9 @@ def test_the_router_lists_the_page():
 
     assert (PAGE.url_path, PAGE.title_key, PAGE.icon) == ("network", "page.network", ":material/psychology:")
     router = ast.parse((APP).read_text())
-    imported = {a.asname or a.name for n in ast.walk(router) if isinstance(n, ast.ImportFrom) for a in n.names}
+    imported = {
+        a.asname or a.name for n in ast.walk(router) if isinstance(n, ast.ImportFrom) for a in n.names
+    }
     assert "network" in imported, "app.py's page list names the network page"
 
 

@@ -35,7 +35,7 @@ def recipe(spec: ProblemSpec) -> tuple:
     if spec.name != "csv":
         return ("named", spec.name, spec.kwargs())
     from gdviz import csvdata
-    from gdviz.ui.race.custom import read_table
+    from gdviz.ui.race.uploads import read_table
 
     o = dict(spec.options)
     table = read_table(o["sha"])
