@@ -8,15 +8,16 @@ import numpy as np
 import pytest
 from browser_support import assert_no_exception, screenshot, wait_for_app
 
+from gdviz.figures.sweeps import CELL_GRID_NAME
 from gdviz.ui.i18n import EN
 from gdviz.ui.specs import RunSpec, snap_lr
-from gdviz.ui.sweeps import page as page_sweeps
+from gdviz.ui.sweeps import panels as sweeps_panels
 
 pytestmark = pytest.mark.browser
 
 TALL = {"width": 1400, "height": 1500}
 PLOT = f"""() => Array.from(document.querySelectorAll('.js-plotly-plot')).find(
-    g => g.data && g.data.some(d => d.name === {page_sweeps.CELL_GRID_NAME!r}))"""
+    g => g.data && g.data.some(d => d.name === {CELL_GRID_NAME!r}))"""
 # The pixel centre of heatmap cell (row, col) on the page, from Plotly's own axis mapping.
 CELL_XY = f"""([row, col]) => {{
     const gd = ({PLOT})();
@@ -55,7 +56,7 @@ def test_clicking_a_heatmap_cell_races_it_in_the_visualizer(sweeps_page):
     # the default race on the article's regression: run 1 is full-batch GD, the heatmap 20 lrs × momentum
     n = 20
     lrs = np.logspace(-5, 1, n)
-    mus = page_sweeps.heatmap_values("momentum", RunSpec("gd"), None, n)
+    mus = sweeps_panels.heatmap_values("momentum", RunSpec("gd"), None, n)
     col = int(np.argmin(np.abs(np.log10(lrs) + 2)))
     row = int(np.argmin(np.abs(np.asarray(mus) - 0.9)))
     x, y = sweeps_page.evaluate(CELL_XY, [row, col])

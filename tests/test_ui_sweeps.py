@@ -16,9 +16,12 @@ from apptest_support import APP, goto, run
 from streamlit.testing.v1 import AppTest
 
 from gdviz import limits
+from gdviz.ui import specs
 from gdviz.ui.i18n import EN, ZH
 from gdviz.ui.specs import RunSpec, snap_lr
-from gdviz.ui.sweeps import page as page_sweeps
+from gdviz.ui.sweeps import compute as sweeps_compute
+from gdviz.ui.sweeps import panels as sweeps_panels
+from gdviz.ui.sweeps import state as sweeps_state
 
 TIMEOUT = 30
 MAIN = ""  # the default page's url path
@@ -56,7 +59,7 @@ def quad() -> AppTest:
 
 
 # --- every panel ------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("name", page_sweeps.PANELS)
+@pytest.mark.parametrize("name", sweeps_state.PANELS)
 def test_each_panel_renders_with_its_chart(quad, name):
     panel(quad, name)
     assert on_sweeps(quad)
@@ -77,7 +80,7 @@ def test_lr_panel_reports_best_and_theory(quad):
 
 def test_panels_on_a_data_problem_and_a_rule_without_momentum():
     at = goto(open_app("logistic_regression"), "sweeps")
-    for name in page_sweeps.PANELS:
+    for name in sweeps_state.PANELS:
         panel(at, name)
     # run 4 of the logistic race is Adam: its heatmap crosses lr with β1
     at.session_state["sweep.run"] = 3
@@ -135,7 +138,7 @@ def test_best_heatmap_cell_switches_plain_gd_to_momentum():
     mu = at.session_state[f"run.{rid}.h.momentum.momentum"]
     # heavy-ball theory for κ = 10: μ* = ((√κ − 1)/(√κ + 1))² ≈ 0.27; the grid's nearest value is 0.3
     assert abs(mu - 0.27) < 0.1
-    assert at.session_state[f"run.{rid}.lr"] in page_sweeps.LR_GRID
+    assert at.session_state[f"run.{rid}.lr"] in specs.LR_GRID
 
 
 def test_tuned_learning_rates_go_to_every_run():
@@ -172,7 +175,7 @@ def test_tuned_learning_rates_go_to_every_run():
     ],
 )
 def test_cell_spec_hyperparameters(base, cfg, n, expect):
-    spec = page_sweeps.cell_spec(base, cfg, n)
+    spec = sweeps_panels.cell_spec(base, cfg, n)
     rule, lr, hyper = expect
     assert (spec.rule, spec.lr) == (rule, lr)
     assert {k: v for k, v in dict(spec.hyper).items() if k in hyper} == hyper
@@ -180,7 +183,7 @@ def test_cell_spec_hyperparameters(base, cfg, n, expect):
 
 @pytest.mark.parametrize(("b", "variant", "batch"), [(1, "stochastic", 7), (8, "mini", 8), (100, "full", 7)])
 def test_cell_spec_batch_size(b, variant, batch):
-    spec = page_sweeps.cell_spec(
+    spec = sweeps_panels.cell_spec(
         RunSpec("gd", 0.1, variant="mini", batch_size=7), {"lr": 0.1, "batch_size": b}, 100
     )
     assert (spec.variant, spec.batch_size) == (variant, batch)
@@ -244,7 +247,7 @@ def test_sweep_follows_the_chosen_run(quad):
 def test_slow_work_waits_for_a_click_and_too_slow_work_is_refused(monkeypatch):
     at = goto(open_app("quadratic"), "sweeps")
     monkeypatch.setattr(limits, "BUDGET_AUTO_SECONDS", 0.0)
-    page_sweeps.SWEEPS.clear()  # a result computed by an earlier test is free, and shown at once
+    sweeps_compute.SWEEPS.clear()  # a result computed by an earlier test is free, and shown at once
     panel(at, "heatmap")
     assert chart_keys(at) == [] and at.info, "nothing is computed before the click"
     at.button(key="work.btn.sweep").click()

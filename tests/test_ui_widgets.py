@@ -13,7 +13,7 @@ from streamlit.runtime.state.common import user_key_from_element_id
 from streamlit.testing.v1 import AppTest
 
 from gdviz.ui.quirks import UNWRITABLE_PREFIXES, writable
-from gdviz.ui.sweeps import page as page_sweeps
+from gdviz.ui.sweeps import state as sweeps_state
 from gdviz.ui.text import WORD_JOINER
 
 TIMEOUT = 30
@@ -39,7 +39,7 @@ def every_page_with_its_actions() -> list[tuple[str, AppTest]]:
     csv.selectbox(key="problem").set_value("csv")
     run(csv)
     out = [("race", race), ("csv", csv)]
-    for name in page_sweeps.PANELS:
+    for name in sweeps_state.PANELS:
         at = goto(run(AppTest.from_file(str(APP), default_timeout=TIMEOUT)), "sweeps")
         at.session_state["sweep.panel"] = name
         out.append((f"sweeps/{name}", run(at)))

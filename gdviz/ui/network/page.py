@@ -12,16 +12,13 @@ import math
 
 import streamlit as st
 
-from gdviz import limits
 from gdviz.analysis import network as nnrun
-from gdviz.analysis.network import NetRun, PlaneResult
+from gdviz.analysis.network import NetRun
 from gdviz.figures.network import (
     LABEL_KEYS,
     RUN_COLORS,
-    BoundaryRun,
     CurveRun,
     LandscapePanel,
-    boundary_figure,
     curves_figure,
     landscape3d_figure,
     landscape_figure,
@@ -29,11 +26,10 @@ from gdviz.figures.network import (
 from gdviz.figures.spec import SpecFigure
 from gdviz.problems.data.toy import CLASSIFICATION, default_noise
 from gdviz.problems.mlp import Mlp
-from gdviz.serve import cost, tasks
-from gdviz.serve.cache import ByteCache
-from gdviz.ui import app, quirks, work
+from gdviz.ui import app, quirks
 from gdviz.ui.i18n import t
 from gdviz.ui.network import state
+from gdviz.ui.network.compute import boundary_spec, get_problem, loss_plane, results_of, train
 from gdviz.ui.network.state import (
     ACTIVATIONS,
     DATASETS,
@@ -50,7 +46,6 @@ from gdviz.ui.network.state import (
     STEPS_STEP,
     VIEWS,
     NetConfig,
-    NetSpec,
     TrainSpec,
 )
 from gdviz.ui.specs import LR_GRID, RULES, STEPS_MAX, VARIANTS, snap_lr
@@ -60,88 +55,6 @@ SS = st.session_state
 frame_schedule = nnrun.frame_schedule  # the animation's steps (tests read them from here)
 # Page metadata (the router's list in app.py names the page by these).
 TITLE_KEY, ICON, URL_PATH = state.TITLE_KEY, state.ICON, state.URL_PATH
-
-# --- computation (estimated, budgeted, cached in bytes) ------------------------------------------------
-# An entry holds the frames (1 MB) and the thinned path (up to 5 MB for the widest network).
-TRAINED = ByteCache("trained networks", 96 * 2**20, ttl=limits.CACHE_TTL_SECONDS)
-LANDSCAPES = ByteCache("network landscapes", 32 * 2**20, ttl=limits.CACHE_TTL_SECONDS)
-BOUNDARIES = ByteCache("boundary figures", 64 * 2**20, ttl=limits.CACHE_TTL_SECONDS)
-
-
-def get_problem(net: NetSpec) -> Mlp:
-    return tasks.build_problem(_recipe(net))
-
-
-def _recipe(net: NetSpec) -> tuple:
-    return ("named", "mlp", net.options())
-
-
-def train_estimate(p: Mlp, tr: TrainSpec, steps: int) -> cost.Estimate:
-    """Training, then the metrics at the curve and frame states and the output on the frame grid."""
-    states = nnrun.CURVE_POINTS + nnrun.FRAMES
-    grid_points = nnrun.FRAMES * nnrun.GRID**2 / max(1, p.n_samples)
-    return (
-        cost.run_estimate(
-            p, tr.rule, steps=steps, batch_size=tr.batch(p.n_samples), keep=nnrun.PATH_STATES, name="training"
-        )
-        + cost.loss_grid_estimate(p, 2 * states, name="training")
-        + cost.loss_grid_estimate(p, grid_points, name="frames")
-    )
-
-
-def train(cfg: NetConfig, tr: TrainSpec, slot: str) -> NetRun | None:
-    """One trained run (None while it waits for a click, or was refused: the page says why)."""
-    p = get_problem(cfg.net)
-    opt = tr.optimizer()
-    plan = work.Plan(
-        key=("net.train", cfg.net, tr, cfg.steps, cfg.seed),
-        task="network.train",
-        args={
-            "recipe": _recipe(cfg.net),
-            "rule": opt.label,
-            "hyper": tr.hyper(),
-            "steps": int(cfg.steps),
-            "batch_size": tr.batch(p.n_samples),
-            "seed": int(cfg.seed),
-        },
-        estimate=train_estimate(p, tr, cfg.steps),
-        cache=TRAINED,
-        slot=f"net.train.{slot}",
-        part="training",
-    )
-    return work.obtain(plan)
-
-
-def loss_plane(
-    cfg: NetConfig,
-    tr: TrainSpec,
-    r: NetRun,
-    kind: str,
-    span: float,
-    resolution: int,
-    dir_seed: int,
-    slot: str,
-) -> PlaneResult | None:
-    """The random filter-normalized plane around the final weights, or the trajectory's PCA plane."""
-    p = get_problem(cfg.net)
-    plan = work.Plan(
-        key=("net.plane", cfg.net, tr, cfg.steps, cfg.seed, kind, span, resolution, dir_seed),
-        task="network.plane",
-        args={
-            "recipe": _recipe(cfg.net),
-            "final": r.final,
-            "path": r.path,
-            "kind": kind,
-            "span": float(span),
-            "resolution": int(resolution),
-            "dir_seed": int(dir_seed),
-        },
-        estimate=cost.loss_grid_estimate(p, resolution**2 + len(r.path), name="landscape"),
-        cache=LANDSCAPES,
-        slot=f"net.plane.{slot}",
-        part="landscape",
-    )
-    return work.obtain(plan)
 
 
 # --- sidebar ------------------------------------------------------------------------------------------
@@ -320,40 +233,6 @@ def frame_captions(r: NetRun, classify: bool) -> list[str]:
     return out
 
 
-def boundary_spec(
-    net: NetSpec,
-    runs: tuple[TrainSpec, ...],
-    steps: int,
-    seed: int,
-    results: list[NetRun],
-    labels: tuple[str, ...],
-    captions: tuple[tuple[str, ...], ...],
-    fig_labels: tuple[tuple[str, str], ...],
-) -> dict:
-    """The boundary figure's JSON spec: building its frames (images, level lines) costs more than the
-    rest of a rerun, and a rerun that changes no training setting gets it back from here."""
-    key = (net, runs, steps, seed, labels, captions, fig_labels)
-    found = BOUNDARIES.get(key)
-    if found is not None:
-        return found
-    p = get_problem(net)
-    r0 = results[0]
-    fig = boundary_figure(
-        [BoundaryRun(lab, r.frame_grids, cap) for lab, r, cap in zip(labels, results, captions, strict=True)],
-        x=r0.grid_x,
-        y=r0.grid_y,
-        steps=r0.frame_steps,
-        task=p.task,
-        X_train=p.X_train,
-        y_train=p.y_train,
-        X_test=p.X_test,
-        y_test=p.y_test,
-        labels=dict(fig_labels),
-    )
-    BOUNDARIES.put(key, fig.spec)
-    return fig.spec
-
-
 def _boundary(cfg: NetConfig, problem: Mlp, labels: list[str], results: list[NetRun]):
     classify = problem.task == CLASSIFICATION
     st.markdown(f"#### {t('net.boundary') if classify else t('net.fit')}")
@@ -371,21 +250,9 @@ def _boundary(cfg: NetConfig, problem: Mlp, labels: list[str], results: list[Net
     st.plotly_chart(SpecFigure(spec), key="net_boundary", theme=None, config={"displaylogo": False})
 
 
-def _results(cfg: NetConfig) -> list[NetRun] | None:
-    """The trained runs of ``cfg`` for a fragment, which keeps its arguments as long as the session
-    lives: it gets the small config and looks the runs up (they are cached by the page's run)."""
-    out = []
-    for k, tr in enumerate(cfg.runs):
-        r = train(cfg, tr, RUN_NAMES[k])
-        if r is None:
-            return None
-        out.append(r)
-    return out
-
-
 @st.fragment
 def curves(cfg: NetConfig, labels: list[str]):
-    results = _results(cfg)
+    results = results_of(cfg)
     if results is None:
         return
     head, opt = st.columns([3, 1])
@@ -445,7 +312,7 @@ def _view_label(v: str) -> str:
 
 @st.fragment
 def landscape(cfg: NetConfig, labels: list[str]):
-    results = _results(cfg)
+    results = results_of(cfg)
     if results is None:
         return
     st.markdown(f"#### {t('net.landscape')}")

@@ -27,6 +27,7 @@ from gdviz.ui.specs import (
     RULES,
     SCHEDULE_CONTROLS,
     SCHEDULES,
+    SPEEDS,
     STEPS_MAX,
     STOCHASTIC,
     Control,
@@ -46,7 +47,7 @@ STOP_MAX = 1e12  # the sidebar's loss-threshold input goes up to this
 CSV_KEYS = ("sha", "target", "features", "task", "standardize", "loss", "l2")  # a CSV page's options
 # Keys every link may carry (problem options come on top); Streamlit reads ``embed`` itself.
 PAGE_KEYS = (
-    "problem", "run", "steps", "stop", "start", "view", "axes", "frames", "log", "x", "excess", "lang",
+    "problem", "run", "steps", "stop", "start", "view", "axes", "frames", "speed", "log", "x", "excess", "lang",
     "lesson", "hide", "embed", "embed_options",
 )  # fmt: skip
 
@@ -96,6 +97,8 @@ def encode(state: LinkState) -> dict[str, str | list[str]]:
         q["axes"] = f"{v.axes[0]},{v.axes[1]}"
     if v.frames != ViewSpec().frames:
         q["frames"] = str(v.frames)
+    if v.speed != ViewSpec().speed:
+        q["speed"] = v.speed
     if not v.log_loss:
         q["log"] = "0"
     if v.x_axis != "step":
@@ -265,6 +268,10 @@ def decode(params: Mapping) -> LinkState:
             frames = min(FRAMES_CHOICES, key=lambda c: abs(c - f))
             if frames != f:
                 ignored.append("frames")
+    speed = one(params, "speed", ignored) or ViewSpec().speed
+    if speed not in SPEEDS:
+        ignored.append("speed")
+        speed = ViewSpec().speed
     x_axis = one(params, "x", ignored) or "step"
     if x_axis not in ("step", "epoch"):
         ignored.append("x")
@@ -274,6 +281,7 @@ def decode(params: Mapping) -> LinkState:
         ignored.append("log")
     view = ViewSpec(
         frames=frames,
+        speed=speed,
         log_loss=log_text != "0",
         x_axis=x_axis,
         axes=axes,
