@@ -18,11 +18,13 @@ pytestmark = pytest.mark.browser
 
 # The race chart: the Plotly graph with a step slider (the 3-D view and the inspector have none).
 FINGERPRINT = """() => {
-    const gd = Array.from(document.querySelectorAll('.js-plotly-plot'))
-        .find(g => g.layout && g.layout.sliders && g.layout.sliders.length);
+    const plots = Array.from(document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot'));
+    const sum = a => { let s = 0; const v = Array.from(a || []); for (const x of v) if (typeof x === 'number') s += x; return [v.length, Math.round(s * 1e4)]; };
+    const surface = plots.find(g => Array.isArray(g.data) && g.data.some(d => d.type === 'surface'));
+    if (surface) return {surface: surface.data.map(d => [d.type, d.name || '', sum(d.x), sum(d.y)])};
+    const gd = plots.find(g => g.layout && g.layout.sliders && g.layout.sliders.length);
     if (!gd) return null;
     const L = gd.layout, title = a => (L[a] && L[a].title && L[a].title.text) || '';
-    const sum = a => { let s = 0; const v = Array.from(a || []); for (const x of v) if (typeof x === 'number') s += x; return [v.length, Math.round(s * 1e4)]; };
     return {
         loss_axis: L.yaxis2.type,
         loss_range: (L.yaxis2.range || []).map(v => Math.round(v * 1e3)),
@@ -70,6 +72,17 @@ CHANGES = [
     ("loss − minimum", lambda p: toggle(p, EN["view.excess"]), lambda q: q.get("excess") == ["1"]),
     ("x axis", lambda p: radio(p, EN["x_axis"], EN["x_axis.epoch"]), lambda q: q.get("x") == ["epoch"]),
     ("axis y", lambda p: select(p, EN["axis_y"], "b"), lambda q: q.get("axes") == ["0,2"]),
+    (
+        "panel",
+        lambda p: p.get_by_text(EN["tab.surface3d"], exact=True).first.click(),
+        lambda q: q.get("panel") == ["surface3d"],
+    ),
+    # Back to the contour: the 3-D view draws no surface on the PCA plane.
+    (
+        "panel back",
+        lambda p: p.get_by_text(EN["tab.contour"], exact=True).first.click(),
+        lambda q: q.get("panel", ["contour"]) == ["contour"],
+    ),
     ("plane", lambda p: radio(p, EN["plane"], EN["plane.pca"]), lambda q: q.get("view") == ["pca"]),
 ]
 

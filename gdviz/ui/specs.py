@@ -247,6 +247,7 @@ class ViewSpec:
     x_axis: str = "step"  # or "epoch"
     axes: tuple[int, int] | None = None  # slice axes for >2 parameters; None = the problem's default
     plane: str = "slice"  # "slice" (two parameters, others at the final point) or "pca"
+    panel: str = "contour"  # or "surface3d"
 
 
 @dataclass(frozen=True)

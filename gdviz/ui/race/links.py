@@ -40,6 +40,7 @@ from gdviz.ui.specs import (
 )
 
 LANGS = ("en", "zh")
+PANELS = ("contour", "surface3d")
 HIDEABLE = ("problem", "start", "runs", "view", "lessons")
 # Problems whose state cannot travel in a link (an uploaded file) fall back to the default.
 LINKABLE = tuple(p for p in PROBLEMS if p != "csv")
@@ -47,7 +48,7 @@ STOP_MAX = 1e12  # the sidebar's loss-threshold input goes up to this
 CSV_KEYS = ("sha", "target", "features", "task", "standardize", "loss", "l2")  # a CSV page's options
 # Keys every link may carry (problem options come on top); Streamlit reads ``embed`` itself.
 PAGE_KEYS = (
-    "problem", "run", "steps", "stop", "start", "view", "axes", "frames", "speed", "log", "x", "excess", "lang",
+    "problem", "run", "steps", "stop", "start", "view", "axes", "frames", "speed", "panel", "log", "x", "excess", "lang",
     "lesson", "hide", "embed", "embed_options",
 )  # fmt: skip
 
@@ -99,6 +100,8 @@ def encode(state: LinkState) -> dict[str, str | list[str]]:
         q["frames"] = str(v.frames)
     if v.speed != ViewSpec().speed:
         q["speed"] = v.speed
+    if v.panel != ViewSpec().panel:
+        q["panel"] = v.panel
     if not v.log_loss:
         q["log"] = "0"
     if v.x_axis != "step":
@@ -272,6 +275,10 @@ def decode(params: Mapping) -> LinkState:
     if speed not in SPEEDS:
         ignored.append("speed")
         speed = ViewSpec().speed
+    panel = one(params, "panel", ignored) or ViewSpec().panel
+    if panel not in PANELS:
+        ignored.append("panel")
+        panel = ViewSpec().panel
     x_axis = one(params, "x", ignored) or "step"
     if x_axis not in ("step", "epoch"):
         ignored.append("x")
@@ -282,6 +289,7 @@ def decode(params: Mapping) -> LinkState:
     view = ViewSpec(
         frames=frames,
         speed=speed,
+        panel=panel,
         log_loss=log_text != "0",
         x_axis=x_axis,
         axes=axes,

@@ -22,8 +22,7 @@ from gdviz.serve.cache import ByteCache
 from gdviz.train import Record
 from gdviz.ui import app, quirks
 from gdviz.ui.i18n import figure_labels, lang, t
-from gdviz.ui.quirks import sticky_choice
-from gdviz.ui.race import inspector, sidebar, state
+from gdviz.ui.race import inspector, links, sidebar, state
 from gdviz.ui.race.compute import get_problem, replayed_step, simulate_all, view_for
 from gdviz.ui.specs import SPEEDS, PageConfig, RunSpec, ViewSpec
 from gdviz.ui.text import literal
@@ -199,7 +198,7 @@ def chart_area(cfg: PageConfig):
         key="panel",
         format_func=lambda v: t(f"tab.{v}"),
         label_visibility="collapsed",
-        on_change=sticky_choice("panel", ("contour", "surface3d"), "contour"),
+        on_change=quirks.sticky_choice("panel", links.PANELS, "contour"),
     )
     if panel != "surface3d":
         fig = _shared_race_figure(

@@ -59,7 +59,7 @@ SCALARS: dict[str, object] = {
     "hide": (),
     "share_teacher": False,
 }
-VIEW_KEYS = ("plane", "axis_x", "axis_y", "frames", "speed", "log_loss", "x_axis", "excess")
+VIEW_KEYS = ("plane", "axis_x", "axis_y", "frames", "speed", "log_loss", "x_axis", "excess", "panel")
 # Families of keys this page owns (problem options, start point, runs, the step inspector's).
 PREFIXES = ("p.", "start.", "run.", "insp.")
 OWNED = (*SCALARS, "plane", "axis_x", "axis_y", "run_ids", "next_run_id", "panel")
@@ -193,6 +193,7 @@ def read_view(spec: ProblemSpec, n_params: int | None = None, has_data: bool = T
         x_axis=SS.get("x_axis", "step") if has_data else "step",
         axes=None if flat else axes,
         plane="slice" if flat else SS.get("plane", default_plane(spec)),
+        panel=SS.get("panel", "contour") if SS.get("panel") in links.PANELS else "contour",
     )
 
 
@@ -349,6 +350,7 @@ def write(state: RaceState) -> None:
     if v.axes is not None:
         SS["axis_x"], SS["axis_y"] = v.axes
     SS["frames"], SS["speed"], SS["log_loss"], SS["x_axis"] = v.frames, v.speed, v.log_loss, v.x_axis
+    SS["panel"] = v.panel
     SS["excess"] = bool(state.excess)
     SS["lesson"] = state.lesson or ""
     SS["hide"] = tuple(state.hide)
