@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from gdviz import csvdata, formula
+from gdviz import formula
+from gdviz.problems.data import csv as csvdata
 from gdviz.ui.i18n import t
 from gdviz.ui.quirks import ensure as _ensure
 from gdviz.ui.race.compute import get_problem
