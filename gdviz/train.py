@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gdviz import limits
-from gdviz._checks import check_number
+from gdviz.errors import check_number
 from gdviz.optim import Optimizer
 from gdviz.optim.base import check_lr_values
 from gdviz.optim.schedules import Schedule, as_schedule

@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from gdviz._checks import check_number
+from gdviz.errors import check_number
 from gdviz.problems.base import Problem
 
 # Sample-gradient evaluations (rows × parameters) one gradient_noise call may spend on its cloud, and

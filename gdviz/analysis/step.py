@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gdviz._checks import check_number
+from gdviz.errors import check_number
 from gdviz.optim import Optimizer
 from gdviz.optim import optimizer as make_optimizer
 from gdviz.optim.base import RULES

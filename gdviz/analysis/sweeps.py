@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gdviz import limits
-from gdviz._checks import check_choice, check_number
 from gdviz.analysis.curvature import lr_limit
+from gdviz.errors import check_choice, check_number
 from gdviz.optim import Optimizer, optimizer
 from gdviz.problems.base import Problem
 from gdviz.train import run, run_many

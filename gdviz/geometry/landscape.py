@@ -20,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 
 from gdviz import limits
-from gdviz._checks import check_number
+from gdviz.errors import check_number
 from gdviz.geometry.surfaces import Surface, evaluate
 from gdviz.problems.base import Problem
 

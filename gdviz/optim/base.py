@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from gdviz._checks import check_choice, check_number
+from gdviz.errors import check_choice, check_number
 from gdviz.limits import MAX_PARAMS, MAX_RUNS
 
 LR_MAX = 1e6

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gdviz._checks import check_choice, check_number
+from gdviz.errors import check_choice, check_number
 from gdviz.optim.base import check_lr
 
 SCHEDULE_NAMES = ("constant", "step", "exponential", "cosine", "inverse_time")

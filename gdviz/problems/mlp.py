@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from gdviz._checks import check_choice, check_number, check_options
+from gdviz.errors import check_choice, check_number, check_options
 from gdviz.problems import register
 from gdviz.problems.base import Problem
 from gdviz.problems.data import toy as datasets

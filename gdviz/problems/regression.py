@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from gdviz import limits
-from gdviz._checks import check_choice, check_number, check_options
+from gdviz.errors import check_choice, check_number, check_options
 from gdviz.problems import register
 from gdviz.problems.base import Problem
 from gdviz.problems.data import synthetic as data

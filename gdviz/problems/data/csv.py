@@ -32,7 +32,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from gdviz._checks import check_number
+from gdviz.errors import check_number
 
 MAX_BYTES = 5_000_000
 MAX_ROWS = 100_000
