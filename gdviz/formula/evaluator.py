@@ -57,7 +57,7 @@ class Evaluator:
         roots = []
         for root in exprs:
             if not _is_tree(root):
-                raise ValueError(f"expected formula trees (Expr), got {type(root).__name__}")
+                raise ValueError(f"exprs must be formula trees (Expr, from parse), got {type(root).__name__}")
             # Iterative post-order: derived trees can be deeper than the recursion limit likes.
             stack = [(root, False)]
             while stack:
@@ -99,7 +99,10 @@ class Evaluator:
         """An evaluator of some of these trees (by position), e.g. ``Evaluator([f, fx, fy]).part(0)``
         for f alone: the same as building one from those trees, without walking them again."""
         if not which or not all(isinstance(i, int) and 0 <= i < len(self._roots) for i in which):
-            raise ValueError(f"choose trees by position 0 … {len(self._roots) - 1}, got {which!r}")
+            raise ValueError(
+                f"which must be positions of these trees: choose trees by position 0 … "
+                f"{len(self._roots) - 1}, got {which!r}"
+            )
         need = [False] * len(self._steps)
         for i in which:
             need[self._roots[i]] = True

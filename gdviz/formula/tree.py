@@ -54,7 +54,7 @@ class Expr:
     def diff(self, var: str) -> Expr:
         """The exact partial derivative ∂/∂var as a new (lightly simplified) tree."""
         if var not in VARIABLES:
-            raise ValueError(f"can only differentiate with respect to x or y, got {var!r}")
+            raise ValueError(f"var must be x or y (the variables of a formula), got {var!r}")
         return _diff(self, var, {})
 
     def gradient(self) -> tuple[Expr, Expr]:

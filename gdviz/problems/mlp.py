@@ -175,7 +175,7 @@ class Mlp(Problem):
             )
         n = len(self.y_train)
         if idx.size and (idx.min() < 0 or idx.max() >= n):
-            raise ValueError(f"sample indices must lie in 0…{n - 1}")
+            raise ValueError(f"idx must lie in 0…{n - 1}, got values in {idx.min()}…{idx.max()}")
         loss = np.empty(params.shape[0])
         grad = np.empty_like(params)
         for sl in self._chunks(params.shape[0], idx.shape[1]):
