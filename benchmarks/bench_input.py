@@ -1,6 +1,6 @@
 """Benchmarks of what a visitor's own input costs the server (issue 14): CSV uploads and formulas.
 
-1. ``csvdata.read_csv`` on worst-case files of 5 MB (the upload cap): every cell non-numeric (many
+1. ``problems.data.csv.read_csv`` on worst-case files of 5 MB (the upload cap): every cell non-numeric (many
    rows; the most columns), numbers with a bad cell at the end of every column, distinct
    non-numeric cells, decimal commas, quoted fields, one huge line, digit strings too long for the
    vectorized scan, and for comparison a clean numeric file. A Streamlit server runs scripts in
@@ -36,8 +36,8 @@ for path in (ROOT, ROOT / "benchmarks"):
 from bench_core import Table, best_of, machine_facts, ms  # noqa: E402
 
 import gdviz  # noqa: E402
-from gdviz import csvdata  # noqa: E402
 from gdviz.formula import MAX_LENGTH, Evaluator, FormulaError, parse  # noqa: E402
+from gdviz.problems.data import csv as csvdata  # noqa: E402
 
 BYTES = csvdata.MAX_BYTES
 GOAL_CSV = 0.5  # "well under 1 s" for the worst 5 MB file
@@ -139,7 +139,7 @@ def _outcome(data: bytes) -> str:
 
 
 def bench_csv(table: Table, repeat: int):
-    print(f"\n[1] csvdata.read_csv on 5 MB files (goal: each < {GOAL_CSV:g} s)")
+    print(f"\n[1] problems.data.csv.read_csv on 5 MB files (goal: each < {GOAL_CSV:g} s)")
     worst = 0.0
     for name, data in csv_cases().items():
         t, _ = best_of(lambda data=data: _outcome(data), repeat)

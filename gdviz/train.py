@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gdviz import limits
-from gdviz._checks import check_number
+from gdviz.errors import check_number, given
 from gdviz.optim import Optimizer
 from gdviz.optim.base import check_lr_values
 from gdviz.optim.schedules import Schedule, as_schedule
@@ -229,19 +229,19 @@ def run_many(
         raise ValueError(f"progress must be a callable (done, total) or None, got {progress!r}")
 
     opt = _bind_lr(optimizer, schedule, steps)
-    sizes = set()
-    for v in (*opt.hyper.values(), getattr(opt.hyper["lr"], "lr", None)):
+    sizes: dict[str, int] = {}  # where a number of runs comes from: the message names them
+    for key, v in (*opt.hyper.items(), ("schedule lr", getattr(opt.hyper["lr"], "lr", None))):
         # betas is a pair whose members may be per-run arrays; a schedule may scale per-run lrs
         for u in v if isinstance(v, tuple) else (v,):
             if isinstance(u, np.ndarray) and u.ndim >= 1 and u.size > 1:
-                sizes.add(u.shape[0])
+                sizes[key] = u.shape[0]
     start_arr = problem.start if start is None else start
     try:
         start_arr = np.array(start_arr, dtype=float)
     except (TypeError, ValueError) as err:
         raise ValueError(f"start must be numbers, got {start!r}") from err
     if start_arr.ndim == 2:
-        sizes.add(start_arr.shape[0])
+        sizes["start"] = start_arr.shape[0]
     elif start_arr.ndim != 1:
         raise ValueError(f"start must have shape ({P},) or (runs, {P}), got {start_arr.shape}")
     if start_arr.shape[-1] != P:
@@ -249,24 +249,28 @@ def run_many(
             f"start must have {P} values ({', '.join(problem.param_names)}), got {start_arr.shape[-1]}"
         )
     if not np.all(np.isfinite(start_arr)):
-        raise ValueError("start must be finite numbers")
+        raise ValueError(f"start must be finite numbers, got {given(start_arr)}")
     seed_arr = np.asarray(seed)
     if seed_arr.ndim > 1 or seed_arr.dtype.kind not in "iu" or np.any(seed_arr < 0):
         raise ValueError(f"seed must be a whole number ≥ 0 or a 1-D array of them, got {seed!r}")
     if seed_arr.ndim == 1:
-        sizes.add(seed_arr.shape[0])
+        sizes["seed"] = seed_arr.shape[0]
     if runs is not None:
-        sizes.add(check_number("runs", runs, lo=1, hi=limits.MAX_RUNS, integer=True))
-    if len(sizes) > 1:
-        raise ValueError(f"inconsistent number of runs: {sorted(sizes)}")
-    R = sizes.pop() if sizes else 1
+        sizes["runs"] = check_number("runs", runs, lo=1, hi=limits.MAX_RUNS, integer=True)
+    if len(set(sizes.values())) > 1:
+        raise ValueError(
+            "inconsistent number of runs: every per-run value must have one entry per run, got "
+            + ", ".join(f"{k}: {n}" for k, n in sizes.items())
+        )
+    R = next(iter(sizes.values()), 1)
     if R > limits.MAX_RUNS:
-        raise ValueError(f"at most {limits.MAX_RUNS} runs at once, got {R}")
-    stored = (steps + 1) * R * P if plan is None else len(plan) * R * P
+        raise ValueError(f"the number of runs must be ≤ {limits.MAX_RUNS}, got {R}")
+    states = steps + 1 if plan is None else len(plan)
+    stored = states * R * P
     if stored > limits.MAX_RECORD_VALUES:
         raise ValueError(
-            f"steps × runs × parameters = {stored:,} is above the limit of "
-            f"{limits.MAX_RECORD_VALUES:,} stored values; use fewer steps or runs"
+            f"states × runs × parameters must be at most {limits.MAX_RECORD_VALUES:,} stored values, "
+            f"got {states:,} × {R:,} × {P:,} = {stored:,}; use fewer steps or runs"
             + ("" if keep is not None else ", or keep fewer states (keep=…)")
         )
     seeds = np.broadcast_to(seed_arr, (R,)).astype(np.int64)
@@ -369,7 +373,12 @@ class _Loop:
             loss[0] = cur_loss
             loss_bound = LOSS_GROWTH * (1.0 + np.abs(cur_loss))
             if not np.all(np.isfinite(cur_loss)):
-                raise ValueError("the loss is not finite at the start point; choose another start")
+                r = int(np.flatnonzero(~np.isfinite(cur_loss))[0])
+                raise ValueError(
+                    "start must be a point where the loss is finite (choose another start), got "
+                    f"{given(theta[r])}, where the loss is not finite at the start"
+                    + (f" of run {r}" if R > 1 else "")
+                )
             clock[0] = 0.0
             done = T
             if stop_loss is not None:
@@ -552,7 +561,10 @@ def run(
     if np.ndim(seed) != 0:
         raise ValueError(f"seed must be one whole number ≥ 0 for run(); use run_many for many, got {seed!r}")
     if start is not None and np.ndim(start) != 1:
-        raise ValueError(f"start must have shape ({problem.n_params},) for run(); use run_many for many")
+        raise ValueError(
+            f"start must have shape ({problem.n_params},) for run(); use run_many for many, "
+            f"got shape {np.shape(start)}"
+        )
     many = run_many(
         problem,
         optimizer,

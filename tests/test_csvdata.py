@@ -1,4 +1,4 @@
-"""gdviz.csvdata: reading uploaded CSV files and choosing target and features."""
+"""gdviz.problems.data.csv: reading uploaded CSV files and choosing target and features."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gdviz.csvdata import ERROR_CODES, MAX_COLUMNS, TASKS, CsvError, Table, read_csv, select
+from gdviz.problems.data.csv import ERROR_CODES, MAX_COLUMNS, TASKS, CsvError, Table, read_csv, select
 
 HEIGHTS = b"height,weight,sex,name\n1.70,60,m,Ann\n1.60,50,f,Bob\n1.80,80,m,Cy\n1.65,55,f,Di\n"
 
@@ -346,7 +346,7 @@ def test_fuzz_csv_like_text(rows, delimiter, newline, encoding):
 # --- the vectorized number pass -------------------------------------------------------------------
 # csvdata classifies and converts all cells at once (an automaton in NumPy, float() only on numbers);
 # it must agree with the per-cell reference ``_number`` on every text, bit for bit.
-from gdviz import csvdata  # noqa: E402
+from gdviz.problems.data import csv as csvdata  # noqa: E402
 
 _ALPHABET = [*"0١_.,eE+-iInNfFtTyYaAx ", "\xa0", "\u2003", "\t"]
 _WORDS = ["inf", "infinity", "nan", "INFINITY", "-iNf", "1_0", "1e5", "1e_5", "_1", "1_", "1__0", ".5", "5.",
@@ -491,7 +491,7 @@ def _accepted(t, target, features, task):
 
 
 def _check_choices(t):
-    from gdviz.csvdata import choices
+    from gdviz.problems.data.csv import choices
     from gdviz.problems.regression import linear_regression_from_data, logistic_regression_from_data
 
     ch = choices(t)
@@ -541,7 +541,7 @@ def test_choices_offer_what_select_accepts(data):
 
 
 def test_choices_for_a_file_that_cannot_serve():
-    from gdviz.csvdata import choices
+    from gdviz.problems.data.csv import choices
 
     ch = choices(read_csv(b"x,name\n1,a\n2,b\n3,c\n"))
     assert ch.features == ("x",) and ch.targets == {"regression": (), "classification": ()}

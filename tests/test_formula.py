@@ -516,7 +516,8 @@ def test_evaluator_chunks_large_inputs_consistently():
 # which no formula can observe, may differ between scalar and array arithmetic).
 def _walk(e, x, y, memo):
     """The reference: every node evaluated as the tree says, with the module's own functions."""
-    from gdviz import formula as fm
+    from gdviz.formula import evaluator as ev
+    from gdviz.formula import functions as fn
 
     hit = memo.get(id(e))
     if hit is not None:
@@ -526,17 +527,17 @@ def _walk(e, x, y, memo):
     elif e.kind == "var":
         r = x if e.value == "x" else y
     elif e.kind == "const":
-        r = np.float64(fm.CONSTANTS[e.value])
+        r = np.float64(fn.CONSTANTS[e.value])
     else:
         a = [_walk(c, x, y, memo) for c in e.args]
         if e.kind == "neg":
             r = np.negative(a[0])
         elif e.kind == "call":
-            r = fm._UFUNCS[e.value](a[0])
+            r = fn.TABLE[e.value].ufunc(a[0])
         elif e.kind == "pow":
-            r = fm._power(*a)
+            r = ev._power(*a)
         else:
-            r = fm._BINARY[e.kind](*a)
+            r = fn.OPERATORS[e.kind](*a)
     memo[id(e)] = r
     return r
 

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 from figure_support import PREFIXES
 
-from gdviz import csvdata, formula
+from gdviz import formula
 from gdviz.figures import inspect, race, surface3d
 from gdviz.figures import network as network_figures
+from gdviz.problems.data import csv as csvdata
 from gdviz.ui import i18n, specs
 from gdviz.ui.i18n import EN, ZH, figure_labels, t
 

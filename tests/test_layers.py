@@ -72,7 +72,7 @@ def _probe(modules: list[str], allowed: list[str]) -> list[tuple[str, list[str]]
 
 def test_core_modules_were_discovered():
     assert "gdviz" in CORE_MODULES
-    assert "gdviz._checks" in CORE_MODULES and "gdviz.limits" in CORE_MODULES
+    assert "gdviz.errors" in CORE_MODULES and "gdviz.limits" in CORE_MODULES
     assert not [m for m in CORE_MODULES if _is_under(m, NOT_CORE)]
 
 

@@ -593,7 +593,7 @@ BAD_CALLS = [
     (lambda: optimizer("momentum", momentum=np.nan), r"momentum must be a finite number"),
     (
         lambda: run_many(_quad(), optimizer("gd", lr=np.array([0.1, 0.2])), steps=5, seed=[1, 2, 3]),
-        r"inconsistent number of runs: \[2, 3\]",
+        r"inconsistent number of runs: .*, got lr: 2, seed: 3",
     ),
     (
         lambda: run_many(_quad(), _gd(), steps=5, runs=limits.MAX_RUNS + 1),
@@ -601,7 +601,7 @@ BAD_CALLS = [
     ),
     (
         lambda: run_many(_quad(), _gd(), steps=limits.MAX_STEPS, runs=limits.MAX_RUNS),
-        r"above the limit of .* stored values; use fewer steps or runs",
+        r"must be at most .* stored values, got .*; use fewer steps or runs",
     ),
     (lambda: run_many(_quad(), _gd(), steps=5, start=np.zeros((2, 2, 2))), r"start must have shape"),
 ]

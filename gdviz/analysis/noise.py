@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from gdviz._checks import check_number
+from gdviz.errors import check_number, given
 from gdviz.problems.base import Problem
 
 # Sample-gradient evaluations (rows × parameters) one gradient_noise call may spend on its cloud, and
@@ -74,7 +74,10 @@ def gradient_noise(
     if not isinstance(problem, Problem):
         raise ValueError(f"problem must be a gdviz Problem, got {type(problem).__name__}")
     if not problem.has_data:
-        raise ValueError(f"problem {problem.name!r} has no data, so its gradient has no mini-batch noise")
+        raise ValueError(
+            "problem must have data for its gradient to have mini-batch noise, "
+            f"got {problem.name!r}, which has no data"
+        )
     n = int(problem.n_samples)
     b = check_number("batch_size", batch_size, lo=1, hi=n, integer=True)
     samples = check_number("samples", samples, lo=2, hi=MAX_NOISE_SAMPLES, integer=True)
@@ -110,7 +113,9 @@ def gradient_noise(
             cloud = _batch_grads(problem, theta, idx)
         spread = float(np.sqrt(np.mean(np.sum((cloud - full) ** 2, axis=1))))
     if not (np.all(np.isfinite(cloud)) and np.isfinite(sigma)):
-        raise ValueError("the gradient is not finite at theta, so its noise cannot be measured")
+        raise ValueError(
+            f"theta must be a point where the gradient is finite to measure its noise, got {given(theta)}"
+        )
     return GradientNoise(b, n, cloud, full, spread, sigma, expected_spread(sigma, n, b), exact)
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gdviz._checks import check_number
+from gdviz.errors import check_number, given
 from gdviz.optim import Optimizer
 from gdviz.optim import optimizer as make_optimizer
 from gdviz.optim.base import RULES
@@ -109,11 +109,14 @@ def _check_record(problem: Problem, record: Record) -> int:
         )
     if params.shape[1] != problem.n_params:
         raise ValueError(
-            f"the record has {params.shape[1]} parameters but problem {problem.name!r} has "
-            f"{problem.n_params}: inspect a record with the problem it was run on"
+            f"record must have the {problem.n_params} parameters of problem {problem.name!r} "
+            f"(inspect a record with the problem it was run on), got {params.shape[1]}"
         )
     if record.problem != problem.name:
-        raise ValueError(f"the record is a run on {record.problem!r}, not on {problem.name!r}")
+        raise ValueError(
+            f"record must be a run on problem {problem.name!r}, got a run on {record.problem!r}, "
+            f"not on {problem.name!r}"
+        )
     return int(np.asarray(record.grad).shape[0])
 
 
@@ -149,15 +152,18 @@ def _replay_optimizer(optimizer: Optimizer | None, record: Record) -> Optimizer:
         ]
         if differ:
             raise ValueError(
-                "optimizer does not match the record: "
-                + ", ".join(f"{key}={hyper[key]!r} vs {record.hyper.get(key)!r}" for key in differ)
-                + "; pass the optimizer the run was made with, or None"
+                "optimizer does not match the record: pass the optimizer the run was made with, or "
+                "None; got "
+                + ", ".join(
+                    f"{key}={hyper[key]!r} where the run had {record.hyper.get(key)!r}" for key in differ
+                )
             )
     for key, value in hyper.items():
         for v in value if isinstance(value, tuple) else (value,):
             if isinstance(v, np.ndarray) and v.size > 1:
                 raise ValueError(
-                    f"hyperparameter {key} holds one value per run; inspect one run with its own values"
+                    f"{key} must be a single value (it holds one value per run: inspect one run with "
+                    f"its own values), got {given(v)}"
                 )
     lr_table = np.asarray(record.lr, dtype=float)
     hyper["lr"] = lambda i: float(lr_table[i])
@@ -183,7 +189,9 @@ def inspect_step(problem: Problem, optimizer: Optimizer | None, record: Record, 
     """
     steps = _check_record(problem, record)
     if steps == 0:
-        raise ValueError("the run made no update (0 steps), so there is no step to inspect")
+        raise ValueError(
+            "record must hold at least one step to inspect, got a run that made no update (0 steps)"
+        )
     k = check_number("k", k, integer=True)
     if not 0 <= k < steps:
         raise ValueError(f"k must be a step of the run, 0 … {steps - 1} (it made {steps} updates), got {k}")

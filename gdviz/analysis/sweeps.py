@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gdviz import limits
-from gdviz._checks import check_choice, check_number
 from gdviz.analysis.curvature import lr_limit
+from gdviz.errors import check_choice, check_number, given
 from gdviz.optim import Optimizer, optimizer
 from gdviz.problems.base import Problem
 from gdviz.train import run, run_many
@@ -94,8 +94,9 @@ def _check_lrs(lrs, default=DEFAULT_LRS) -> np.ndarray:
         raise ValueError(
             f"lrs must be a 1-D sequence of 1 to {limits.MAX_RUNS} learning rates, got shape {arr.shape}"
         )
-    if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-        raise ValueError("every learning rate in lrs must be a finite number > 0")
+    bad = ~(np.isfinite(arr) & (arr > 0))
+    if np.any(bad):
+        raise ValueError(f"every learning rate in lrs must be a finite number > 0, got {given(arr[bad])}")
     return np.unique(arr)
 
 
@@ -105,12 +106,13 @@ def _check_steps(steps) -> int:
 
 def _check_budget(steps: int, runs: int, problem: Problem, what: str):
     if runs > limits.MAX_RUNS:
-        raise ValueError(f"{what} needs {runs:,} runs; at most {limits.MAX_RUNS:,} are allowed")
+        raise ValueError(f"{what} needs too many runs: at most {limits.MAX_RUNS:,} are allowed, got {runs:,}")
     values = (steps + 1) * runs * problem.n_params
     if values > limits.MAX_RECORD_VALUES:
         raise ValueError(
-            f"{what}: steps × runs × parameters = {values:,} is above the limit of "
-            f"{limits.MAX_RECORD_VALUES:,}; use fewer steps or values"
+            f"{what}: states × runs × parameters is above the limit of {limits.MAX_RECORD_VALUES:,} "
+            f"stored values, got {steps + 1:,} × {runs:,} × {problem.n_params:,} = {values:,}; "
+            "use fewer steps or values"
         )
 
 
@@ -520,15 +522,22 @@ def _check_axis(spec, which: str, problem: Problem):
             f"{which} values must be a 1-D sequence of 1 to {limits.MAX_GRID} numbers, got shape {arr.shape}"
         )
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{which} values must be finite numbers")
+        raise ValueError(f"{which} values must be finite numbers, got {given(arr[~np.isfinite(arr)])}")
     arr = np.unique(arr)
     if name == "lr" and np.any(arr <= 0):
-        raise ValueError(f"{which}: every learning rate must be > 0")
+        raise ValueError(f"{which}: every learning rate must be > 0, got {given(arr[arr <= 0])}")
     if name == "batch_size":
         if not problem.has_data:
-            raise ValueError(f"problem {problem.name!r} has no data, so batch_size cannot be an axis")
-        if np.any(arr != np.round(arr)) or arr[0] < 1 or arr[-1] > problem.n_samples:
-            raise ValueError(f"{which}: batch sizes must be whole numbers from 1 to n = {problem.n_samples}")
+            raise ValueError(
+                f"problem {problem.name!r} has no data, so batch_size cannot be an axis; "
+                f"got {which}=('batch_size', …) (allowed axes: {', '.join(a for a in AXES if a != 'batch_size')})"
+            )
+        bad = (arr != np.round(arr)) | (arr < 1) | (arr > problem.n_samples)
+        if np.any(bad):
+            raise ValueError(
+                f"{which}: batch sizes must be whole numbers from 1 to n = {problem.n_samples}, "
+                f"got {given(arr[bad])}"
+            )
         arr = arr.astype(np.int64)
     return name, arr
 
@@ -572,12 +581,14 @@ def grid_sweep(
     xn, xv = _check_axis(x, "x", problem)
     yn, yv = _check_axis(y, "y", problem)
     if xn == yn:
-        raise ValueError(f"x and y must be different axes, both are {xn!r}")
+        raise ValueError(f"x and y must be different axes, got {xn!r} for both")
     steps = _check_steps(steps)
     seed = _check_seed(seed)
     threshold = _check_threshold(threshold)
     if batch_size is not None and "batch_size" in (xn, yn):
-        raise ValueError("batch_size is an axis of this grid, so do not pass batch_size= as well")
+        raise ValueError(
+            f"batch_size is an axis of this grid, so do not pass batch_size= as well; got batch_size={batch_size!r}"
+        )
     ny, nx = yv.size, xv.size
     _check_budget(steps, nx * ny, problem, f"this {ny}×{nx} grid")
     loss = np.empty((steps + 1, ny, nx))
@@ -717,7 +728,7 @@ def _check_seeds(seeds) -> np.ndarray:
     if arr.ndim != 1 or arr.size == 0 or arr.dtype.kind not in "iu" or np.any(arr < 0):
         raise ValueError(f"seeds must be a non-empty sequence of whole numbers ≥ 0, got {seeds!r}")
     if arr.size > limits.MAX_RUNS:
-        raise ValueError(f"at most {limits.MAX_RUNS} seeds, got {arr.size}")
+        raise ValueError(f"seeds must be at most {limits.MAX_RUNS} numbers, got {arr.size}")
     return arr.astype(np.int64)
 
 
@@ -799,10 +810,13 @@ def compare(
     check_choice("x_axis", x_axis, X_AXES)
     if x_axis in ("epoch", "samples") and not problem.has_data:
         raise ValueError(
-            f"x_axis {x_axis!r} needs a problem with data; {problem.name!r} has none (use 'step')"
+            f"x_axis {x_axis!r} needs a problem with data (use 'step' otherwise), "
+            f"got problem {problem.name!r}, which has none"
         )
     if isinstance(configs, (Mapping, Optimizer)) or not isinstance(configs, Sequence):
-        raise ValueError("configs must be a list of configurations (mappings or Optimizers)")
+        raise ValueError(
+            f"configs must be a list of configurations (mappings or Optimizers), got {given(configs)}"
+        )
     if not 1 <= len(configs) <= MAX_CONFIGS:
         raise ValueError(f"compare takes 1 to {MAX_CONFIGS} configurations, got {len(configs)}")
     cfgs = [_config(c, i) for i, c in enumerate(configs)]
@@ -892,7 +906,7 @@ def tune_each(
     if isinstance(configs, str):
         configs = [configs]
     if isinstance(configs, Mapping) or not isinstance(configs, Sequence):
-        raise ValueError("configs must be a list of rule names or configurations")
+        raise ValueError(f"configs must be a list of rule names or configurations, got {given(configs)}")
     if not 1 <= len(configs) <= MAX_CONFIGS:
         raise ValueError(f"tune_each takes 1 to {MAX_CONFIGS} configurations, got {len(configs)}")
     cfgs = [_config({"rule": c} if isinstance(c, str) else c, i) for i, c in enumerate(configs)]

@@ -20,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 
 from gdviz import limits
-from gdviz._checks import check_number
+from gdviz.errors import check_number
 from gdviz.geometry.surfaces import Surface, evaluate
 from gdviz.problems.base import Problem
 
@@ -66,7 +66,10 @@ def filter_normalize(problem: Problem, direction, center) -> np.ndarray:
     """
     layers = getattr(problem, "layers", None)
     if not layers:
-        raise ValueError(f"problem {problem.name!r} has no layer structure to filter-normalize over")
+        raise ValueError(
+            "problem must have a layer structure to filter-normalize over (as mlp has), "
+            f"got {problem.name!r}, which has no layer structure"
+        )
     p = problem.n_params
     d = _vector("direction", direction, p)
     c = _vector("center", center, p)
@@ -92,7 +95,9 @@ def random_directions(problem: Problem, center, *, seed: int = 0) -> tuple[np.nd
     if getattr(problem, "layers", None):
         return filter_normalize(problem, g[0], c), filter_normalize(problem, g[1], c)
     if p < 2:
-        raise ValueError(f"a plane needs at least 2 parameters; problem {problem.name!r} has {p}")
+        raise ValueError(
+            f"problem must have at least 2 parameters to span a plane, got {problem.name!r} with {p}"
+        )
     d1 = g[0] / np.linalg.norm(g[0])
     d2 = g[1] - (g[1] @ d1) * d1
     return d1, d2 / np.linalg.norm(d2)
@@ -152,12 +157,18 @@ def trajectory_pca(path) -> TrajectoryPca:
             f"path must have shape (T, P) with T ≥ 2 states and P ≥ 2 parameters, got {path.shape}"
         )
     if not np.all(np.isfinite(path)):
-        raise ValueError("path must be finite; cut a diverged run at its last finite state")
+        bad = int(np.flatnonzero(~np.isfinite(path).all(axis=1))[0])
+        raise ValueError(
+            "path must be finite; cut a diverged run at its last finite state, "
+            f"got a non-finite value in state {bad}"
+        )
     center = path[-1].copy()
     m = path - center
     total = float(np.sum(m * m))
     if total == 0.0:
-        raise ValueError("the path does not move, so it has no principal directions")
+        raise ValueError(
+            f"path must move to have principal directions, got {path.shape[0]} equal states: it does not move"
+        )
     t, p = m.shape
     # Eigenvectors of the smaller Gram matrix: O(T·P·min(T, P)), much cheaper than an SVD of a long
     # path, and only the top two are needed.
@@ -196,8 +207,8 @@ def pca_plane(problem: Problem, path, *, resolution: int = 41, margin: float = 0
     pca = trajectory_pca(path)
     if pca.center.size != problem.n_params:
         raise ValueError(
-            f"path has {pca.center.size} parameters per state, "
-            f"problem {problem.name!r} has {problem.n_params}"
+            f"path must have {problem.n_params} parameters per state (those of problem {problem.name!r}), "
+            f"got {pca.center.size}"
         )
     lo = np.minimum(pca.coords.min(axis=0), 0.0)
     hi = np.maximum(pca.coords.max(axis=0), 0.0)

@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 
 from gdviz import limits
-from gdviz._checks import check_number
+from gdviz.errors import check_number
 from gdviz.problems.base import Problem
 
 # Bounded working memory: about 16 MB of float64 parameters per chunk.

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from gdviz._checks import check_choice, check_number
+from gdviz.errors import check_bool, check_choice, check_number, given
 from gdviz.limits import MAX_PARAMS, MAX_RUNS
 
 LR_MAX = 1e6
@@ -154,17 +154,14 @@ def check_lr(value, name: str = "lr"):
 
 def check_lr_values(values: np.ndarray) -> np.ndarray:
     """What a schedule gave for every step must be a learning rate too."""
-    if not np.all(np.isfinite(values)) or np.any(values <= 0) or np.any(values > LR_MAX):
+    bad = ~(np.isfinite(values) & (values > 0) & (values <= LR_MAX))
+    if np.any(bad):
+        first = tuple(np.argwhere(bad)[0])
         raise ValueError(
-            f"the learning-rate schedule must give finite values in (0, {LR_MAX:g}] at every step"
+            f"the learning-rate schedule must give finite values in (0, {LR_MAX:g}] at every step, "
+            f"got {given(values[first])} at step {first[0]}"
         )
     return values
-
-
-def _check_bool(name: str, value) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
 
 
 def resolve(name: str, hyper: dict) -> tuple[str, dict, int | None]:
@@ -182,13 +179,13 @@ def resolve(name: str, hyper: dict) -> tuple[str, dict, int | None]:
     sizes: dict[str, int] = {}
     for key, value in out.items():
         if isinstance(base[key], bool):
-            out[key] = _check_bool(key, value)
+            out[key] = check_bool(key, value)
         elif key == "lr" and callable(value):
             # a schedule is checked where it is evaluated: a run knows its length, the optimizer not
             pass
         elif key == "betas":
             if not isinstance(value, (tuple, list)) or len(value) != 2:
-                raise ValueError(f"betas must be a pair (beta1, beta2), got {value!r}")
+                raise ValueError(f"betas must be a pair (beta1, beta2), got {given(value)}")
             out[key] = tuple(check_value(f"betas[{i}]", v, *RANGES["betas"]) for i, v in enumerate(value))
             for i, v in enumerate(out[key]):
                 if isinstance(v, np.ndarray):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gdviz._checks import check_choice, check_number
+from gdviz.errors import check_choice, check_number
 from gdviz.optim.base import check_lr
 
 SCHEDULE_NAMES = ("constant", "step", "exponential", "cosine", "inverse_time")
@@ -73,7 +73,11 @@ class Schedule:
 
     def __call__(self, step):
         if not self.bound:
-            raise ValueError("this schedule is unbound: give it an lr (and t_max) or pass it to run()")
+            missing = "lr" if self.lr is None else "t_max"
+            raise ValueError(
+                f"schedule {self.name!r} is unbound: give it an lr (and t_max) or pass it to run(); "
+                f"got {missing}=None"
+            )
         if type(step) is int and step >= 0:
             return self._at(step)
         f = self.factor(step)
@@ -139,7 +143,7 @@ def schedule(name: str = "constant", lr: float | np.ndarray | None = None, **opt
         p["min_factor"] = check_number("min_factor", p["min_factor"], lo=0, hi=1)
         p["warmup"] = check_number("warmup", p["warmup"], lo=0, integer=True)
         if p["t_max"] is not None and p["warmup"] >= p["t_max"]:
-            raise ValueError(f"warmup ({p['warmup']}) must be smaller than t_max ({p['t_max']})")
+            raise ValueError(f"warmup must be smaller than t_max ({p['t_max']}), got {p['warmup']}")
     elif name == "inverse_time":
         p["decay"] = check_number("decay", p["decay"], lo=0)
     return Schedule(name, lr, tuple(sorted(p.items())))

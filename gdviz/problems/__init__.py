@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from gdviz._checks import check_choice
+from gdviz.errors import check_choice
 from gdviz.problems.base import Problem
 
 _REGISTRY: dict[str, Callable[..., Problem]] = {}

@@ -75,7 +75,10 @@ class Problem:
         The mini-batch objective is the same formula as the full one restricted to the batch, so
         that ``idx = arange(n)`` gives exactly the full-batch loss and gradient.
         """
-        raise ValueError(f"problem {self.name!r} has no data, so it has no mini-batches")
+        raise ValueError(
+            "batch_loss_and_grad needs a problem with data to draw mini-batches from, "
+            f"got problem {self.name!r}, which has no data"
+        )
 
     # --- curvature ------------------------------------------------------------------------
     def hessian(self, params: np.ndarray) -> np.ndarray:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gdviz._checks import check_number, check_options
+from gdviz.errors import check_number, check_options
 from gdviz.formula import Evaluator, Expr, FormulaError, parse
 from gdviz.problems import register
 from gdviz.problems.functions import Function2D

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gdviz._checks import check_number, check_options
+from gdviz.errors import check_number, check_options
 from gdviz.problems import register
 from gdviz.problems.base import Problem
 

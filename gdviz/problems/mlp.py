@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from gdviz._checks import check_choice, check_number, check_options
+from gdviz.errors import check_choice, check_number, check_options
 from gdviz.problems import register
 from gdviz.problems.base import Problem
 from gdviz.problems.data import toy as datasets
@@ -175,7 +175,7 @@ class Mlp(Problem):
             )
         n = len(self.y_train)
         if idx.size and (idx.min() < 0 or idx.max() >= n):
-            raise ValueError(f"sample indices must lie in 0…{n - 1}")
+            raise ValueError(f"idx must lie in 0…{n - 1}, got values in {idx.min()}…{idx.max()}")
         loss = np.empty(params.shape[0])
         grad = np.empty_like(params)
         for sl in self._chunks(params.shape[0], idx.shape[1]):

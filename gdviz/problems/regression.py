@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from gdviz import limits
-from gdviz._checks import check_choice, check_number, check_options
+from gdviz.errors import check_choice, check_number, check_options, given
 from gdviz.problems import register
 from gdviz.problems.base import Problem
 from gdviz.problems.data import synthetic as data
@@ -52,20 +52,25 @@ def _design(X, y) -> tuple[np.ndarray, np.ndarray]:
         X = np.asarray(X, dtype=float)
         y = np.array(y, dtype=float)
     except (TypeError, ValueError) as err:
-        raise ValueError(f"X and y must be numeric arrays: {err}") from err
+        raise ValueError(
+            f"X and y must be numeric arrays, got {type(X).__name__} and {type(y).__name__} ({err})"
+        ) from err
     if X.ndim != 2 or X.shape[0] < 1 or X.shape[1] < 1:
         raise ValueError(
             f"X must be a 2-D array (samples × features) with at least one of each, got shape {X.shape}"
         )
     n, f = X.shape
     if n > limits.MAX_SAMPLES:
-        raise ValueError(f"at most {limits.MAX_SAMPLES} samples are allowed, got {n}")
+        raise ValueError(f"X must have at most {limits.MAX_SAMPLES} rows (samples), got {n}")
     if f + 1 > limits.MAX_PARAMS:
-        raise ValueError(f"at most {limits.MAX_PARAMS - 1} features are allowed, got {f}")
+        raise ValueError(f"X must have at most {limits.MAX_PARAMS - 1} columns (features), got {f}")
     if y.shape != (n,):
         raise ValueError(f"y must have one value per row of X, i.e. shape ({n},), got shape {y.shape}")
     if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
-        raise ValueError("X and y must contain only finite numbers (no NaN or inf)")
+        bad = int(np.sum(~np.isfinite(X)) + np.sum(~np.isfinite(y)))
+        raise ValueError(
+            f"X and y must contain only finite numbers (no NaN or inf), got {bad:,} that are not"
+        )
     design = np.column_stack([X, np.ones(n)])
     design.flags.writeable = False
     y.flags.writeable = False
@@ -287,7 +292,8 @@ def linear_regression(**options) -> LinearRegression:
         extra = [k for k in options if k in _SYNTHETIC_DEFAULTS]
         if extra:
             raise ValueError(
-                f"option(s) {', '.join(extra)} need data='synthetic'; the article's data is fixed"
+                f"option(s) {', '.join(extra)} need data='synthetic' (the article's data is fixed), "
+                "got data='article'"
             )
         X, y = data.article_data()
         return linear_regression_from_data(
@@ -443,7 +449,9 @@ def logistic_regression_from_data(
     l2 = check_number("l2", l2, lo=0.0, hi=1e6)
     design, y = _design(X, y)
     if not np.all((y == 0.0) | (y == 1.0)):
-        raise ValueError("y must hold class labels 0 and 1 only")
+        raise ValueError(
+            f"y must hold class labels 0 and 1 only, got {given(np.unique(y[(y != 0) & (y != 1)]))}"
+        )
     n, p = design.shape
     fit = _fit_logistic(design, y, l2)
     if description is None:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from gdviz import limits
+from gdviz.errors import check_choice
 from gdviz.serve.cache import ByteCache
 
 Progress = Callable[[float], None]
@@ -32,8 +33,7 @@ def task(name: str):
 
 def run(name: str, args: dict, progress: Progress):
     """Run the task ``name`` (a ValueError says what is wrong with its arguments)."""
-    if name not in _TASKS:
-        raise ValueError(f"unknown task {name!r}; known: {', '.join(sorted(_TASKS))}")
+    check_choice("task", name, sorted(_TASKS))
     return _TASKS[name](progress=progress, **args)
 
 
@@ -57,8 +57,7 @@ def recipe_key(recipe: tuple) -> tuple:
 
 def build_problem(recipe: tuple):
     """The problem a recipe describes (built once per process while it stays in PROBLEMS)."""
-    if recipe[0] not in ("named", "arrays"):
-        raise ValueError(f"unknown problem recipe {recipe[0]!r}")
+    check_choice("problem recipe", recipe[0], ("named", "arrays"))
     return PROBLEMS.get_or_make(recipe_key(recipe), lambda: _build(recipe))
 
 
@@ -146,8 +145,7 @@ def sweep(*, recipe: tuple, function: str, kwargs: dict, progress: Progress):
     from gdviz.analysis import sweeps
     from gdviz.train import reporting
 
-    if function not in SWEEPS:
-        raise ValueError(f"unknown sweep {function!r}; allowed: {', '.join(SWEEPS)}")
+    check_choice("sweep", function, SWEEPS)
     p = build_problem(recipe)
     t0 = time.perf_counter()
     with reporting(lambda done, total: progress(done / total)):

@@ -1,2 +1,2 @@
 """Data for the data problems: the article's four points and seeded synthetic sets (``synthetic``),
-the network's 2-D toy sets (``toy``)."""
+the network's 2-D toy sets (``toy``), and a visitor's CSV upload read as numbers (``csv``)."""

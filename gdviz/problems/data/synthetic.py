@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from gdviz import limits
-from gdviz._checks import check_number
+from gdviz.errors import check_number
 
 # The source article's example: x2 = x1 + 1 (collinear with the intercept) and y = x1.
 ARTICLE_X = ((1.0, 2.0), (2.0, 3.0), (3.0, 4.0), (4.0, 5.0))

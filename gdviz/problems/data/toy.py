@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from gdviz._checks import check_choice, check_number, check_options
+from gdviz.errors import check_choice, check_number, check_options
 
 CLASSIFICATION = "classification"
 REGRESSION = "regression"

@@ -34,7 +34,7 @@ def recipe(spec: ProblemSpec) -> tuple:
     """How a worker process builds the same problem (``gdviz.serve.tasks.build_problem``)."""
     if spec.name != "csv":
         return ("named", spec.name, spec.kwargs())
-    from gdviz import csvdata
+    from gdviz.problems.data import csv as csvdata
     from gdviz.ui.race.uploads import read_table
 
     o = dict(spec.options)

@@ -1,7 +1,7 @@
 """Your own formula and your own data: the sidebar sections and the problems they build.
 
 Nothing typed or uploaded is ever executed: formulas go through gdviz.formula's allowlisted parser,
-files through gdviz.csvdata's reader. Errors come back as messages with a stable code; the page
+files through gdviz.problems.data.csv. Errors come back as messages with a stable code; the page
 shows a translated headline, the precise English detail, and for formulas the offending part.
 """
 
@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from gdviz import csvdata, formula
+from gdviz import formula
+from gdviz.problems.data import csv as csvdata
 from gdviz.ui.i18n import t
 from gdviz.ui.quirks import ensure as _ensure
 from gdviz.ui.race.compute import get_problem

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hashlib
 
-from gdviz import csvdata, limits
+from gdviz import limits
+from gdviz.problems.data import csv as csvdata
 from gdviz.serve.cache import ByteCache
 from gdviz.ui.i18n import t
 

@@ -32,7 +32,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from gdviz._checks import check_number
+from gdviz.errors import check_bool, check_choice, check_number
 
 MAX_BYTES = 5_000_000
 MAX_ROWS = 100_000
@@ -153,10 +153,8 @@ def select(
     """
     if not isinstance(table, Table):
         raise ValueError(f"table must be a Table from read_csv, got {type(table).__name__}")
-    if task not in TASKS:
-        raise ValueError(f"unknown task {task!r}; allowed: {', '.join(TASKS)}")
-    if not isinstance(standardize, (bool, np.bool_)):
-        raise ValueError(f"standardize must be True or False, got {standardize!r}")
+    check_choice("task", task, TASKS)
+    check_bool("standardize", standardize)
     _index(table, target)
     names = (
         [features]
