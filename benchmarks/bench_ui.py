@@ -106,8 +106,9 @@ def browser_part():
         jumps = page.evaluate(
             """async () => {
               const gd = Array.from(document.querySelectorAll('.js-plotly-plot')).find(
-                  g => g._transitionData && g._transitionData._frames && g._transitionData._frames.length);
-              const names = gd._transitionData._frames.filter(f => f.group === 'steps').map(f => f.name);
+                  g => g.layout && g.layout.sliders && g.layout.sliders.length);
+              // the frames the chart's own slider jumps to (Plotly's public layout)
+              const names = gd.layout.sliders[0].steps.map(s => s.args[0][0]);
               const out = [];
               for (let i = 0; i < 20; i++) {
                 const name = names[Math.floor(((i * 7919) % 97) / 97 * names.length)];

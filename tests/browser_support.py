@@ -277,3 +277,44 @@ def screenshot(page, name: str, *, full_page: bool = True) -> Path:
     path = ARTIFACTS / f"{stem}.png"
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+# Plotly's public surface only (gd.data, gd.layout, gd.on events and the DOM it draws), never its
+# private fields (_fullLayout, _transitionData …), which change between plotly.js releases.
+ANIMATED = """(() => Array.from(document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot')).find(
+    g => g.layout && g.layout.sliders && g.layout.sliders.length
+        && g.layout.updatemenus && g.layout.updatemenus.length))()"""
+# The frame on screen: the last frame Plotly announced (plotly_animatingframe), else the slider's.
+# The listener is installed on first use and notes the name on the element (public DOM).
+CURRENT_FRAME = """(gd) => {
+    if (!gd.dataset.gdvizWatch) {
+        gd.dataset.gdvizWatch = '1';
+        gd.on('plotly_animatingframe', e => { gd.dataset.gdvizFrame = String(e.name); });
+    }
+    if (gd.dataset.gdvizFrame !== undefined) return gd.dataset.gdvizFrame;
+    const s = gd.layout.sliders[0], step = s.steps[s.active || 0];
+    return step ? String(step.args[0][0]) : null;
+}"""
+# Page pixels of data point (x, y) on the subplot `xy`: its drag rectangle and the axes' ranges,
+# both public (ranges are fixed by the figures, or written back by Plotly's autorange).
+DATA_TO_PAGE = """(gd, subplot, x, y) => {
+    const box = gd.querySelector(`.nsewdrag[data-subplot="${subplot}"]`).getBoundingClientRect();
+    const m = subplot.match(/^x(\\d*)y(\\d*)$/);
+    const xa = gd.layout['xaxis' + m[1]], ya = gd.layout['yaxis' + m[2]];
+    const lin = (v, log) => log ? Math.log10(v) : v;
+    const fx = (lin(x, xa.type === 'log') - xa.range[0]) / (xa.range[1] - xa.range[0]);
+    const fy = (lin(y, ya.type === 'log') - ya.range[0]) / (ya.range[1] - ya.range[0]);
+    return [box.left + fx * box.width, box.bottom - fy * box.height];
+}"""
+# The values of a data array as Plotly holds it in gd.data: a plain array, or the typed-array spec
+# the figures send ({dtype, bdata: base64}, plotly.js' documented encoding), decoded here.
+VALUES = """(v) => {
+    if (v === undefined || v === null) return [];
+    if (Array.isArray(v) || ArrayBuffer.isView(v)) return Array.from(v);
+    if (typeof v.bdata !== 'string') return [];
+    const kinds = {f8: Float64Array, f4: Float32Array, i4: Int32Array, u4: Uint32Array,
+                   i2: Int16Array, u2: Uint16Array, i1: Int8Array, u1: Uint8Array};
+    const raw = atob(v.bdata), bytes = new Uint8Array(raw.length);
+    for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+    return Array.from(new kinds[v.dtype.replace(/^[<>|]/, '')](bytes.buffer));
+}"""

@@ -10,7 +10,7 @@ import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from browser_support import VIEWPORT, assert_no_exception, wait_for_app
+from browser_support import VALUES, VIEWPORT, assert_no_exception, wait_for_app
 
 from gdviz.ui.i18n import EN
 
@@ -18,8 +18,9 @@ pytestmark = pytest.mark.browser
 
 # The race chart: the Plotly graph with a step slider (the 3-D view and the inspector have none).
 FINGERPRINT = """() => {
+    const values = VALUES;
     const plots = Array.from(document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot'));
-    const sum = a => { let s = 0; const v = Array.from(a || []); for (const x of v) if (typeof x === 'number') s += x; return [v.length, Math.round(s * 1e4)]; };
+    const sum = a => { let s = 0; const v = values(a); for (const x of v) if (typeof x === 'number') s += x; return [v.length, Math.round(s * 1e4)]; };
     const surface = plots.find(g => Array.isArray(g.data) && g.data.some(d => d.type === 'surface'));
     if (surface) return {surface: surface.data.map(d => [d.type, d.name || '', sum(d.x), sum(d.y)])};
     const gd = plots.find(g => g.layout && g.layout.sliders && g.layout.sliders.length);
@@ -34,7 +35,7 @@ FINGERPRINT = """() => {
         image: ((L.images && L.images[0] && L.images[0].source) || '').length,
         traces: gd.data.map(d => [d.name || '', sum(d.x), sum(d.y)]),
     };
-}"""
+}""".replace("VALUES", VALUES)
 
 START = "?problem=linear_regression&data=synthetic&n=200&steps=120&run=gd,0.05,mini:8&run=adam,0.05&lang=en"
 

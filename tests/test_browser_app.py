@@ -8,34 +8,41 @@ from __future__ import annotations
 import json
 
 import pytest
-from browser_support import assert_no_exception, screenshot, wait_for_app
+from browser_support import (
+    ANIMATED,
+    CURRENT_FRAME,
+    DATA_TO_PAGE,
+    VALUES,
+    assert_no_exception,
+    screenshot,
+    wait_for_app,
+)
 
+from gdviz.figures.race import SLIDER_STEPS
 from gdviz.ui.i18n import EN, ZH
 
 pytestmark = pytest.mark.browser
 
 # The race chart is the Plotly graph that carries animation frames (the 3-D view has none).
-RACE = """(() => Array.from(document.querySelectorAll('.js-plotly-plot')).find(
-    g => g._transitionData && g._transitionData._frames && g._transitionData._frames.length))()"""
+RACE = ANIMATED
 STATE = f"""() => {{
     const gd = {RACE};
     if (!gd || !gd.data) return null;
     const img = gd.querySelector('.layer-below .imagelayer image, .imagelayer image');
-    const frames = gd._transitionData._frames;
+    const steps = gd.layout.sliders[0].steps;
     const h = s => {{ let v = 0; for (let i = 0; i < s.length; i++) v = (v * 31 + s.charCodeAt(i)) | 0; return v; }};
     return {{
-        frames: frames.filter(f => f.group === 'steps').length,
-        current: gd._fullLayout._currentFrame === undefined ? null : gd._fullLayout._currentFrame,
+        slider: steps.map(s => s.label),
+        current: ({CURRENT_FRAME})(gd),
         image: img ? (img.getAttribute('href') || img.getAttribute('xlink:href') || '').slice(0, 22) : null,
-        data: h(JSON.stringify(gd.data.map(d => [d.x, d.y]))),
-        last: h(JSON.stringify(frames[frames.length - 1].data)),
+        data: h(JSON.stringify(gd.data.map(d => [({VALUES})(d.x), ({VALUES})(d.y)]))),
         play: (gd.querySelector('.updatemenu-button') || {{}}).textContent || null,
     }};
 }}"""
 FINITE = f"""() => {{
     const gd = {RACE};
     const bad = [];
-    gd.data.forEach((d, i) => ['x', 'y'].forEach(k => Array.from(d[k] || []).forEach(v => {{
+    gd.data.forEach((d, i) => ['x', 'y'].forEach(k => ({VALUES})(d[k]).forEach(v => {{
         if (v !== null && typeof v === 'number' && !Number.isFinite(v)) bad.push([i, k, String(v)]);
     }})));
     return bad;
@@ -72,7 +79,10 @@ def test_chart_is_drawn_with_its_surface_image(app_page):
     assert_no_exception(app_page)
     s = chart_state(app_page)
     assert s["image"] == "data:image/png;base64,", "the loss surface (a layout image) is not drawn"
-    assert s["frames"] == 300, "the default race has 300 step frames"
+    # 300 frames (the figure tests count them); the slider stops at SLIDER_STEPS of them, to the last step
+    assert len(s["slider"]) == SLIDER_STEPS and s["slider"][0] == "0" and s["slider"][-1] == "300", s[
+        "slider"
+    ]
     assert s["play"] == EN["fig.play"]
     assert app_page.evaluate(FINITE) == []
     screenshot(app_page, "app_default")
@@ -103,7 +113,7 @@ def test_learning_rate_change_redraws_the_chart(app_page):
     app_page.keyboard.press("ArrowRight")
     wait_for_app(app_page)
     assert lr.get_attribute("aria-valuetext") != old
-    after = wait_chart_changed(app_page, before, "last")
+    after = wait_chart_changed(app_page, before)
     assert after["data"] != before["data"]
     assert after["image"] == "data:image/png;base64,"
     assert_no_exception(app_page)
@@ -178,7 +188,7 @@ def test_divergence_shows_the_message(app_page):
     alert = app_page.locator('[data-testid="stAlert"]', has_text="diverged at step").first
     alert.wait_for(state="visible", timeout=15_000)
     assert "α = 10" in alert.inner_text()
-    after = wait_chart_changed(app_page, before, "last")
+    after = wait_chart_changed(app_page, before)
     assert after["image"] == "data:image/png;base64,"
     assert app_page.evaluate(FINITE) == []
     assert_no_exception(app_page)
@@ -194,11 +204,11 @@ def test_click_on_the_contour_sets_the_start(app_page):
         f"""() => {{
         const gd = {RACE};
         gd.scrollIntoView({{block: 'center'}});
-        const grid = gd._fullData.find(d => d.name === 'click-grid');
-        const fl = gd._fullLayout, box = gd.getBoundingClientRect();
-        const i = Math.floor(grid._length * 0.45);
-        const x = grid.x[i], y = grid.y[i];
-        return [box.left + fl.xaxis._offset + fl.xaxis.l2p(x), box.top + fl.yaxis._offset + fl.yaxis.l2p(y), x, y];
+        const grid = gd.data.find(d => d.name === 'click-grid');
+        const gx = ({VALUES})(grid.x), gy = ({VALUES})(grid.y);
+        const i = Math.floor(gx.length * 0.45);
+        const x = gx[i], y = gy[i];
+        return [...({DATA_TO_PAGE})(gd, 'xy', x, y), x, y];
     }}"""
     )
     app_page.mouse.click(xy[0], xy[1])

@@ -4,7 +4,7 @@ a teacher link hides the controls; a tampered link is repaired and says so."""
 from __future__ import annotations
 
 import pytest
-from browser_support import assert_no_exception, screenshot, wait_for_app
+from browser_support import ANIMATED, assert_no_exception, screenshot, wait_for_app
 
 from gdviz.ui.i18n import EN, ZH
 from gdviz.ui.race.lessons import LESSONS
@@ -25,8 +25,7 @@ def test_every_lesson_opens_from_its_link(page, app_url):
         page.get_by_text(EN[f"lesson.{lesson.key}.title"]).first.wait_for(state="visible")
         page.get_by_text(EN[f"lesson.{lesson.key}.question"]).first.wait_for(state="visible")
         n = page.evaluate(
-            "() => Array.from(document.querySelectorAll('.js-plotly-plot')).find(g => g._transitionData "
-            "&& g._transitionData._frames && g._transitionData._frames.length).data"
+            f"() => {ANIMATED}.data"
             ".filter(d => d.legendgroup && d.showlegend !== false && d.mode === 'lines').length"
         )
         assert n == len(lesson.runs), (lesson.key, n)

@@ -7,7 +7,7 @@ and the page speaks Chinese. Screenshots go to tests/artifacts/.
 from __future__ import annotations
 
 import pytest
-from browser_support import assert_no_exception, screenshot, wait_for_app
+from browser_support import ANIMATED, CURRENT_FRAME, VALUES, assert_no_exception, screenshot, wait_for_app
 
 from gdviz.ui.i18n import EN, ZH
 from gdviz.ui.network import page as pn
@@ -16,25 +16,25 @@ from gdviz.ui.network import state as ns
 pytestmark = pytest.mark.browser
 
 # The boundary chart is the only graph on the page that carries animation frames.
-BOUNDARY = """(() => Array.from(document.querySelectorAll('.js-plotly-plot')).find(
-    g => g._transitionData && g._transitionData._frames && g._transitionData._frames.length))()"""
+BOUNDARY = ANIMATED
 STATE = f"""() => {{
     const gd = {BOUNDARY};
     if (!gd || !gd.data) return null;
     const imgs = Array.from(gd.querySelectorAll('.imagelayer image'));
     const line = gd.data.find(d => d.mode === 'lines');
     return {{
-        frames: gd._transitionData._frames.length,
+        frames: gd.layout.sliders[0].steps.length,
         images: imgs.map(i => (i.getAttribute('href') || i.getAttribute('xlink:href') || '')),
-        line: line ? Array.from(line.x).filter(v => v !== null).length : 0,
+        line: line ? ({VALUES})(line.x).filter(v => v !== null && !Number.isNaN(v)).length : 0,
         captions: gd.data.filter(d => d.mode === 'text').map(d => d.text[0]),
-        points: gd._fullData.filter(d => d.mode === 'markers').reduce((n, d) => n + d._length, 0),
-        current: gd._fullLayout._currentFrame === undefined ? null : gd._fullLayout._currentFrame,
+        points: gd.data.filter(d => d.mode === 'markers').reduce((n, d) => n + ({VALUES})(d.x).length, 0),
+        current: ({CURRENT_FRAME})(gd),
     }};
 }}"""
 # Every distinct image the boundary shows while playing, sampled at each animation frame of the page.
 WATCH_PLAY = f"""async () => {{
     const gd = {BOUNDARY};
+    ({CURRENT_FRAME})(gd);  // listen to the frames Plotly announces from the start
     const seen = new Set();
     let lost = 0;
     const t0 = performance.now();
@@ -50,7 +50,7 @@ WATCH_PLAY = f"""async () => {{
     await Promise.race([done, new Promise(res => setTimeout(res, 20000))]);
     go = false;
     return {{distinct: seen.size, lost: lost, ms: performance.now() - t0,
-             frames: gd._transitionData._frames.length}};
+             frames: gd.layout.sliders[0].steps.length}};
 }}"""
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from browser_support import assert_no_exception, screenshot, wait_for_app
+from browser_support import DATA_TO_PAGE, assert_no_exception, screenshot, wait_for_app
 
 from gdviz.figures.sweeps import CELL_GRID_NAME
 from gdviz.ui.i18n import EN
@@ -21,8 +21,7 @@ PLOT = f"""() => Array.from(document.querySelectorAll('.js-plotly-plot')).find(
 # The pixel centre of heatmap cell (row, col) on the page, from Plotly's own axis mapping.
 CELL_XY = f"""([row, col]) => {{
     const gd = ({PLOT})();
-    const fl = gd._fullLayout, box = gd.getBoundingClientRect();
-    return [box.left + fl._size.l + fl.xaxis.l2p(col), box.top + fl._size.t + fl.yaxis.l2p(row)];
+    return ({DATA_TO_PAGE})(gd, 'xy', col, row);
 }}"""
 
 

@@ -222,3 +222,18 @@ def test_the_core_has_no_import_cycles_but_registries():
 
 def test_the_cycle_finder_finds_one():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == [["a", "b", "c"]]
+
+
+def test_browser_tests_read_only_plotlys_public_api():
+    # Private plotly.js fields (gd._fullLayout, gd._transitionData, a trace's _length …) change between
+    # releases without notice; tests and benchmarks read gd.data, gd.layout, events and the DOM.
+    private = ("._full", "._transitionData", "._length", "._input", "._offset", ".l2p(")
+    found = [
+        f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+        for folder in ("tests", "benchmarks")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        if path.name != "test_layers.py"
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if any(p in line for p in private) and not line.lstrip().startswith("#")
+    ]
+    assert found == []
