@@ -237,3 +237,14 @@ def test_browser_tests_read_only_plotlys_public_api():
         if any(p in line for p in private) and not line.lstrip().startswith("#")
     ]
     assert found == []
+
+
+def test_tests_mirror_the_layers():
+    # A test lives beside the layer it exercises, so "which tests cover figures/?" is a directory.
+    layers = {"core", "figures", "ui", "browser", "deploy"}
+    misplaced = [
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "tests").rglob("test_*.py")
+        if p.parent.name not in layers and p.name != "test_layers.py"
+    ]
+    assert misplaced == []

@@ -115,7 +115,7 @@ def test_page_runs_at_defaults(app):
 @pytest.mark.parametrize("problem", specs.PROBLEMS)
 def test_every_problem_is_wired_to_the_page(app, problem):
     # Every rule × variant of every problem runs through the page's pipeline in
-    # tests/test_pipeline.py (no Streamlit needed); here each problem reaches the page, offers the
+    # tests/ui/test_pipeline.py (no Streamlit needed); here each problem reaches the page, offers the
     # variant choice exactly where there is data, and draws its race with one rule of each family.
     switch_problem(app, problem)
     if problem == "csv":

@@ -1,6 +1,6 @@
 """Every problem × update rule × gradient-descent variant, through the race page's own pipeline
 without Streamlit: the run (the task a worker would run), the 2-D view, the race figure. The page's
-AppTest (tests/test_ui_app.py) then only checks that each problem is wired to it."""
+AppTest (tests/ui/test_ui_app.py) then only checks that each problem is wired to it."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from gdviz.ui import specs
 from gdviz.ui.i18n import EN
 from gdviz.ui.race import compute
 
-PROBLEMS = [p for p in specs.PROBLEMS if p != "csv"]  # a CSV comes from an upload: tests/test_ui_app.py
+PROBLEMS = [p for p in specs.PROBLEMS if p != "csv"]  # a CSV comes from an upload: tests/ui/test_ui_app.py
 
 
 def labels() -> dict:

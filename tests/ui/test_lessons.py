@@ -9,7 +9,7 @@ from gdviz.analysis.metrics import distance_to_minimum
 from gdviz.ui.race.lessons import BY_KEY, LESSONS
 from gdviz.ui.specs import PROBLEMS, RULE_CONTROLS, SCHEDULE_CONTROLS, ProblemSpec
 
-APP = str(__import__("pathlib").Path(__file__).resolve().parents[1] / "app.py")
+APP = str(__import__("pathlib").Path(__file__).resolve().parents[2] / "app.py")
 
 
 def _runs(key):

@@ -74,7 +74,7 @@ def test_plain_values_stay_writable():
 @pytest.mark.parametrize("index", range(7))
 def test_language_switch_on_every_page_writes_no_button(pages, index):
     # One switch per page: AppTest's own radio keeps the first run's labels and cannot switch back
-    # (tests/test_browser_app.py switches back and forth in Chromium). One is enough here: the
+    # (tests/browser/test_browser_app.py switches back and forth in Chromium). One is enough here: the
     # switch's callback writes the values and the same run draws every button, which would raise.
     if index >= len(pages):
         pytest.skip("fewer pages")
