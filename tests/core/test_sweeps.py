@@ -129,11 +129,14 @@ def test_best_prefers_speed_among_converged_runs_and_refuses_unstable_ones():
     steps_to = np.array([90, 40, 20, -1, 5])
     unstable = np.array([False, False, False, False, True])
     lrs = np.array([0.1, 0.2, 0.3, 0.4, 0.5])
-    assert sweeps._best(final, steps_to, unstable, lrs, start_loss=10.0) == 2
-    assert sweeps._best(final, steps_to, np.ones(5, bool), lrs, start_loss=10.0) is None
+    assert sweeps.common._best(final, steps_to, unstable, lrs, start_loss=10.0) == 2
+    assert sweeps.common._best(final, steps_to, np.ones(5, bool), lrs, start_loss=10.0) is None
     # nothing converged: the lowest final loss, ties to the larger learning rate
     assert (
-        sweeps._best(np.array([2.0, 1.0, 1.0]), np.array([-1, -1, -1]), np.zeros(3, bool), lrs[:3], 10.0) == 2
+        sweeps.common._best(
+            np.array([2.0, 1.0, 1.0]), np.array([-1, -1, -1]), np.zeros(3, bool), lrs[:3], 10.0
+        )
+        == 2
     )
 
 

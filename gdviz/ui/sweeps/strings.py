@@ -1,4 +1,4 @@
-"""Strings of the sweeps page (``page_sweeps.py``), English and Simplified Chinese."""
+"""Strings of the sweeps page (gdviz/ui/sweeps/), English and Simplified Chinese."""
 
 EN: dict[str, str] = {
     "page.sweeps": "Sweeps",
