@@ -347,6 +347,7 @@ def test_fuzz_csv_like_text(rows, delimiter, newline, encoding):
 # csvdata classifies and converts all cells at once (an automaton in NumPy, float() only on numbers);
 # it must agree with the per-cell reference ``_number`` on every text, bit for bit.
 from gdviz.problems.data import csv as csvdata  # noqa: E402
+from gdviz.problems.data import numbers  # noqa: E402
 
 _ALPHABET = [*"0١_.,eE+-iInNfFtTyYaAx ", "\xa0", "\u2003", "\t"]
 _WORDS = ["inf", "infinity", "nan", "INFINITY", "-iNf", "1_0", "1e5", "1e_5", "_1", "1_", "1__0", ".5", "5.",
@@ -356,11 +357,11 @@ _WORDS = ["inf", "infinity", "nan", "INFINITY", "-iNf", "1_0", "1e5", "1e_5", "_
 
 
 def _reference(texts, delimiter):
-    return np.array([np.nan if (v := csvdata._number(t, delimiter)) is None else v for t in texts])
+    return np.array([np.nan if (v := numbers._number(t, delimiter)) is None else v for t in texts])
 
 
 def _check_numbers(texts, delimiter):
-    values, padded = csvdata._numbers(texts, delimiter)
+    values, padded = numbers._numbers(texts, delimiter)
     want = _reference(texts, delimiter)
     nan = np.isnan(want)
     bad = [texts[i] for i in np.flatnonzero(np.isnan(values) != nan)]
@@ -402,11 +403,11 @@ def test_number_pass_agrees_with_number_on_random_texts(texts, delimiter):
 @pytest.mark.parametrize("comma_point", [False, True])
 def test_the_short_text_table_holds_what_number_reads(comma_point):
     # Every text of one or two ASCII characters, or three or four of 0-9 . - + , e E, is looked up.
-    texts = csvdata._short_texts()
-    assert len(texts) == csvdata._ASCII_PAIRS + 16**3 + 16**4
+    texts = numbers._short_texts()
+    assert len(texts) == numbers._ASCII_PAIRS + 16**3 + 16**4
     delimiter = ";" if comma_point else ","
     want = _reference(texts, delimiter)
-    got = csvdata._short_values(comma_point)
+    got = numbers._short_values(comma_point)
     assert np.array_equal(np.isnan(got), np.isnan(want))
     ok = ~np.isnan(want)
     assert np.array_equal(got[ok].view(np.int64), want[ok].view(np.int64))
@@ -417,7 +418,7 @@ def test_number_pass_on_long_texts_and_across_chunks(monkeypatch):
     # Past _SCAN_CHARS a text goes to _number itself; many cells are cut into chunks.
     long = ["1" * 300, "1" * 300 + "x", " " * 290 + "2.5", "9" * 400 + "e-400", "x" * 1000]
     _check_numbers(long + ["1", "x"] * 10, ",")
-    monkeypatch.setattr(csvdata, "_CHUNK_CELLS", 7)
+    monkeypatch.setattr(numbers, "_CHUNK_CELLS", 7)
     _check_numbers(long * 3 + _WORDS + ["1.25", "7", " 3 ", "4,5"] * 5, ";")
 
 
