@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from reference_support import reference
 
 import gdviz.problems.mlp as nn
 from gdviz.problems.base import Problem
@@ -45,7 +46,7 @@ def test_gradient_check_other_depths(hidden):
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 @pytest.mark.parametrize("dataset", ["circles", "wave"])
 def test_matches_torch(activation, dataset):
-    torch = pytest.importorskip("torch")
+    torch = reference("torch")
     p = mlp(dataset=dataset, n=60, hidden=(6, 5), activation=activation, l2=0.1)
     theta = _perturbed(p, seed=2)
     loss, grad = p.loss_and_grad(theta)

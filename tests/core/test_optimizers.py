@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+from reference_support import reference
 
 from gdviz.optim import (
     OPTIMIZER_NAMES,
@@ -234,7 +235,7 @@ def _gdviz_trajectory(opt: Optimizer, grad_fn) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def torch():
-    return pytest.importorskip("torch")
+    return reference("torch")
 
 
 def _check_rosenbrock(torch, name, hyper, foreach):

@@ -7,6 +7,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from reference_support import reference
 
 from gdviz.problems import Problem, problem, problem_names
 from gdviz.problems.data import synthetic as data
@@ -457,7 +458,7 @@ def test_batch_validation(idx, message):
 # --- logistic regression ----------------------------------------------------------------------------
 @pytest.mark.parametrize("l2", [0.0, 0.3])
 def test_logistic_minimum_matches_an_independent_optimizer(l2):
-    optimize = pytest.importorskip("scipy.optimize")
+    optimize = reference("scipy.optimize")
     p = problem("logistic_regression", l2=l2, n=300, seed=3)
     res = optimize.minimize(
         lambda t: float(p.loss(t)), np.zeros(3), jac=lambda t: p.grad(t), method="BFGS", tol=1e-12

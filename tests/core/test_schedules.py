@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+from reference_support import reference
 
 from gdviz.optim import optimizer
 from gdviz.optim.schedules import SCHEDULE_NAMES, Schedule, as_schedule, schedule
@@ -101,7 +102,7 @@ def test_per_run_base_lrs():
 # --- torch.optim.lr_scheduler --------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def torch():
-    return pytest.importorskip("torch")
+    return reference("torch")
 
 
 def _torch_lrs(torch, make, steps: int, lr: float) -> np.ndarray:
