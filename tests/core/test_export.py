@@ -280,3 +280,17 @@ def test_json_writes_non_finite_numbers_as_null(tmp_path):
 def test_records_must_be_records(tmp_path):
     with pytest.raises(ValueError, match="records must be"):
         files.to_csv([1, 2], tmp_path / "x.csv")
+
+
+def test_the_headless_copies_match_the_page():
+    # what view.py restates of the page (a label, the default formula, a lesson link's keys) must
+    # not drift from the page's own
+    from gdviz.export import view as headless
+    from gdviz.ui.race import page, state
+    from gdviz.ui.specs import RunSpec
+
+    assert headless.DEFAULT_FORMULA == state.DEFAULT_FORMULA
+    assert headless.LESSON_LINK_KEYS == state.LESSON_LINK_KEYS
+    for i, spec in enumerate((RunSpec("adam", 0.05), RunSpec("gd", 0.1, variant="mini", batch_size=8))):
+        for has_data in (False, True):
+            assert headless.run_label(i, spec, has_data, "en") == page.run_label(i, spec, has_data)
