@@ -61,3 +61,12 @@ RECORD_FULL_BYTES = 8 * 2**20
 RECORD_THIN_BYTES = 4 * 2**20
 # A loss surface gets the resolution its problem can afford in about this much server time.
 VIEW_SECONDS = 1.0
+
+# --- exports (gdviz.export): GIF, MP4, PNG and HTML files of the race view -----------------------
+# Frames of one animation file; the page offers at most 500 (FRAMES_CHOICES).
+MAX_EXPORT_FRAMES = 1000
+# Width of a picture; the PNG export is 1920 wide, a 4K screen 3840.
+MAX_EXPORT_WIDTH = 3840
+# Pixels drawn for one animation (frames × width × height): 300 frames of 1280 × 640 are 2.5e8; the
+# cap keeps one export under about a minute of one core.
+MAX_EXPORT_PIXELS = 600_000_000

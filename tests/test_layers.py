@@ -15,7 +15,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PKG_DIR = Path(importlib.util.find_spec("gdviz").origin).parent
-NOT_CORE = ("gdviz.ui", "gdviz.figures")
+NOT_CORE = ("gdviz.ui", "gdviz.figures", "gdviz.export", "gdviz.cli", "gdviz.__main__")
+# At the UI's level without Streamlit: the exports and the command line use the figures and the
+# Streamlit-free modules of gdviz.ui (link codec, specs, lessons, tables, race pipeline).
+HEADLESS = ("gdviz.export", "gdviz.cli", "gdviz.__main__")
 
 
 def _modules(path: Path, prefix: str) -> list[str]:
@@ -36,6 +39,7 @@ def _is_under(name: str, packages: tuple[str, ...]) -> bool:
 ALL_MODULES = ["gdviz", *_modules(PKG_DIR, "gdviz.")]
 CORE_MODULES = [m for m in ALL_MODULES if not _is_under(m, NOT_CORE)]
 FIGURE_MODULES = [m for m in ALL_MODULES if _is_under(m, ("gdviz.figures",))]
+HEADLESS_MODULES = [m for m in ALL_MODULES if _is_under(m, HEADLESS) and m != "gdviz.__main__"]
 
 # Imports each module in turn in a clean interpreter and reports, per module, the non-stdlib top-level
 # packages that appeared in sys.modules (the baseline taken first excludes site hooks).
@@ -94,6 +98,13 @@ def test_figures_do_not_import_streamlit():
     assert not bad, f"gdviz.figures must not import streamlit: {bad}"
 
 
+def test_exports_and_the_command_line_do_not_import_streamlit():
+    assert "gdviz.cli" in HEADLESS_MODULES and "gdviz.export.files" in HEADLESS_MODULES
+    report = _probe(HEADLESS_MODULES, ["numpy", "plotly", "PIL"])
+    bad = {name: extra for name, extra in report if "streamlit" in extra}
+    assert not bad, f"gdviz.export and gdviz.cli must not import streamlit: {bad}"
+
+
 def _imports(path: Path) -> list[tuple[int, str]]:
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     found = []
@@ -122,11 +133,11 @@ def test_only_ui_and_app_import_streamlit():
 
 
 def test_only_figures_and_ui_import_plotly():
-    allowed_dirs = (PKG_DIR / "ui", PKG_DIR / "figures")
+    allowed_dirs = (PKG_DIR / "ui", PKG_DIR / "figures", PKG_DIR / "export")
     offenders = [
         f"{path.relative_to(ROOT)}:{line} imports {mod}"
         for path in sorted(PKG_DIR.rglob("*.py"))
-        if not any(path.is_relative_to(d) for d in allowed_dirs)
+        if not any(path.is_relative_to(d) for d in allowed_dirs) and path != PKG_DIR / "cli.py"
         for line, mod in _imports(path)
         if mod.partition(".")[0] == "plotly"
     ]
@@ -213,9 +224,9 @@ def test_the_core_has_no_import_cycles_but_registries():
     # that is the one loop allowed (gdviz.problems, gdviz.optim); anything else is a cycle.
     graph = _graph()
     core = {
-        m: {t for t in ts if not t.startswith(("gdviz.ui", "gdviz.figures")) and not t.startswith(m + ".")}
+        m: {t for t in ts if not _is_under(t, NOT_CORE) and not t.startswith(m + ".")}
         for m, ts in graph.items()
-        if not m.startswith(("gdviz.ui", "gdviz.figures"))
+        if not _is_under(m, NOT_CORE)
     }
     assert _cycles(core) == []
 

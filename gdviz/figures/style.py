@@ -27,6 +27,10 @@ INVISIBLE = "rgba(0,0,0,0)"
 # Behind a text label placed over data lines.
 LABEL_BG = "rgba(255,255,255,0.8)"
 GRID_LINE = "#e5e7eb"
+# Plotly.js's own defaults, which the race figure keeps (it sets no template): its axis texts and
+# grid lines. The exports (gdviz.export.render) draw with the same.
+PLOTLY_TEXT = "#444444"
+PLOTLY_GRID = "#eeeeee"
 AXIS_LINE = "#9ca3af"
 
 # --- the loss surface ------------------------------------------------------------------------------------

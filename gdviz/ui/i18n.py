@@ -8,8 +8,6 @@ that the code uses.
 
 from __future__ import annotations
 
-import streamlit as st
-
 LANGS = ("en", "zh")
 LANG_NAMES = {"en": "English", "zh": "中文"}
 _MISSING = object()
@@ -582,27 +580,38 @@ TABLES = {"en": EN, "zh": ZH}
 
 
 def lang() -> str:
+    # Streamlit is imported here, not at the top: the tables and ``text`` serve the exports and the
+    # command line too (gdviz.export, gdviz.cli), which must not import streamlit.
+    import streamlit as st
+
     v = st.session_state.get("lang", "en")
     return v if v in LANGS else "en"
 
 
 def t(key: str, default=_MISSING, **fmt) -> str:
-    table = TABLES[lang()]
-    text = table.get(key)
-    if text is None:
-        text = EN.get(key)
-    if text is None:
-        text = key if default is _MISSING else default
-        if text is None:
+    return text(lang(), key, default, **fmt)
+
+
+def text(language: str, key: str, default=_MISSING, /, **fmt) -> str:
+    """``t`` in a given language (English when ``language`` is not one of LANGS)."""
+    table = TABLES.get(language, EN)
+    found = table.get(key)
+    if found is None:
+        found = EN.get(key)
+    if found is None:
+        found = key if default is _MISSING else default
+        if found is None:
             return None
-    if fmt and isinstance(text, str):
+    if fmt and isinstance(found, str):
         try:
-            return text.format(**fmt)
+            return found.format(**fmt)
         except (KeyError, IndexError, ValueError):
-            return text
-    return text
+            return found
+    return found
 
 
-def figure_labels() -> dict[str, str]:
+def figure_labels(language: str | None = None) -> dict[str, str]:
+    """The figures' texts ("fig.*") in ``language`` (the session's when None)."""
+    language = language or lang()
     prefix = "fig."
-    return {k[len(prefix) :]: t(k) for k in EN if k.startswith(prefix)}
+    return {k[len(prefix) :]: text(language, k) for k in EN if k.startswith(prefix)}

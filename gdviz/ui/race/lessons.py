@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gdviz.ui.specs import ProblemSpec, RunSpec
+from gdviz.ui.specs import PageConfig, ProblemSpec, RunSpec, ViewSpec
 
 
 @dataclass(frozen=True)
@@ -127,3 +127,22 @@ LESSONS: tuple[Lesson, ...] = (
 )
 
 BY_KEY = {lesson.key: lesson for lesson in LESSONS}
+
+
+def config(key: str) -> tuple[PageConfig, bool]:
+    """What lesson ``key`` loads (its problem, runs, steps, start and view) and whether it shows the
+    loss above the minimum; the page (``state.lesson_state``) and the exports read lessons here."""
+    lesson = BY_KEY[key]
+    view = dict(lesson.view)
+    cfg = PageConfig(
+        problem=lesson.problem,
+        runs=lesson.runs,
+        steps=lesson.steps,
+        start=lesson.start,
+        view=ViewSpec(
+            plane=view.get("plane") or lesson.problem.default_plane,
+            x_axis=view.get("x_axis", "step"),
+            log_loss=view.get("log_loss", True),
+        ),
+    )
+    return cfg, bool(view.get("excess", False))

@@ -25,8 +25,7 @@ import streamlit as st
 
 from gdviz import formula
 from gdviz.ui import quirks
-from gdviz.ui.race import links
-from gdviz.ui.race.lessons import BY_KEY
+from gdviz.ui.race import lessons, links
 from gdviz.ui.specs import (
     MAX_RUNS_RACE,
     PROBLEM_CONTROLS,
@@ -358,20 +357,8 @@ def write(state: RaceState) -> None:
 
 def lesson_state(key: str) -> RaceState:
     """What lesson ``key`` loads: its problem, runs, steps, start and view; nothing else survives."""
-    lesson = BY_KEY[key]
-    view = dict(lesson.view)
-    cfg = PageConfig(
-        problem=lesson.problem,
-        runs=lesson.runs,
-        steps=lesson.steps,
-        start=lesson.start,
-        view=ViewSpec(
-            plane=view.get("plane") or default_plane(lesson.problem),
-            x_axis=view.get("x_axis", "step"),
-            log_loss=view.get("log_loss", True),
-        ),
-    )
-    return RaceState(cfg, lesson=key, hide=tuple(SS.get("hide", ())), excess=view.get("excess", False))
+    cfg, excess = lessons.config(key)
+    return RaceState(cfg, lesson=key, hide=tuple(SS.get("hide", ())), excess=excess)
 
 
 def load_lesson(key: str) -> None:

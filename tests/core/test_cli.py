@@ -1,0 +1,173 @@
+"""The ``gdviz`` command line (gdviz.cli): what each command prints and writes, and its errors: one
+line on stderr, exit code 2, never a traceback."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import gdviz
+from gdviz import cli
+from gdviz.export import files
+from gdviz.ui.race import links
+from gdviz.ui.race.lessons import LESSONS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_cli(capsys, *argv) -> tuple[int, str, str]:
+    try:
+        code = cli.main(list(argv))
+    except SystemExit as exc:  # argparse
+        code = exc.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_run_prints_a_table_and_writes_the_record(capsys, tmp_path):
+    out_csv, out_json = tmp_path / "r.csv", tmp_path / "r.json"
+    code, out, err = run_cli(
+        capsys, "run", "--problem", "rosenbrock", "--rule", "adam", "--lr", "0.05", "--steps", "40",
+        "--csv", str(out_csv), "--json", str(out_json),
+    )  # fmt: skip
+    assert code == 0, err
+    assert "rosenbrock · adam" in out and out.splitlines()[1].split()[:2] == ["step", "loss"]
+    meta, (got,) = files.read_csv(out_csv)
+    assert meta["config"]["rule"] == "adam" and meta["command"].startswith("gdviz run --problem rosenbrock")
+    rec = gdviz.run(gdviz.problem("rosenbrock"), gdviz.optimizer("adam", lr=0.05), steps=40)
+    assert len(got["step"]) == 41  # steps + 1 rows
+    for c in ("params", "loss", "lr", "grad"):
+        assert np.allclose(got[c], getattr(rec, c), rtol=0, atol=0), c
+    assert out_json.stat().st_size > 0 and "wrote" in err
+
+
+def test_run_with_batches_and_a_schedule(capsys, tmp_path):
+    code, _out, err = run_cli(
+        capsys, "run", "--problem", "linear_regression", "--option", "data=synthetic", "--option", "n=200",
+        "--rule", "momentum", "--hyper", "momentum=0.9", "--lr", "0.05", "--steps", "30", "--batch-size", "8",
+        "--schedule", "step", "--schedule-opt", "step_size=10", "--schedule-opt", "gamma=0.5",
+        "--csv", str(tmp_path / "b.csv"),
+    )  # fmt: skip
+    assert code == 0, err
+    _, (got,) = files.read_csv(tmp_path / "b.csv")
+    np.testing.assert_allclose(got["lr"][[0, 10, 20]], [0.05, 0.025, 0.0125])
+    assert got["samples_seen"][-1] == 30 * 8
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["run", "--problem", "nope", "--lr", "0.1", "--steps", "5"], "unknown problem"),
+        (["run", "--problem", "quadratic", "--lr", "0.1", "--steps", "5", "--rule", "sgdx"], "sgdx"),
+        (
+            ["run", "--problem", "quadratic", "--lr", "0.1", "--steps", "5", "--hyper", "nonsense"],
+            "key=value",
+        ),
+        (["run", "--problem", "quadratic", "--lr", "-1", "--steps", "5"], "positive number"),
+        (["run", "--problem", "quadratic", "--lr", "0.1"], "--steps"),
+        (["render", "not a link", "--png", "x.png"], "query string"),
+        (["render", "?foo=1", "--png", "x.png"], "race page's state"),
+        (["render", "?problem=beale"], "at least one of"),
+        (["render", "?problem=beale&steps=20", "--gif", "x.gif", "--frames", "5000"], "--frames must be"),
+        (["sweep", "lr", "--problem", "quadratic", "--lrs", "a,b"], "--lrs"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_errors_are_one_line_and_exit_2(capsys, tmp_path, monkeypatch, argv, says):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli(capsys, *argv)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1 and says in err, err
+    assert "Traceback" not in err
+
+
+def test_the_installed_command_never_shows_a_traceback(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    p = subprocess.run(
+        [sys.executable, "-m", "gdviz", "render", "?problem=formula&expr=x%2B%2B&steps=20", "--png", "x.png"],
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+    assert p.stderr.startswith("gdviz render: error: ") and len(p.stderr.strip().splitlines()) == 1, p.stderr
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_render_writes_every_file_the_link_asks(capsys, tmp_path):
+    link = "https://gdviz.example.org/?problem=quadratic&steps=40&run=gd,0.1&run=adam,0.1&frames=50&lang=zh&bogus=1"
+    out = {k: tmp_path / f"race.{k}" for k in ("png", "gif", "csv")}
+    code, _, err = run_cli(
+        capsys, "render", link, "--png", str(out["png"]), "--gif", str(out["gif"]), "--csv", str(out["csv"]),
+        "--width", "640",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "note: the link's bogus were not used as written" in err
+    with Image.open(out["png"]) as im:
+        assert im.size == (640, 320)
+    with Image.open(out["gif"]) as im:
+        assert im.n_frames == 41  # 40 steps: at most steps + 1 frames
+    meta, runs = files.read_csv(out["csv"])
+    assert len(runs) == 2 and meta["lang"] == "zh"
+    assert "bogus" not in meta["link"] and "run=adam%2C0.1" in meta["link"]
+
+
+def test_sweep_prints_the_lr_table(capsys):
+    code, out, err = run_cli(
+        capsys, "sweep", "lr", "--problem", "quadratic", "--steps", "50", "--lrs", "0.01,0.1,3"
+    )
+    assert code == 0, err
+    rows = out.splitlines()[3:6]
+    assert [r.split()[0] for r in rows] == ["0.01", "0.1", "3"]
+    assert "← best" in rows[1] and "unstable" in rows[2]
+
+
+def test_range_test(capsys):
+    code, out, err = run_cli(capsys, "sweep", "range", "--problem", "quadratic", "--steps", "60")
+    assert code == 0, err
+    assert "suggested lr" in out
+
+
+def test_lessons_lists_every_lesson_with_a_link_that_opens_it(capsys):
+    code, out, _ = run_cli(capsys, "lessons", "--base", "https://gdviz.example.org")
+    assert code == 0
+    body = out.splitlines()[2:]
+    assert [line.split()[0] for line in body] == [lesson.key for lesson in LESSONS]
+    for line, lesson in zip(body, LESSONS, strict=True):
+        url = line.split()[-1]
+        params = {k: v[-1] for k, v in parse_qs(urlsplit(url).query).items()}
+        assert links.decode(params).lesson == lesson.key
+
+
+def test_serve_runs_streamlit_on_the_app(monkeypatch, capsys):
+    called = []
+    monkeypatch.setattr(cli.subprocess, "call", lambda cmd: called.append(cmd) or 0)
+    code, _, _ = run_cli(capsys, "serve", "--server.port", "8999")
+    assert code == 0
+    (cmd,) = called
+    assert cmd[1:4] == ["-m", "streamlit", "run"] and cmd[-2:] == ["--server.port", "8999"]
+    script = Path(cmd[4])
+    assert script.is_file() and "app.run([race, sweeps, network])" in script.read_text()
+
+
+def test_serve_writes_the_router_when_the_package_has_no_app_py(monkeypatch, tmp_path):
+    monkeypatch.setattr(gdviz, "__file__", str(tmp_path / "site" / "gdviz" / "__init__.py"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    script = cli.app_script()
+    assert script == tmp_path / "cache" / "gdviz" / "app.py"
+    assert script.read_text().strip().endswith("app.run([race, sweeps, network])")
+
+
+def test_the_progress_bar_ends_with_one_line_when_not_a_terminal():
+    stream = io.StringIO()
+    bar = cli.Bar("gif", stream)
+    for k in range(1, 11):
+        bar(k, 10)
+    bar(10, 10)
+    assert stream.getvalue().count("\n") == 1 and "100.0%" in stream.getvalue()
