@@ -61,3 +61,10 @@ RECORD_FULL_BYTES = 8 * 2**20
 RECORD_THIN_BYTES = 4 * 2**20
 # A loss surface gets the resolution its problem can afford in about this much server time.
 VIEW_SECONDS = 1.0
+
+# --- simulated training at scale (gdviz.parallel) -------------------------------------------------
+# 64 workers is where a ring all-reduce's latency term already dominates a small model's step on any
+# network: more would draw the same lesson at more cost.
+MAX_WORKERS = 64
+# Micro-batches accumulated per step: beyond this the global batch exceeds any data set here.
+MAX_ACCUMULATE = 1024

@@ -1,0 +1,101 @@
+"""Synchronous data parallelism: every step all K workers compute a gradient at the same parameters,
+the average goes to every worker, the step waits for the slowest.
+
+``accumulate=m``: each worker adds up m micro-batches before the average (what a GPU short of memory
+does), one communication per m·b samples. ``backups=b``: K+b workers compute and the first K to
+finish are averaged, the rest are cancelled (Chen et al. 2016, "Revisiting distributed synchronous
+SGD"): the step waits for the K-th fastest instead of the slowest.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gdviz.parallel.compression import compress
+from gdviz.parallel.config import Setup
+from gdviz.parallel.record import COMMUNICATE, COMPUTE, IDLE, EventLog, Trace
+from gdviz.parallel.shards import ShardBatches, SharedBatches, by_worker, piece_grads
+from gdviz.parallel.timing import model_bytes
+
+
+def run_sync(s: Setup) -> tuple[Trace, EventLog]:
+    problem, K, W, m = s.problem, s.workers, s.total_workers, s.accumulate
+    P = problem.n_params
+    _, clock, comp_rng, gens = s.streams
+    trace = Trace(problem, s.theta0, s.stop_loss)
+    log = EventLog(s.events)
+    if not problem.has_data:
+        data = None
+    elif s.shards is None:
+        data = SharedBatches(problem.n_samples, s.batch_size, W * m, s.seed, s.shuffle, s.replacement)
+    else:
+        data = ShardBatches(s.shards, s.batch_size, gens, s.shuffle, s.replacement)
+    owner = np.repeat(np.arange(W), m)
+    comp = s.compression
+    residual = np.zeros((W, P)) if comp is not None and s.error_feedback else None
+    N = model_bytes(P)
+    msg_bits = comp.bits(P) if comp is not None else 8.0 * N
+    comm = s.time.allreduce(K, N, None if comp is None else msg_bits / 8)
+    tm, opt, speeds = s.time, s.opt, s.speeds
+    all_w = np.arange(W)
+    theta = s.theta0[None].copy()
+    with np.errstate(all="ignore"):
+        state = opt.init(theta)
+        for k in range(s.steps):
+            if trace.done:
+                break
+            if data is None:
+                pieces = None
+            elif isinstance(data, SharedBatches):
+                pieces = data.next()
+            else:
+                pieces = data.next(m)
+            losses, grads, sizes = piece_grads(problem, np.broadcast_to(theta, (W * m, P)), pieces)
+            if m == 1:
+                sums, counts, lsums = grads * sizes[:, None], sizes, losses * sizes
+            else:
+                sums, counts = by_worker(grads, sizes, owner, W)
+                lsums, _ = by_worker(losses, sizes, owner, W)
+            # a worker's m micro-batches run one after the other; then its straggler delay
+            c = tm.compute(sizes).reshape(W, m).sum(axis=1) / speeds + tm.delays(clock, W)
+            if s.backups:
+                chosen = np.sort(np.argsort(c, kind="stable")[:K])
+                c_end = float(c[chosen].max())
+            else:
+                chosen = all_w
+                c_end = float(c.max())
+            used = chosen[counts[chosen] > 0]  # a worker left without samples (epoch end) sends nothing
+            n_used = counts[used].sum()
+            if comp is None:
+                agg = sums[used].sum(axis=0) / n_used
+            else:
+                local = sums[used] / counts[used, None]
+                sent, new_res = compress(comp, local, None if residual is None else residual[used], comp_rng)
+                if residual is not None:
+                    residual[used] = new_res
+                agg = (counts[used, None] * sent).sum(axis=0) / n_used
+            batch_loss = float(lsums[used].sum() / n_used)
+            f = s.factor[k]
+            upd, state = opt.update(agg[None], state, theta)
+            new = theta + (upd if f == 1.0 else f * upd)
+            t0 = trace.t
+            t_done = t0 + c_end
+            t1 = t_done + comm
+            log.add(all_w, COMPUTE, t0, t0 + np.minimum(c, c_end))
+            log.add(chosen, IDLE, t0 + c[chosen], t_done)
+            log.add(all_w, COMMUNICATE, t_done, t1)
+            ok = trace.step(
+                new[0],
+                agg,
+                batch_loss,
+                s.lr[k] * f,
+                samples=int(n_used),
+                evals=int(m * used.size),
+                t=t1,
+                bits=msg_bits * used.size,
+                comm=comm * K,
+            )
+            theta = new
+            if not ok:
+                break
+    return trace, log

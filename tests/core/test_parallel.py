@@ -1,0 +1,185 @@
+"""gdviz.parallel: each strategy against the single run or the closed form it must equal, the
+compressors' defining identities, the clock's formulas, and every bad argument's message."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+
+import gdviz
+from gdviz import parallel
+from gdviz.parallel import theory
+from gdviz.problems.base import Problem
+from gdviz.train import Record
+
+
+@functools.cache
+def prob(name: str, **options) -> Problem:
+    return gdviz.problem(name, **options)
+
+
+def linear(n=240):
+    return prob("linear_regression", data="synthetic", n=n, n_features=2)
+
+
+def logistic():
+    return prob("logistic_regression", n=200)
+
+
+def mlp():
+    return prob("mlp", hidden=(4,), n=200)
+
+
+def close(a, b, tol=1e-10):
+    np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+
+
+# --- 1. sync = one run with the global batch ------------------------------------------------------
+@pytest.mark.parametrize(
+    ("make", "opt", "K", "b", "steps"),
+    [
+        (linear, ("gd", 0.05), 4, 8, 80),  # 240 = 7·32 + 16: two workers idle at every epoch's end
+        (linear, ("momentum", 0.02), 3, 5, 60),  # 240 = 16·15: exact epochs
+        (logistic, ("adam", 0.05), 2, 16, 60),
+        (mlp, ("gd", 0.3), 4, 10, 40),
+        (mlp, ("rmsprop", 0.01), 3, 7, 30),
+    ],
+)
+def test_sync_equals_single_run_with_global_batch(make, opt, K, b, steps):
+    p = make()
+    o = gdviz.optimizer(opt[0], lr=opt[1])
+    for seed in (0, 5):
+        rec = parallel.train(p, o, strategy="sync", workers=K, batch_size=b, steps=steps, seed=seed)
+        ref = gdviz.run(p, o, steps=steps, batch_size=K * b, seed=seed)
+        assert rec.steps_done == ref.steps_done == steps
+        close(rec.params, ref.params)
+        close(rec.loss, ref.loss)
+        close(rec.grad, ref.grad)
+        close(rec.batch_loss, ref.batch_loss)
+        np.testing.assert_array_equal(rec.samples_seen, ref.samples_seen)
+
+
+def test_sync_seed_matters_and_is_reproducible():
+    p, o = linear(), gdviz.optimizer("gd", lr=0.05)
+    a = parallel.train(p, o, strategy="sync", workers=4, batch_size=4, steps=30, seed=1)
+    b = parallel.train(p, o, strategy="sync", workers=4, batch_size=4, steps=30, seed=1)
+    c = parallel.train(p, o, strategy="sync", workers=4, batch_size=4, steps=30, seed=2)
+    np.testing.assert_array_equal(a.params, b.params)
+    assert np.abs(a.params - c.params).max() > 1e-6
+
+
+def test_sync_on_a_function_every_worker_computes_the_full_gradient():
+    p = prob("rosenbrock")
+    o = gdviz.optimizer("gd", lr=1e-3)
+    ref = gdviz.run(p, o, steps=200)
+    for K in (1, 2, 7):
+        rec = parallel.train(p, o, strategy="sync", workers=K, steps=200)
+        close(rec.params, ref.params, 1e-12)
+        assert rec.grad_evals[-1] == 200 * K
+
+
+def test_sync_full_batch_equals_full_gradient_descent():
+    p, o = linear(), gdviz.optimizer("gd", lr=0.1)
+    ref = gdviz.run(p, o, steps=50)
+    rec = parallel.train(p, o, strategy="sync", workers=5, steps=50)
+    close(rec.params, ref.params)
+
+
+def test_record_is_a_record_with_a_simulated_clock_and_events():
+    p, o = linear(), gdviz.optimizer("gd", lr=0.05)
+    rec = parallel.train(p, o, strategy="sync", workers=3, batch_size=8, steps=20, sample_seconds=1e-3)
+    assert isinstance(rec, Record) and rec.strategy == "sync" and rec.workers == 3
+    assert rec.time.shape == (21,) and rec.time[0] == 0 and np.all(np.diff(rec.time) > 0)
+    assert rec.diverged is None and rec.stop_reason == "steps"
+    assert gdviz.first_below(rec, rec.loss[0]) is not None  # the run helpers read it
+    ev = rec.events
+    assert set(np.unique(ev.worker)) == {0, 1, 2}
+    assert np.all(ev.end > ev.start)
+    # every worker is busy (computing, idle or communicating) for the whole run, never twice at once
+    for k in range(3):
+        iv = ev.of(k)
+        iv = iv[np.argsort(iv[:, 0], kind="stable")]
+        assert np.all(iv[1:, 0] >= iv[:-1, 1] - 1e-15)
+        close(np.sum(iv[:, 1] - iv[:, 0]), rec.time[-1], 1e-12)
+    # compute of b samples + the ring all-reduce per step
+    tm = parallel.time_model()
+    N = 8 * p.n_params
+    per_step = 1e-5 + 8 * 1e-3 + theory.ring_allreduce_seconds(3, N, tm.network.bandwidth, tm.network.latency)
+    close(np.diff(rec.time), per_step, 1e-12)
+    close(rec.comm_share, theory.ring_allreduce_seconds(3, N, 1.25e9, 50e-6) / per_step, 1e-12)
+
+
+def test_sync_linear_scaling_and_warmup():
+    p, K = linear(), 4
+    base = gdviz.optimizer("gd", lr=0.01)
+    rec = parallel.train(p, base, strategy="sync", workers=K, batch_size=8, steps=30, scale_lr=True, seed=2)
+    ref = gdviz.run(p, gdviz.optimizer("gd", lr=0.04), steps=30, batch_size=32, seed=2)
+    close(rec.params, ref.params)
+    close(rec.lr, 0.04, 1e-15)
+    warm = parallel.train(
+        p, base, strategy="sync", workers=K, batch_size=8, steps=30, scale_lr=True, warmup=10
+    )
+    close(warm.lr, 0.04 * np.minimum(1, np.arange(1, 31) / 10), 1e-15)
+    # the warm-up is the lr schedule of a single run with those learning rates
+    sched = gdviz.run(
+        p, gdviz.optimizer("gd", lr=lambda t: 0.04 * min(1.0, (t + 1) / 10)), steps=30, batch_size=32
+    )
+    close(warm.params, sched.params)
+
+
+@pytest.mark.parametrize("spec", ["iid", "label", ("feature", 0)])
+def test_fixed_shards_partition_the_data(spec):
+    p = logistic()
+    K = 4
+    rec = parallel.train(p, gdviz.optimizer("gd", lr=0.1), strategy="sync", workers=K, steps=40, shards=spec)
+    # full local batches over a partition: the average is the full gradient, whatever the split
+    ref = gdviz.run(p, gdviz.optimizer("gd", lr=0.1), steps=40)
+    close(rec.params, ref.params)
+    rng = np.random.default_rng(0)
+    from gdviz.parallel.shards import make_shards
+
+    shards = make_shards(p, K, spec, rng)
+    joined = np.sort(np.concatenate(shards))
+    np.testing.assert_array_equal(joined, np.arange(p.n_samples))
+    if spec == "label":
+        # sorted by class: the first shard is all class 0, the last all class 1
+        assert set(p.y[shards[0]]) == {0.0} and set(p.y[shards[-1]]) == {1.0}
+    if spec == ("feature", 0):
+        assert p.X[shards[0], 0].max() <= p.X[shards[1], 0].min()
+    again = make_shards(p, K, spec, np.random.default_rng(0))
+    assert all(np.array_equal(a, b) for a, b in zip(shards, again, strict=True))
+
+
+def test_non_iid_shards_with_mini_batches_differ_from_iid():
+    p, o = logistic(), gdviz.optimizer("gd", lr=0.5)
+    iid = parallel.train(p, o, strategy="sync", workers=4, batch_size=5, steps=40, shards="iid")
+    lab = parallel.train(p, o, strategy="sync", workers=4, batch_size=5, steps=40, shards="label")
+    assert np.abs(iid.params - lab.params).max() > 1e-3
+    assert iid.samples_seen[-1] == lab.samples_seen[-1] == 40 * 20
+
+
+# --- 2. accumulate ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(("make", "K", "m", "b"), [(linear, 1, 4, 6), (linear, 2, 3, 7), (mlp, 1, 3, 10)])
+def test_accumulate_equals_single_run_with_m_times_b(make, K, m, b):
+    p, o = make(), gdviz.optimizer("momentum", lr=0.02)
+    rec = parallel.train(p, o, strategy="accumulate", workers=K, accumulate=m, batch_size=b, steps=40, seed=4)
+    ref = gdviz.run(p, o, steps=40, batch_size=K * m * b, seed=4)
+    close(rec.params, ref.params)
+    close(rec.loss, ref.loss)
+    assert rec.grad_evals[-1] == 40 * K * m
+
+
+def test_accumulate_communicates_once_per_m_micro_batches():
+    p, o = linear(), gdviz.optimizer("gd", lr=0.05)
+    kw = dict(batch_size=4, steps=10, sample_seconds=1e-4, network="wifi")
+    acc = parallel.train(p, o, strategy="accumulate", workers=2, accumulate=4, **kw)
+    sync = parallel.train(p, o, strategy="sync", workers=8, **kw)
+    close(acc.params, sync.params)  # the same global batch of 32 …
+    comm_acc = acc.events.busy("communicate").sum()
+    comm_sync = sync.events.busy("communicate").sum()
+    assert comm_acc < comm_sync / 4  # … with 2 workers talking instead of 8
+    wifi = parallel.NETWORKS["wifi"]
+    ring = 2 * wifi.latency + 8 * p.n_params / wifi.bandwidth  # K = 2: 2(K−1)α + 2(K−1)/K·N/β
+    close(np.diff(acc.time), 4 * (1e-5 + 4 * 1e-4) + ring, 1e-12)
