@@ -4,6 +4,8 @@ compressors' defining identities, the clock's formulas, and every bad argument's
 from __future__ import annotations
 
 import functools
+import math
+from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
@@ -183,3 +185,147 @@ def test_accumulate_communicates_once_per_m_micro_batches():
     wifi = parallel.NETWORKS["wifi"]
     ring = 2 * wifi.latency + 8 * p.n_params / wifi.bandwidth  # K = 2: 2(K−1)α + 2(K−1)/K·N/β
     close(np.diff(acc.time), 4 * (1e-5 + 4 * 1e-4) + ring, 1e-12)
+
+
+# --- 3. async: stale gradients ----------------------------------------------------------------------
+def test_async_equal_workers_take_turns_and_are_k_minus_1_stale():
+    p, o = linear(), gdviz.optimizer("gd", lr=0.02)
+    K = 4
+    rec = parallel.train(p, o, strategy="async", workers=K, batch_size=4, steps=40)
+    np.testing.assert_array_equal(rec.staleness[:K], np.arange(K))
+    assert np.all(rec.staleness[K:] == K - 1)
+    assert np.all(np.diff(rec.time) >= 0)
+    pushes = [rec.events.of(k, "compute").shape[0] for k in range(K)]
+    assert pushes == [10, 10, 10, 10]
+
+
+def test_async_gradient_is_taken_at_the_stale_parameters():
+    p = prob("rosenbrock")
+    rec = parallel.train(
+        p, gdviz.optimizer("gd", lr=2e-4), strategy="async", workers=3, steps=60, speeds=[1.0, 2.5, 0.7]
+    )
+    assert len(set(rec.staleness.tolist())) > 2  # unequal speeds: staleness varies
+    for k in range(60):
+        close(rec.grad[k], p.grad(rec.params[k - rec.staleness[k]]), 1e-13)
+    # the fast worker pushes most often
+    pushes = [rec.events.of(k, "compute").shape[0] for k in range(3)]
+    assert pushes[1] > pushes[0] > pushes[2]
+
+
+def test_async_with_one_worker_is_the_single_run():
+    p, o = logistic(), gdviz.optimizer("adam", lr=0.05)
+    rec = parallel.train(p, o, strategy="async", workers=1, batch_size=10, steps=50, seed=3)
+    ref = gdviz.run(p, o, steps=50, batch_size=10, seed=3)
+    close(rec.params, ref.params)
+    assert np.all(rec.staleness == 0) and rec.comm_share == 0
+
+
+def test_staleness_aware_lr_divides_by_tau():
+    p, o = prob("quadratic"), gdviz.optimizer("gd", lr=0.1)
+    rec = parallel.train(p, o, strategy="async", workers=3, steps=20, staleness_lr=True)
+    close(rec.lr, 0.1 / np.maximum(1, rec.staleness), 1e-15)
+    x = rec.params
+    for k in range(20):
+        close(x[k + 1], x[k] - rec.lr[k] * p.grad(x[k - rec.staleness[k]]), 1e-13)
+
+
+@pytest.mark.parametrize("tau", [1, 2, 3, 4])
+def test_delay_limit_separates_stable_from_unstable_async_runs(tau):
+    # K = τ+1 equal workers: x_{t+1} = x_t − a·x_{t−τ} on the isotropic bowl (λ = 1, so a = η)
+    p = prob("quadratic", condition=1.0)
+    lim = theory.delay_limit(tau)
+    below = parallel.train(
+        p, gdviz.optimizer("gd", lr=0.97 * lim), strategy="async", workers=tau + 1, steps=2000
+    )
+    assert below.diverged is None and below.loss[-1] < 1e-6 * below.loss[0]
+    with np.errstate(over="ignore"):
+        above = parallel.train(
+            p, gdviz.optimizer("gd", lr=1.03 * lim), strategy="async", workers=tau + 1, steps=2000
+        )
+    assert above.diverged is not None or above.loss[-1] > 1e6 * above.loss[0]
+
+
+def test_delay_limit_values():
+    close([theory.delay_limit(t) for t in (0, 1, 2)], [2.0, 1.0, (math.sqrt(5) - 1) / 2], 1e-14)
+    # the root of z^{τ+1} − z^τ + a on the unit circle at the limit
+    for tau in range(1, 6):
+        roots = np.roots([1.0, -1.0] + [0.0] * (tau - 1) + [theory.delay_limit(tau)])
+        close(np.abs(roots).max(), 1.0, 1e-9)
+
+
+# --- 4. local SGD / FedAvg --------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False, kw_only=True)
+class Clients(Problem):
+    """Sample i has loss ½aᵢ(x − cᵢ)²: a client owning samples with one (a, c) is fᵢ."""
+
+    a: np.ndarray = field(default_factory=lambda: np.zeros(1))
+    c: np.ndarray = field(default_factory=lambda: np.zeros(1))
+
+    def _terms(self, x, a, c):
+        r = x - c
+        return np.mean(0.5 * a * r * r, axis=-1), np.mean(a * r, axis=-1, keepdims=True)
+
+    def loss_and_grad(self, params):
+        x = np.asarray(params, dtype=float)
+        return self._terms(x, self.a, self.c)
+
+    def batch_loss_and_grad(self, params, idx):
+        return self._terms(params, self.a[idx], self.c[idx])
+
+
+def clients(a, c, n):
+    a, c = np.repeat(a, n), np.repeat(c, n)
+    shards = np.split(np.arange(a.size), np.cumsum(n)[:-1])
+    p = Clients(
+        name="clients",
+        param_names=("x",),
+        description="",
+        window=((-1, 1), (-1, 1)),
+        start=np.array([5.0]),
+        n_samples=a.size,
+        a=a,
+        c=c,
+    )
+    return p, shards
+
+
+@pytest.mark.parametrize(("H", "n"), [(1, [1, 1, 1]), (5, [1, 1, 1]), (5, [3, 1, 2]), (20, [2, 5, 1])])
+def test_local_gd_settles_at_the_fedavg_fixed_point(H, n):
+    a, c, lr = np.array([1.0, 4.0, 0.5]), np.array([-1.0, 2.0, 3.0]), 0.2
+    p, shards = clients(a, c, n)
+    rec = parallel.train(
+        p,
+        gdviz.optimizer("gd", lr=lr),
+        strategy="local",
+        workers=3,
+        local_steps=H,
+        steps=60 * H,
+        shards=shards,
+    )
+    want = theory.fedavg_fixed_point(a, c, lr, H, n)
+    close(rec.params[-1, 0], want, 1e-10)
+    w = np.asarray(n) * (1 - (1 - lr * a) ** H)
+    close(want, w @ c / w.sum(), 1e-15)
+    if H > 1:  # client drift: not the minimiser of the average loss
+        assert abs(want - np.dot(np.asarray(n) * a, c) / np.dot(n, a)) > 1e-2
+    assert rec.synced[::H].all() and (H == 1 or not rec.synced[1])
+
+
+def test_local_one_step_rounds_with_full_shards_are_full_batch_gd():
+    p, o = logistic(), gdviz.optimizer("gd", lr=0.5)
+    rec = parallel.train(p, o, strategy="local", workers=4, local_steps=1, steps=40, shards="label")
+    close(rec.params, gdviz.run(p, o, steps=40).params)
+
+
+def test_local_communicates_once_per_round():
+    p, o = linear(), gdviz.optimizer("gd", lr=0.05)
+    rec = parallel.train(
+        p, o, strategy="local", workers=4, local_steps=5, batch_size=4, steps=20, network="wifi"
+    )
+    steps_time = np.diff(rec.time)
+    comm = parallel.time_model(network="wifi").allreduce(4, 8 * p.n_params)
+    compute = 1e-5 + 4e-6
+    close(steps_time[np.arange(20) % 5 != 4], compute, 1e-12)
+    close(steps_time[4::5], compute + comm, 1e-12)
+    close(rec.bits[4::5], 4 * 64 * p.n_params, 0)
+    assert np.all(rec.bits[np.arange(20) % 5 != 4] == 0)
