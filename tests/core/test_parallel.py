@@ -329,3 +329,167 @@ def test_local_communicates_once_per_round():
     close(steps_time[4::5], compute + comm, 1e-12)
     close(rec.bits[4::5], 4 * 64 * p.n_params, 0)
     assert np.all(rec.bits[np.arange(20) % 5 != 4] == 0)
+
+
+# --- 5. compression -----------------------------------------------------------------------------------
+def _unbiased(comp, g, rows=40_000, seed=0):
+    sent = comp.apply(np.broadcast_to(g, (rows, g.size)).copy(), np.random.default_rng(seed))
+    mean, se = sent.mean(axis=0), sent.std(axis=0) / math.sqrt(rows)
+    assert np.all(np.abs(mean - g) <= 5 * se + 1e-12), (mean, g, se)
+    return sent
+
+
+def test_qsgd_is_unbiased_on_its_levels_and_within_its_variance_bound():
+    g = np.array([0.3, -1.2, 0.05, 2.0, 0.0, -0.7])
+    for s in (1, 2, 7):
+        sent = _unbiased(parallel.compressor("qsgd", s=s), g)
+        norm = np.linalg.norm(g)
+        levels = np.abs(sent) / norm * s
+        close(levels, np.round(levels), 1e-12)
+        assert np.all(sent[:, 4] == 0) and np.all(
+            np.sign(sent[:, [0, 1, 2, 3, 5]]) * np.sign(g[[0, 1, 2, 3, 5]]) >= 0
+        )
+        var = np.mean(np.sum((sent - g) ** 2, axis=1))
+        assert var <= theory.qsgd_variance_bound(g.size, s) * norm**2 * 1.05
+
+
+def test_random_k_scaled_is_unbiased_and_top_k_keeps_the_largest():
+    g = np.array([0.3, -1.2, 0.05, 2.0, -0.7])
+    sent = _unbiased(parallel.compressor("randk", k=2), g)
+    assert np.all(np.count_nonzero(sent, axis=1) == 2)
+    top = parallel.compressor("topk", k=2).apply(g[None], np.random.default_rng(0))[0]
+    np.testing.assert_array_equal(top, [0, -1.2, 0, 2.0, 0])
+    sign = parallel.compressor("sign").apply(g[None], np.random.default_rng(0))[0]
+    close(sign, np.mean(np.abs(g)) * np.sign(g), 1e-15)
+
+
+@pytest.mark.parametrize("spec", [("topk", {"k": 2}), ("randk", {"k": 3}), ("sign", {}), ("qsgd", {"s": 2})])
+def test_error_feedback_residual_identity(spec):
+    from gdviz.parallel.compression import compress
+
+    comp = parallel.compressor(spec[0], **spec[1])
+    rng = np.random.default_rng(1)
+    residual = np.zeros((3, 6))
+    for _ in range(20):
+        g = rng.standard_normal((3, 6))
+        sent, new = compress(comp, g, residual, rng)
+        close(sent + new, g + residual, 1e-14)
+        residual = new
+    assert np.abs(residual).max() > 0
+
+
+def test_bits_per_message():
+    P = 1000
+    assert parallel.compressor("none").bits(P) == 64 * P
+    assert parallel.compressor("topk", k=10).bits(P) == 10 * (64 + 10)  # ⌈log₂ 1000⌉ = 10 index bits
+    assert parallel.compressor("randk", k=10).bits(P) == 10 * (64 + 10)
+    assert parallel.compressor("sign").bits(P) == P + 64
+    assert parallel.compressor("qsgd", s=4).bits(P) == 64 + P * (1 + 3)  # levels 0…4: 3 bits, 1 sign bit
+    assert parallel.compressor("qsgd", s=1).bits(P) == 64 + P * 2
+
+
+def test_compressed_sync_records_bits_and_error_feedback_recovers_the_optimum():
+    p = linear()
+    o = gdviz.optimizer("gd", lr=0.1)
+    plain = parallel.train(p, o, strategy="sync", workers=4, steps=300)
+    top = parallel.compressor("topk", k=1)
+    ef = parallel.train(p, o, strategy="sync", workers=4, steps=300, compression=top, error_feedback=True)
+    assert np.all(ef.bits == 4 * top.bits(p.n_params))
+    assert np.all(plain.bits == 4 * 64 * p.n_params)
+    no_ef = parallel.train(p, o, strategy="sync", workers=4, steps=300, compression=top)
+    # each worker's own gradient does not vanish at the optimum (only their mean does), so top-1
+    # without error feedback stalls; with it the gap shrinks by more than 10×
+    assert ef.loss[-1] - p.min_loss < 0.1 * (no_ef.loss[-1] - p.min_loss)
+    assert np.abs(ef.params[1:] - plain.params[1:]).max() > 1e-3  # it did compress
+    # the same for the scaled sign
+    sign_plain = parallel.train(p, o, strategy="sync", workers=4, steps=300, compression="sign")
+    sign_ef = parallel.train(
+        p, o, strategy="sync", workers=4, steps=300, compression="sign", error_feedback=True
+    )
+    assert sign_ef.loss[-1] - p.min_loss < 0.1 * (sign_plain.loss[-1] - p.min_loss)
+    # the compressed message is what crosses the ring: an all-gather of the smaller message
+    close(np.diff(ef.time), 1e-5 + 60 * 1e-6 + 3 * (50e-6 + top.bits(p.n_params) / 8 / 1.25e9), 1e-12)
+
+
+def test_compression_in_async_and_local():
+    p, o = linear(), gdviz.optimizer("gd", lr=0.05)
+    q = parallel.compressor("qsgd", s=2)
+    a = parallel.train(p, o, strategy="async", workers=3, batch_size=8, steps=50, compression=q, seed=1)
+    assert np.all(a.bits == q.bits(p.n_params)) and a.loss[-1] < a.loss[0]
+    b = parallel.train(p, o, strategy="async", workers=3, batch_size=8, steps=50, compression=q, seed=1)
+    np.testing.assert_array_equal(a.params, b.params)
+    loc = parallel.train(
+        p,
+        o,
+        strategy="local",
+        workers=3,
+        local_steps=4,
+        steps=200,
+        compression=parallel.compressor("topk", k=1),
+        error_feedback=True,
+    )
+    assert abs(loc.loss[-1] - p.min_loss) < 1e-3
+
+
+# --- 6. stragglers and backup workers ---------------------------------------------------------------
+def test_sync_waits_for_the_slowest_straggler():
+    p, o = linear(), gdviz.optimizer("gd", lr=0.05)
+    K, mu, steps = 8, 1e-3, 1500
+    rec = parallel.train(
+        p,
+        o,
+        strategy="sync",
+        workers=K,
+        batch_size=2,
+        steps=steps,
+        straggler=mu,
+        network="cores",
+        events=False,
+    )
+    again = parallel.train(
+        p,
+        o,
+        strategy="sync",
+        workers=K,
+        batch_size=2,
+        steps=steps,
+        straggler=mu,
+        network="cores",
+        events=False,
+    )
+    np.testing.assert_array_equal(rec.time, again.time)
+    base = 1e-5 + 2e-6 + parallel.time_model(network="cores").allreduce(K, 8 * p.n_params)
+    extra = np.diff(rec.time) - base
+    harmonic = sum(1 / i for i in range(1, K + 1))  # E[max of K exponentials] = μ·H_K
+    sd = mu * math.sqrt(sum(1 / i**2 for i in range(1, K + 1)))
+    assert abs(extra.mean() - mu * harmonic) < 5 * sd / math.sqrt(steps)
+
+
+def test_backup_workers_average_the_first_k_to_finish():
+    p, o = linear(), gdviz.optimizer("gd", lr=0.05)
+    K, nb, mu, steps = 6, 2, 1e-3, 1500
+    kw = dict(batch_size=2, steps=steps, straggler=mu, network="cores")
+    rec = parallel.train(p, o, strategy="sync", workers=K, backups=nb, **kw)
+    base = 1e-5 + 2e-6 + parallel.time_model(network="cores").allreduce(K, 8 * p.n_params)
+    extra = np.diff(rec.time) - base
+    # E[K-th smallest of K+b exponentials] = μ (H_{K+b} − H_b)
+    want = mu * sum(1 / i for i in range(nb + 1, K + nb + 1))
+    sd = mu * math.sqrt(sum(1 / i**2 for i in range(nb + 1, K + nb + 1)))
+    assert abs(extra.mean() - want) < 5 * sd / math.sqrt(steps)
+    assert np.all(np.diff(rec.samples_seen) == K * 2)  # only K workers' samples enter each update
+    no_backup = parallel.train(p, o, strategy="sync", workers=K, **kw)
+    assert rec.time[-1] < no_backup.time[-1]
+    # every step the nb slowest are cancelled when the K-th finishes: nb + 1 computations end then,
+    # and the K − 1 faster ones wait idle for it
+    ev = rec.events
+    ends = ev.end[ev.kind == parallel.EVENT_KINDS.index("compute")].reshape(steps, K + nb)
+    assert np.all((ends == ends.max(axis=1, keepdims=True)).sum(axis=1) == nb + 1)
+    assert np.count_nonzero(ev.kind == parallel.EVENT_KINDS.index("idle")) == steps * (K - 1)
+
+
+def test_backups_with_one_worker_each_step_uses_the_fastest_gradient():
+    p = prob("rosenbrock")
+    rec = parallel.train(
+        p, gdviz.optimizer("gd", lr=1e-3), strategy="sync", workers=1, backups=3, steps=30, straggler=1e-3
+    )
+    close(rec.params, gdviz.run(p, gdviz.optimizer("gd", lr=1e-3), steps=30).params, 1e-12)
