@@ -28,6 +28,7 @@ from gdviz.parallel.config import Setup, streams
 from gdviz.parallel.local import run_local
 from gdviz.parallel.record import EVENT_KINDS, Events, ParallelRecord
 from gdviz.parallel.shards import make_shards
+from gdviz.parallel.speedup import Speedup, speedup
 from gdviz.parallel.sync import run_sync
 from gdviz.parallel.timing import NETWORKS, TOPOLOGIES, Network, TimeModel, time_model
 from gdviz.problems.base import Problem
@@ -276,8 +277,10 @@ __all__ = [
     "Events",
     "Network",
     "ParallelRecord",
+    "Speedup",
     "TimeModel",
     "compressor",
+    "speedup",
     "theory",
     "time_model",
     "train",

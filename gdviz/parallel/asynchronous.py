@@ -38,7 +38,8 @@ def run_async(s: Setup) -> tuple[Trace, EventLog]:
     def draw(k: int):
         if data is None:
             return None
-        return data.next()[0] if isinstance(data, SharedBatches) else data.next_of(k)
+        idx = data.next()[0] if isinstance(data, SharedBatches) else data.next_of(k)
+        return idx[None]  # one piece, (1, b)
 
     comp = s.compression
     residual = np.zeros((K, P)) if comp is not None and s.error_feedback else None
@@ -58,7 +59,7 @@ def run_async(s: Setup) -> tuple[Trace, EventLog]:
     queue = []
     for k in range(K):
         batch[k] = draw(k)
-        size = 1 if batch[k] is None else batch[k].size
+        size = 0 if batch[k] is None else batch[k].shape[1]
         c = float(tm.compute(size, s.speeds[k]) + tm.delays(clock, 1)[0])
         heapq.heappush(queue, (c, k))
     up_free = down_free = 0.0
@@ -69,8 +70,7 @@ def run_async(s: Setup) -> tuple[Trace, EventLog]:
             if trace.done:
                 break
             finish, k = heapq.heappop(queue)
-            pieces = None if batch[k] is None else [batch[k]]
-            loss, g, sizes = piece_grads(problem, pulled[k], pieces)
+            loss, g, sizes = piece_grads(problem, pulled[k], batch[k])
             if comp is not None:
                 g, new_res = compress(comp, g, None if residual is None else residual[k : k + 1], comp_rng)
                 if residual is not None:
@@ -92,7 +92,7 @@ def run_async(s: Setup) -> tuple[Trace, EventLog]:
                 g[0],
                 float(loss[0]),
                 s.lr[step] * f,
-                samples=int(sizes[0]),
+                samples=int(sizes[0]) if batch[k] is not None else 0,
                 evals=1,
                 t=arrival,
                 bits=msg_bits,
@@ -106,7 +106,7 @@ def run_async(s: Setup) -> tuple[Trace, EventLog]:
             pulled[k] = theta.copy()
             pulled_at[k] = version
             batch[k] = draw(k)
-            size = 1 if batch[k] is None else batch[k].size
+            size = 0 if batch[k] is None else batch[k].shape[1]
             started[k] = ready
             c = float(tm.compute(size, s.speeds[k]) + tm.delays(clock, 1)[0])
             heapq.heappush(queue, (ready + c, k))

@@ -57,7 +57,8 @@ def run_local(s: Setup) -> tuple[Trace, EventLog]:
             upd, state = opt.update(grads, state, thetas)
             f = s.factor[k]
             thetas = thetas + (upd if f == 1.0 else f * upd)
-            c = tm.compute(sizes) / s.speeds + tm.delays(clock, K)
+            work = sizes if data is not None else 0.0 * sizes  # a function costs step_seconds only
+            c = tm.compute(work) / s.speeds + tm.delays(clock, K)
             log.add(workers, COMPUTE, round_start + busy, round_start + busy + c)
             busy = busy + c
             synced = (k + 1) % H == 0 or k == s.steps - 1

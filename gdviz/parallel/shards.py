@@ -81,11 +81,13 @@ class SharedBatches:
         self.n, self.b, self.pieces = n, b, pieces
         self.sampler = None if b is None else _Sampler(n, pieces * b, np.array([seed]), shuffle, replacement)
 
-    def next(self) -> list[np.ndarray]:
+    def next(self):
         if self.sampler is None:
             return np.array_split(np.arange(self.n), self.pieces)
         idx = self.sampler.next()[0]
         b = self.b
+        if idx.size == self.pieces * b:
+            return idx.reshape(self.pieces, b)  # the usual step: equal pieces, one array
         return [idx[j * b : (j + 1) * b] for j in range(self.pieces)]
 
 
@@ -98,6 +100,12 @@ class ShardBatches:
         self.shuffle, self.replacement = shuffle, replacement
         self.orders = [None] * len(shards)
         self.pos = [0] * len(shards)
+        # Equal shards move in step (every worker starts its local epoch at the same update), so one
+        # (K, n_k) array of their orders gives every step's batches in one slice: the same numbers
+        # as the worker-by-worker path, at a fraction of its cost for many workers.
+        self.equal = len({sh.size for sh in shards}) == 1 and not replacement
+        self.grid = None
+        self.gpos = 0
 
     def next_of(self, k: int) -> np.ndarray:
         shard, b = self.shards[k], self.b
@@ -114,22 +122,47 @@ class ShardBatches:
         self.pos[k] = stop
         return out
 
-    def next(self, pieces_per_worker: int = 1) -> list[np.ndarray]:
-        return [self.next_of(k) for k in range(len(self.shards)) for _ in range(pieces_per_worker)]
+    def next(self, pieces_per_worker: int = 1):
+        if not (self.equal and pieces_per_worker == 1):
+            return [self.next_of(k) for k in range(len(self.shards)) for _ in range(pieces_per_worker)]
+        if self.b is None:
+            if self.grid is None:
+                self.grid = np.stack(self.shards)
+            return self.grid
+        size = self.shards[0].size
+        if self.grid is None or self.gpos >= size:
+            self.grid = np.stack(
+                [
+                    sh[rng.permutation(size)] if self.shuffle else sh
+                    for sh, rng in zip(self.shards, self.rngs, strict=True)
+                ]
+            )
+            self.gpos = 0
+        stop = min(self.gpos + self.b, size)
+        out = self.grid[:, self.gpos : stop]
+        self.gpos = stop
+        return out
 
 
 def piece_grads(problem: Problem, thetas: np.ndarray, pieces) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Loss ``(Q,)``, gradient ``(Q, P)`` and size ``(Q,)`` of each piece at ``thetas[q]``.
 
     Pieces of equal length go through ``batch_loss_and_grad`` in one vectorized call (the problem's
-    runs axis is the workers axis here); empty pieces get weight 0. ``pieces`` None: a problem
-    without data, every worker computes the full gradient.
+    runs axis is the workers axis here); empty pieces get weight 0. ``pieces`` is a list of index
+    arrays, a ``(Q, b)`` array of equal pieces, or None: a problem without data, where every worker
+    computes the full gradient.
     """
     Q = thetas.shape[0]
     if pieces is None:
         loss, grad = problem.loss_and_grad_trusted(thetas)
         return loss, grad, np.ones(Q)
+    if isinstance(pieces, np.ndarray):  # Q pieces of one length: one call
+        loss, grad = problem.batch_loss_and_grad(thetas, pieces)
+        return loss, grad, np.full(Q, float(pieces.shape[1]))
     sizes = np.array([p.size for p in pieces], dtype=float)
+    if sizes[0] > 0 and sizes.min() == sizes.max():
+        loss, grad = problem.batch_loss_and_grad(thetas, np.stack(pieces))
+        return loss, grad, sizes
     loss = np.zeros(Q)
     grad = np.zeros(thetas.shape)
     for length in np.unique(sizes).astype(int):

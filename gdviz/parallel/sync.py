@@ -57,7 +57,8 @@ def run_sync(s: Setup) -> tuple[Trace, EventLog]:
                 sums, counts = by_worker(grads, sizes, owner, W)
                 lsums, _ = by_worker(losses, sizes, owner, W)
             # a worker's m micro-batches run one after the other; then its straggler delay
-            c = tm.compute(sizes).reshape(W, m).sum(axis=1) / speeds + tm.delays(clock, W)
+            work = sizes if data is not None else 0.0 * sizes  # a function costs step_seconds only
+            c = tm.compute(work).reshape(W, m).sum(axis=1) / speeds + tm.delays(clock, W)
             if s.backups:
                 chosen = np.sort(np.argsort(c, kind="stable")[:K])
                 c_end = float(c[chosen].max())
@@ -89,7 +90,7 @@ def run_sync(s: Setup) -> tuple[Trace, EventLog]:
                 agg,
                 batch_loss,
                 s.lr[k] * f,
-                samples=int(n_used),
+                samples=int(n_used) if data is not None else 0,
                 evals=int(m * used.size),
                 t=t1,
                 bits=msg_bits * used.size,

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 import gdviz
-from gdviz import parallel
+from gdviz import limits, parallel
 from gdviz.parallel import theory
 from gdviz.problems.base import Problem
-from gdviz.train import Record
+from gdviz.train import STOP_DIVERGED, STOP_LOSS, Record
 
 
 @functools.cache
@@ -493,3 +493,195 @@ def test_backups_with_one_worker_each_step_uses_the_fastest_gradient():
         p, gdviz.optimizer("gd", lr=1e-3), strategy="sync", workers=1, backups=3, steps=30, straggler=1e-3
     )
     close(rec.params, gdviz.run(p, gdviz.optimizer("gd", lr=1e-3), steps=30).params, 1e-12)
+
+
+def test_equal_shards_in_step_give_the_batches_of_each_worker_alone():
+    from gdviz.parallel.shards import ShardBatches
+
+    shards = np.array_split(np.random.default_rng(3).permutation(50), 5)  # 10 each: partial batches of 3
+    gens = [np.random.default_rng(k) for k in range(5)]
+    twins = [np.random.default_rng(k) for k in range(5)]
+    together = ShardBatches(shards, 3, gens, True, False)
+    alone = ShardBatches(shards, 3, twins, True, False)
+    assert together.equal
+    for _ in range(12):
+        rows = together.next()
+        for k in range(5):
+            np.testing.assert_array_equal(rows[k], alone.next_of(k))
+
+
+# --- 7. the clock and speed-up curves -----------------------------------------------------------------
+def test_ring_and_parameter_server_formulas():
+    net = parallel.Network("test", bandwidth=1e6, latency=1e-3)
+    ring = parallel.time_model(network=net, topology="ring")
+    ps = parallel.time_model(network=net, topology="ps")
+    N = 8000
+    for K in (1, 2, 5, 64):
+        want = 0.0 if K == 1 else 2 * (K - 1) * 1e-3 + 2 * (K - 1) / K * N / 1e6
+        close(ring.allreduce(K, N), want, 1e-15)
+        close(ps.allreduce(K, N), 0.0 if K == 1 else 2 * (1e-3 + K * N / 1e6), 1e-15)
+    # bandwidth term: the ring's per-worker traffic stays under 2N, the server's grows with K
+    assert ring.allreduce(64, 1e9) < 2 * 1e9 / 1e6 + 1 and ps.allreduce(64, 1e9) > 64 * 1e9 / 1e6
+    assert set(parallel.NETWORKS) == {"cores", "datacenter", "wifi"}
+    lat = [parallel.NETWORKS[n].latency for n in ("cores", "datacenter", "wifi")]
+    assert lat == sorted(lat)
+
+
+def test_parameter_server_sync_step_time():
+    p, o = linear(), gdviz.optimizer("gd", lr=0.05)
+    rec = parallel.train(
+        p, o, strategy="sync", workers=4, batch_size=8, steps=5, topology="ps", network="wifi"
+    )
+    wifi = parallel.NETWORKS["wifi"]
+    close(np.diff(rec.time), 1e-5 + 8e-6 + 2 * (wifi.latency + 4 * 8 * p.n_params / wifi.bandwidth), 1e-12)
+
+
+def test_speedup_on_a_function_only_pays_for_communication():
+    # every worker computes the same full gradient: the steps never change, the all-reduce grows
+    p, o = prob("quadratic"), gdviz.optimizer("gd", lr=0.05)
+    ks = (1, 2, 4, 8)
+    sp = parallel.speedup(p, o, target_loss=1e-3, workers=ks, strategies=("sync",), steps=500, network="wifi")
+    steps = gdviz.first_below(gdviz.run(p, o, steps=500), 1e-3)
+    assert np.all(sp.steps == steps)
+    tm = parallel.time_model(network="wifi")
+    want = [steps * (1e-5 + tm.allreduce(K, 16)) for K in ks]
+    close(sp.time[0], want, 1e-12)
+    close(sp.ideal[0], want[0] / np.array(ks), 1e-12)
+    close(sp.speedup[0], want[0] / np.array(want), 1e-12)
+    assert sp.comm_share[0, 0] == 0 and np.all(np.diff(sp.comm_share[0]) > 0)
+
+
+def test_speedup_marks_targets_never_reached():
+    p, o = linear(), gdviz.optimizer("gd", lr=0.05)
+    sp = parallel.speedup(p, o, target_loss=p.min_loss - 1.0, workers=(1, 2), steps=20, batch_size=4)
+    assert np.all(np.isinf(sp.time)) and np.all(sp.speedup == 0) and sp.strategies == parallel.STRATEGIES
+    assert np.all(sp.steps == 20)
+
+
+def test_stop_loss_and_divergence_end_the_record_like_run():
+    p = linear()
+    rec = parallel.train(
+        p, gdviz.optimizer("gd", lr=0.1), strategy="sync", workers=2, steps=500, stop_loss=0.2
+    )
+    ref = gdviz.run(p, gdviz.optimizer("gd", lr=0.1), steps=500, stop_loss=0.2)
+    assert (
+        rec.stop_reason == STOP_LOSS
+        and rec.steps_done == ref.steps_done
+        and rec.time.size == rec.steps_done + 1
+    )
+    with np.errstate(over="ignore", invalid="ignore"):
+        bad = parallel.train(
+            p, gdviz.optimizer("gd", lr=50.0), strategy="local", workers=2, local_steps=3, steps=500
+        )
+        ref = gdviz.run(p, gdviz.optimizer("gd", lr=50.0), steps=500)
+    assert bad.stop_reason == STOP_DIVERGED and bad.diverged == bad.steps_done + 1
+    assert np.all(np.isfinite(bad.params)) and bad.params.shape[0] == bad.steps_done + 1
+    assert ref.diverged is not None
+
+
+# --- 8. bad input -------------------------------------------------------------------------------------
+P_LIN = 3
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"workers": 0}, "workers"),
+        ({"workers": limits.MAX_WORKERS + 1}, "workers"),
+        ({"workers": 2.5}, "workers"),
+        ({"strategy": "ring"}, "strategy"),
+        ({"strategy": "local", "local_steps": 0}, "local_steps"),
+        ({"strategy": "accumulate", "accumulate": 0}, "accumulate"),
+        ({"accumulate": 2}, "accumulate"),
+        ({"local_steps": 4}, "local_steps"),
+        ({"strategy": "async", "backups": 1}, "backups"),
+        ({"workers": 60, "backups": 5}, "backups"),
+        ({"compression": parallel.Compressor("topk", k=P_LIN + 1)}, "k"),
+        ({"compression": "topk-ish"}, "compressor"),
+        ({"compression": 3}, "compression"),
+        ({"error_feedback": True}, "error_feedback"),
+        ({"network": (0.0, 1e-3)}, "bandwidth"),
+        ({"network": (-5.0, 1e-3)}, "bandwidth"),
+        ({"network": (1e6, -1.0)}, "latency"),
+        ({"network": "lan"}, "network"),
+        ({"topology": "tree"}, "topology"),
+        ({"straggler": -1.0}, "straggler"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"batch_size": 150}, "global batch"),
+        ({"shards": [np.arange(10), np.array([], dtype=int)]}, "shards[1]"),
+        ({"shards": [np.arange(10)]}, "shards"),
+        ({"shards": "sorted"}, "shards"),
+        ({"shards": ("feature", 7)}, "shards feature"),
+        ({"shards": "iid", "batch_size": 200}, "batch_size"),
+        ({"speeds": [1.0]}, "speeds"),
+        ({"speeds": [1.0, 0.0]}, "speeds"),
+        ({"staleness_lr": True}, "staleness_lr"),
+        ({"strategy": "local", "scale_lr": True}, "scale_lr"),
+        ({"warmup": -1}, "warmup"),
+        ({"start": [1.0, 2.0]}, "start"),
+        ({"seed": -1}, "seed"),
+        ({"steps": 0}, "steps"),
+    ],
+)
+def test_bad_arguments_are_named(kwargs, name):
+    p = linear()
+    call = {"strategy": "sync", "workers": 2, "steps": 5, **kwargs}
+    with pytest.raises(ValueError) as err:
+        parallel.train(p, gdviz.optimizer("gd", lr=0.1), **call)
+    msg = str(err.value)
+    assert name in msg, msg
+    assert ("must" in msg and "got" in msg) or ("unknown" in msg and "allowed" in msg), msg
+
+
+def test_more_workers_than_samples_and_data_options_on_functions():
+    article = prob("linear_regression")  # four samples
+    with pytest.raises(ValueError, match=r"workers must be ≤ the number of samples 4 .*got 5"):
+        parallel.train(article, gdviz.optimizer("gd"), strategy="sync", workers=5, steps=3)
+    f = prob("rosenbrock")
+    for kw in ({"batch_size": 2}, {"shards": "iid"}):
+        with pytest.raises(ValueError, match=r"must be None .* got"):
+            parallel.train(f, gdviz.optimizer("gd"), strategy="sync", workers=2, steps=3, **kw)
+    with pytest.raises(ValueError, match=r"lr must be one number .*got"):
+        parallel.train(f, gdviz.optimizer("gd", lr=np.array([0.1, 0.2])), strategy="sync", workers=2, steps=3)
+
+
+@pytest.mark.parametrize(
+    ("name", "options", "arg"),
+    [("topk", {"k": 0}, "k"), ("randk", {"k": -1}, "k"), ("qsgd", {"s": 0}, "s"), ("qsgd", {"q": 2}, "q")],
+)
+def test_bad_compressors(name, options, arg):
+    with pytest.raises(ValueError) as err:
+        parallel.compressor(name, **options)
+    assert arg in str(err.value) and ("got" in str(err.value) or "allowed" in str(err.value))
+
+
+def test_bad_speedup_arguments():
+    p, o = linear(), gdviz.optimizer("gd")
+    with pytest.raises(ValueError, match="workers must be ≤ 64"):
+        parallel.speedup(p, o, target_loss=0.1, workers=(1, 128))
+    with pytest.raises(ValueError, match="unknown strategy"):
+        parallel.speedup(p, o, target_loss=0.1, strategies=("sync", "gossip"))
+    with pytest.raises(ValueError, match="target_loss must be a finite number"):
+        parallel.speedup(p, o, target_loss=float("nan"))
+
+
+@pytest.mark.parametrize("strategy", parallel.STRATEGIES)
+def test_every_strategy_records_the_run_contract(strategy):
+    p, o = linear(), gdviz.optimizer("adam", lr=0.05)
+    kw = {"accumulate": {"accumulate": 2}, "local": {"local_steps": 3}}.get(strategy, {})
+    rec = parallel.train(p, o, strategy=strategy, workers=3, batch_size=4, steps=12, seed=2, **kw)
+    ref = gdviz.run(p, o, steps=12, batch_size=4)
+    for name in ("params", "loss", "samples_seen", "grad_evals", "epoch", "time"):
+        assert getattr(rec, name).shape[0] == 13, name
+    for name in ("grad", "batch_loss", "lr", "staleness", "bits", "comm_seconds"):
+        assert getattr(rec, name).shape[0] == 12, name
+    assert rec.params.shape[1:] == ref.params.shape[1:] and rec.grad.shape[1:] == ref.grad.shape[1:]
+    close(rec.loss, [p.loss(x) for x in rec.params], 1e-12)
+    assert np.all(np.diff(rec.time) > 0) and np.all(np.diff(rec.samples_seen) > 0)
+    close(rec.epoch, rec.samples_seen / p.n_samples, 1e-15)
+    assert rec.synced[-1] and 0 < rec.comm_share < 1
+    assert rec.events.busy("compute").shape == (3,)
+    f = parallel.train(
+        prob("rosenbrock"), gdviz.optimizer("gd", lr=1e-4), strategy=strategy, workers=2, steps=4, **kw
+    )
+    assert np.all(f.samples_seen == 0)
