@@ -36,7 +36,8 @@ class Events(NamedTuple):
         """Seconds each worker spent in ``kind``, ``(K,)``."""
         keep = self.kind == EVENT_KINDS.index(kind)
         K = int(self.worker.max()) + 1 if self.worker.size else 0
-        return np.bincount(self.worker[keep], weights=(self.end - self.start)[keep], minlength=K)
+        seconds = (self.end - self.start)[keep]
+        return np.bincount(self.worker[keep], weights=seconds, minlength=K).astype(float)
 
 
 @dataclass(frozen=True, eq=False)
