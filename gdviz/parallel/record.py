@@ -32,10 +32,12 @@ class Events(NamedTuple):
             keep &= self.kind == EVENT_KINDS.index(kind)
         return np.column_stack([self.start[keep], self.end[keep]])
 
-    def busy(self, kind: str) -> np.ndarray:
-        """Seconds each worker spent in ``kind``, ``(K,)``."""
+    def busy(self, kind: str, workers: int | None = None) -> np.ndarray:
+        """Seconds each worker spent in ``kind``, ``(workers,)`` (default: up to the last worker
+        that has an event)."""
         keep = self.kind == EVENT_KINDS.index(kind)
         K = int(self.worker.max()) + 1 if self.worker.size else 0
+        K = K if workers is None else workers
         seconds = (self.end - self.start)[keep]
         return np.bincount(self.worker[keep], weights=seconds, minlength=K).astype(float)
 

@@ -685,3 +685,26 @@ def test_every_strategy_records_the_run_contract(strategy):
         prob("rosenbrock"), gdviz.optimizer("gd", lr=1e-4), strategy=strategy, workers=2, steps=4, **kw
     )
     assert np.all(f.samples_seen == 0)
+
+
+@pytest.mark.parametrize(("shuffle", "replacement"), [(False, False), (True, True)])
+def test_sync_follows_the_single_runs_sampling_options(shuffle, replacement):
+    p, o = linear(), gdviz.optimizer("gd", lr=0.05)
+    kw = dict(batch_size=6, steps=50, seed=7, shuffle=shuffle, replacement=replacement)
+    rec = parallel.train(p, o, strategy="sync", workers=3, **kw)
+    ref = gdviz.run(p, o, **{**kw, "batch_size": 18})
+    close(rec.params, ref.params)
+
+
+def test_heterogeneous_sync_workers_wait_for_the_slowest():
+    p, o = linear(), gdviz.optimizer("gd", lr=0.05)
+    speeds = [1.0, 0.5, 2.0]
+    rec = parallel.train(
+        p, o, strategy="sync", workers=3, batch_size=8, steps=10, speeds=speeds, network="cores"
+    )
+    compute = (1e-5 + 8e-6) / np.array(speeds)
+    comm = parallel.time_model(network="cores").allreduce(3, 8 * p.n_params)
+    close(np.diff(rec.time), compute.max() + comm, 1e-12)
+    idle = rec.events.busy("idle", workers=3)
+    close(idle, 10 * (compute.max() - compute), 1e-12)  # the fast ones wait, the slowest never
+    assert idle[1] == 0
