@@ -14,9 +14,9 @@ def delay_limit(tau) -> float:
     curvature λ: stable iff 0 < a < 2·cos(τπ / (2τ + 1)) (2 for τ = 0, 1 for τ = 1, 0.618… for
     τ = 2, about π/(2τ) for large τ).
 
-    Why: the characteristic polynomial z^{τ+1} − z^τ + a has a root on the unit circle first at
-    z = e^{iω} with a = 2 sin(ω/2) and (2τ+1)ω/2 = π/2, i.e. a = 2 sin(π / (2(2τ+1))) …, the same
-    number written as 2 cos(τπ/(2τ+1)).
+    Why: as a grows, the first root of the characteristic polynomial z^{τ+1} − z^τ + a to reach the
+    unit circle does so at z = e^{iω}, ω = π/(2τ+1), where a = |1 − z| = 2 sin(ω/2) — the same
+    number as 2 cos(τπ/(2τ+1)).
     """
     t = check_number("tau", tau, lo=0, integer=True)
     return 2.0 * math.cos(t * math.pi / (2 * t + 1))

@@ -708,3 +708,26 @@ def test_heterogeneous_sync_workers_wait_for_the_slowest():
     idle = rec.events.busy("idle", workers=3)
     close(idle, 10 * (compute.max() - compute), 1e-12)  # the fast ones wait, the slowest never
     assert idle[1] == 0
+
+
+def test_accumulate_on_shards_is_sync_with_m_times_the_local_batch():
+    # 120 samples per shard, 15 = 3 × 5 divides it: m micro-batches of b are one batch of m·b
+    p, o = linear(), gdviz.optimizer("momentum", lr=0.02)
+    acc = parallel.train(
+        p,
+        o,
+        strategy="accumulate",
+        workers=2,
+        accumulate=3,
+        batch_size=5,
+        steps=40,
+        shards="iid",
+        scale_lr=True,
+    )
+    sync = parallel.train(p, o, strategy="sync", workers=2, batch_size=15, steps=40, shards="iid")
+    close(acc.lr, 0.02 * 2 * 3, 1e-15)  # the linear scaling rule counts micro-batches
+    unscaled = parallel.train(
+        p, o, strategy="accumulate", workers=2, accumulate=3, batch_size=5, steps=40, shards="iid"
+    )
+    close(unscaled.params, sync.params)
+    assert acc.grad_evals[-1] == 40 * 2 * 3 and sync.grad_evals[-1] == 40 * 2
