@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import gdviz
 from gdviz import limits, parallel
@@ -731,3 +733,19 @@ def test_accumulate_on_shards_is_sync_with_m_times_the_local_batch():
     )
     close(unscaled.params, sync.params)
     assert acc.grad_evals[-1] == 40 * 2 * 3 and sync.grad_evals[-1] == 40 * 2
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    K=st.integers(1, 6),
+    b=st.integers(1, 12),
+    seed=st.integers(0, 10_000),
+    steps=st.integers(1, 40),
+    rule=st.sampled_from(["gd", "momentum", "adam"]),
+)
+def test_sync_equals_the_single_run_for_any_split(K, b, seed, steps, rule):
+    p, o = linear(), gdviz.optimizer(rule, lr=0.03)
+    rec = parallel.train(p, o, strategy="sync", workers=K, batch_size=b, steps=steps, seed=seed, events=False)
+    ref = gdviz.run(p, o, steps=steps, batch_size=K * b, seed=seed)
+    close(rec.params, ref.params)
+    assert rec.samples_seen[-1] == ref.samples_seen[-1]
