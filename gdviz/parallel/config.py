@@ -44,8 +44,9 @@ class Setup:
 
 
 def streams(seed: int, workers: int):
-    """The run's random streams, independent of each other: one per worker's batches (fixed
-    shards), the shards' split, the straggler delays, the stochastic compressors."""
+    """The run's random streams, independent of each other: (the shards' split, the straggler
+    delays, the stochastic compressors, [one per worker for its batches from its shard]). A real
+    worker process builds the same streams from the same seed (``torchdist``)."""
     ss = np.random.SeedSequence(seed)
     shard_ss, clock_ss, comp_ss, *worker_ss = ss.spawn(3 + workers)
     gens = [np.random.default_rng(s) for s in worker_ss]
