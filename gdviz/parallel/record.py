@@ -18,7 +18,8 @@ COMPUTE, COMMUNICATE, IDLE = range(3)
 
 class Events(NamedTuple):
     """Every worker's timeline as intervals of simulated seconds: ``worker``, ``kind`` (an index
-    into ``EVENT_KINDS``), ``start``, ``end`` (all ``(E,)``), in the order they were simulated."""
+    into ``EVENT_KINDS``), ``start``, ``end`` (all ``(E,)``); each kind's intervals in the order
+    they were simulated (sort by ``start`` for one timeline)."""
 
     worker: np.ndarray
     kind: np.ndarray
@@ -70,11 +71,17 @@ class ParallelRecord(Record):
 
 
 class EventLog:
-    """Collects intervals in per-step arrays; one concatenation at the end."""
+    """Collects intervals; the arrays are assembled once, at the end.
+
+    ``add`` takes any intervals; ``add_round`` the usual shape of a synchronous step (every worker
+    computes from ``t0`` for ``c[w]`` seconds, the chosen ones wait until ``t0 + c_end``, then all
+    communicate until ``t1``) and only keeps references, so that logging costs the hot loop nothing.
+    """
 
     def __init__(self, enabled: bool):
         self.enabled = enabled
         self.parts: list[tuple[np.ndarray, int, np.ndarray, np.ndarray]] = []
+        self.rounds: list[tuple[float, np.ndarray, float, float, np.ndarray | None]] = []
 
     def add(self, workers, kind: int, start, end):
         if not self.enabled:
@@ -86,17 +93,41 @@ class EventLog:
         if keep.any():
             self.parts.append((workers[keep], kind, start[keep], end[keep]))
 
+    def add_round(self, t0: float, c: np.ndarray, c_end: float, t1: float, chosen: np.ndarray | None = None):
+        """``chosen``: a mask of the workers that wait for the step's end (None: all)."""
+        if self.enabled:
+            self.rounds.append((t0, c, c_end, t1, chosen))
+
+    def _round_parts(self):
+        if not self.rounds:
+            return
+        t0 = np.array([r[0] for r in self.rounds])[:, None]
+        c = np.stack([r[1] for r in self.rounds])
+        c_end = np.array([r[2] for r in self.rounds])[:, None]
+        t1 = np.array([r[3] for r in self.rounds])[:, None]
+        T, W = c.shape
+        chosen = np.stack([np.ones(W, dtype=bool) if r[4] is None else r[4] for r in self.rounds])
+        workers = np.broadcast_to(np.arange(W), (T, W))
+        for kind, start, end, mask in (
+            (COMPUTE, t0 + 0 * c, t0 + np.minimum(c, c_end), None),
+            (IDLE, t0 + c, t0 + c_end + 0 * c, chosen),
+            (COMMUNICATE, t0 + c_end + 0 * c, t1 + 0 * c, None),
+        ):
+            keep = end > start if mask is None else (end > start) & mask
+            self.parts.append((workers[keep], kind, start[keep], end[keep]))  # step-major order
+
     def build(self) -> Events | None:
         if not self.enabled:
             return None
+        self._round_parts()
         if not self.parts:
             e = np.zeros(0)
             return Events(e.astype(np.int64), e.astype(np.int8), e, e)
         w = np.concatenate([p[0] for p in self.parts])
         kind = np.concatenate([np.full(p[0].size, p[1], dtype=np.int8) for p in self.parts])
-        return Events(
-            w, kind, np.concatenate([p[2] for p in self.parts]), np.concatenate([p[3] for p in self.parts])
-        )
+        start = np.concatenate([p[2] for p in self.parts])
+        end = np.concatenate([p[3] for p in self.parts])
+        return Events(w, kind, start, end)
 
 
 class Trace:

@@ -13,7 +13,7 @@ import numpy as np
 
 from gdviz.parallel.compression import compress
 from gdviz.parallel.config import Setup
-from gdviz.parallel.record import COMMUNICATE, COMPUTE, IDLE, EventLog, Trace
+from gdviz.parallel.record import EventLog, Trace
 from gdviz.parallel.shards import ShardBatches, SharedBatches, by_worker, piece_grads
 from gdviz.parallel.timing import model_bytes
 
@@ -100,9 +100,7 @@ def run_sync(s: Setup) -> tuple[Trace, EventLog]:
             t0 = trace.t
             t_done = t0 + c_end
             t1 = t_done + comm
-            log.add(all_w, COMPUTE, t0, t0 + np.minimum(c, c_end))
-            log.add(chosen, IDLE, t0 + c[chosen], t_done)
-            log.add(all_w, COMMUNICATE, t_done, t1)
+            log.add_round(t0, c, c_end, t1, None if chosen is all_w else np.isin(all_w, chosen))
             ok = trace.step(
                 new[0],
                 agg,
