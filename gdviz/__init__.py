@@ -12,6 +12,7 @@ The public, stable API for notebooks and scripts::
 step. Everything here is NumPy only; the web app lives in ``gdviz.ui``.
 """
 
+from gdviz import parallel  # training at scale, simulated: gdviz.parallel.train (README)
 from gdviz.analysis import sweeps  # the sweeps library, public as gdviz.sweeps (README)
 from gdviz.analysis.sweeps import (
     Comparison,
@@ -50,6 +51,7 @@ __all__ = [
     "lr_range_test",
     "lr_sweep",
     "optimizer",
+    "parallel",
     "plane_grid",
     "problem",
     "problem_names",

@@ -70,3 +70,10 @@ MAX_EXPORT_WIDTH = 3840
 # Pixels drawn for one animation (frames × width × height): 300 frames of 1280 × 640 are 2.5e8; the
 # cap keeps one export under about a minute of one core.
 MAX_EXPORT_PIXELS = 600_000_000
+
+# --- simulated training at scale (gdviz.parallel) -------------------------------------------------
+# 64 workers is where a ring all-reduce's latency term already dominates a small model's step on any
+# network: more would draw the same lesson at more cost.
+MAX_WORKERS = 64
+# Micro-batches accumulated per step: beyond this the global batch exceeds any data set here.
+MAX_ACCUMULATE = 1024
