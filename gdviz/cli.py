@@ -96,6 +96,24 @@ def _g(v, digits: int = 6) -> str:
 
 
 # --- run -----------------------------------------------------------------------------------------------
+def _budget(problem, args) -> None:
+    """The public server's budget, told before the work starts (gdviz.serve.cost): on one's own machine
+    a run above the hard cap is still allowed, but only when asked for with --force."""
+    from gdviz import limits
+    from gdviz.serve import cost
+
+    est = cost.run_estimate(problem, args.rule, steps=args.steps, batch_size=args.batch_size)
+    verdict = cost.decide(est)
+    if verdict.action == cost.REFUSE and not args.force:
+        raise UsageError(
+            f"this run is estimated at {est.seconds:.0f} s of CPU and {est.bytes / 2**20:.0f} MB, above the "
+            f"public server's cap ({limits.BUDGET_MAX_SECONDS:.0f} s, {limits.BUDGET_MAX_BYTES / 2**20:.0f} MB): "
+            "use fewer steps or samples, a smaller batch, or pass --force"
+        )
+    if verdict.action != cost.NOW:
+        print(f"estimated {est.seconds:.1f} s of CPU, {est.bytes / 2**20:.0f} MB", file=sys.stderr)
+
+
 def cmd_run(args) -> int:
     import gdviz
     from gdviz.export import files
@@ -105,6 +123,7 @@ def cmd_run(args) -> int:
     sched = None
     if args.schedule:
         sched = gdviz.schedule(args.schedule, **_pairs(args.schedule_opt, "--schedule-opt"))
+    _budget(problem, args)
     rec = gdviz.run(
         problem,
         opt,
@@ -362,6 +381,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--rows", type=_positive_int, default=11, help="rows of the printed table")
     r.add_argument("--csv", metavar="OUT", help="write the record: one row per step (steps + 1 rows)")
     r.add_argument("--json", metavar="OUT", help="write the record as JSON")
+    r.add_argument("--force", action="store_true", help="run even above the public server's cost cap")
     r.set_defaults(func=cmd_run)
 
     d = sub.add_parser("render", help="the race page of a share link, as files")

@@ -48,13 +48,14 @@ SESSION_CPU_BURST = BUDGET_MAX_SECONDS
 SESSION_CPU_RATE = 0.25
 # Caches shared by the sessions of one server process, in bytes (gdviz.serve.cache); entries also
 # expire after CACHE_TTL_SECONDS. With the pages' own (network 192 MB, sweeps 48 MB, inspector
-# 32 MB) they hold at most 0.96 GB, whatever the number of visitors.
+# 32 MB) and the exported files' 32 MB they hold at most 0.99 GB, whatever the number of visitors.
 CACHE_TTL_SECONDS = 3600.0
 CACHE_PROBLEM_BYTES = 256 * 2**20
 CACHE_RUN_BYTES = 192 * 2**20
 CACHE_VIEW_BYTES = 96 * 2**20
 CACHE_FIGURE_BYTES = 96 * 2**20
 CACHE_UPLOAD_BYTES = 48 * 2**20
+CACHE_EXPORT_BYTES = 32 * 2**20
 # A record whose states and gradients would take more than this is thinned (gdviz.train keep=):
 # float32 states, about RECORD_THIN_BYTES of them, no gradients.
 RECORD_FULL_BYTES = 8 * 2**20

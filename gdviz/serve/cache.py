@@ -139,6 +139,11 @@ class ByteCache:
             self.hits += 1
             return value
 
+    def keys(self) -> list[Hashable]:
+        """The keys held now, oldest use first (expired ones included until their next get)."""
+        with self._lock:
+            return list(self._items)
+
     def __contains__(self, key: Hashable) -> bool:
         return self.get(key, _MISSING) is not _MISSING
 

@@ -292,6 +292,19 @@ def run_estimate(
     return Estimate(seconds, record_bytes(steps, runs, P, keep=keep) + transient, ((name, seconds),))
 
 
+# Seconds to draw and encode one megapixel of an exported frame (GIF, MP4, PNG: Pillow, then the
+# encoder): 300 frames of 960 × 480 took 2.4 s for a GIF and of 1280 × 640 3.7 s for an MP4 on this
+# project's 2-core machine (benchmarks/bench_export.py), i.e. 0.015–0.018 s; rounded up.
+EXPORT_SECONDS_PER_MEGAPIXEL = 0.02
+
+
+def export_estimate(frames: int, width: int, height: int, *, name: str = "export") -> Estimate:
+    """Cost of drawing ``frames`` frames of ``width`` × ``height`` pixels into a file."""
+    megapixels = frames * width * height / 1e6
+    seconds = megapixels * EXPORT_SECONDS_PER_MEGAPIXEL
+    return Estimate(seconds, int(width * height * 4 * 3), ((name, seconds),))
+
+
 def loss_grid_estimate(problem: Problem, points: int, *, name: str = "surface") -> Estimate:
     """Cost of the loss at ``points`` points (a surface, a landscape, heights along paths)."""
     seconds = cost_of(problem).loss(points)

@@ -31,10 +31,31 @@ def task(name: str):
     return deco
 
 
+# Work of the layers above the core (exports draw with Plotly's colours and Pillow) is named
+# "module:function" and imported by name when asked for, from these packages only: the core then
+# does not depend on them, and a worker process loads them only if it is given such work.
+PLUGIN_PACKAGES = ("gdviz.export.",)
+
+
+def _plugin(name: str) -> Callable | None:
+    module, sep, function = name.partition(":")
+    if not sep or not module.startswith(PLUGIN_PACKAGES) or not function.isidentifier():
+        return None
+    import importlib
+
+    try:
+        fn = getattr(importlib.import_module(module), function, None)
+    except ImportError:
+        return None
+    return fn if callable(fn) else None
+
+
 def run(name: str, args: dict, progress: Progress):
     """Run the task ``name`` (a ValueError says what is wrong with its arguments)."""
-    check_choice("task", name, sorted(_TASKS))
-    return _TASKS[name](progress=progress, **args)
+    fn = _TASKS.get(name) or _plugin(name)
+    if fn is None:
+        check_choice("task", name, sorted(_TASKS))
+    return fn(progress=progress, **args)
 
 
 def _freeze_options(options: dict) -> tuple:

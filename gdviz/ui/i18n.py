@@ -556,6 +556,7 @@ ZH: dict[str, str] = {
 PAGE_TABLES = (
     "gdviz.ui.race.strings_lessons",
     "gdviz.ui.race.strings_inspector",
+    "gdviz.ui.race.strings_export",
     "gdviz.ui.network.strings",
     "gdviz.ui.sweeps.strings",
     "gdviz.ui.strings_work",

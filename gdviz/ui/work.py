@@ -25,7 +25,7 @@ APPROVED_KEY = "_work.approved"
 # click. A link never sets it: a link must not make the server work without the visitor's click.
 ONCE_KEY = "_work.approve_once"
 # Names of the parts of a computation (Estimate.parts, Plan.part), each with a text work.part.<name>.
-PARTS = ("runs", "surface", "replay", "training", "landscape", "frames", "sweep", "noise")
+PARTS = ("runs", "surface", "replay", "training", "landscape", "frames", "sweep", "noise", "export")
 MAX_APPROVED = 16
 
 
@@ -64,6 +64,11 @@ def _approved(key) -> bool:
 def _approve(key) -> None:
     keys = [k for k in st.session_state.get(APPROVED_KEY, ()) if k != key]
     st.session_state[APPROVED_KEY] = [*keys[-(MAX_APPROVED - 1) :], key]
+
+
+def approve(key) -> None:
+    """Call when the visitor's click asked for exactly this plan (its key): no second click."""
+    _approve(key)
 
 
 def approve_next_run() -> None:
@@ -164,4 +169,4 @@ def _wait(job: jobs.Job, plan: Plan):
     return None
 
 
-__all__ = ["Plan", "obtain", "session_id", "verdict"]
+__all__ = ["Plan", "approve", "obtain", "session_id", "verdict"]

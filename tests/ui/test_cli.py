@@ -171,3 +171,12 @@ def test_the_progress_bar_ends_with_one_line_when_not_a_terminal():
         bar(k, 10)
     bar(10, 10)
     assert stream.getvalue().count("\n") == 1 and "100.0%" in stream.getvalue()
+
+
+def test_run_above_the_servers_cap_is_refused_before_any_work_unless_forced(capsys):
+    # the issue-14 link's run: mini-batches of 999 999 out of 10⁶ samples for 3000 steps
+    args = ["run", "--problem", "linear_regression", "--option", "data=synthetic", "--option", "n=1000000"]
+    args += ["--rule", "gd", "--lr", "0.05", "--steps", "3000", "--batch-size", "999999"]
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "above the public server's cap" in err[0] and "--force" in err[0]

@@ -209,7 +209,9 @@ def test_html_plays_offline_in_chromium(view, tmp_path, browser):
     try:
         page = context.new_page()
         page.goto(path.as_uri())
-        page.wait_for_function("() => window.Plotly && document.getElementById('race')._fullLayout")
+        page.wait_for_function(
+            "() => window.Plotly && document.getElementById('race').querySelector('.main-svg')"
+        )
         assert page.evaluate("() => document.getElementById('race').layout.sliders[0].active") == 0
         page.evaluate(
             """() => { const gd = document.getElementById('race'); window.animated = 0;

@@ -101,6 +101,9 @@ def required_keys() -> set[str]:
     from gdviz.ui.network import page as page_network
 
     keys |= {f"work.part.{p}" for p in work.PARTS}
+    from gdviz.export.jobs import KINDS
+
+    keys |= {f"export.kind.{k}" for k in KINDS}
     from gdviz.serve import cost
 
     keys |= {f"work.refused.{r}" for r in cost.REFUSALS}

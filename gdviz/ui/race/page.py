@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from urllib.parse import urlencode
 
 import numpy as np
 import streamlit as st
@@ -22,7 +23,7 @@ from gdviz.serve.cache import ByteCache
 from gdviz.train import Record
 from gdviz.ui import app, quirks
 from gdviz.ui.i18n import figure_labels, lang, t
-from gdviz.ui.race import inspector, links, sidebar, state
+from gdviz.ui.race import export, inspector, links, sidebar, state
 from gdviz.ui.race.compute import get_problem, replayed_step, simulate_all, view_for
 from gdviz.ui.specs import SPEEDS, PageConfig, RunSpec, ViewSpec
 from gdviz.ui.text import literal
@@ -249,6 +250,7 @@ def chart_area(cfg: PageConfig):
     # In the fragment with the view controls: a change of view reruns only this part, and the link
     # and the address bar must follow it (state.sync_url).
     _share(cfg, problem)
+    export.render(cfg, problem, _query(cfg, problem))
     state.sync_url(problem=problem)
 
 
@@ -374,16 +376,17 @@ def _lesson_card():
         st.markdown(t(f"lesson.{key}.notice"))
 
 
+def _query(cfg: PageConfig, problem) -> str:
+    now = state.read(problem)
+    return urlencode(state.link(replace(now, config=replace(now.config, problem=cfg.problem))), doseq=True)
+
+
 def _share(cfg: PageConfig, problem):
     with st.expander(t("share"), icon=":material/link:"):
         st.caption(t("share.help"))
         quirks.ensure("share_teacher", False)
         st.toggle(t("share.teacher"), key="share_teacher")
-        now = state.read(problem)
-        q = state.link(replace(now, config=replace(now.config, problem=cfg.problem)))
-        from urllib.parse import urlencode
-
-        query = urlencode(q, doseq=True)
+        query = _query(cfg, problem)
         try:
             base = st.context.url.split("?")[0]
         except AttributeError:
