@@ -139,6 +139,29 @@ def simulate_runs(*, recipe: tuple, runs: list[dict], progress: Progress):
     return out
 
 
+@task("family")
+def lr_family(*, recipe: tuple, run: dict, lrs: list[float], progress: Progress):
+    """One run (keywords as for "runs", constant learning rate) at every learning rate of ``lrs``, in one
+    vectorized pass: ``(params (T+1, R, P) float32, loss (T+1, R), diverged (R,))``. The step
+    count is the same for every rate (no stop_loss), so that a slider over them always shows T steps."""
+    import gdviz
+
+    p = build_problem(recipe)
+    hyper = dict(run["hyper"], lr=np.asarray(lrs, dtype=float))
+    rec = gdviz.run_many(
+        p,
+        gdviz.optimizer(run["rule"], **hyper),
+        steps=run["steps"],
+        runs=len(lrs),
+        start=None if run.get("start") is None else np.asarray(run["start"], dtype=float),
+        batch_size=run.get("batch_size"),
+        seed=run.get("seed", 0),
+        progress=lambda done, total: progress(done / total),
+    )
+    diverged = np.asarray(rec.diverged, dtype=np.int64)  # -1: did not diverge
+    return np.asarray(rec.params, dtype=np.float32), np.asarray(rec.loss, dtype=float), diverged
+
+
 @task("inspect")
 def inspect_replay(*, recipe: tuple, run: dict, k: int, progress: Progress):
     """Step ``k`` of a run whose record was thinned: the run is replayed in full up to step k + 1

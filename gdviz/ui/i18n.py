@@ -557,6 +557,7 @@ PAGE_TABLES = (
     "gdviz.ui.race.strings_lessons",
     "gdviz.ui.race.strings_inspector",
     "gdviz.ui.race.strings_export",
+    "gdviz.ui.race.strings_scrub",
     "gdviz.ui.network.strings",
     "gdviz.ui.sweeps.strings",
     "gdviz.ui.strings_work",

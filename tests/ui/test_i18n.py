@@ -94,7 +94,9 @@ def required_keys() -> set[str]:
         keys |= {f"opt.{c.key}.{v}" for v in c.choices if isinstance(v, str)}
     # the options of the view's radios and panel switch (literal tuples in sidebar.py, visualizer.py)
     keys |= {f"x_axis.{v}" for v in ("step", "epoch")} | {f"plane.{v}" for v in ("slice", "pca")}
-    keys |= {f"tab.{v}" for v in ("contour", "surface3d")}
+    from gdviz.ui.race.links import PANELS
+
+    keys |= {f"tab.{v}" for v in PANELS}
     keys |= {f"formula.err.{c}" for c in formula.ERROR_CODES}
     keys |= {f"csv.task.{v}" for v in csvdata.TASKS}
     from gdviz.ui import work

@@ -40,7 +40,7 @@ from gdviz.ui.specs import (
 )
 
 LANGS = ("en", "zh")
-PANELS = ("contour", "surface3d")
+PANELS = ("contour", "surface3d", "scrub")
 HIDEABLE = ("problem", "start", "runs", "view", "lessons")
 # Problems whose state cannot travel in a link (an uploaded file) fall back to the default.
 LINKABLE = tuple(p for p in PROBLEMS if p != "csv")

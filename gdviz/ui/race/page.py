@@ -23,7 +23,7 @@ from gdviz.serve.cache import ByteCache
 from gdviz.train import Record
 from gdviz.ui import app, quirks
 from gdviz.ui.i18n import figure_labels, lang, t
-from gdviz.ui.race import export, inspector, links, sidebar, state
+from gdviz.ui.race import export, inspector, links, scrub, sidebar, state
 from gdviz.ui.race.compute import get_problem, replayed_step, simulate_all, view_for
 from gdviz.ui.specs import SPEEDS, PageConfig, RunSpec, ViewSpec
 from gdviz.ui.text import literal
@@ -195,13 +195,15 @@ def chart_area(cfg: PageConfig):
     # (and sent) on every rerun.
     panel = st.segmented_control(
         t("panel"),
-        ("contour", "surface3d"),
+        links.PANELS,
         key="panel",
         format_func=lambda v: t(f"tab.{v}"),
         label_visibility="collapsed",
         on_change=quirks.sticky_choice("panel", links.PANELS, "contour"),
     )
-    if panel != "surface3d":
+    if panel == "scrub":
+        scrub.render(cfg, problem, view, ok)
+    elif panel != "surface3d":
         fig = _shared_race_figure(
             (cfg, view_spec, lang(), shift),
             lambda: race_figure(

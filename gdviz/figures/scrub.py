@@ -1,0 +1,194 @@
+"""The learning-rate scrub: one run at a whole grid of learning rates, all shipped in one figure, and
+an in-chart slider that shows one of them — the path and its loss curve switch in the browser, with
+no server round trip, as the student drags from crawling to zigzagging to diverging.
+
+Every learning rate's path and loss curve are traces (typed arrays, float32); a slider step only
+restyles ``visible``, so dragging redraws two traces and sends nothing. Axis ranges are fixed: the
+window does not jump while dragging, and a diverging path leaves it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from gdviz.figures.raster import contour_image, contour_values
+from gdviz.figures.spec import SpecFigure, base_layout, f32, need_labels
+from gdviz.figures.style import CONTOUR_SCALE, GRID_LINE, INK, PATH_WIDTH, STAR, STAR_EDGE
+from gdviz.geometry.surfaces import Surface
+
+LABEL_KEYS = ("loss", "step_word", "minimum", "lr_word", "diverged")
+# Beyond this multiple of the window's size a path is cut: it diverged, and its huge coordinates
+# would only cost bytes.
+CUT = 3.0
+
+
+def _cut(path: np.ndarray, window) -> np.ndarray:
+    (x0, x1), (y0, y1) = window
+    w, h = x1 - x0, y1 - y0
+    out = np.asarray(path, dtype=float).copy()
+    far = ~np.isfinite(out).all(axis=1)
+    far |= (out[:, 0] < x0 - CUT * w) | (out[:, 0] > x1 + CUT * w)
+    far |= (out[:, 1] < y0 - CUT * h) | (out[:, 1] > y1 + CUT * h)
+    if far.any():
+        first = int(np.argmax(far))
+        out[first:] = np.nan
+    return out
+
+
+def _loss_range(loss: np.ndarray, log: bool) -> list[float]:
+    v = loss[np.isfinite(loss)]
+    if log:
+        v = v[v > 0]
+    if v.size == 0:
+        return [0.0, 1.0]
+    lo, hi = float(v.min()), float(min(v.max(), loss[0][np.isfinite(loss[0])].max() * 10))
+    if log:
+        return [np.log10(lo) - 0.2, np.log10(max(hi, lo * 10)) + 0.2]
+    pad = 0.05 * (hi - lo or 1.0)
+    return [lo - pad, hi + pad]
+
+
+def scrub_figure(
+    surface: Surface,
+    lrs: Sequence[float],
+    paths: np.ndarray,
+    loss: np.ndarray,
+    *,
+    window,
+    active: int,
+    color: str,
+    diverged: Sequence[int] | None = None,
+    minima: np.ndarray | None = None,
+    axis_titles: tuple[str, str] = ("x", "y"),
+    labels: Mapping[str, str],
+    height: int = 460,
+) -> SpecFigure:
+    """``paths`` (T+1, R, 2) and ``loss`` (T+1, R) of R runs at learning rates ``lrs``; the slider
+    starts at ``active`` (the page's own learning rate)."""
+    lab = need_labels(labels, LABEL_KEYS, "scrub_figure")
+    lrs = np.asarray(lrs, dtype=float)
+    R = len(lrs)
+    paths = np.asarray(paths, dtype=float)
+    loss = np.asarray(loss, dtype=float)
+    if paths.shape[1] != R or loss.shape[1] != R or not 0 <= active < R:
+        raise ValueError(f"paths and loss must hold one run per learning rate ({R}), got {paths.shape}")
+    diverged = [-1] * R if diverged is None else [int(d) for d in diverged]
+    steps = np.arange(loss.shape[0])
+    finite = loss[np.isfinite(loss)]
+    log = bool(finite.size) and bool(np.all(finite > 0))  # a negative loss has no place on a log axis
+    (x0, x1), (y0, y1) = window
+    data: list[dict] = []
+    if minima is not None and len(minima):
+        m = np.asarray(minima, dtype=float)
+        data.append(
+            {
+                "type": "scatter",
+                "x": m[:, 0].tolist(),
+                "y": m[:, 1].tolist(),
+                "mode": "markers",
+                "marker": {
+                    "symbol": "star",
+                    "size": 16,
+                    "color": STAR,
+                    "line": {"color": STAR_EDGE, "width": 1},
+                },
+                "name": lab["minimum"],
+                "showlegend": False,
+                "hoverinfo": "skip",
+            }
+        )
+    fixed = len(data)
+    for i in range(R):
+        p = _cut(paths[:, i], window)
+        title = f"{lab['lr_word']} α = {lrs[i]:.3g}"
+        if diverged[i] >= 0:
+            title += f" · {lab['diverged']} {diverged[i]}"
+        data.append(
+            {
+                "type": "scatter",
+                "x": f32(p[:, 0]),
+                "y": f32(p[:, 1]),
+                "mode": "lines+markers",
+                "line": {"color": color, "width": PATH_WIDTH},
+                "marker": {"size": 4, "color": color},
+                "name": title,
+                "visible": i == active,
+                "showlegend": False,
+                "hoverinfo": "skip",
+            }
+        )
+        curve = np.where(np.isfinite(loss[:, i]), loss[:, i], np.nan)
+        data.append(
+            {
+                "type": "scatter",
+                "x": f32(steps),
+                "y": f32(curve),
+                "xaxis": "x2",
+                "yaxis": "y2",
+                "mode": "lines",
+                "line": {"color": color, "width": 2.5},
+                "name": title,
+                "visible": i == active,
+                "showlegend": False,
+            }
+        )
+    slider_steps = []
+    for i in range(R):
+        visible = [True] * fixed + [j == i for j in range(R) for _ in (0, 1)]
+        title = data[fixed + 2 * i]["name"]
+        slider_steps.append(
+            {
+                "label": f"{lrs[i]:.3g}",
+                "method": "update",
+                "args": [{"visible": visible}, {"title.text": title}],
+            }
+        )
+    layout = base_layout(height, legend_y=1.02)
+    layout.update(
+        {
+            "margin": {"l": 60, "r": 20, "t": 50, "b": 90},
+            "title": {
+                "text": data[fixed + 2 * active]["name"],
+                "x": 0.01,
+                "font": {"size": 17, "color": INK},
+            },
+            "images": [contour_image(surface.x, surface.y, contour_values(surface.z, True), CONTOUR_SCALE)],
+            "xaxis": {
+                "domain": [0, 0.55],
+                "range": [x0, x1],
+                "title": {"text": axis_titles[0]},
+                "showgrid": False,
+            },
+            "yaxis": {"range": [y0, y1], "title": {"text": axis_titles[1]}, "showgrid": False},
+            "xaxis2": {
+                "domain": [0.65, 1],
+                "anchor": "y2",
+                "range": [0, int(steps[-1])],
+                "title": {"text": lab["step_word"]},
+                "gridcolor": GRID_LINE,
+            },
+            "yaxis2": {
+                "anchor": "x2",
+                "type": "log" if log else "linear",
+                "range": _loss_range(loss, log),
+                "title": {"text": lab["loss"]},
+                "gridcolor": GRID_LINE,
+            },
+            "sliders": [
+                {
+                    "active": int(active),
+                    "steps": slider_steps,
+                    "x": 0.0,
+                    "len": 1.0,
+                    "y": -0.12,
+                    "yanchor": "top",
+                    "currentvalue": {"prefix": f"{lab['lr_word']} α = ", "font": {"size": 16}},
+                    "transition": {"duration": 0},
+                    "pad": {"t": 30},
+                }
+            ],
+        }
+    )
+    return SpecFigure({"data": data, "layout": layout})
