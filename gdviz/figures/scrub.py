@@ -2,9 +2,9 @@
 an in-chart slider that shows one of them — the path and its loss curve switch in the browser, with
 no server round trip, as the student drags from crawling to zigzagging to diverging.
 
-Every learning rate's path and loss curve are traces (typed arrays, float32); a slider step only
-restyles ``visible``, so dragging redraws two traces and sends nothing. Axis ranges are fixed: the
-window does not jump while dragging, and a diverging path leaves it.
+Every learning rate's path and loss curve are a named frame (typed arrays, float32); a slider step
+shows its frame without a redraw, so dragging moves three traces and sends nothing. Axis ranges are
+fixed: the window does not jump while dragging, and a diverging path leaves it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from gdviz.figures.raster import contour_image, contour_values
-from gdviz.figures.spec import SpecFigure, base_layout, f32, need_labels
+from gdviz.figures.spec import SpecFigure, base_layout, f32, jump_args, need_labels
 from gdviz.figures.style import CONTOUR_SCALE, GRID_LINE, INK, PATH_WIDTH, STAR, STAR_EDGE
 from gdviz.geometry.surfaces import Surface
 
@@ -99,61 +99,76 @@ def scrub_figure(
                 "hoverinfo": "skip",
             }
         )
-    fixed = len(data)
+    # Three traces move: the path, its loss curve and a note saying the rate (and where it diverged).
+    # Each rate is a named frame updating only them; the slider jumps with Plotly.animate without a
+    # redraw, the fast path the race's step slider uses (a restyle or update replots the subplot).
+    moving = [len(data), len(data) + 1, len(data) + 2]
+    frames, titles = [], []
     for i in range(R):
         p = _cut(paths[:, i], window)
         title = f"{lab['lr_word']} α = {lrs[i]:.3g}"
         if diverged[i] >= 0:
             title += f" · {lab['diverged']} {diverged[i]}"
-        data.append(
-            {
-                "type": "scatter",
-                "x": f32(p[:, 0]),
-                "y": f32(p[:, 1]),
-                "mode": "lines+markers",
-                "line": {"color": color, "width": PATH_WIDTH},
-                "marker": {"size": 4, "color": color},
-                "name": title,
-                "visible": i == active,
-                "showlegend": False,
-                "hoverinfo": "skip",
-            }
-        )
+        titles.append(title)
         curve = np.where(np.isfinite(loss[:, i]), loss[:, i], np.nan)
-        data.append(
+        frames.append(
             {
-                "type": "scatter",
-                "x": f32(steps),
-                "y": f32(curve),
-                "xaxis": "x2",
-                "yaxis": "y2",
-                "mode": "lines",
-                "line": {"color": color, "width": 2.5},
-                "name": title,
-                "visible": i == active,
-                "showlegend": False,
+                "name": _name(lrs[i]),
+                "data": [
+                    {"x": f32(p[:, 0]), "y": f32(p[:, 1])},
+                    {"x": f32(steps), "y": f32(curve)},
+                    {"text": [title]},
+                ],
+                "traces": moving,
             }
         )
-    slider_steps = []
-    for i in range(R):
-        visible = [True] * fixed + [j == i for j in range(R) for _ in (0, 1)]
-        title = data[fixed + 2 * i]["name"]
-        slider_steps.append(
-            {
-                "label": f"{lrs[i]:.3g}",
-                "method": "update",
-                "args": [{"visible": visible}, {"title.text": title}],
-            }
-        )
+    start = frames[active]["data"]
+    data.append(
+        {
+            "type": "scatter",
+            **start[0],
+            "mode": "lines+markers",
+            "line": {"color": color, "width": PATH_WIDTH},
+            "marker": {"size": 4, "color": color},
+            "name": "path",
+            "showlegend": False,
+            "hoverinfo": "skip",
+        }
+    )
+    data.append(
+        {
+            "type": "scatter",
+            **start[1],
+            "xaxis": "x2",
+            "yaxis": "y2",
+            "mode": "lines",
+            "line": {"color": color, "width": 2.5},
+            "name": "loss",
+            "showlegend": False,
+        }
+    )
+    data.append(
+        {
+            "type": "scatter",
+            "x": [x0 + 0.02 * (x1 - x0)],
+            "y": [y1 - 0.02 * (y1 - y0)],
+            "text": start[2]["text"],
+            "mode": "text",
+            "textposition": "bottom right",
+            "textfont": {"size": 16, "color": INK},
+            "name": "note",
+            "showlegend": False,
+            "hoverinfo": "skip",
+        }
+    )
+    jump = jump_args()
+    slider_steps = [
+        {"label": f"{lrs[i]:.3g}", "method": "animate", "args": [[_name(lrs[i])], jump]} for i in range(R)
+    ]
     layout = base_layout(height, legend_y=1.02)
     layout.update(
         {
-            "margin": {"l": 60, "r": 20, "t": 50, "b": 90},
-            "title": {
-                "text": data[fixed + 2 * active]["name"],
-                "x": 0.01,
-                "font": {"size": 17, "color": INK},
-            },
+            "margin": {"l": 60, "r": 20, "t": 20, "b": 90},
             "images": [contour_image(surface.x, surface.y, contour_values(surface.z, True), CONTOUR_SCALE)],
             "xaxis": {
                 "domain": [0, 0.55],
@@ -191,4 +206,9 @@ def scrub_figure(
             ],
         }
     )
-    return SpecFigure({"data": data, "layout": layout})
+    return SpecFigure({"data": data, "layout": layout, "frames": frames})
+
+
+def _name(lr: float) -> str:
+    """A frame's name: the rate, exactly enough digits to tell the grid's neighbours apart."""
+    return f"{lr:.6g}"

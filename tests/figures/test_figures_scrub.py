@@ -48,30 +48,36 @@ def test_the_grid_holds_the_pages_rate_exactly_and_spans_two_decades():
     assert np.isclose(lrs[0], 0.00123) and np.isclose(lrs[-1], 0.123) and np.all(np.diff(lrs) > 0)
 
 
-def test_each_slider_step_shows_its_own_path_and_curve_only(family):
+def test_each_slider_step_shows_its_own_frame_without_a_redraw(family):
     spec = _fig(family)
-    lrs, active = family[1], family[2]
-    data, steps = spec["data"], spec["layout"]["sliders"][0]["steps"]
-    assert len(steps) == len(lrs) and spec["layout"]["sliders"][0]["active"] == active
-    moving = [i for i, d in enumerate(data) if d["name"] != "minimum"]
-    assert len(moving) == 2 * len(lrs)
-    assert [i for i in moving if data[i]["visible"]] == [moving[2 * active], moving[2 * active + 1]]
-    for k, step in enumerate(steps):
-        visible = step["args"][0]["visible"]
-        shown = [i for i in moving if visible[i]]
-        assert shown == [moving[2 * k], moving[2 * k + 1]], k
-        assert f"{lrs[k]:.3g}" in data[shown[0]]["name"] and step["label"] == f"{lrs[k]:.3g}"
-        assert all(visible[i] for i, d in enumerate(data) if d["name"] == "minimum"), "the star stays"
+    _, lrs, active, rec, _ = family
+    steps, frames = spec["layout"]["sliders"][0]["steps"], spec["frames"]
+    assert len(steps) == len(frames) == len(lrs) and spec["layout"]["sliders"][0]["active"] == active
+    assert len({f["name"] for f in frames}) == len(lrs), "one frame per rate, names distinct"
+    for k, (step, frame) in enumerate(zip(steps, frames, strict=True)):
+        assert step["method"] == "animate" and step["args"][0] == [frame["name"]]
+        assert step["args"][1]["frame"]["redraw"] is False
+        assert step["label"] == f"{lrs[k]:.3g}" and f"{lrs[k]:.3g}" in frame["data"][2]["text"][0]
+        x = np.asarray(frame["data"][0]["x"], dtype=float)
+        assert np.allclose(x, _cut(rec.params[:, k], WINDOW)[:, 0], atol=1e-6, equal_nan=True), k
+        assert np.allclose(
+            np.asarray(frame["data"][1]["y"], dtype=float), rec.loss[:, k], rtol=1e-6, equal_nan=True
+        )
+    names = [d["name"] for d in spec["data"]]
+    moving = [names.index(n) for n in ("path", "loss", "note")]
+    assert all(f["traces"] == moving for f in frames)
+    shown = spec["data"][moving[0]]
+    assert np.array_equal(np.asarray(shown["x"]), np.asarray(frames[active]["data"][0]["x"])), "opens at α"
+    assert "minimum" in names, "the star stays"
 
 
-def test_the_paths_are_the_runs_and_a_diverging_one_is_cut(family):
-    _, _, active, rec, _ = family
+def test_a_diverging_rate_says_where_and_visibly_leaves(family):
     spec = _fig(family)
-    moving = [d for d in spec["data"] if d["name"] != "minimum"]
-    x = np.asarray(moving[2 * active]["x"], dtype=float)
-    assert np.allclose(x, rec.params[:, active, 0], atol=1e-6), "float32 of the run's own path"
+    rec = family[3]
     assert rec.diverged[-1] >= 0, "10× the page's rate diverges on Rosenbrock"
-    far = np.asarray(moving[-2]["x"], dtype=float)
+    last = spec["frames"][-1]["data"]
+    assert f"diverged at step {rec.diverged[-1]}" in last[2]["text"][0]
+    far = np.asarray(last[0]["x"], dtype=float)
     assert np.nanmax(np.abs(far)) > 2, "the diverging path visibly leaves the window"
     assert np.nanmax(np.abs(far)) <= 2 + CUT * 4, "and is cut before it costs bytes far outside"
 
