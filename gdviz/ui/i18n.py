@@ -558,6 +558,7 @@ PAGE_TABLES = (
     "gdviz.ui.race.strings_inspector",
     "gdviz.ui.network.strings",
     "gdviz.ui.sweeps.strings",
+    "gdviz.ui.scale.strings",
     "gdviz.ui.strings_work",
 )
 
