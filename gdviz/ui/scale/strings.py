@@ -108,7 +108,6 @@ EN: dict[str, str] = {
     "scale.fig.workers": "workers K",
     "scale.fig.speedup": "speed-up",
     "scale.fig.ideal": "ideal (×K)",
-    "scale.fig.diverged": "diverged",
 }
 
 ZH: dict[str, str] = {
@@ -204,5 +203,4 @@ ZH: dict[str, str] = {
     "scale.fig.workers": "节点数 K",
     "scale.fig.speedup": "加速比",
     "scale.fig.ideal": "理想（×K）",
-    "scale.fig.diverged": "发散",
 }
