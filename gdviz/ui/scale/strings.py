@@ -89,7 +89,8 @@ EN: dict[str, str] = {
     "scale.lesson.comm.body": "Each synchronous step ends with an all-reduce: on Wi-Fi that is "
     "2(K−1) messages of 20 ms, against a few microseconds of computing. Look at the timeline: the "
     "workers spend almost all their time communicating. Then switch the network to the data centre "
-    "and compute the speed-up for both: the same updates, a hundred times less waiting.",
+    "and compute the speed-up for both: the same updates, a hundred times less waiting. Even there a "
+    "model of three parameters is bound by latency: its speed-up stays below 1.",
     "scale.lesson.stale.title": "Stale gradients diverge where sync is fine",
     "scale.lesson.stale.summary": "8 workers, α = 0.5, synchronous against asynchronous.",
     "scale.lesson.stale.body": "Both strategies use the same learning rate. Synchronous workers average "
@@ -186,7 +187,7 @@ ZH: dict[str, str] = {
     "scale.lesson.comm.summary": "32 个同步节点，使用 Wi-Fi。",
     "scale.lesson.comm.body": "每个同步步骤都以一次 all-reduce 结束：在 Wi-Fi 上这是 2(K−1) 条 20 毫秒的消息，"
     "而计算只需几微秒。看时间线：节点几乎所有时间都在通信。再把网络换成数据中心，分别计算加速比："
-    "同样的更新，等待时间少一百倍。",
+    "同样的更新，等待时间少一百倍。即便如此，只有三个参数的模型仍受延迟限制：加速比始终小于 1。",
     "scale.lesson.stale.title": "过时的梯度会发散，同步却没问题",
     "scale.lesson.stale.summary": "8 个节点，α = 0.5，同步与异步对比。",
     "scale.lesson.stale.body": "两种策略用同一个学习率。同步节点平均的是最新的梯度，能够收敛；"
