@@ -145,7 +145,7 @@ def _num(v: float) -> str:
 
 
 def loss_chart(cfg: ScaleConfig, runs: list[tuple[str, ScaleRun]]) -> None:
-    head, opt = st.columns([3, 1])
+    head, opt = st.columns([2, 1.3])  # room for both axis choices on one line
     head.markdown(f"#### {t('scale.loss')}")
     opt.segmented_control(
         t("scale.x"),
