@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from gdviz.figures import inspect, network, race, surface3d, sweeps
 from gdviz.figures.network import boundary, curves, landscape
+from gdviz.figures.scale import charts as scale_charts
 from gdviz.figures.sweeps import comparison, heatmap, learning_rate
 from gdviz.ui.i18n import EN
 
@@ -22,6 +23,7 @@ PREFIXES = {
     curves: "net.fig.",
     landscape: "net.fig.",
     inspect: "insp.fig.",
+    scale_charts: "scale.fig.",
 }
 
 

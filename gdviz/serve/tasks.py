@@ -244,6 +244,64 @@ def make_view(
     )
 
 
+def _parallel_kwargs(options: dict) -> dict:
+    """``parallel.train``'s keywords from a page's plain options (the compressor travels by name)."""
+    from gdviz import parallel
+
+    kw = dict(options)
+    comp = kw.pop("compression", None)
+    if comp is not None:
+        name, opts = comp
+        kw["compression"] = parallel.compressor(name, **dict(opts))
+    return kw
+
+
+@task("scale.race")
+def scale_race(*, recipe: tuple, rule: str, hyper: dict, runs: list[dict], progress: Progress):
+    """One ``parallel.train`` per strategy, each summarized (``gdviz.analysis.scale``); a run whose
+    settings the core refuses is its ValueError's text instead, so the others still draw."""
+    import gdviz
+    from gdviz import parallel
+    from gdviz.analysis.scale import summarize
+
+    p = build_problem(recipe)
+    opt = gdviz.optimizer(rule, **hyper)
+    out = []
+    for i, options in enumerate(runs):
+        progress(i / max(1, len(runs)))
+        try:
+            with np.errstate(all="ignore"):
+                rec = parallel.train(p, opt, **_parallel_kwargs(options))
+        except ValueError as err:
+            out.append(str(err))
+            continue
+        out.append(summarize(rec))
+    progress(1.0)
+    return out
+
+
+@task("scale.speedup")
+def scale_speedup(*, recipe: tuple, rule: str, hyper: dict, kwargs: dict, progress: Progress):
+    """``parallel.speedup`` on the recipe's problem."""
+    import gdviz
+    from gdviz import parallel
+
+    p = build_problem(recipe)
+    opt = gdviz.optimizer(rule, **hyper)
+    progress(0.0)
+    kw = _parallel_kwargs(kwargs)
+    # the target: a fraction of the way back from one sync worker's end loss to its start, so that
+    # the first column is always reached and the others are compared with it
+    fraction = kw.pop("target_fraction")
+    one = {k: v for k, v in kw.items() if k not in ("workers", "strategies", "accumulate", "local_steps")}
+    one["steps"] = one["steps"] // 2
+    with np.errstate(all="ignore"):
+        rec = parallel.train(p, opt, strategy="sync", workers=1, events=False, **one)
+        lo, hi = float(np.min(rec.loss)), float(rec.loss[0])
+        target = lo + fraction * (hi - lo)
+        return parallel.speedup(p, opt, target_loss=target, **kw)
+
+
 def _inline(_fraction: float) -> None:
     return None
 

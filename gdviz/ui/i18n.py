@@ -560,6 +560,7 @@ PAGE_TABLES = (
     "gdviz.ui.race.strings_scrub",
     "gdviz.ui.network.strings",
     "gdviz.ui.sweeps.strings",
+    "gdviz.ui.scale.strings",
     "gdviz.ui.strings_work",
 )
 

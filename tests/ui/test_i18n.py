@@ -115,8 +115,25 @@ def required_keys() -> set[str]:
     # the figures' texts, asked for key by key as each figure module declares them
     keys |= {f"net.fig.{k}" for k in network_figures.LABEL_KEYS}
     keys |= {f"insp.fig.{k}" for k in inspect.LABEL_KEYS}
+    keys |= _scale_keys()
     for lesson in LESSONS:
         keys |= {f"lesson.{lesson.key}.{part}" for part in ("title", "intro", "question", "notice")}
+    return keys
+
+
+def _scale_keys() -> set[str]:
+    from gdviz.figures import scale as scale_figures
+    from gdviz.parallel import STRATEGIES
+    from gdviz.ui.scale import state as scale_state
+
+    keys = {f"scale.fig.{k}" for k in scale_figures.LABEL_KEYS}
+    keys |= {f"scale.strategy.{s}" for s in STRATEGIES} | {f"scale.explain.{s}" for s in STRATEGIES}
+    keys |= {f"scale.problem.{p}" for p in scale_state.PROBLEMS}
+    keys |= {f"scale.network.{n}" for n in scale_state.CONTROLS["scale.network"].choices}
+    keys |= {f"scale.compression.{c}" for c in scale_state.COMPRESSIONS}
+    keys |= {f"scale.shards.{v}" for v in scale_state.SHARDS} | {f"scale.x.{v}" for v in scale_state.X_AXES}
+    for lesson in scale_state.LESSONS:
+        keys |= {f"scale.lesson.{lesson}.{part}" for part in ("title", "summary", "body")}
     return keys
 
 
@@ -188,9 +205,10 @@ def test_every_key_template_is_covered_by_a_known_value_set():
 def _page_title_keys() -> set[str]:
     from gdviz.ui.network.page import PAGE as network
     from gdviz.ui.race.page import PAGE as race
+    from gdviz.ui.scale.page import PAGE as scale
     from gdviz.ui.sweeps.page import PAGE as sweeps
 
-    return {p.title_key for p in (race, sweeps, network)}
+    return {p.title_key for p in (race, sweeps, network, scale)}
 
 
 # Keys passed to t() as expressions, and where their values come from.

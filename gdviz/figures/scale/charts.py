@@ -1,0 +1,210 @@
+"""The scale page's charts: the strategies' losses against steps or simulated seconds, the workers'
+timeline over the first updates, and the speed-up against the number of workers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from gdviz.figures.spec import SpecFigure, base_layout, f32, finite_list, need_labels
+from gdviz.figures.style import GREY, INK, PALETTE
+
+# one colour per strategy, fixed, so that a strategy keeps its colour whatever else is selected
+STRATEGY_COLORS = {
+    "sync": PALETTE[0],
+    "accumulate": PALETTE[4],
+    "async": PALETTE[1],
+    "local": PALETTE[2],
+}
+KIND_COLORS = {"compute": PALETTE[0], "communicate": PALETTE[1], "idle": "#d1d5db"}
+
+LABEL_KEYS = (
+    "loss",
+    "step",
+    "seconds",
+    "worker",
+    "compute",
+    "communicate",
+    "idle",
+    "workers",
+    "speedup",
+    "ideal",
+)
+
+
+@dataclass(frozen=True)
+class Curve:
+    strategy: str
+    name: str  # the legend entry (translated by the page)
+    x: np.ndarray
+    loss: np.ndarray
+
+
+def loss_figure(
+    curves: Sequence[Curve], *, x_axis: str, labels: Mapping[str, str], height: int = 380
+) -> SpecFigure:
+    """Loss (log y) of every strategy against ``x_axis`` "steps" or "seconds"; fixed ranges from the
+    data so that Plotly never rescales on its own."""
+    lab = need_labels(labels, LABEL_KEYS, "loss_figure")
+    data, lo, hi, xmax = [], np.inf, -np.inf, 0.0
+    for c in curves:
+        y = np.asarray(c.loss, dtype=float)
+        ok = np.isfinite(y) & (y > 0)
+        if ok.any():
+            lo, hi = min(lo, float(y[ok].min())), max(hi, float(y[ok].max()))
+            xmax = max(xmax, float(np.asarray(c.x, dtype=float)[ok].max()))
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": c.name,
+                "x": f32(c.x),
+                "y": finite_list(np.where(ok, y, np.nan)),
+                "line": {"color": STRATEGY_COLORS[c.strategy], "width": 2.5},
+                "hovertemplate": "%{x:.4g}, %{y:.4g}<extra>" + c.name + "</extra>",
+            }
+        )
+    if not np.isfinite(lo):
+        lo, hi = 1e-3, 1.0
+    pad = 0.05 * max(np.log10(hi) - np.log10(lo), 0.1)
+    layout = base_layout(height, legend_y=1.02)
+    layout |= {
+        "margin": {"l": 70, "r": 20, "t": 40, "b": 55},
+        "xaxis": {
+            "title": {"text": lab["seconds"] if x_axis == "seconds" else lab["step"]},
+            "range": [0, xmax or 1.0],
+            "autorange": False,
+        },
+        "yaxis": {
+            "title": {"text": lab["loss"]},
+            "type": "log",
+            "range": [float(np.log10(lo) - pad), float(np.log10(hi) + pad)],
+            "autorange": False,
+        },
+    }
+    return SpecFigure({"data": data, "layout": layout})
+
+
+def timeline_figure(
+    worker: np.ndarray,
+    kind: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    *,
+    workers: int,
+    window: float,
+    kinds: Sequence[str],
+    labels: Mapping[str, str],
+    height: int | None = None,
+) -> SpecFigure:
+    """Horizontal bars: one row per worker, one trace per kind of interval (compute, communicate,
+    idle), in simulated seconds from 0 to ``window``."""
+    lab = need_labels(labels, LABEL_KEYS, "timeline_figure")
+    names = {"compute": lab["compute"], "communicate": lab["communicate"], "idle": lab["idle"]}
+    data = []
+    for i, name in enumerate(kinds):
+        keep = np.asarray(kind) == i
+        w = np.asarray(worker)[keep]
+        s, e = np.asarray(start, dtype=float)[keep], np.asarray(end, dtype=float)[keep]
+        data.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "name": names[name],
+                "y": (w + 1).astype(np.int32),
+                "x": f32(e - s),
+                "base": f32(s),
+                "marker": {"color": KIND_COLORS[name], "line": {"width": 0}},
+                "hovertemplate": "%{base:.3g} – %{x:.3g}<extra>" + names[name] + "</extra>",
+            }
+        )
+    layout = base_layout(height or max(200, 90 + 26 * workers), legend_y=1.02)
+    layout |= {
+        "barmode": "overlay",
+        "bargap": 0.25,
+        "margin": {"l": 70, "r": 20, "t": 40, "b": 55},
+        "xaxis": {"title": {"text": lab["seconds"]}, "range": [0, window], "autorange": False},
+        "yaxis": {
+            "title": {"text": lab["worker"]},
+            "range": [workers + 0.5, 0.5],
+            "autorange": False,
+            "dtick": 1 if workers <= 16 else 4,
+        },
+    }
+    return SpecFigure({"data": data, "layout": layout})
+
+
+def speedup_figure(
+    workers: Sequence[int],
+    series: Sequence[tuple[str, str, np.ndarray]],
+    *,
+    labels: Mapping[str, str],
+    height: int = 380,
+) -> SpecFigure:
+    """Speed-up (time with the fewest workers / time) against workers, log-log, per strategy
+    (``(strategy, name, speedup)``; 0 or inf: never reached, left as a gap), and the ideal line."""
+    lab = need_labels(labels, LABEL_KEYS, "speedup_figure")
+    ks = np.asarray(workers, dtype=float)
+    data = [
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": lab["ideal"],
+            "x": f32(ks),
+            "y": f32(ks / ks[0]),
+            "line": {"color": GREY, "dash": "dash", "width": 1.5},
+            "hoverinfo": "skip",
+        }
+    ]
+    lo = 1.0
+    for strategy, name, s in series:
+        s = np.asarray(s, dtype=float)
+        ok = np.isfinite(s) & (s > 0)
+        if ok.any():
+            lo = min(lo, float(s[ok].min()))
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": name,
+                "x": f32(ks),
+                "y": finite_list(np.where(ok, s, np.nan)),
+                "line": {"color": STRATEGY_COLORS[strategy], "width": 2.5},
+                "marker": {"size": 8},
+                "hovertemplate": "K=%{x}, ×%{y:.3g}<extra>" + name + "</extra>",
+            }
+        )
+    hi = float(ks[-1] / ks[0])
+    layout = base_layout(height, legend_y=1.02)
+    layout |= {
+        "margin": {"l": 70, "r": 20, "t": 40, "b": 55},
+        "xaxis": {
+            "title": {"text": lab["workers"]},
+            "type": "log",
+            "range": [float(np.log10(ks[0])) - 0.05, float(np.log10(ks[-1])) + 0.05],
+            "autorange": False,
+            "tickvals": [int(k) for k in ks],
+        },
+        "yaxis": {
+            "title": {"text": lab["speedup"]},
+            "type": "log",
+            "range": [float(np.log10(lo)) - 0.2, float(np.log10(hi)) + 0.2],
+            "autorange": False,
+            "zeroline": False,
+            "linecolor": INK,
+        },
+    }
+    return SpecFigure({"data": data, "layout": layout})
+
+
+__all__ = [
+    "KIND_COLORS",
+    "LABEL_KEYS",
+    "STRATEGY_COLORS",
+    "Curve",
+    "loss_figure",
+    "speedup_figure",
+    "timeline_figure",
+]

@@ -1,0 +1,90 @@
+"""The scale page's computation: the race of strategies and the speed-up table, each estimated by
+the cost model, run at once or in a worker (``gdviz.ui.work``), and cached in bytes."""
+
+from __future__ import annotations
+
+from gdviz import limits
+from gdviz.serve import cost, tasks
+from gdviz.serve.cache import ByteCache
+from gdviz.ui import work
+from gdviz.ui.scale.state import SPEEDUP_WORKERS, ScaleConfig
+
+# An entry is a few curves of 400 points and a timeline of a few hundred intervals per strategy.
+RACES = ByteCache("scale races", 16 * 2**20, ttl=limits.CACHE_TTL_SECONDS)
+SPEEDUPS = ByteCache("scale speed-ups", 4 * 2**20, ttl=limits.CACHE_TTL_SECONDS)
+# How far the speed-up's target sits from the single worker's end loss towards its start: reached
+# by one worker within the page's steps, and by a scaled run only if it scales.
+TARGET_FRACTION = 0.1
+
+
+def get_problem(cfg: ScaleConfig):
+    return tasks.build_problem(cfg.recipe())
+
+
+def run_estimate(p, cfg: ScaleConfig, strategy: str, workers: int, steps: int) -> cost.Estimate:
+    """K workers compute K gradients of b (× m) samples per update: a run of the global batch, with
+    the page's rule. The simulation's bookkeeping per worker and step is not in the probe, so the
+    estimate counts each worker's gradient as a run of its own (× K)."""
+    m = cfg.accumulate if strategy == "accumulate" else 1
+    n = p.n_samples
+    b = min(cfg.batch_size * m, n)
+    one = cost.run_estimate(p, "gd", steps=steps, batch_size=b, name="runs")
+    return cost.Estimate(one.seconds * workers, one.bytes, (("runs", one.seconds * workers),))
+
+
+def race(cfg: ScaleConfig) -> list | None:
+    """One summary (``gdviz.analysis.scale.ScaleRun``) or error text per selected strategy; None
+    while it waits for a click or was refused (the page has said why)."""
+    p = get_problem(cfg)
+    est = cost.Estimate.total(run_estimate(p, cfg, s, cfg.workers, cfg.steps) for s in cfg.strategies)
+    plan = work.Plan(
+        key=("scale.race", cfg),
+        task="scale.race",
+        args={
+            "recipe": cfg.recipe(),
+            "rule": "gd",
+            "hyper": {"lr": float(cfg.lr)},
+            "runs": [cfg.run_options(s) for s in cfg.strategies],
+        },
+        estimate=est,
+        cache=RACES,
+        slot="scale.race",
+    )
+    return work.obtain(plan)
+
+
+def speedup_workers(cfg: ScaleConfig, n: int) -> tuple[int, ...]:
+    """The numbers of workers whose global batch fits in the data (every strategy's)."""
+    m = cfg.accumulate if "accumulate" in cfg.strategies else 1
+    return tuple(k for k in SPEEDUP_WORKERS if k * m * cfg.batch_size <= n)
+
+
+def speedup_args(cfg: ScaleConfig, n: int) -> dict:
+    return {
+        "workers": speedup_workers(cfg, n),
+        "strategies": cfg.strategies,
+        "steps": 2 * int(cfg.steps),
+        "accumulate": int(cfg.accumulate),
+        "local_steps": int(cfg.local_steps),
+        "target_fraction": TARGET_FRACTION,
+        **cfg.common(),
+    }
+
+
+def speedup(cfg: ScaleConfig):
+    """``parallel.speedup`` at the page's settings (a ``Speedup``), or None (waiting, refused)."""
+    p = get_problem(cfg)
+    args = speedup_args(cfg, p.n_samples)
+    est = cost.Estimate.total(
+        run_estimate(p, cfg, s, k, args["steps"]) for s in cfg.strategies for k in args["workers"]
+    )
+    plan = work.Plan(
+        key=("scale.speedup", cfg),
+        task="scale.speedup",
+        args={"recipe": cfg.recipe(), "rule": "gd", "hyper": {"lr": float(cfg.lr)}, "kwargs": args},
+        estimate=est,
+        cache=SPEEDUPS,
+        slot="scale.speedup",
+        part="sweep",
+    )
+    return work.obtain(plan)

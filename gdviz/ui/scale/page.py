@@ -1,0 +1,267 @@
+"""The scale page: strategies of data-parallel training raced on one problem against steps or
+simulated seconds, the workers' timeline, the speed-up against K (after a click), and lessons.
+
+The page's state is ``gdviz.ui.scale.state``'s (the sidebar draws widgets on its keys and the page
+reads a frozen ``ScaleConfig`` back); the work is estimated, budgeted and cached
+(``gdviz.ui.scale.compute``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+from gdviz.analysis.curvature import lam_max_at
+from gdviz.analysis.scale import ScaleRun
+from gdviz.figures.scale import LABEL_KEYS, Curve, loss_figure, speedup_figure, timeline_figure
+from gdviz.parallel import EVENT_KINDS, STRATEGIES, theory
+from gdviz.ui import app, quirks, work
+from gdviz.ui.i18n import t
+from gdviz.ui.scale import compute, state
+from gdviz.ui.scale.state import (
+    B_MAX,
+    COMPRESSIONS,
+    H_MAX,
+    K_MAX,
+    LESSONS,
+    M_MAX,
+    PROBLEMS,
+    SHARDS,
+    SIZES,
+    STEPS_MAX,
+    STEPS_MIN,
+    STEPS_STEP,
+    X_AXES,
+    ScaleConfig,
+)
+from gdviz.ui.specs import LR_GRID, snap_lr
+from gdviz.ui.text import literal
+
+SS = st.session_state
+TITLE_KEY, ICON, URL_PATH = state.TITLE_KEY, state.ICON, state.URL_PATH
+SPEEDUP_FOR = "_scale.speedup_for"  # the config whose speed-up the visitor asked for
+
+
+def name(strategy: str) -> str:
+    return t(f"scale.strategy.{strategy}")
+
+
+def fig_labels() -> dict[str, str]:
+    return {k: t(f"scale.fig.{k}") for k in LABEL_KEYS}
+
+
+# --- sidebar ------------------------------------------------------------------------------------------
+def sidebar() -> ScaleConfig:
+    state.defaults()
+    state.keep()
+    with st.sidebar:
+        st.selectbox(
+            t("scale.problem"),
+            PROBLEMS,
+            key="scale.problem",
+            format_func=lambda p: t(f"scale.problem.{p}"),
+            on_change=state.on_problem_change,
+        )
+        if SS["scale.problem"] == "linear_regression":
+            st.select_slider(t("scale.n"), SIZES, key="scale.n", format_func=lambda n: f"{n:,}")
+        st.multiselect(t("scale.strategies"), STRATEGIES, key="scale.strategies", format_func=name)
+        st.slider(t("scale.K"), 1, K_MAX, key="scale.K")
+        st.number_input(t("scale.b"), 1, B_MAX, key="scale.b")
+        chosen = state.strategies()
+        if "local" in chosen:
+            st.slider(t("scale.H"), 1, H_MAX, key="scale.H")
+        if "accumulate" in chosen:
+            st.slider(t("scale.m"), 1, M_MAX, key="scale.m")
+        SS["scale.lr"] = snap_lr(float(SS["scale.lr"]))
+        st.select_slider(t("scale.lr"), LR_GRID, key="scale.lr", format_func=lambda v: f"{v:g}")
+        st.slider(t("scale.steps"), STEPS_MIN, STEPS_MAX, step=STEPS_STEP, key="scale.steps")
+        st.selectbox(
+            t("scale.network"),
+            tuple(state.CONTROLS["scale.network"].choices),
+            key="scale.network",
+            format_func=lambda v: t(f"scale.network.{v}"),
+        )
+        st.selectbox(
+            t("scale.compression"),
+            COMPRESSIONS,
+            key="scale.compression",
+            format_func=lambda v: t(f"scale.compression.{v}"),
+        )
+        st.toggle(t("scale.ef"), key="scale.ef", disabled=SS["scale.compression"] == "none")
+        st.radio(t("scale.shards"), SHARDS, key="scale.shards", format_func=lambda v: t(f"scale.shards.{v}"))
+        st.toggle(t("scale.straggler"), key="scale.straggler", help=t("scale.straggler.help"))
+    return state.read()
+
+
+# --- lessons ------------------------------------------------------------------------------------------
+def stale_limit(cfg: ScaleConfig) -> tuple[int, float, float | None]:
+    """τ = K − 1 (what K asynchronous workers of equal speed see), the stable limit of αλ, and αλ."""
+    tau = max(0, cfg.workers - 1)
+    lam = lam_max_at(compute.get_problem(cfg), compute.get_problem(cfg).start)
+    return tau, theory.delay_limit(tau), None if lam is None else cfg.lr * lam
+
+
+def lessons(cfg: ScaleConfig) -> None:
+    st.markdown(f"#### {t('scale.lessons')}")
+    cols = st.columns(len(LESSONS))
+    for col, lesson in zip(cols, LESSONS, strict=True):
+        with col.container(border=True):
+            st.markdown(f"**{t(f'scale.lesson.{lesson}.title')}**")
+            st.caption(t(f"scale.lesson.{lesson}.summary"))
+            st.button(
+                t("scale.lesson.load"),
+                key=f"scale.lesson.load.{lesson}",
+                on_click=state.load_lesson,
+                args=(lesson,),
+            )
+    active = SS.get("scale.lesson")
+    if active in LESSONS:
+        with st.container(border=True):
+            st.markdown(f"**{t('scale.lesson.active', title=t(f'scale.lesson.{active}.title'))}**")
+            st.markdown(t(f"scale.lesson.{active}.body"))
+            if active == "stale":
+                tau, limit, a = stale_limit(cfg)
+                st.caption(
+                    t(
+                        "scale.lesson.stale.limit",
+                        tau=tau,
+                        limit=f"{limit:.3f}",
+                        a="–" if a is None else f"{a:.2f}",
+                    )
+                )
+            st.button(t("scale.lesson.close"), key="scale.lesson.close", on_click=state.close_lesson)
+
+
+def explanations(cfg: ScaleConfig) -> None:
+    with st.expander(t("scale.explain"), expanded=False):
+        for s in STRATEGIES:
+            st.markdown(t(f"scale.explain.{s}"))
+
+
+# --- views --------------------------------------------------------------------------------------------
+def _num(v: float) -> str:
+    return f"{v:.4g}" if math.isfinite(v) else "–"
+
+
+def loss_chart(cfg: ScaleConfig, runs: list[tuple[str, ScaleRun]]) -> None:
+    head, opt = st.columns([2, 1.3])  # room for both axis choices on one line
+    head.markdown(f"#### {t('scale.loss')}")
+    opt.segmented_control(
+        t("scale.x"),
+        X_AXES,
+        key="scale.x",
+        format_func=lambda v: t(f"scale.x.{v}"),
+        selection_mode="single",
+        on_change=quirks.sticky_choice("scale.x", X_AXES, "steps"),
+    )
+    x_axis = SS.get("scale.x") or "steps"
+    curves = [Curve(s, name(s), r.time if x_axis == "seconds" else r.step, r.loss) for s, r in runs]
+    fig = loss_figure(curves, x_axis=x_axis, labels=fig_labels())
+    st.plotly_chart(fig, key="scale_loss", theme=None, config={"displaylogo": False})
+
+
+def summary(runs: list[tuple[str, ScaleRun]]) -> None:
+    rows = [
+        {
+            t("scale.col.strategy"): name(s),
+            t("scale.col.loss"): _num(float(r.loss[-1])),
+            t("scale.col.seconds"): f"{float(r.time[-1]):.4g}",
+            t("scale.col.comm"): f"{100 * r.comm_share:.1f} %",
+            t("scale.col.stale"): r.max_staleness,
+        }
+        for s, r in runs
+    ]
+    st.dataframe(rows, hide_index=True, width="stretch")
+
+
+def timeline(runs: list[tuple[str, ScaleRun]]) -> None:
+    st.markdown(f"#### {t('scale.timeline')}")
+    shown = [s for s, _ in runs]
+    if SS.get("scale.timeline") not in shown:
+        SS["scale.timeline"] = shown[0]
+    st.radio(t("scale.timeline.of"), shown, key="scale.timeline", format_func=name, horizontal=True)
+    r = dict(runs)[SS["scale.timeline"]]
+    st.caption(t("scale.timeline.caption", s=f"{r.window:.3g}"))
+    fig = timeline_figure(
+        r.worker,
+        r.kind,
+        r.start,
+        r.end,
+        workers=r.workers,
+        window=r.window,
+        kinds=EVENT_KINDS,
+        labels=fig_labels(),
+    )
+    st.plotly_chart(fig, key="scale_timeline", theme=None, config={"displaylogo": False})
+
+
+def _ask_speedup(cfg: ScaleConfig) -> None:
+    SS[SPEEDUP_FOR] = cfg
+    work.approve_next_run()  # the click is the approval of its work
+
+
+def speedup(cfg: ScaleConfig) -> None:
+    st.markdown(f"#### {t('scale.speedup')}")
+    n = compute.get_problem(cfg).n_samples
+    ks = compute.speedup_workers(cfg, n)
+    if len(ks) < 2:
+        st.info(t("scale.speedup.none"))
+        return
+    # A link never starts this work: it runs after the visitor's click for these very settings.
+    if SS.get(SPEEDUP_FOR) != cfg:
+        st.button(t("scale.speedup.run"), key="scale.speedup.btn", on_click=_ask_speedup, args=(cfg,))
+        return
+    try:
+        res = compute.speedup(cfg)
+    except ValueError as err:
+        st.warning(literal(str(err)))
+        return
+    if res is None:
+        return
+    st.caption(
+        t(
+            "scale.speedup.caption",
+            ks=", ".join(str(k) for k in res.workers),
+            pct=f"{100 * compute.TARGET_FRACTION:.0f}",
+        )
+    )
+    series = [(s, name(s), res.speedup[i]) for i, s in enumerate(res.strategies)]
+    fig = speedup_figure(res.workers, series, labels=fig_labels())
+    st.plotly_chart(fig, key="scale_speedup", theme=None, config={"displaylogo": False})
+
+
+def page() -> None:
+    cfg = sidebar()
+    repairs = state.take_repairs()
+    if repairs:
+        st.warning(t("link.repaired", what=literal(", ".join(repairs))), icon=":material/link:")
+    st.markdown(f"## {t('scale.title')}")
+    st.caption(t("scale.lead"))
+    lessons(cfg)
+    explanations(cfg)
+    state.sync_url()
+    if not cfg.strategies:
+        st.info(t("scale.none"))
+        return
+    results = compute.race(cfg)
+    if results is None:
+        return
+    runs = []
+    for s, r in zip(cfg.strategies, results, strict=True):
+        if isinstance(r, str):
+            st.error(t("scale.failed", name=name(s), err=literal(r)))
+            continue
+        if r.diverged is not None:
+            st.warning(t("scale.diverged", name=name(s), step=r.diverged), icon="⚠️")
+        runs.append((s, r))
+    if not runs:
+        return
+    loss_chart(cfg, runs)
+    summary(runs)
+    timeline(runs)
+    speedup(cfg)
+    state.sync_url()  # the x-axis and timeline choices are drawn above: the link holds them too
+
+
+PAGE = app.Page(URL_PATH, TITLE_KEY, ICON, page, state.load_link_once, state.keep)

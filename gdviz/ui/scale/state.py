@@ -1,0 +1,279 @@
+"""The one owner of the scale page's state: the ``scale.*`` session keys (a declarative schema with
+each key's control, so a link can carry them), read into a frozen ``ScaleConfig``, written by
+lessons, kept while another page runs, and mirrored in the address bar.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from gdviz.parallel import NETWORKS, STRATEGIES
+from gdviz.ui import linkcodec, quirks, work
+from gdviz.ui.specs import LR_GRID, Control, snap_lr
+
+SS = st.session_state
+
+TITLE_KEY = "page.scale"
+ICON = ":material/hub:"
+URL_PATH = "scale"
+
+PROBLEMS = ("linear_regression", "logistic_regression", "mlp")
+SIZES = (1_000, 10_000, 100_000, 1_000_000)  # synthetic linear regression only
+DEFAULT_LR = {"linear_regression": 0.1, "logistic_regression": 0.5, "mlp": 0.3}
+COMPRESSIONS = ("none", "topk", "randk", "sign", "qsgd")
+SHARDS = ("iid", "label")
+X_AXES = ("steps", "seconds")
+K_MAX, B_MAX, H_MAX, M_MAX = 64, 256, 64, 16
+STEPS_MIN, STEPS_MAX, STEPS_STEP = 50, 2000, 50
+# a straggler's extra delay, as a multiple of one worker's compute time for its batch: large enough
+# that the slow worker of each step stands out on the timeline
+STRAGGLER_FACTOR = 3.0
+SPEEDUP_WORKERS = (1, 2, 4, 8, 16, 32)
+
+DEFAULTS: dict[str, object] = {
+    "scale.problem": "linear_regression",
+    "scale.n": 10_000,
+    "scale.strategies": ["sync", "async"],
+    "scale.K": 4,
+    "scale.b": 8,
+    "scale.H": 8,
+    "scale.m": 4,
+    "scale.lr": DEFAULT_LR["linear_regression"],
+    "scale.steps": 200,
+    "scale.network": "datacenter",
+    "scale.compression": "none",
+    "scale.ef": False,
+    "scale.shards": "iid",
+    "scale.straggler": False,
+    "scale.x": "steps",
+    "scale.timeline": "sync",
+}
+
+CONTROLS: dict[str, Control] = {
+    "scale.problem": Control("problem", "choice", DEFAULTS["scale.problem"], choices=PROBLEMS),
+    "scale.n": Control("n", "choice", DEFAULTS["scale.n"], choices=SIZES),
+    "scale.K": Control("K", "int", DEFAULTS["scale.K"], 1, K_MAX, 1),
+    "scale.b": Control("b", "int", DEFAULTS["scale.b"], 1, B_MAX, 1),
+    "scale.H": Control("H", "int", DEFAULTS["scale.H"], 1, H_MAX, 1),
+    "scale.m": Control("m", "int", DEFAULTS["scale.m"], 1, M_MAX, 1),
+    "scale.lr": Control("lr", "choice", DEFAULTS["scale.lr"], choices=LR_GRID),
+    "scale.steps": Control("steps", "int", DEFAULTS["scale.steps"], STEPS_MIN, STEPS_MAX, STEPS_STEP),
+    "scale.network": Control("net", "choice", DEFAULTS["scale.network"], choices=tuple(NETWORKS)),
+    "scale.compression": Control("comp", "choice", DEFAULTS["scale.compression"], choices=COMPRESSIONS),
+    "scale.ef": Control("ef", "bool", DEFAULTS["scale.ef"]),
+    "scale.shards": Control("shards", "choice", DEFAULTS["scale.shards"], choices=SHARDS),
+    "scale.straggler": Control("straggler", "bool", DEFAULTS["scale.straggler"]),
+    "scale.x": Control("x", "choice", DEFAULTS["scale.x"], choices=X_AXES),
+    "scale.timeline": Control("tl", "choice", DEFAULTS["scale.timeline"], choices=STRATEGIES),
+}
+STRATEGIES_PARAM = "strategies"  # the multiselect: one comma-separated value in a link
+
+# Presets: every setting not named here returns to its default, so a lesson always shows the same
+# thing; tests/ui/test_ui_scale.py checks each lesson's claim at these settings.
+LESSONS: dict[str, dict[str, object]] = {
+    # sync on wifi: every step pays 2(K−1) latencies of 20 ms, so more workers only add waiting
+    "comm": {
+        "scale.strategies": ["sync"],
+        "scale.K": 32,
+        "scale.network": "wifi",
+        "scale.x": "seconds",
+    },
+    # 8 async workers: staleness τ = 7 makes ηλ ≈ 0.5 unstable (limit 2cos(7π/15) ≈ 0.21); sync
+    # at the same lr averages fresh gradients and converges
+    "stale": {
+        "scale.strategies": ["sync", "async"],
+        "scale.K": 8,
+        "scale.lr": 0.5,
+        "scale.timeline": "async",
+    },
+}
+
+
+@dataclass(frozen=True)
+class ScaleConfig:
+    problem: str = "linear_regression"
+    n: int = 10_000
+    strategies: tuple[str, ...] = ("sync", "async")
+    workers: int = 4
+    batch_size: int = 8
+    local_steps: int = 8
+    accumulate: int = 4
+    lr: float = 0.1
+    steps: int = 200
+    network: str = "datacenter"
+    compression: str = "none"
+    error_feedback: bool = False
+    shards: str = "iid"
+    straggler: bool = False
+    x_axis: str = "steps"
+
+    def recipe(self) -> tuple:
+        if self.problem == "linear_regression":
+            return ("named", "linear_regression", {"data": "synthetic", "n": int(self.n)})
+        if self.problem == "mlp":
+            return ("named", "mlp", {"dataset": "moons", "n": 200, "hidden": (8,)})
+        return ("named", self.problem, {})
+
+    def compressor(self) -> tuple | None:
+        """The compressor by name and options (a task's arguments travel as plain values)."""
+        if self.compression == "none":
+            return None
+        opts = {"topk": {"k": 1}, "randk": {"k": 1}, "qsgd": {"s": 4}}.get(self.compression, {})
+        return (self.compression, tuple(opts.items()))
+
+    def common(self) -> dict:
+        """``parallel.train``'s keywords every strategy shares."""
+        compute = 1e-5 + self.batch_size * 1e-6  # the core's default step and sample seconds
+        return {
+            "batch_size": int(self.batch_size),
+            "network": self.network,
+            "compression": self.compressor(),
+            "error_feedback": bool(self.error_feedback and self.compression != "none"),
+            "shards": "label" if self.shards == "label" else None,
+            "straggler": STRAGGLER_FACTOR * compute if self.straggler else 0.0,
+        }
+
+    def own(self, strategy: str) -> dict:
+        return {
+            "accumulate": {"accumulate": self.accumulate},
+            "local": {"local_steps": self.local_steps},
+        }.get(strategy, {})
+
+    def run_options(self, strategy: str) -> dict:
+        return {
+            "strategy": strategy,
+            "workers": int(self.workers),
+            "steps": int(self.steps),
+            **self.common(),
+            **self.own(strategy),
+        }
+
+
+# --- reading (draws nothing) -------------------------------------------------------------------------
+def defaults() -> None:
+    for k, v in DEFAULTS.items():
+        quirks.ensure(k, list(v) if isinstance(v, list) else v)
+
+
+def strategies() -> tuple[str, ...]:
+    chosen = SS.get("scale.strategies") or []
+    return tuple(s for s in STRATEGIES if s in chosen)
+
+
+def read() -> ScaleConfig:
+    defaults()
+    return ScaleConfig(
+        problem=SS["scale.problem"],
+        n=int(SS["scale.n"]),
+        strategies=strategies(),
+        workers=int(SS["scale.K"]),
+        batch_size=int(SS["scale.b"]),
+        local_steps=int(SS["scale.H"]),
+        accumulate=int(SS["scale.m"]),
+        lr=snap_lr(float(SS["scale.lr"])),
+        steps=int(SS["scale.steps"]),
+        network=SS["scale.network"],
+        compression=SS["scale.compression"],
+        error_feedback=bool(SS["scale.ef"]),
+        shards=SS["scale.shards"],
+        straggler=bool(SS["scale.straggler"]),
+        x_axis=SS["scale.x"],
+    )
+
+
+# --- writing ------------------------------------------------------------------------------------------
+def write(new: dict[str, object]) -> None:
+    for k, v in new.items():
+        SS[k] = list(v) if isinstance(v, (list, tuple)) else v
+
+
+def on_problem_change() -> None:
+    SS["scale.lr"] = DEFAULT_LR[SS["scale.problem"]]
+
+
+def lesson_state(name: str) -> dict[str, object]:
+    return {**DEFAULTS, **LESSONS[name]}
+
+
+def load_lesson(name: str) -> None:
+    write(lesson_state(name))
+    SS["scale.lesson"] = name
+    work.approve_next_run()  # loading a lesson is the click its work waits for
+
+
+def close_lesson() -> None:
+    SS.pop("scale.lesson", None)
+
+
+def keep() -> None:
+    defaults()
+    # Streamlit forgets the value of a widget that a run does not draw (another page ran, or the
+    # strategy that shows H or m is not selected); writing the keys back keeps them for the way back.
+    for k in DEFAULTS:
+        SS[k] = list(SS[k]) if isinstance(SS[k], list) else SS[k]
+
+
+# --- the address bar ----------------------------------------------------------------------------------
+def link() -> dict[str, str]:
+    defaults()
+    params = {
+        CONTROLS[k].key: v for k, v in linkcodec.encode_fields({k: SS[k] for k in CONTROLS}, CONTROLS).items()
+    }
+    chosen = strategies()
+    if list(chosen) != DEFAULTS["scale.strategies"]:
+        params[STRATEGIES_PARAM] = ",".join(chosen)
+    if SS.get("scale.lesson") in LESSONS:
+        params["lesson"] = SS["scale.lesson"]
+    params["lang"] = SS.get("lang", "en")
+    return params
+
+
+def sync_url() -> None:
+    quirks.set_query(link())
+
+
+LINK_REPAIRS = "_scale.link_repairs"
+PAGE_KEYS = ("lang", "lesson", "embed", "embed_options", STRATEGIES_PARAM)
+
+
+def _decode_strategies(text: str | None, repairs: list) -> list[str] | None:
+    if text is None:
+        return None
+    items = [s for s in text.split(",") if s]
+    good = [s for s in STRATEGIES if s in items]
+    if len(good) != len(items) or not good:
+        repairs.append(STRATEGIES_PARAM)
+    return good or None
+
+
+def load_link_once() -> None:
+    """On the session's first run of this page, the state its link carries (repairs kept for the
+    notice, ``take_repairs``)."""
+    q = {k: st.query_params.get(k) for k in st.query_params}
+    controls = {c.key: c for c in CONTROLS.values()}
+    by_name = {c.key: k for k, c in CONTROLS.items()}
+    if not any(k in controls or k in ("lesson", STRATEGIES_PARAM) for k in q):
+        return
+    repairs: list[str] = []
+    lesson = linkcodec.one(q, "lesson", repairs)
+    if lesson is not None and lesson not in LESSONS:
+        repairs.append("lesson")
+        lesson = None
+    base = lesson_state(lesson) if lesson else dict(DEFAULTS)
+    given = {name: q[name] for name in controls if name in q}
+    decoded = linkcodec.decode_fields(given, {n: controls[n] for n in given}, repairs)
+    chosen = _decode_strategies(linkcodec.one(q, STRATEGIES_PARAM, repairs), repairs)
+    repairs += [k for k in q if k not in controls and k not in PAGE_KEYS]
+    new = {**base, **{by_name[n]: v for n, v in decoded.items()}}
+    if chosen is not None:
+        new["scale.strategies"] = chosen
+    write(new)
+    if lesson:
+        SS["scale.lesson"] = lesson
+    SS[LINK_REPAIRS] = tuple(dict.fromkeys(repairs))
+
+
+def take_repairs() -> tuple[str, ...]:
+    return SS.pop(LINK_REPAIRS, ())

@@ -1,0 +1,99 @@
+"""The scale page's figure specs: one trace per strategy on a log loss axis, timeline bars that add
+up to the simulated window for every worker, a log-log speed-up with its ideal line, every text
+from the labels the page passes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from figure_support import english
+
+import gdviz
+from gdviz import parallel
+from gdviz.analysis.scale import summarize
+from gdviz.figures.scale import STRATEGY_COLORS, Curve, charts, loss_figure, speedup_figure, timeline_figure
+from gdviz.parallel import EVENT_KINDS, STRATEGIES
+
+LABELS = english(charts)
+
+
+def _run(strategy, **kw):
+    p = gdviz.problem("linear_regression", data="synthetic", n=2000)
+    own = {"accumulate": {"accumulate": 2}, "local": {"local_steps": 4}}.get(strategy, {})
+    return summarize(
+        parallel.train(
+            p,
+            gdviz.optimizer("gd", lr=0.1),
+            strategy=strategy,
+            workers=4,
+            batch_size=8,
+            steps=60,
+            **own,
+            **kw,
+        )
+    )
+
+
+def test_loss_one_trace_per_strategy_log_y():
+    curves = [Curve(s, f"name-{s}", _run(s).step, _run(s).loss) for s in STRATEGIES]
+    spec = loss_figure(curves, x_axis="steps", labels=LABELS).spec
+    assert [d["name"] for d in spec["data"]] == [f"name-{s}" for s in STRATEGIES]
+    assert [d["line"]["color"] for d in spec["data"]] == [STRATEGY_COLORS[s] for s in STRATEGIES]
+    assert spec["layout"]["yaxis"]["type"] == "log"
+    assert spec["layout"]["xaxis"]["title"]["text"] == LABELS["step"]
+    secs = loss_figure(curves, x_axis="seconds", labels=LABELS).spec
+    assert secs["layout"]["xaxis"]["title"]["text"] == LABELS["seconds"]
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+@pytest.mark.parametrize("straggler", [0.0, 5e-5])
+def test_timeline_bars_of_every_worker_add_up_to_the_window(strategy, straggler):
+    r = _run(strategy, straggler=straggler)
+    spec = timeline_figure(
+        r.worker, r.kind, r.start, r.end, workers=r.workers, window=r.window, kinds=EVENT_KINDS, labels=LABELS
+    ).spec
+    assert [d["name"] for d in spec["data"]] == [LABELS[k] for k in EVENT_KINDS]
+    total = np.zeros(r.workers)
+    for d in spec["data"]:
+        np.add.at(total, np.asarray(d["y"]) - 1, np.asarray(d["x"], dtype=float))
+    assert total == pytest.approx(np.full(r.workers, r.window), rel=1e-5)
+    # bars of one worker never overlap
+    for w in range(r.workers):
+        keep = r.worker == w
+        s, e = np.sort(r.start[keep]), r.end[keep][np.argsort(r.start[keep])]
+        assert np.all(s[1:] >= e[:-1] - 1e-12)
+
+
+def test_stragglers_make_sync_workers_wait():
+    calm, slow = _run("sync"), _run("sync", straggler=5e-5)
+    idle = EVENT_KINDS.index("idle")
+
+    def idle_share(r):
+        return float(((r.end - r.start) * (r.kind == idle)).sum() / (r.window * r.workers))
+
+    assert idle_share(slow) > idle_share(calm) + 0.05
+
+
+def test_speedup_log_log_with_ideal():
+    ks = (1, 2, 4, 8)
+    spec = speedup_figure(ks, [("sync", "S", np.array([1.0, 1.5, 0.0, 2.0]))], labels=LABELS).spec
+    assert spec["layout"]["xaxis"]["type"] == "log" and spec["layout"]["yaxis"]["type"] == "log"
+    ideal, sync = spec["data"]
+    assert ideal["name"] == LABELS["ideal"] and list(ideal["y"]) == [1, 2, 4, 8]
+    assert sync["y"][2] is None  # never reached: a gap, not a zero on a log axis
+
+
+def test_every_text_comes_from_the_labels():
+    marked = {k: f"<<{k}>>" for k in LABELS}
+    r = _run("sync")
+    specs = [
+        loss_figure([Curve("sync", "<<name>>", r.step, r.loss)], x_axis="seconds", labels=marked).spec,
+        timeline_figure(
+            r.worker, r.kind, r.start, r.end, workers=4, window=r.window, kinds=EVENT_KINDS, labels=marked
+        ).spec,
+        speedup_figure((1, 2), [("sync", "<<name>>", np.array([1.0, 1.2]))], labels=marked).spec,
+    ]
+    for spec in specs:
+        texts = [d["name"] for d in spec["data"]]
+        texts += [spec["layout"][a]["title"]["text"] for a in ("xaxis", "yaxis")]
+        assert all(x.startswith("<<") for x in texts), texts
