@@ -315,8 +315,9 @@ def app_script() -> Path:
         "from gdviz.ui import app\n"
         "from gdviz.ui.network.page import PAGE as network\n"
         "from gdviz.ui.race.page import PAGE as race\n"
+        "from gdviz.ui.scale.page import PAGE as scale\n"
         "from gdviz.ui.sweeps.page import PAGE as sweeps\n\n"
-        "app.run([race, sweeps, network])\n",
+        "app.run([race, sweeps, network, scale])\n",
         encoding="utf-8",
     )
     return cache

@@ -4,7 +4,7 @@ fails here as it would on the page."""
 
 from __future__ import annotations
 
-from gdviz.figures import inspect, network, race, surface3d, sweeps
+from gdviz.figures import inspect, network, race, scrub, surface3d, sweeps
 from gdviz.figures.network import boundary, curves, landscape
 from gdviz.figures.scale import charts as scale_charts
 from gdviz.figures.sweeps import comparison, heatmap, learning_rate
@@ -13,6 +13,7 @@ from gdviz.ui.i18n import EN
 # Where the page keeps each figure module's texts: the i18n key of label k is prefix + k.
 PREFIXES = {
     race: "fig.",
+    scrub: "fig.",
     surface3d: "fig.",
     sweeps: "sweep.fig.",
     learning_rate: "sweep.fig.",

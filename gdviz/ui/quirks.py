@@ -46,6 +46,8 @@ UNWRITABLE_PREFIXES = (
     "scale.lesson.close",
     "scale.speedup.btn",
     "sweep.btn.",
+    "export.prepare",
+    "export.download",
     "sweep.chart.",
     "p.csv.file",
     "race_chart",
