@@ -1,5 +1,7 @@
 """Every lesson runs, and what it tells the student to notice actually happens."""
 
+import json
+
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -137,3 +139,8 @@ def test_network_lessons_in_the_list_open_the_network_page(name):
     from gdviz.ui.i18n import EN
 
     assert any(EN["page.network"].split()[0] in m.value or "network" in m.value.lower() for m in at.markdown)
+    # under the lesson's question the decision boundary opens on step 0, not on the trained answer
+    (boundary,) = [c for c in at.get("plotly_chart") if c.proto.id.endswith("net_boundary")]
+    spec = json.loads(boundary.proto.spec)
+    assert spec["layout"]["sliders"][0]["active"] == 0
+    assert spec["layout"]["images"] == spec["frames"][0]["layout"]["images"]
