@@ -144,3 +144,23 @@ def test_network_lessons_in_the_list_open_the_network_page(name):
     spec = json.loads(boundary.proto.spec)
     assert spec["layout"]["sliders"][0]["active"] == 0
     assert spec["layout"]["images"] == spec["frames"][0]["layout"]["images"]
+
+
+def test_a_lessons_warnings_do_not_answer_its_question_before_play():
+    # lesson 2 asks "which one never reaches the bottom?": "α=0.3 diverged" is the answer
+    from gdviz.ui.i18n import EN
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.selectbox(key="lesson_pick").set_value("lr_sizes").run()
+    assert not at.exception, at.exception
+    (box,) = [e for e in at.expander if e.label == EN["lessons.warnings"]]
+    hidden = [w.value for w in box.warning]
+    assert any("0.3" in w and "diverged" in w for w in hidden), hidden
+    assert sorted(w.value for w in at.warning) == sorted(hidden), "a warning outside the collapsed box"
+    assert not box.proto.expanded
+    # without a lesson the warnings stay on the page, as before
+    at.session_state["lesson"] = ""
+    at.run()
+    assert not [e for e in at.expander if e.label == EN["lessons.warnings"]]
+    assert any("diverged" in w.value for w in at.warning)

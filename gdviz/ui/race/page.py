@@ -70,22 +70,38 @@ def _x_values(rec: Record, x_axis: str):
     return rec.epoch if x_axis == "epoch" else None
 
 
-def _messages(results: list[RunResult], problem: Problem):
+class _Warnings:
+    """Where the runs' warnings go: the page, or under a lesson's question one collapsed expander
+    (made at the first warning), so that "α=0.3 diverged at step 21" does not answer the question
+    before Play."""
+
+    def __init__(self, lesson: str | None):
+        self.lesson, self.box = lesson, None
+
+    def __getattr__(self, name: str):
+        if not self.lesson:
+            return getattr(st, name)
+        if self.box is None:
+            self.box = st.expander(t("lessons.warnings"), icon=":material/visibility_off:")
+        return getattr(self.box, name)
+
+
+def _messages(results: list[RunResult], problem: Problem, out=st):
     for r in results:
         if r.error:
-            st.error(t("run.error", label=r.label, err=literal(r.error)))
+            out.error(t("run.error", label=r.label, err=literal(r.error)))
             continue
         rec = r.record
         if rec.diverged is not None:
             k = rec.diverged
             limit = lr_limit(problem, "gd", at=rec.final_params)
             extra = t("diverged.limit", limit=f"{limit:.3g}") if limit else ""
-            st.warning(
+            out.warning(
                 t("diverged", label=r.label, step=k, lr=f"{r.spec.lr:g}") + " " + extra,
                 icon=":material/warning:",
             )
         elif rec.stop_reason == "stop_loss":
-            st.success(t("stopped", label=r.label, step=rec.steps_done), icon=":material/check_circle:")
+            out.success(t("stopped", label=r.label, step=rec.steps_done), icon=":material/check_circle:")
 
 
 def _cell(v: int | None) -> str:
@@ -316,7 +332,7 @@ def theory_marks(problem: Problem, spec: RunSpec, start) -> tuple[float, float |
     return limit, best
 
 
-def _theory(problem: Problem, results: list[RunResult], start):
+def _theory(problem: Problem, results: list[RunResult], start, out=st):
     """Theory overlays: closed forms on quadratics, the local curvature limit anywhere, and a warning
     before a run whose step is past its rule's stability limit at the start."""
     q = quadratic_theory(problem)
@@ -347,7 +363,7 @@ def _theory(problem: Problem, results: list[RunResult], start):
     for r in results:
         limit = stable_lr(r.spec.rule, lam, _momentum(r.spec)) if lam else None
         if limit is not None and r.spec.lr > limit:
-            st.warning(
+            out.warning(
                 t(
                     "theory.overshoot",
                     label=r.label,
@@ -413,8 +429,9 @@ def page():
         # the work waits for a click (or was refused): the link still holds the state asked for
         state.sync_url(problem=problem)
         return
-    _messages(results, problem)
-    _theory(problem, results, cfg.start)
+    warnings = _Warnings(state.read_lesson())
+    _messages(results, problem, warnings)
+    _theory(problem, results, cfg.start, warnings)
     chart_area(cfg)
 
 
