@@ -149,8 +149,11 @@ class Roles:
 
         def loss_line(i, lab):  # a run's loss curve (not its faint mini-batch loss)
             d = data[i]
-            return d.get("xaxis") == "x2" and d.get("mode") == "lines" and d.get("legendgroup") == lab and (
-                d.get("opacity") is None
+            return (
+                d.get("xaxis") == "x2"
+                and d.get("mode") == "lines"
+                and d.get("legendgroup") == lab
+                and (d.get("opacity") is None)
             )
 
         self.loss_hist = [next(i for i in in_keys if loss_line(i, lab)) for lab in labels]
@@ -702,7 +705,9 @@ def test_positive_losses_keep_the_log_axis_and_round_off_zeros_sit_on_its_floor(
 
 def test_minima_stars_are_drawn_above_paths_starts_and_heads():
     runs = traces([30, 30])
-    spec = spec_of(race_figure(rosen_surface(), runs, window=WINDOW, frames=10, minima=np.array([[0.5, 1.0]])))
+    spec = spec_of(
+        race_figure(rosen_surface(), runs, window=WINDOW, frames=10, minima=np.array([[0.5, 1.0]]))
+    )
     data = spec["data"]
     star = next(i for i, d in enumerate(data) if (d.get("marker") or {}).get("symbol") == "star")
     on_contour = [i for i, d in enumerate(data) if d.get("xaxis") == "x" and i != star]

@@ -22,9 +22,9 @@ from gdviz.serve.cache import ByteCache
 from gdviz.train import Record
 from gdviz.ui import app, quirks
 from gdviz.ui.i18n import figure_labels, lang, t
-from gdviz.ui.race import inspector, links, sidebar, state
+from gdviz.ui.race import inspector, lessons, links, sidebar, state
 from gdviz.ui.race.compute import get_problem, replayed_step, simulate_all, view_for
-from gdviz.ui.specs import SPEEDS, PageConfig, RunSpec, ViewSpec
+from gdviz.ui.specs import SPEEDS, PageConfig, RunSpec, ViewSpec, momentum_suffix
 from gdviz.ui.text import literal
 
 CHART_KEY = "race_chart"
@@ -40,7 +40,7 @@ class RunResult:
 
 
 def run_label(i: int, spec: RunSpec, has_data: bool) -> str:
-    label = f"{i + 1}. {t(f'rule.{spec.rule}')} α={spec.lr:g}"
+    label = f"{i + 1}. {t(f'rule.{spec.rule}')} α={spec.lr:g}{momentum_suffix(spec)}"
     if has_data:
         label += f" · {t(f'variant.{spec.variant}.short')}"
         if spec.variant == "mini":
@@ -61,9 +61,9 @@ def compute_runs(cfg: PageConfig, problem: Problem) -> list[RunResult] | None:
 
 def _view(cfg: PageConfig, view: ViewSpec, ok: list[RunResult], problem: Problem) -> View | None:
     paths = [np.ascontiguousarray(r.record.params, dtype=float) for r in ok]
-    return view_for(
-        cfg.problem, problem, paths, [r.record.diverged is not None for r in ok], view.plane, view.axes
-    )
+    diverged = [r.record.diverged is not None for r in ok]
+    center = lessons.slice_center(state.read_lesson(), problem)
+    return view_for(cfg.problem, problem, paths, diverged, view.plane, view.axes, center)
 
 
 def _x_values(rec: Record, x_axis: str):
