@@ -428,3 +428,21 @@ def test_a_repaired_link_lists_every_repair_literally():
         assert literal(item) in notice, item
     assert HEADER_IMAGE not in notice  # only its escaped form
     assert at.session_state["stop_loss"] == 1e12 and at.session_state["log_loss"]
+
+
+def test_a_formula_typo_shows_its_message_and_races_no_other_problem(app):
+    switch_problem(app, "formula")
+    assert race_spec(app)  # the default formula races
+    app.text_input(key="p.formula.expr").set_value("x**2 +")
+    run(app)
+    assert not app.exception, app.exception
+    assert EN["formula.rejected"] in texts(app.error)
+    # no chart, no summary, no warnings: nothing about a function the student did not type
+    assert not [c for c in app.get("plotly_chart") if c.proto.id.endswith(RACE_CHART)]
+    assert not app.warning, warnings_text(app)
+    assert summary_table(app) is None
+    assert EN["waiting_for_problem"] in texts(app.info)
+    # fixed, the formula races again
+    app.text_input(key="p.formula.expr").set_value("x**2 + y**2")
+    run(app)
+    assert race_spec(app) and not app.error

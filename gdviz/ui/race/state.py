@@ -418,7 +418,7 @@ def take_repairs() -> tuple[str, ...]:
 def keep(drawn: tuple[str, ...] = ()) -> None:
     """Keep every key of this page while it is not drawn (another page runs, a section is hidden);
     ``drawn`` names widgets this run has drawn already, whose keys may no longer be written."""
-    quirks.keep([k for k in OWNED if k not in drawn], PREFIXES)
+    quirks.keep([k for k in OWNED if k not in drawn], PREFIXES, skip=drawn)
 
 
 __all__ = [
