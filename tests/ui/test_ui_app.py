@@ -446,3 +446,30 @@ def test_a_formula_typo_shows_its_message_and_races_no_other_problem(app):
     app.text_input(key="p.formula.expr").set_value("x**2 + y**2")
     run(app)
     assert race_spec(app) and not app.error
+
+
+def _path_colors(spec) -> dict[str, str]:
+    """Run name → its path's colour, from the legend entries on the contour."""
+    return {
+        d["name"]: d["line"]["color"]
+        for d in spec["data"]
+        if d.get("xaxis", "x") == "x" and d.get("mode") == "lines" and d.get("name")
+    }
+
+
+def test_removing_a_run_keeps_the_colours_of_the_others():
+    at = open_app()
+    ids = run_ids(at)
+    assert len(ids) >= 3
+    before = list(_path_colors(race_spec(at)).values())
+    assert len(set(before)) == len(before) == len(ids)
+    at.button(key=f"rm.{ids[0]}").click()
+    run(at)
+    assert run_ids(at) == ids[1:]
+    after = list(_path_colors(race_spec(at)).values())
+    assert after == before[1:], "the remaining runs changed colour"
+    # a new run takes the free colour, not one of another run
+    next(b for b in at.button if b.label == EN["add_run"]).click()
+    run(at)
+    added = list(_path_colors(race_spec(at)).values())
+    assert added[:-1] == before[1:] and added[-1] == before[0]

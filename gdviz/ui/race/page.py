@@ -53,9 +53,13 @@ def compute_runs(cfg: PageConfig, problem: Problem) -> list[RunResult] | None:
     found = simulate_all(cfg, problem)
     if found is None:
         return None
+    slots = state.color_slots()
+    if len(slots) != len(cfg.runs):
+        slots = list(range(len(cfg.runs)))
     out = []
     for i, (spec, (rec, err)) in enumerate(zip(cfg.runs, found, strict=True)):
-        out.append(RunResult(run_label(i, spec, problem.has_data), PALETTE[i % len(PALETTE)], spec, rec, err))
+        color = PALETTE[slots[i] % len(PALETTE)]
+        out.append(RunResult(run_label(i, spec, problem.has_data), color, spec, rec, err))
     return out
 
 
@@ -218,7 +222,7 @@ def chart_area(cfg: PageConfig):
     )
     if panel != "surface3d":
         fig = _shared_race_figure(
-            (cfg, view_spec, lang(), shift),
+            (cfg, view_spec, lang(), shift, tuple(r.color for r in ok)),
             lambda: race_figure(
                 view.surface,
                 traces,
@@ -284,7 +288,7 @@ FIGURES = ByteCache("race figures", limits.CACHE_FIGURE_BYTES, ttl=limits.CACHE_
 def _shared_race_figure(key: tuple, build: Callable[[], SpecFigure]) -> SpecFigure:
     """One race figure per page state, shared read-only by every session that shows it.
 
-    ``key`` (config, view, language, loss shift) determines the figure: the runs and the view are
+    ``key`` (config, view, language, loss shift, run colours) determines the figure: the runs and the view are
     functions of it. A class opening one link builds the contour image and encodes the frames once
     instead of once per student (`python benchmarks/bench_load.py --server`).
     """
