@@ -405,13 +405,13 @@ def _share(cfg: PageConfig, problem):
 
         query = urlencode(q, doseq=True)
         try:
-            base = st.context.url.split("?")[0]
+            base = st.context.url or ""
         except AttributeError:
             base = ""
         st.caption(t("share.copy"))
         # Inline code, not st.code: st.code pulls a 1.5 MB syntax highlighter into every visitor's
         # first load (0.65 s of browser CPU per session, measured with benchmarks/bench_load.py).
-        st.markdown(f"`{base.replace('`', '%60')}?{query}`")
+        st.markdown(f"`{links.share_url(base, query).replace('`', '%60')}`")
 
 
 def page():
