@@ -294,7 +294,7 @@ EN: dict[str, str] = {
     "fig.pause": "❚❚ Pause",
     "fig.step_word": "step",
     "fig.click_to_start": "click: start here",
-    "fig.loss_linear": "linear axis: some losses are ≤ 0, a log axis cannot show them",
+    "fig.loss_linear": "linear axis: some losses are ≤ 0",
     "fig.surface3d_z": "log₁₀(loss − min + ε)",
 }
 
@@ -549,7 +549,7 @@ ZH: dict[str, str] = {
     "fig.pause": "❚❚ 暂停",
     "fig.step_word": "步",
     "fig.click_to_start": "点击：从这里出发",
-    "fig.loss_linear": "线性坐标：有些损失 ≤ 0，对数坐标无法显示",
+    "fig.loss_linear": "线性坐标：有些损失 ≤ 0",
     "fig.surface3d_z": "log₁₀(损失 − 最小值 + ε)",
 }
 

@@ -280,3 +280,13 @@ def test_ravine_lesson_legend_names_the_momentum():
     ]
     assert len(names) == 3
     assert "μ" not in names[0] and "α=0.015 μ=0.9" in names[1] and "α=0.03 μ=0.7" in names[2], names
+
+
+def test_lesson_2_opens_with_no_loss_drawn_beyond_the_start():
+    # "rank the four runs by speed": before Play the loss panel must not show who wins
+    _at, spec, _ = _lesson_spec("lr_sizes")
+    loss_lines = [d for d in spec["data"] if d.get("xaxis") == "x2" and d.get("mode") == "lines"]
+    assert len(loss_lines) == 2 * 4
+    for d in loss_lines:
+        assert set(_arr(d["x"]).tolist()) == {0.0}, d.get("name")
+    assert not any(d.get("fill") for d in spec["data"])

@@ -473,3 +473,14 @@ def test_removing_a_run_keeps_the_colours_of_the_others():
     run(at)
     added = list(_path_colors(race_spec(at)).values())
     assert added[:-1] == before[1:] and added[-1] == before[0]
+
+
+def test_a_formula_with_negative_losses_gets_a_linear_loss_axis_that_says_so(app):
+    switch_problem(app, "formula")
+    app.text_input(key="p.formula.expr").set_value("x**2 + 10*sin(y)")
+    run(app)
+    assert not app.exception, app.exception
+    y2 = race_spec(app)["layout"]["yaxis2"]
+    assert app.toggle(key="log_loss").value  # the visitor asked for a log axis …
+    assert y2["type"] == "linear" and EN["fig.loss_linear"] in y2["title"]["text"]  # … it cannot be
+    assert y2["range"][0] < 0
