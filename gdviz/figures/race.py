@@ -77,6 +77,7 @@ LABEL_KEYS = (
     "step_word",
     "click_to_start",
     "loss_linear",
+    "batch_gaps",
 )
 
 
@@ -104,9 +105,13 @@ def _loss_for_axis(loss: np.ndarray, log: bool, floor: float = _TINY) -> np.ndar
 
 
 def needs_linear_axis(runs: Sequence[RunTrace]) -> bool:
-    """Whether some drawn loss is ≤ 0 beyond round-off: a log axis cannot show it honestly."""
+    """Whether some run's loss is ≤ 0 beyond round-off: a log axis cannot show it honestly.
+
+    Mini-batch losses do not decide: below "loss − minimum" a batch may well fit better than the
+    whole data set's minimum, and turning every lesson on noisy data linear for the faint batch
+    line would hide the convergence it is about; on a log axis those points are gaps, and the axis
+    title says so."""
     vals = [np.asarray(r.loss, dtype=float) for r in runs]
-    vals += [np.asarray(r.batch_loss, dtype=float) for r in runs if r.batch_loss is not None]
     fin = np.concatenate([v[np.isfinite(v)] for v in vals]) if vals else np.zeros(0)
     if not fin.size:
         return False
@@ -197,6 +202,9 @@ def race_figure(
     # --- the loss axis: log only if every drawn loss can be shown on it; its range, fixed ----------
     log_loss = log_loss and not needs_linear_axis(runs)
     linear_fallback = log_loss_asked and not log_loss
+    batch_gaps = log_loss and any(
+        r.batch_loss is not None and np.any(np.asarray(r.batch_loss, dtype=float) <= 0) for r in runs
+    )
     loss_lo, loss_hi, x_max = math.inf, -math.inf, 1e-9
     for r in runs:
         for v in (r.loss, r.batch_loss):
@@ -277,7 +285,8 @@ def race_figure(
         keep = np.unique(np.concatenate([np.arange(0, T + 1, stride), s_, [T]]))
         if r.batch_loss is not None and len(r.batch_loss):
             # the mini-batch loss of step k is drawn once step k has been taken
-            by = _loss_for_axis(r.batch_loss, log_loss, floor)
+            by = np.asarray(r.batch_loss, dtype=float)
+            by = np.where(np.isfinite(by) & ((by > 0) if log_loss else True), by, np.nan)  # gaps, see above
             kb = keep[keep < len(by)]
             bpos = np.maximum(np.searchsorted(kb, s_, side="left") - 1, 0)
             animated(
@@ -456,10 +465,13 @@ def race_figure(
             "anchor": "x2",
             "range": loss_range,
             "type": "log" if log_loss else "linear",
-            # a log axis asked for but impossible (losses ≤ 0): the title says the axis is linear
+            # what a log axis could not show, the title says: that the axis is linear instead (a
+            # loss ≤ 0), or that mini-batch losses ≤ 0 are gaps
             "title": {
                 "text": f"{loss_title or lab['loss']} ({lab['loss_linear']})"
                 if linear_fallback
+                else f"{loss_title or lab['loss']} ({lab['batch_gaps']})"
+                if batch_gaps
                 else (loss_title or lab["loss"])
             },
             "exponentformat": "power",

@@ -712,3 +712,27 @@ def test_minima_stars_are_drawn_above_paths_starts_and_heads():
     star = next(i for i, d in enumerate(data) if (d.get("marker") or {}).get("symbol") == "star")
     on_contour = [i for i, d in enumerate(data) if d.get("xaxis") == "x" and i != star]
     assert star > max(on_contour), "a later trace is drawn on top: the star must be last on the contour"
+
+
+def test_mini_batch_losses_below_zero_are_gaps_on_the_log_axis_and_the_title_says_so():
+    # "loss − minimum": a mini-batch can fit better than the data set's minimum; the run's own
+    # loss stays positive, so the axis stays log and only those batch points are left out
+    runs = traces([30])
+    batch = runs[0].loss[1:] - 0.05
+    assert (batch <= 0).any() and (batch > 0).any()
+    runs[0] = RunTrace(runs[0].label, runs[0].color, runs[0].xy, runs[0].loss, batch_loss=batch)
+    spec = spec_of(race_figure(rosen_surface(), runs, window=WINDOW, frames=31))
+    y2 = spec["layout"]["yaxis2"]
+    assert y2["type"] == "log" and english(race)["batch_gaps"] in y2["title"]["text"]
+    last = compute_frame(spec, step_frames(spec)[-1]["name"])
+    (bparts,) = [i for i in last if spec["data"][i].get("opacity") == 0.4 and "name" not in spec["data"][i]]
+    (bhist,) = [i for i in last if spec["data"][i].get("opacity") == 0.4 and "name" in spec["data"][i]]
+    x = np.concatenate([arr(last[bhist]["x"]), arr(last[bparts]["x"])])
+    y = np.concatenate([arr(last[bhist]["y"]), arr(last[bparts]["y"])])
+    drawn = np.isfinite(y)
+    np.testing.assert_allclose(y[drawn], batch[x[drawn].astype(int)], rtol=1e-6)
+    assert np.all(np.isnan(y[batch[x.astype(int)] <= 0])), "a batch loss ≤ 0 must be a gap, not a floor"
+    # without batch losses ≤ 0 the title is the plain one
+    ok = [RunTrace(runs[0].label, runs[0].color, runs[0].xy, runs[0].loss, batch_loss=runs[0].loss[1:])]
+    title = spec_of(race_figure(rosen_surface(), ok, window=WINDOW, frames=31))["layout"]["yaxis2"]["title"]
+    assert title["text"] == english(race)["loss"]

@@ -290,3 +290,12 @@ def test_lesson_2_opens_with_no_loss_drawn_beyond_the_start():
     for d in loss_lines:
         assert set(_arr(d["x"]).tolist()) == {0.0}, d.get("name")
     assert not any(d.get("fill") for d in spec["data"])
+
+
+@pytest.mark.parametrize("key", ["batch_sizes", "budget", "schedules"])
+def test_lessons_on_noisy_data_keep_their_log_loss_above_the_minimum(key):
+    # a mini-batch loss below the data set's minimum is a gap, not a reason for a linear axis
+    _at, spec, EN = _lesson_spec(key)
+    y2 = spec["layout"]["yaxis2"]
+    assert y2["type"] == "log" and y2["title"]["text"].startswith(EN["view.excess"])
+    assert EN["fig.loss_linear"] not in y2["title"]["text"]
