@@ -29,7 +29,7 @@ from gdviz.serve import tasks
 from gdviz.train import Record
 from gdviz.ui.i18n import figure_labels, text
 from gdviz.ui.race import lessons, links, pipeline
-from gdviz.ui.specs import SPEEDS, PageConfig, ProblemSpec, RunSpec
+from gdviz.ui.specs import SPEEDS, PageConfig, ProblemSpec, RunSpec, momentum_suffix
 
 # The formula the page shows when a link names the formula problem without one (ui.race.state).
 DEFAULT_FORMULA = "(1 - x)^2 + 100*(y - x^2)^2"
@@ -130,7 +130,7 @@ def query_params(link: str) -> dict[str, str | list[str]]:
 
 def run_label(i: int, spec: RunSpec, has_data: bool, lang: str) -> str:
     """A run's name on the page (``ui.race.page.run_label``) in ``lang``."""
-    label = f"{i + 1}. {text(lang, f'rule.{spec.rule}')} α={spec.lr:g}"
+    label = f"{i + 1}. {text(lang, f'rule.{spec.rule}')} α={spec.lr:g}{momentum_suffix(spec)}"
     if has_data:
         label += f" · {text(lang, f'variant.{spec.variant}.short')}"
         if spec.variant == "mini":
@@ -216,6 +216,7 @@ def race_view(link: str, *, progress: Progress | None = None) -> RaceView:
             "kind": cfg.view.plane,
             "axes": cfg.view.axes,
             "resolution": pipeline.view_resolution(problem),
+            "center": lessons.slice_center(lesson, problem),
         },
         part_view,
     )

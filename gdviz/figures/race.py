@@ -5,14 +5,19 @@ the JSON sent to the browser (a hosted demo serves many students) and the browse
 frame, which grows with the number of traces (Plotly re-applies defaults to every trace on every
 frame, ~0.35 ms each), so:
 
-- the contour, minima, start markers and full loss curves are drawn once;
+- the contour, minima and start markers are drawn once;
 - markers that move (the current point of every run, on both panels) share one trace each;
 - a path is two traces: its *history* up to the start of the current chunk of frames, which changes
   only from chunk to chunk and lives in a key frame ``"key<c>"``, and the chunk *in progress*,
   carried by every step frame. Each step frame names its chunk's key frame as ``baseframe``; Plotly
   merges the two before applying, so every frame is complete (slider jumps are exact) while the
   payload grows as O(√frames × path length) instead of O(frames × path length);
-- the loss curves are revealed by a translucent "curtain" (one filled rectangle) over the future.
+- the loss curves are animated the same way (history + chunk in progress): a class asked to predict
+  the race must not see its future, so no frame draws a loss beyond its step (a translucent curtain
+  over the whole curves, as before, still showed the winner).
+
+The log loss axis never clamps: when a drawn loss is ≤ 0 (beyond round-off of zero) the axis
+becomes linear and its title says why (``labels["loss_linear"]``).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from gdviz.figures.spec import (
     STEP_GROUP,
     SpecFigure,
     f32,
+    finite_list,
     finite_number,
     jump_args,
     need_labels,
@@ -38,7 +44,6 @@ from gdviz.figures.spec import (
 )
 from gdviz.figures.style import (
     CONTOUR_SCALE,
-    CURTAIN,
     FONT,
     HALO,
     INK,
@@ -51,6 +56,9 @@ from gdviz.figures.style import (
 from gdviz.geometry.surfaces import Surface
 
 _TINY = 1e-300
+# A loss ≤ 0 within this fraction of the largest |loss| is zero up to round-off (e.g. "loss − minimum"
+# a few ulps below 0): on a log axis it sits on the axis floor, which already means "below round-off".
+_ROUNDOFF = 1e-12
 KEY_GROUP = "keys"
 # The invisible hover/click grid over the surface; the page finds a click's point by this name.
 CLICK_GRID_NAME = "click-grid"
@@ -59,7 +67,18 @@ HOVER_GRID = 24
 # At most about this many drawn path states per frame; finer detail is below a pixel at any frame rate.
 POINTS_PER_FRAME = 3
 # The texts race_figure reads from its ``labels`` (the page passes them from gdviz.ui.i18n, "fig.*").
-LABEL_KEYS = ("loss", "batch_loss", "minimum", "start", "play", "pause", "step_word", "click_to_start")
+LABEL_KEYS = (
+    "loss",
+    "batch_loss",
+    "minimum",
+    "start",
+    "play",
+    "pause",
+    "step_word",
+    "click_to_start",
+    "loss_linear",
+    "batch_gaps",
+)
 
 
 @dataclass(frozen=True)
@@ -77,10 +96,30 @@ class RunTrace:
     xy_steps: np.ndarray | None = None
 
 
-def _loss_for_axis(loss: np.ndarray, log: bool) -> np.ndarray:
+def _loss_for_axis(loss: np.ndarray, log: bool, floor: float = _TINY) -> np.ndarray:
+    """Losses as drawn: non-finite ones are gaps; on a log axis only round-off zeros (see
+    needs_linear_axis) are raised to ``floor``, the bottom of the axis."""
     loss = np.asarray(loss, dtype=float)
     ok = np.isfinite(loss)
-    return np.where(ok, np.maximum(loss, _TINY), np.nan) if log else np.where(ok, loss, np.nan)
+    return np.where(ok, np.maximum(loss, floor), np.nan) if log else np.where(ok, loss, np.nan)
+
+
+def needs_linear_axis(runs: Sequence[RunTrace]) -> bool:
+    """Whether some run's loss is ≤ 0 beyond round-off: a log axis cannot show it honestly.
+
+    Mini-batch losses do not decide: below "loss − minimum" a batch may well fit better than the
+    whole data set's minimum, and turning every lesson on noisy data linear for the faint batch
+    line would hide the convergence it is about; on a log axis those points are gaps, and the axis
+    title says so."""
+    vals = [np.asarray(r.loss, dtype=float) for r in runs]
+    fin = np.concatenate([v[np.isfinite(v)] for v in vals]) if vals else np.zeros(0)
+    if not fin.size:
+        return False
+    return bool(np.any(fin <= -_ROUNDOFF * np.abs(fin).max()) or np.all(fin <= 0))
+
+
+def _loss_x(r: RunTrace) -> np.ndarray:
+    return np.arange(len(r.loss), dtype=float) if r.x is None else np.asarray(r.x, dtype=float)
 
 
 def chunk_frames(n_frames: int) -> int:
@@ -124,6 +163,7 @@ def race_figure(
     selection on, clicking one selects its coordinates. ``labels`` holds the texts of LABEL_KEYS.
     """
     lab = need_labels(labels, LABEL_KEYS, "race_figure")
+    log_loss_asked = log_loss
     (x0, x1), (y0, y1) = window
     total = max((len(r.loss) - 1 for r in runs), default=0)
     steps_shown = frame_steps(total, frames)
@@ -145,28 +185,10 @@ def race_figure(
     xq = _decimals(x1 - x0)
     yq = _decimals(y1 - y0)
 
-    # --- drawn once: the surface (a picture, see figures.raster), its hover grid, the minima ----
+    # --- drawn once: the surface (a picture, see figures.raster), its hover grid -------------------
     zt = contour_values(surface.z, contour_log)
     image = contour_image(surface.x, surface.y, zt, CONTOUR_SCALE)
     add(_hover_grid(surface, click_grid or HOVER_GRID, axis_titles, lab), 1)
-    if minima is not None and len(minima):
-        m = np.asarray(minima, dtype=float)
-        add(
-            {
-                "x": np.round(m[:, 0], xq).tolist(),
-                "y": np.round(m[:, 1], yq).tolist(),
-                "mode": "markers",
-                "marker": {
-                    "symbol": "star",
-                    "size": 16,
-                    "color": STAR,
-                    "line": {"color": STAR_EDGE, "width": 1},
-                },
-                "name": lab["minimum"],
-                "hovertemplate": f"{lab['minimum']}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
-            },
-            1,
-        )
 
     box = expand_box(window, 1.0)
     colors = [r.color for r in runs]
@@ -176,12 +198,59 @@ def race_figure(
     frame_traces: list[int] = []
     heads = np.zeros((n_frames, len(runs), 2))
     loss_heads = np.zeros((n_frames, len(runs), 2))
+
+    # --- the loss axis: log only if every drawn loss can be shown on it; its range, fixed ----------
+    log_loss = log_loss and not needs_linear_axis(runs)
+    linear_fallback = log_loss_asked and not log_loss
+    batch_gaps = log_loss and any(
+        r.batch_loss is not None and np.any(np.asarray(r.batch_loss, dtype=float) <= 0) for r in runs
+    )
     loss_lo, loss_hi, x_max = math.inf, -math.inf, 1e-9
+    for r in runs:
+        for v in (r.loss, r.batch_loss):
+            if v is None or not len(v):
+                continue
+            v = np.asarray(v, dtype=float)
+            fin = v[np.isfinite(v) & ((v > 0) if log_loss else True)]
+            if fin.size:
+                loss_lo, loss_hi = min(loss_lo, fin.min()), max(loss_hi, fin.max())
+        x_max = max(x_max, float(np.nanmax(_loss_x(r))))
+    if not math.isfinite(loss_lo):
+        loss_lo, loss_hi = (1e-3, 1.0) if log_loss else (0.0, 1.0)
+    if log_loss:
+        hi = math.log10(max(loss_hi, _TINY))
+        lo = max(math.log10(max(loss_lo, _TINY)), hi - 16)  # below 1e-16 of the peak is round-off
+        pad = max(0.05 * (hi - lo), 0.1)
+        loss_range = [lo - pad, hi + pad]
+        floor = 10 ** (lo - pad)  # round-off zeros are drawn on the axis floor, not below it
+    else:
+        pad = 0.05 * ((loss_hi - loss_lo) or 1.0)
+        loss_range = [loss_lo - pad, loss_hi + pad]
+        floor = _TINY
+    x_right = finite_number(x_max * 1.02)
 
     def coords(p: np.ndarray) -> dict:
         if len(p) <= 6:  # short lists are fewer bytes as JSON numbers than as typed arrays
             return {"x": np.round(p[:, 0], xq).tolist(), "y": np.round(p[:, 1], yq).tolist()}
         return {"x": f32(p[:, 0]), "y": f32(p[:, 1])}
+
+    def loss_coords(p: np.ndarray) -> dict:
+        if len(p) <= 6:
+            return {"x": finite_list(p[:, 0]), "y": finite_list(p[:, 1])}
+        return {"x": f32(p[:, 0]), "y": f32(p[:, 1])}
+
+    def animated(pts: np.ndarray, pos: np.ndarray, trace: dict, col: int, enc) -> None:
+        """A line drawn up to each frame's point ``pos[f]`` of ``pts``: its history up to the chunk's
+        first frame (in the key frame) and the chunk in progress (in the step frame)."""
+        hist_id = add({**trace, "x": [], "y": []}, col)
+        part = {k: v for k, v in trace.items() if k != "name"}
+        part_id = add({**part, "x": [], "y": [], "showlegend": False}, col)
+        key_traces.append(hist_id)
+        for c in range(n_chunks):
+            key_data[c].append(enc(pts[: pos[c * chunk] + 1]))
+        frame_traces.append(part_id)
+        for f in range(n_frames):
+            frame_data[f].append(enc(pts[pos[chunk_start[f]] : pos[f] + 1]))
 
     for i, r in enumerate(runs):
         T = len(r.loss) - 1
@@ -199,51 +268,31 @@ def race_figure(
             sel = np.arange(last + 1)
         pts = clipped[sel]
         pos = np.searchsorted(sel, idx_of)  # frame → position in pts
-
         line = {"color": r.color, "width": PATH_WIDTH}
-        hist_id = add(
-            {
-                "x": [],
-                "y": [],
-                "mode": "lines",
-                "line": line,
-                "name": r.label,
-                "legendgroup": r.label,
-                "hoverinfo": "skip",
-            },
+        animated(
+            pts,
+            pos,
+            {"mode": "lines", "line": line, "name": r.label, "legendgroup": r.label, "hoverinfo": "skip"},
             1,
+            coords,
         )
-        part_id = add(
-            {
-                "x": [],
-                "y": [],
-                "mode": "lines",
-                "line": line,
-                "legendgroup": r.label,
-                "showlegend": False,
-                "hoverinfo": "skip",
-            },
-            1,
-        )
-        key_traces.append(hist_id)
-        for c in range(n_chunks):
-            key_data[c].append(coords(pts[: pos[c * chunk] + 1]))
-        frame_traces.append(part_id)
-        for f in range(n_frames):
-            frame_data[f].append(coords(pts[pos[chunk_start[f]] : pos[f] + 1]))
         heads[:, i] = pts[pos]
 
-        # loss panel: the full curve is drawn once and the curtain hides its future
-        xs = np.arange(T + 1, dtype=float) if r.x is None else np.asarray(r.x, dtype=float)
-        ly = _loss_for_axis(r.loss, log_loss)
-        keep = np.unique(np.concatenate([np.arange(0, T + 1, stride), [T]]))
+        # loss panel: each curve drawn up to the frame's step, never beyond (predict, then reveal)
+        xs = _loss_x(r)
+        ly = _loss_for_axis(r.loss, log_loss, floor)
+        s_ = np.minimum(steps_shown, T)
+        keep = np.unique(np.concatenate([np.arange(0, T + 1, stride), s_, [T]]))
         if r.batch_loss is not None and len(r.batch_loss):
-            by = _loss_for_axis(r.batch_loss, log_loss)
+            # the mini-batch loss of step k is drawn once step k has been taken
+            by = np.asarray(r.batch_loss, dtype=float)
+            by = np.where(np.isfinite(by) & ((by > 0) if log_loss else True), by, np.nan)  # gaps, see above
             kb = keep[keep < len(by)]
-            add(
+            bpos = np.maximum(np.searchsorted(kb, s_, side="left") - 1, 0)
+            animated(
+                np.column_stack([xs[kb], by[kb]]),
+                bpos,
                 {
-                    "x": f32(xs[kb]),
-                    "y": f32(by[kb]),
                     "mode": "lines",
                     "line": {"color": r.color, "width": 1},
                     "opacity": 0.4,
@@ -253,14 +302,12 @@ def race_figure(
                     "hovertemplate": f"{lab['batch_loss']} %{{y:.4g}}<extra>{r.label}</extra>",
                 },
                 2,
+                loss_coords,
             )
-            fin = by[np.isfinite(by)]
-            if fin.size:
-                loss_lo, loss_hi = min(loss_lo, fin.min()), max(loss_hi, fin.max())
-        add(
+        animated(
+            np.column_stack([xs[keep], ly[keep]]),
+            np.searchsorted(keep, s_),
             {
-                "x": f32(xs[keep]),
-                "y": f32(ly[keep]),
                 "mode": "lines",
                 "line": {"color": r.color, "width": 2.5},
                 "legendgroup": r.label,
@@ -269,14 +316,10 @@ def race_figure(
                 "hovertemplate": f"{lab['step_word']} %{{x}}<br>{lab['loss']} %{{y:.5g}}<extra>{r.label}</extra>",
             },
             2,
+            loss_coords,
         )
-        fin = ly[np.isfinite(ly)]
-        if fin.size:
-            loss_lo, loss_hi = min(loss_lo, fin.min()), max(loss_hi, fin.max())
-        s_ = np.minimum(steps_shown, T)
         loss_heads[:, i, 0] = xs[s_]
         loss_heads[:, i, 1] = ly[s_]
-        x_max = max(x_max, float(np.nanmax(xs)))
 
     # --- markers: start points, and the moving heads of all runs share one trace per panel --------
     start_xy = np.array([r.xy[0] for r in runs]) if runs else np.zeros((0, 2))
@@ -318,53 +361,34 @@ def race_figure(
         },
         2,
     )
+    # The minima last: drawn above paths, starts and heads, so a run ending on one never hides it.
+    if minima is not None and len(minima):
+        m = np.asarray(minima, dtype=float)
+        add(
+            {
+                "x": np.round(m[:, 0], xq).tolist(),
+                "y": np.round(m[:, 1], yq).tolist(),
+                "mode": "markers",
+                "marker": {
+                    "symbol": "star",
+                    "size": 16,
+                    "color": STAR,
+                    "line": {"color": STAR_EDGE, "width": 1},
+                },
+                "name": lab["minimum"],
+                "hovertemplate": f"{lab['minimum']}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
+            },
+            1,
+        )
 
-    # --- loss axis range, fixed -------------------------------------------------------------------
-    if not math.isfinite(loss_lo):
-        loss_lo, loss_hi = (1e-3, 1.0) if log_loss else (0.0, 1.0)
-    if log_loss:
-        hi = math.log10(max(loss_hi, _TINY))
-        lo = max(math.log10(max(loss_lo, _TINY)), hi - 16)  # below 1e-16 of the peak is round-off
-        pad = max(0.05 * (hi - lo), 0.1)
-        loss_range = [lo - pad, hi + pad]
-        y_span = [10 ** loss_range[0], 10 ** loss_range[1]]
-    else:
-        pad = 0.05 * ((loss_hi - loss_lo) or 1.0)
-        loss_range = [loss_lo - pad, loss_hi + pad]
-        y_span = loss_range
-    y_span = [finite_number(v) for v in y_span]
-    x_right = finite_number(x_max * 1.02)
-
-    curtain_id = add(
-        {
-            "x": [],
-            "y": [],
-            "mode": "lines",
-            "fill": "toself",
-            "fillcolor": CURTAIN,
-            "line": {"width": 0},
-            "hoverinfo": "skip",
-            "showlegend": False,
-        },
-        2,
-    )
-    frame_traces += [head_id, lhead_id, curtain_id]
-    same_x = all(r.x is None for r in runs)
+    frame_traces += [head_id, lhead_id]
     hx = np.round(heads[..., 0], xq).tolist()
     hy = np.round(heads[..., 1], yq).tolist()
     lx = loss_heads[..., 0].tolist()
     ly_heads = [[finite_number(v) for v in row] for row in loss_heads[..., 1]]
     for f in range(n_frames):
-        xa = float(steps_shown[f]) if same_x else finite_number(float(np.nanmax(loss_heads[f, :, 0])))
         frame_data[f].append({"x": hx[f], "y": hy[f]})
         frame_data[f].append({"x": lx[f], "y": ly_heads[f]})
-        frame_data[f].append(
-            {
-                "x": [xa, x_right, x_right, xa, xa],
-                "y": [y_span[0], y_span[0], y_span[1], y_span[1], y_span[0]],
-            }
-        )
-
     # --- frames, slider, buttons ------------------------------------------------------------------
     names = [str(int(s)) for s in steps_shown]
     keys = [
@@ -441,7 +465,15 @@ def race_figure(
             "anchor": "x2",
             "range": loss_range,
             "type": "log" if log_loss else "linear",
-            "title": {"text": loss_title or lab["loss"]},
+            # what a log axis could not show, the title says: that the axis is linear instead (a
+            # loss ≤ 0), or that mini-batch losses ≤ 0 are gaps
+            "title": {
+                "text": f"{loss_title or lab['loss']} ({lab['loss_linear']})"
+                if linear_fallback
+                else f"{loss_title or lab['loss']} ({lab['batch_gaps']})"
+                if batch_gaps
+                else (loss_title or lab["loss"])
+            },
             "exponentformat": "power",
             # whole decades only when the range spans a few: minor labels (2, 5) crowd the axis
             **(

@@ -33,7 +33,7 @@ def _finite_rows(p: np.ndarray) -> np.ndarray:
     return p[np.all(np.isfinite(p), axis=1)]
 
 
-def auto_window(default, paths, *, margin: float = 0.08, grow_limit: float = 4.0):
+def auto_window(default, paths, *, margin: float = 0.08, grow_limit: float = 4.0, edge: float = 0.02):
     """The default window, grown to contain the converging parts of the paths.
 
     Runs that run away would stretch the view to nothing, so growth is limited to ``grow_limit``
@@ -48,9 +48,12 @@ def auto_window(default, paths, *, margin: float = 0.08, grow_limit: float = 4.0
         allp = np.vstack(pts)
         lo = np.maximum(allp.min(axis=0), [x0 - grow_limit * w, y0 - grow_limit * h])
         hi = np.minimum(allp.max(axis=0), [x1 + grow_limit * w, y1 + grow_limit * h])
-        if hi[0] > x1 or lo[0] < x0:
+        # A point within `edge` of the border (a start on the window's edge) would be drawn half
+        # cut off: the window grows around it as around a point outside.
+        ex, ey = edge * w, edge * h
+        if hi[0] > x1 - ex or lo[0] < x0 + ex:
             x0, x1 = min(x0, lo[0] - margin * w), max(x1, hi[0] + margin * w)
-        if hi[1] > y1 or lo[1] < y0:
+        if hi[1] > y1 - ey or lo[1] < y0 + ey:
             y0, y1 = min(y0, lo[1] - margin * h), max(y1, hi[1] + margin * h)
     return (float(x0), float(x1)), (float(y0), float(y1))
 
@@ -124,14 +127,22 @@ def make_view(
     axes: tuple[int, int] | None = None,
     resolution: int = 100,
     diverged: list[bool] | None = None,
+    center=None,
 ) -> View:
-    """Build the 2-D view of ``paths`` (each ``(T+1, P)``) on ``problem``."""
+    """Build the 2-D view of ``paths`` (each ``(T+1, P)``) on ``problem``.
+
+    A slice holds the other parameters at the reference run's final point, or at ``center`` when
+    given (a lesson asking whether runs end on a minimum must not hold them where run 1 ends, which
+    puts the minimum drawn on the slice exactly there)."""
     P = problem.n_params
     diverged = diverged or [False] * len(paths)
     ref = next(
         (p for p, d in zip(paths, diverged, strict=False) if not d and len(p)), paths[0] if paths else None
     )
-    center = np.array(ref[-1] if ref is not None else problem.start, dtype=float)
+    if center is not None and kind == "slice":
+        center = np.array(center, dtype=float)
+    else:
+        center = np.array(ref[-1] if ref is not None else problem.start, dtype=float)
     if not np.all(np.isfinite(center)):
         center = np.array(problem.start, dtype=float)
     minima = np.asarray(problem.minima, dtype=float).reshape(-1, P)

@@ -227,7 +227,15 @@ def network_plane(
 
 @task("view")
 def make_view(
-    *, recipe: tuple, paths: list, diverged: list, kind: str, axes, resolution: int, progress: Progress
+    *,
+    recipe: tuple,
+    paths: list,
+    diverged: list,
+    kind: str,
+    axes,
+    resolution: int,
+    progress: Progress,
+    center=None,
 ):
     """The 2-D view of ``paths`` (``gdviz.geometry.projection.make_view``)."""
     from gdviz.geometry.projection import make_view as build
@@ -241,6 +249,7 @@ def make_view(
         axes=axes,
         resolution=resolution,
         diverged=diverged,
+        center=center,
     )
 
 

@@ -294,6 +294,8 @@ EN: dict[str, str] = {
     "fig.pause": "❚❚ Pause",
     "fig.step_word": "step",
     "fig.click_to_start": "click: start here",
+    "fig.loss_linear": "linear axis: some losses are ≤ 0",
+    "fig.batch_gaps": "mini-batch losses ≤ 0 not drawn",
     "fig.surface3d_z": "log₁₀(loss − min + ε)",
 }
 
@@ -548,6 +550,8 @@ ZH: dict[str, str] = {
     "fig.pause": "❚❚ 暂停",
     "fig.step_word": "步",
     "fig.click_to_start": "点击：从这里出发",
+    "fig.loss_linear": "线性坐标：有些损失 ≤ 0",
+    "fig.batch_gaps": "≤ 0 的小批量损失未画出",
     "fig.surface3d_z": "log₁₀(损失 − 最小值 + ε)",
 }
 

@@ -60,14 +60,17 @@ def writable(key: str) -> bool:
     return not key.startswith("_") and not key.startswith(UNWRITABLE_PREFIXES)
 
 
-def keep(keys: Iterable[str] = (), prefixes: tuple[str, ...] = ()) -> None:
-    """Write the writable session values of ``keys`` and of keys starting with ``prefixes`` back.
+def keep(keys: Iterable[str] = (), prefixes: tuple[str, ...] = (), skip: Iterable[str] = ()) -> None:
+    """Write the writable session values of ``keys`` and of keys starting with ``prefixes`` back,
+    except ``skip`` (widgets drawn this run: Streamlit refuses writes to them).
 
     Why: Streamlit forgets a widget's value after a run that does not draw the widget (another page,
     a hidden section, a collapsed option); a written value is kept as a plain session value and given
     back to the widget when it returns (streamlit#6074)."""
-    wanted = set(keys)
+    wanted, skipped = set(keys), set(skip)
     for key in list(SS.keys()):
+        if key in skipped:
+            continue
         if writable(key) and (key in wanted or (prefixes and key.startswith(prefixes))):
             SS[key] = SS[key]
 

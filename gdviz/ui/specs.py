@@ -203,6 +203,13 @@ class RunSpec:
         return out
 
 
+def momentum_suffix(spec: RunSpec) -> str:
+    """ " μ=0.9" for a run with momentum, else "": runs that differ only in μ (the ravine lesson asks
+    about μ 0.9 and 0.7) must not look alike in a legend."""
+    mu = float(dict(spec.hyper).get("momentum", 0.0)) if spec.rule in ("gd", "momentum", "nesterov") else 0.0
+    return f" μ={mu:g}" if mu else ""
+
+
 @dataclass(frozen=True)
 class ProblemSpec:
     name: str = "linear_regression"

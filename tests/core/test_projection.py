@@ -48,8 +48,10 @@ def test_a_diverged_run_does_not_stretch_the_view():
     bad = run(p, optimizer("gd", lr=0.01), steps=200)
     assert bad.diverged is not None
     flagged = make_view(p, [good.params, bad.params], diverged=[False, True], resolution=20)
-    # only the default window, widened to fill the panel with equal scales (fit_aspect)
-    assert flagged.window == fit_aspect(p.window)
+    # only the good run frames the view: the default window (padded around a start on its edge),
+    # widened to fill the panel with equal scales (fit_aspect)
+    assert flagged.window == fit_aspect(auto_window(p.window, [good.params]))
+    assert _contains(fit_aspect(auto_window(p.window, [good.params])), p.window)
     assert len(flagged.paths) == 2  # still drawn, just not framed
     # unflagged, a runaway path grows the window, but never beyond 4 default sizes and a margin
     far = np.array([[-2.0, 2.0], [1e9, -1e9]])
@@ -202,6 +204,10 @@ def test_auto_window():
     assert x0 == pytest.approx(-2.0 - 16.0 - 0.32) and y1 == pytest.approx(3.0 + 16.0 + 0.32)
     assert (x1, y0) == (2.0, -1.0)
     assert auto_window(default, [np.full((3, 2), np.nan)]) == default
+    # a start on the border would be drawn half cut off: the window grows around it
+    on_edge = np.array([[1.5, -1.0], [0.0, 0.0]])
+    (x0, x1), (y0, y1) = auto_window(default, [on_edge])
+    assert y0 == pytest.approx(-1.0 - 0.08 * 4) and (x0, x1, y1) == (-2.0, 2.0, 3.0)
 
 
 def test_path_window():

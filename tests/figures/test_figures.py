@@ -146,8 +146,29 @@ class Roles:
         markers = [i for i in in_steps if data[i].get("mode") == "markers"]
         self.head = next(i for i in markers if data[i].get("xaxis", "x") == "x")
         self.loss_head = next(i for i in markers if data[i].get("xaxis") == "x2")
-        self.curtain = next(i for i in in_steps if data[i].get("fill") == "toself")
-        self.moving = set(self.hist) | set(self.part) | {self.head, self.loss_head, self.curtain}
+
+        def loss_line(i, lab):  # a run's loss curve (not its faint mini-batch loss)
+            d = data[i]
+            return (
+                d.get("xaxis") == "x2"
+                and d.get("mode") == "lines"
+                and d.get("legendgroup") == lab
+                and (d.get("opacity") is None)
+            )
+
+        self.loss_hist = [next(i for i in in_keys if loss_line(i, lab)) for lab in labels]
+        self.loss_part = [next(i for i in in_steps if loss_line(i, lab)) for lab in labels]
+        batch = {
+            i for i in in_keys | in_steps if data[i].get("xaxis") == "x2" and data[i].get("opacity") == 0.4
+        }
+        self.moving = (
+            set(self.hist)
+            | set(self.part)
+            | set(self.loss_hist)
+            | set(self.loss_part)
+            | batch
+            | {self.head, self.loss_head}
+        )
 
 
 def drawn_path(state: dict[int, dict], hist: int, part: int, atol: float) -> np.ndarray:
@@ -155,6 +176,15 @@ def drawn_path(state: dict[int, dict], hist: int, part: int, atol: float) -> np.
     h = np.column_stack([arr(state[hist]["x"]), arr(state[hist]["y"])])
     p = np.column_stack([arr(state[part]["x"]), arr(state[part]["y"])])
     if len(h) and len(p) and np.allclose(h[-1], p[0], rtol=2e-7, atol=atol):
+        p = p[1:]
+    return np.vstack([h, p])
+
+
+def drawn_loss(state: dict[int, dict], hist: int, part: int) -> np.ndarray:
+    """A loss curve's history then its chunk in progress; they join at one step (x), drawn twice."""
+    h = np.column_stack([arr(state[hist]["x"]), arr(state[hist]["y"])])
+    p = np.column_stack([arr(state[part]["x"]), arr(state[part]["y"])])
+    if len(h) and len(p) and h[-1, 0] == p[0, 0]:
         p = p[1:]
     return np.vstack([h, p])
 
@@ -264,8 +294,11 @@ def _check_state(spec, roles, runs, state, name, window=WINDOW, exact=True):
         np.testing.assert_allclose([heads_x[i], heads_y[i]], want[-1], rtol=2e-7, atol=atol)
         k = min(s, T)
         np.testing.assert_allclose([lx[i], ly[i]], [k, r.loss[k]], rtol=1e-5, err_msg=f"loss head {name}")
-    curtain_x = arr(state[roles.curtain]["x"])
-    assert curtain_x[0] == pytest.approx(s), f"frame {name}: the curtain does not start at the step"
+        # the loss curve is drawn up to this step and not one step further: nothing of the future
+        curve = drawn_loss(state, roles.loss_hist[i], roles.loss_part[i])
+        assert curve[0, 0] == 0 and curve[-1, 0] == k, f"frame {name}, run {i}: curve ends at {curve[-1, 0]}"
+        assert np.all(np.diff(curve[:, 0]) > 0), f"frame {name}, run {i}: loss curve out of order"
+        np.testing.assert_allclose(curve[:, 1], r.loss[curve[:, 0].astype(int)], rtol=1e-5)
 
 
 def _initial_state(spec, roles) -> dict[int, dict]:
@@ -320,15 +353,15 @@ def test_only_moving_traces_are_in_frames():
     static = {
         i
         for i, d in enumerate(data)
-        if d.get("name") == "click-grid"
-        or (d.get("marker") or {}).get("symbol") in ("star", "circle-open")
-        or (d.get("xaxis") == "x2" and d.get("mode") == "lines" and d.get("fill") is None)
+        if d.get("name") == "click-grid" or (d.get("marker") or {}).get("symbol") in ("star", "circle-open")
     }
-    assert len(static) == 1 + 1 + 1 + len(runs) + 1, "click grid, minimum, starts, loss curves, batch loss"
+    assert len(static) == 1 + 1 + 1, "click grid, minimum, starts"
     in_frames = {i for f in spec["frames"] for i in f["traces"]}
     assert in_frames == roles.moving
+    assert in_frames | static == set(range(len(data))), "every trace is static or moving"
     assert not in_frames & static, f"static traces {sorted(in_frames & static)} are resent in frames"
-    assert len(roles.moving) == 2 * len(runs) + 3, "two path traces per run plus heads, loss heads, curtain"
+    # two path traces and two loss-curve traces per run, two for the batch loss, heads, loss heads
+    assert len(roles.moving) == 4 * len(runs) + 2 + 2
     # and each trace a frame carries does change from frame to frame
     merged = [compute_frame(spec, f["name"]) for f in step_frames(spec)]
     for ti in roles.moving:
@@ -604,3 +637,102 @@ def arr_2d(v):
     if isinstance(v, dict) and "bdata" in v:
         return arr(v).reshape([int(n) for n in str(v["shape"]).split(",")])
     return np.array([[math.nan if a is None else a for a in row] for row in v], dtype=float)
+
+
+# --- truth on screen: predictions not given away, honest loss axes, stars on top ------------------
+def _loss_curve_at(spec, roles, i, name):
+    state = {**_initial_state(spec, roles)}
+    for ti, d in compute_frame(spec, name).items():
+        state[ti] = {**state[ti], **d}
+    return drawn_loss(state, roles.loss_hist[i], roles.loss_part[i])
+
+
+def test_before_play_the_loss_panel_shows_only_the_start():
+    runs = traces([80, 50])
+    runs[1] = RunTrace(runs[1].label, runs[1].color, runs[1].xy, runs[1].loss, batch_loss=runs[1].loss[1:])
+    spec = spec_of(race_figure(rosen_surface(), runs, window=WINDOW, frames=40))
+    roles = Roles(spec, [r.label for r in runs])
+    data = spec["data"]
+    loss_traces = [i for i, d in enumerate(data) if d.get("xaxis") == "x2" and d.get("mode") == "lines"]
+    assert len(loss_traces) == 2 * 2 + 2
+    # the figure as it opens (frame 0): every loss trace holds the start only, nothing of the future
+    for i in loss_traces:
+        assert set(arr(data[i]["x"])) == {0.0}, f"trace {i} shows steps {arr(data[i]['x'])} before Play"
+    assert not any(d.get("fill") for d in data), "no curtain: there is no future under it to hide"
+    # the last frame holds every run's whole curve
+    last = step_frames(spec)[-1]["name"]
+    for i, r in enumerate(runs):
+        curve = _loss_curve_at(spec, roles, i, last)
+        assert curve[-1, 0] == len(r.loss) - 1
+        np.testing.assert_allclose(curve[:, 1], r.loss[curve[:, 0].astype(int)], rtol=1e-6)
+
+
+@pytest.mark.parametrize("log_loss", [True, False])
+def test_negative_losses_are_drawn_unclamped_on_a_linear_axis_that_says_so(log_loss):
+    # the saddle's loss goes below zero (its minima are at −1/4): a log axis would clamp it
+    runs = traces([60, 60])
+    runs[0] = RunTrace(runs[0].label, runs[0].color, runs[0].xy, runs[0].loss - 0.3)
+    spec = spec_of(race_figure(rosen_surface(), runs, window=WINDOW, frames=30, log_loss=log_loss))
+    y2 = spec["layout"]["yaxis2"]
+    assert y2["type"] == "linear"
+    notice = english(race)["loss_linear"]
+    assert (notice in y2["title"]["text"]) == log_loss, "the title says why the asked log axis is linear"
+    lo, hi = y2["range"]
+    roles = Roles(spec, [r.label for r in runs])
+    last = step_frames(spec)[-1]["name"]
+    for i, r in enumerate(runs):
+        curve = _loss_curve_at(spec, roles, i, last)
+        # drawn as computed (float32), never raised to a floor, and inside the axis
+        np.testing.assert_allclose(curve[:, 1], r.loss[curve[:, 0].astype(int)], rtol=1e-6, atol=1e-7)
+        assert lo <= r.loss.min() and r.loss.max() <= hi
+    assert runs[0].loss.min() < 0
+
+
+def test_positive_losses_keep_the_log_axis_and_round_off_zeros_sit_on_its_floor():
+    runs = traces([40])
+    loss = runs[0].loss.copy()
+    loss[-5:] = [0.0, -1e-18, 1e-17, 0.0, -2e-19]  # "loss − minimum" a few ulps around zero
+    runs[0] = RunTrace(runs[0].label, runs[0].color, runs[0].xy, loss)
+    spec = spec_of(race_figure(rosen_surface(), runs, window=WINDOW, frames=41))
+    y2 = spec["layout"]["yaxis2"]
+    assert y2["type"] == "log" and english(race)["loss_linear"] not in y2["title"]["text"]
+    roles = Roles(spec, [runs[0].label])
+    curve = _loss_curve_at(spec, roles, 0, "40")
+    lo, hi = y2["range"]
+    drawn = np.log10(curve[:, 1])
+    assert np.all((drawn >= lo - 1e-6) & (drawn <= hi)), "every drawn value is on the axis, none below it"
+
+
+def test_minima_stars_are_drawn_above_paths_starts_and_heads():
+    runs = traces([30, 30])
+    spec = spec_of(
+        race_figure(rosen_surface(), runs, window=WINDOW, frames=10, minima=np.array([[0.5, 1.0]]))
+    )
+    data = spec["data"]
+    star = next(i for i, d in enumerate(data) if (d.get("marker") or {}).get("symbol") == "star")
+    on_contour = [i for i, d in enumerate(data) if d.get("xaxis") == "x" and i != star]
+    assert star > max(on_contour), "a later trace is drawn on top: the star must be last on the contour"
+
+
+def test_mini_batch_losses_below_zero_are_gaps_on_the_log_axis_and_the_title_says_so():
+    # "loss − minimum": a mini-batch can fit better than the data set's minimum; the run's own
+    # loss stays positive, so the axis stays log and only those batch points are left out
+    runs = traces([30])
+    batch = runs[0].loss[1:] - 0.05
+    assert (batch <= 0).any() and (batch > 0).any()
+    runs[0] = RunTrace(runs[0].label, runs[0].color, runs[0].xy, runs[0].loss, batch_loss=batch)
+    spec = spec_of(race_figure(rosen_surface(), runs, window=WINDOW, frames=31))
+    y2 = spec["layout"]["yaxis2"]
+    assert y2["type"] == "log" and english(race)["batch_gaps"] in y2["title"]["text"]
+    last = compute_frame(spec, step_frames(spec)[-1]["name"])
+    (bparts,) = [i for i in last if spec["data"][i].get("opacity") == 0.4 and "name" not in spec["data"][i]]
+    (bhist,) = [i for i in last if spec["data"][i].get("opacity") == 0.4 and "name" in spec["data"][i]]
+    x = np.concatenate([arr(last[bhist]["x"]), arr(last[bparts]["x"])])
+    y = np.concatenate([arr(last[bhist]["y"]), arr(last[bparts]["y"])])
+    drawn = np.isfinite(y)
+    np.testing.assert_allclose(y[drawn], batch[x[drawn].astype(int)], rtol=1e-6)
+    assert np.all(np.isnan(y[batch[x.astype(int)] <= 0])), "a batch loss ≤ 0 must be a gap, not a floor"
+    # without batch losses ≤ 0 the title is the plain one
+    ok = [RunTrace(runs[0].label, runs[0].color, runs[0].xy, runs[0].loss, batch_loss=runs[0].loss[1:])]
+    title = spec_of(race_figure(rosen_surface(), ok, window=WINDOW, frames=31))["layout"]["yaxis2"]["title"]
+    assert title["text"] == english(race)["loss"]

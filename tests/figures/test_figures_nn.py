@@ -76,7 +76,7 @@ def trained():
     return p, rec, steps, gx, gy, grids
 
 
-def _boundary(p, steps, gx, gy, grids, n_runs=1, task=None):
+def _boundary(p, steps, gx, gy, grids, n_runs=1, task=None, **kw):
     runs = [BoundaryRun(f"run {k}", grids, [f"step {s}" for s in steps]) for k in range(n_runs)]
     return boundary_figure(
         runs,
@@ -88,6 +88,7 @@ def _boundary(p, steps, gx, gy, grids, n_runs=1, task=None):
         y_train=p.y_train,
         X_test=p.X_test,
         y_test=p.y_test,
+        **kw,
     )
 
 
@@ -268,6 +269,19 @@ def test_boundary_frames_slider_and_opening_state(trained):
     assert play["args"][0] == STEP_GROUP and play["args"][1]["frame"]["redraw"] is False
     captions = [d["text"][0] for d in frames[2]["data"] if "text" in d]
     assert captions == [f"<b>run {k}</b><br>step {steps[2]}" for k in range(2)]
+
+
+def test_boundary_under_a_lesson_opens_on_step_0_not_on_the_answer(trained):
+    p, _, steps, gx, gy, grids = trained
+    spec = spec_of(_boundary(p, steps, gx, gy, grids, n_runs=2, open_at_start=True))
+    frames = spec["frames"]
+    assert spec["layout"]["images"] == frames[0]["layout"]["images"] != frames[-1]["layout"]["images"]
+    for i, d in zip(frames[0]["traces"], frames[0]["data"], strict=True):
+        for k, v in d.items():
+            assert spec["data"][i][k] == v
+    assert spec["layout"]["sliders"][0]["active"] == 0
+    captions = [d["text"][0] for d in spec["data"] if "text" in d and isinstance(d["text"], list)]
+    assert captions == [f"<b>run {k}</b><br>step 0" for k in range(2)]
 
 
 def test_boundary_points_train_filled_test_hollow(trained):

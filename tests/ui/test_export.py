@@ -48,7 +48,7 @@ def test_a_lesson_link_loads_the_lesson():
     v = race_view("?lesson=momentum_ravine&lang=en&steps=20")
     assert v.lesson == "momentum_ravine" and v.config.steps == 200  # the lesson's, not the link's
     assert "steps" in v.repairs
-    assert v.runs[1].label == f"2. {EN['rule.momentum']} α=0.015"
+    assert v.runs[1].label == f"2. {EN['rule.momentum']} α=0.015 μ=0.9"  # as the page names it
 
 
 def test_the_link_is_repaired_like_the_page_does():

@@ -364,3 +364,14 @@ def test_the_label_scan_catches_raw_text():
     ok = ast.parse('st.button(t("run"))\nst.markdown(f"## {t(\'summary\')}")\nst.caption(f"{x} · α={lr}")')
     calls = [n for n in ast.walk(ok) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)]
     assert [_visible_literal(c.args[0]) for c in calls] == [None, None, None]
+
+
+@pytest.mark.parametrize("tab", [EN, ZH], ids=["en", "zh"])
+def test_legends_and_controls_use_the_same_terms(tab):
+    # a run's name in a legend says its variant with the word the sidebar's control uses
+    for v in ("full", "mini", "stochastic"):
+        assert tab[f"variant.{v}.short"].lower() in tab[f"variant.{v}"].lower(), v
+    if tab is ZH:
+        # the learning-rate range test (Smith's LR range test) is a 学习率范围测试, not a 区间测试
+        assert ZH["sweep.panel.range"] == "学习率范围测试"
+        assert not [k for k, v in ZH.items() if "区间测试" in v]

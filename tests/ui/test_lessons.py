@@ -1,5 +1,7 @@
 """Every lesson runs, and what it tells the student to notice actually happens."""
 
+import json
+
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -137,3 +139,163 @@ def test_network_lessons_in_the_list_open_the_network_page(name):
     from gdviz.ui.i18n import EN
 
     assert any(EN["page.network"].split()[0] in m.value or "network" in m.value.lower() for m in at.markdown)
+    # under the lesson's question the decision boundary opens on step 0, not on the trained answer
+    (boundary,) = [c for c in at.get("plotly_chart") if c.proto.id.endswith("net_boundary")]
+    spec = json.loads(boundary.proto.spec)
+    assert spec["layout"]["sliders"][0]["active"] == 0
+    assert spec["layout"]["images"] == spec["frames"][0]["layout"]["images"]
+
+
+def test_a_lessons_warnings_do_not_answer_its_question_before_play():
+    # lesson 2 asks "which one never reaches the bottom?": "α=0.3 diverged" is the answer
+    from gdviz.ui.i18n import EN
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.selectbox(key="lesson_pick").set_value("lr_sizes").run()
+    assert not at.exception, at.exception
+    (box,) = [e for e in at.expander if e.label == EN["lessons.warnings"]]
+    hidden = [w.value for w in box.warning]
+    assert any("0.3" in w and "diverged" in w for w in hidden), hidden
+    assert sorted(w.value for w in at.warning) == sorted(hidden), "a warning outside the collapsed box"
+    assert not box.proto.expanded
+    # without a lesson the warnings stay on the page, as before
+    at.session_state["lesson"] = ""
+    at.run()
+    assert not [e for e in at.expander if e.label == EN["lessons.warnings"]]
+    assert any("diverged" in w.value for w in at.warning)
+
+
+# --- what the class sees: each lesson's claim on the figure the page sends ------------------------
+def _lesson_spec(key):
+    from gdviz.ui.i18n import EN
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.selectbox(key="lesson_pick").set_value(key).run()
+    assert not at.exception, at.exception
+    (chart,) = [c for c in at.get("plotly_chart") if c.proto.id.endswith("race_chart")]
+    return at, json.loads(chart.proto.spec), EN
+
+
+def _arr(v):
+    import base64
+
+    if isinstance(v, dict):
+        dtype = {"f4": "<f4", "f8": "<f8"}[v["dtype"]]
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=dtype).astype(float)
+    return np.array([np.nan if a is None else a for a in v], dtype=float)
+
+
+def _last_frame(spec) -> dict[int, dict]:
+    """Trace index → data at the last step: the last step frame over its key frame (Plotly's merge)."""
+    frames = {f["name"]: f for f in spec["frames"]}
+    last = [f for f in spec["frames"] if f.get("group") == "steps"][-1]
+    out: dict[int, dict] = {}
+    for f in (frames[last["baseframe"]], last):
+        for ti, d in zip(f["traces"], f["data"], strict=True):
+            out[ti] = {**out.get(ti, {}), **d}
+    return out
+
+
+def _star(spec):
+    (i,) = [i for i, d in enumerate(spec["data"]) if (d.get("marker") or {}).get("symbol") == "star"]
+    return i, np.column_stack([spec["data"][i]["x"], spec["data"][i]["y"]])
+
+
+def _heads_at_end(spec):
+    last = _last_frame(spec)
+    (i,) = [
+        i
+        for i in last
+        if spec["data"][i].get("mode") == "markers" and spec["data"][i].get("xaxis", "x") == "x"
+    ]
+    return np.column_stack([_arr(last[i]["x"]), _arr(last[i]["y"])])
+
+
+def test_lesson_1_the_star_is_not_where_run_1_ends_and_the_start_is_inside_the_window():
+    _at, spec, _ = _lesson_spec("article_valley")
+    _, star = _star(spec)
+    ends = _heads_at_end(spec)
+    (x0, x1), (y0, y1) = spec["layout"]["xaxis"]["range"], spec["layout"]["yaxis"]["range"]
+    span = max(x1 - x0, y1 - y0)
+    assert len(star) == 1
+    # "will both runs end on the star?" — on screen, neither does: both end far from it
+    assert np.all(np.linalg.norm(ends - star[0], axis=1) > 0.2 * span), (star, ends)
+    # and the star is the problem's minimum, not a point of the slice through run 1's end
+    p = gdviz.problem("linear_regression", data="article", loss="half_mse")
+    np.testing.assert_allclose(star[0], p.minima[0][:2], atol=1e-5)
+    # the start marker lies wholly inside the window, not half cut off on its edge
+    (start,) = [d for d in spec["data"] if (d.get("marker") or {}).get("symbol") == "circle-open"]
+    for x, y in zip(start["x"], start["y"], strict=True):
+        assert x0 + 0.03 * (x1 - x0) < x < x1 - 0.03 * (x1 - x0)
+        assert y0 + 0.03 * (y1 - y0) < y < y1 - 0.03 * (y1 - y0)
+
+
+def test_lesson_7_the_loss_curves_show_the_plateau_and_both_stars_are_on_top():
+    _at, spec, EN = _lesson_spec("saddle")
+    y2 = spec["layout"]["yaxis2"]
+    assert y2["type"] == "log" and y2["title"]["text"] == EN["view.excess"]
+    lo, hi = y2["range"]
+    last = _last_frame(spec)
+    gd = next(
+        i
+        for i in last
+        if spec["data"][i].get("xaxis") == "x2"
+        and spec["data"][i].get("mode") == "lines"
+        and spec["data"][i].get("legendgroup", "").startswith("1.")
+        and "name" in spec["data"][i]
+    )
+    # the key frame holds the history, the step frame the rest: the whole GD curve at the end
+    frames = {f["name"]: f for f in spec["frames"]}
+    final = [f for f in spec["frames"] if f.get("group") == "steps"][-1]
+    hist = frames[final["baseframe"]]["data"][frames[final["baseframe"]]["traces"].index(gd)]
+    part_id = next(
+        i
+        for i in final["traces"]
+        if spec["data"][i].get("legendgroup") == spec["data"][gd]["legendgroup"]
+        and spec["data"][i].get("xaxis") == "x2"
+        and spec["data"][i].get("mode") == "lines"
+    )
+    y = np.concatenate([_arr(hist["y"]), _arr(last[part_id]["y"])])
+    x = np.concatenate([_arr(hist["x"]), _arr(last[part_id]["x"])])
+    assert x[-1] == 200
+    # a plateau: GD's loss stays near the saddle's level (0.25 above the minima) for many steps …
+    flat = x[(y > 0.2) & (y < 0.26)]
+    assert flat.max() - flat.min() >= 20, "no plateau at the saddle's level"
+    # … then escapes, and every drawn value is on the axis (nothing dives off it)
+    assert y[-1] < 1e-3
+    assert np.all((np.log10(y) >= lo) & (np.log10(y) <= hi))
+    star_id, stars = _star(spec)
+    assert len(stars) == 2
+    assert star_id > max(i for i, d in enumerate(spec["data"]) if d.get("xaxis", "x") == "x" and i != star_id)
+
+
+def test_ravine_lesson_legend_names_the_momentum():
+    _at, spec, _ = _lesson_spec("momentum_ravine")
+    names = [
+        d["name"]
+        for d in spec["data"]
+        if d.get("xaxis", "x") == "x" and d.get("mode") == "lines" and "name" in d
+    ]
+    assert len(names) == 3
+    assert "μ" not in names[0] and "α=0.015 μ=0.9" in names[1] and "α=0.03 μ=0.7" in names[2], names
+
+
+def test_lesson_2_opens_with_no_loss_drawn_beyond_the_start():
+    # "rank the four runs by speed": before Play the loss panel must not show who wins
+    _at, spec, _ = _lesson_spec("lr_sizes")
+    loss_lines = [d for d in spec["data"] if d.get("xaxis") == "x2" and d.get("mode") == "lines"]
+    assert len(loss_lines) == 2 * 4
+    for d in loss_lines:
+        assert set(_arr(d["x"]).tolist()) == {0.0}, d.get("name")
+    assert not any(d.get("fill") for d in spec["data"])
+
+
+@pytest.mark.parametrize("key", ["batch_sizes", "budget", "schedules"])
+def test_lessons_on_noisy_data_keep_their_log_loss_above_the_minimum(key):
+    # a mini-batch loss below the data set's minimum is a gap, not a reason for a linear axis
+    _at, spec, EN = _lesson_spec(key)
+    y2 = spec["layout"]["yaxis2"]
+    assert y2["type"] == "log" and y2["title"]["text"].startswith(EN["view.excess"])
+    assert EN["fig.loss_linear"] not in y2["title"]["text"]

@@ -342,3 +342,19 @@ def test_a_csv_page_address_is_reported_once():
         {"problem": "csv", "sha": "ab12", "target": "y", "features": "x", "task": "regression"}
     )
     assert state.ignored == ("problem=csv",)
+
+
+@pytest.mark.parametrize(
+    ("page", "want"),
+    [
+        ("http://localhost:8501", "http://localhost:8501/?problem=saddle"),
+        ("http://localhost:8501/", "http://localhost:8501/?problem=saddle"),
+        ("https://gd.example.org/?lesson=saddle&lang=zh", "https://gd.example.org/?problem=saddle"),
+        ("https://gd.example.org/app/sweeps?x=1#top", "https://gd.example.org/app/sweeps?problem=saddle"),
+        ("", "?problem=saddle"),
+    ],
+)
+def test_the_share_link_has_a_slash_before_its_query(page, want):
+    from gdviz.ui.race.links import share_url
+
+    assert share_url(page, "problem=saddle") == want

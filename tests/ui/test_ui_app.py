@@ -428,3 +428,59 @@ def test_a_repaired_link_lists_every_repair_literally():
         assert literal(item) in notice, item
     assert HEADER_IMAGE not in notice  # only its escaped form
     assert at.session_state["stop_loss"] == 1e12 and at.session_state["log_loss"]
+
+
+def test_a_formula_typo_shows_its_message_and_races_no_other_problem(app):
+    switch_problem(app, "formula")
+    assert race_spec(app)  # the default formula races
+    app.text_input(key="p.formula.expr").set_value("x**2 +")
+    run(app)
+    assert not app.exception, app.exception
+    assert EN["formula.rejected"] in texts(app.error)
+    # no chart, no summary, no warnings: nothing about a function the student did not type
+    assert not [c for c in app.get("plotly_chart") if c.proto.id.endswith(RACE_CHART)]
+    assert not app.warning, warnings_text(app)
+    assert summary_table(app) is None
+    assert EN["waiting_for_problem"] in texts(app.info)
+    # fixed, the formula races again
+    app.text_input(key="p.formula.expr").set_value("x**2 + y**2")
+    run(app)
+    assert race_spec(app) and not app.error
+
+
+def _path_colors(spec) -> dict[str, str]:
+    """Run name → its path's colour, from the legend entries on the contour."""
+    return {
+        d["name"]: d["line"]["color"]
+        for d in spec["data"]
+        if d.get("xaxis", "x") == "x" and d.get("mode") == "lines" and d.get("name")
+    }
+
+
+def test_removing_a_run_keeps_the_colours_of_the_others():
+    at = open_app()
+    ids = run_ids(at)
+    assert len(ids) >= 3
+    before = list(_path_colors(race_spec(at)).values())
+    assert len(set(before)) == len(before) == len(ids)
+    at.button(key=f"rm.{ids[0]}").click()
+    run(at)
+    assert run_ids(at) == ids[1:]
+    after = list(_path_colors(race_spec(at)).values())
+    assert after == before[1:], "the remaining runs changed colour"
+    # a new run takes the free colour, not one of another run
+    next(b for b in at.button if b.label == EN["add_run"]).click()
+    run(at)
+    added = list(_path_colors(race_spec(at)).values())
+    assert added[:-1] == before[1:] and added[-1] == before[0]
+
+
+def test_a_formula_with_negative_losses_gets_a_linear_loss_axis_that_says_so(app):
+    switch_problem(app, "formula")
+    app.text_input(key="p.formula.expr").set_value("x**2 + 10*sin(y)")
+    run(app)
+    assert not app.exception, app.exception
+    y2 = race_spec(app)["layout"]["yaxis2"]
+    assert app.toggle(key="log_loss").value  # the visitor asked for a log axis …
+    assert y2["type"] == "linear" and EN["fig.loss_linear"] in y2["title"]["text"]  # … it cannot be
+    assert y2["range"][0] < 0

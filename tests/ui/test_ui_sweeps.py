@@ -271,3 +271,28 @@ def test_uploaded_csv_is_swept_after_its_widget_is_gone():
     assert chart_keys(at), "the first run on this page still sees the upload"
     panel(at, "range")  # later runs only have the upload's hash
     assert chart_keys(at) and on_sweeps(at)
+
+
+@pytest.mark.parametrize("tune", [False, True])
+def test_a_chinese_session_after_an_english_one_gets_chinese_run_names(tune):
+    # the comparison is shared between sessions (a byte cache): its run names must not be the
+    # language of whichever visitor computed it first
+    def names(lang):
+        at = goto(open_app("quadratic"), "sweeps")
+        at.session_state["lang"] = lang
+        panel(at, "compare")
+        if tune:
+            at.toggle(key="sweep.cmp_tune").set_value(True)
+            run(at)
+        assert not at.exception, at.exception
+        spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+        legend = [d["name"] for d in spec["data"] if d.get("name") and d.get("showlegend", True)]
+        first = at.dataframe[0].value.iloc[:, 0].tolist()
+        return legend, first
+
+    en_legend, en_table = names("en")
+    zh_legend, zh_table = names("zh")
+    assert any(EN["rule.gd"] in n for n in en_table) and any(EN["rule.gd"] in n for n in en_legend)
+    assert any(ZH["rule.gd"] in n for n in zh_table), zh_table
+    assert any(ZH["rule.gd"] in n for n in zh_legend), zh_legend
+    assert not any(EN["rule.gd"] in n for n in zh_legend + zh_table)

@@ -172,11 +172,13 @@ def boundary_figure(
     labels: Mapping[str, str],
     frame_ms: int = 90,
     height: int | None = None,
+    open_at_start: bool = False,
 ) -> SpecFigure:
     """The output of each run over the data (one subplot per run), animated over training.
 
     Frames are named by the step they show and form the group ``"steps"``; the figure opens on the
-    last frame (the trained network) and Play replays training from step 0. Classification draws
+    last frame (the trained network), or on step 0 with ``open_at_start`` (a lesson's question must
+    not be answered by the opening picture), and Play replays training from step 0. Classification draws
     the class-1 probability as a two-colour tint with the p = 0.5 boundary; regression draws the
     prediction on the same two-sided scale as the points, which are coloured by their target.
     """
@@ -347,7 +349,7 @@ def boundary_figure(
             "scaleratio": 1,
             "constrain": "domain",
         }
-    last = n_frames - 1
+    last = 0 if open_at_start else n_frames - 1
     layout["images"] = frame_images[last] if n_frames else []
     for tid, d in zip(frame_traces, frame_data[last] if n_frames else [], strict=True):
         data[tid].update(d)

@@ -104,10 +104,11 @@ def boundary_spec(
     labels: tuple[str, ...],
     captions: tuple[tuple[str, ...], ...],
     fig_labels: tuple[tuple[str, str], ...],
+    open_at_start: bool = False,
 ) -> dict:
     """The boundary figure's JSON spec: building its frames (images, level lines) costs more than the
     rest of a rerun, and a rerun that changes no training setting gets it back from here."""
-    key = (net, runs, steps, seed, labels, captions, fig_labels)
+    key = (net, runs, steps, seed, labels, captions, fig_labels, open_at_start)
     found = BOUNDARIES.get(key)
     if found is not None:
         return found
@@ -124,6 +125,7 @@ def boundary_spec(
         X_test=p.X_test,
         y_test=p.y_test,
         labels=dict(fig_labels),
+        open_at_start=open_at_start,
     )
     BOUNDARIES.put(key, fig.spec)
     return fig.spec

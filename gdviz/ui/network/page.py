@@ -246,6 +246,8 @@ def _boundary(cfg: NetConfig, problem: Mlp, labels: list[str], results: list[Net
         tuple(labels),
         tuple(tuple(frame_captions(r, classify)) for r in results),
         tuple(_fig_labels().items()),
+        # under a lesson's question the page opens on step 0: Play reveals the answer
+        open_at_start=bool(SS.get("net.lesson")),
     )
     st.plotly_chart(SpecFigure(spec), key="net_boundary", theme=None, config={"displaylogo": False})
 

@@ -70,15 +70,22 @@ def simulate_all(cfg: PageConfig, problem: Problem) -> list[tuple[Record | None,
 
 
 def view_for(
-    spec: ProblemSpec, problem: Problem, paths: list[np.ndarray], diverged: list[bool], kind: str, axes
+    spec: ProblemSpec,
+    problem: Problem,
+    paths: list[np.ndarray],
+    diverged: list[bool],
+    kind: str,
+    axes,
+    center: tuple[float, ...] | None = None,
 ) -> View | None:
-    """The 2-D view of ``paths``; None while it waits (or was refused)."""
+    """The 2-D view of ``paths`` (a slice held at ``center`` when given); None while it waits (or was
+    refused)."""
     res = view_resolution(problem)
     digest = hashlib.sha256()
     for p in paths:
         digest.update(np.ascontiguousarray(p).tobytes())
         digest.update(repr(p.shape).encode())
-    key = ("view", spec, digest.hexdigest(), tuple(diverged), kind, axes, res)
+    key = ("view", spec, digest.hexdigest(), tuple(diverged), kind, axes, res, center)
     plan = work.Plan(
         key=key,
         task="view",
@@ -89,6 +96,7 @@ def view_for(
             "kind": kind,
             "axes": axes,
             "resolution": res,
+            "center": center,
         },
         estimate=cost.loss_grid_estimate(problem, res * res),
         cache=VIEWS,

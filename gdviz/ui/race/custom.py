@@ -22,9 +22,14 @@ SS = st.session_state
 DEFAULT_FORMULA = "(1 - x)^2 + 100*(y - x^2)^2"
 # The window offered for a formula that has no automatic one: the first automatic candidate.
 HAND_WINDOW = ((-3.0, 3.0), (-3.0, 3.0))
+# The widgets drawn in a run where this section gives no problem (a rejected formula).
+DRAWN_WHEN_NONE = ("p.formula.expr",)
 
 
-def formula_section() -> ProblemSpec:
+def formula_section() -> ProblemSpec | None:
+    """The formula problem the sidebar shows; None (nothing raced) while the formula is rejected:
+    racing another function instead would show its chart and warnings for a formula the student
+    never typed."""
     _ensure("p.formula.expr", DEFAULT_FORMULA)
     text = st.text_input(
         t("formula.input"), key="p.formula.expr", max_chars=formula.MAX_LENGTH, help=t("formula.help")
@@ -33,8 +38,7 @@ def formula_section() -> ProblemSpec:
         expr = formula.parse(text)
     except formula.FormulaError as err:
         show_formula_error(text, err)
-        text = DEFAULT_FORMULA
-        expr = formula.parse(text)
+        return None
     st.latex(f"f(x, y) = {expr.to_latex()}")
     default = ProblemSpec("formula", (("expr", DEFAULT_FORMULA),))
     auto = _automatic_window(text)

@@ -19,7 +19,7 @@ class Lesson:
     runs: tuple[RunSpec, ...]
     steps: int = 300
     start: tuple[float, ...] | None = None
-    view: dict = field(default_factory=dict)  # plane, x_axis, log_loss, excess
+    view: dict = field(default_factory=dict)  # plane, x_axis, log_loss, excess, hold
 
 
 LR = "linear_regression"
@@ -32,7 +32,9 @@ LESSONS: tuple[Lesson, ...] = (
         (RunSpec("gd", 0.05), RunSpec("gd", 0.05, variant="stochastic", seed=1)),
         steps=1000,
         start=(1.5, -1.0, 0.5),
-        view={"plane": "slice"},
+        # The slice holds b at the star's value: held where run 1 ends, the minimum drawn on the
+        # slice would be exactly run 1's end, and the lesson's answer false on screen.
+        view={"plane": "slice", "hold": "minimum"},
     ),
     Lesson(
         "lr_sizes",
@@ -80,6 +82,10 @@ LESSONS: tuple[Lesson, ...] = (
         ProblemSpec("saddle"),
         (RunSpec("gd", 0.05), RunSpec("momentum", 0.05, (("momentum", 0.9),)), RunSpec("adam", 0.05)),
         steps=200,
+        # loss − minimum on the log axis: the saddle's loss (0) sits 0.25 above the minima (−0.25),
+        # so the plateau the lesson speaks of is a flat stretch there; the raw loss goes negative
+        # and would need a linear axis, where the plateau and the escape are hard to see.
+        view={"excess": True},
     ),
     Lesson(
         "local_minima",
@@ -127,6 +133,16 @@ LESSONS: tuple[Lesson, ...] = (
 )
 
 BY_KEY = {lesson.key: lesson for lesson in LESSONS}
+
+
+def slice_center(key: str | None, problem) -> tuple[float, ...] | None:
+    """Where lesson ``key``'s slice holds the parameters it does not draw: the problem's first
+    minimum if the lesson asks for it (``view["hold"] == "minimum"``), else None (the page's usual
+    slice, held at the end of run 1)."""
+    lesson = BY_KEY.get(key or "")
+    if lesson is None or lesson.view.get("hold") != "minimum" or not len(problem.minima):
+        return None
+    return tuple(float(v) for v in problem.minima[0])
 
 
 def config(key: str) -> tuple[PageConfig, bool]:

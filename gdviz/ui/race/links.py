@@ -331,3 +331,17 @@ def decode(params: Mapping) -> LinkState:
 def is_link(params: Mapping) -> bool:
     """Whether the URL carries page state at all (a bare URL opens the defaults silently)."""
     return any(k in params for k in ("problem", "run", "lesson", "steps"))
+
+
+def share_url(page_url: str, query: str) -> str:
+    """The share box's link: the page's address without its query, then ``?query``. An address with
+    no path ("http://host:8501") gets its "/" first: "http://host:8501?…" is not what a browser
+    shows, and some chat apps and mail clients do not recognise it as one link."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    base = page_url.split("?")[0].split("#")[0]
+    if base:
+        parts = urlsplit(base)
+        if parts.netloc and not parts.path:
+            base = urlunsplit((parts.scheme, parts.netloc, "/", "", ""))
+    return f"{base}?{query}"

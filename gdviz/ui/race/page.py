@@ -23,9 +23,9 @@ from gdviz.serve.cache import ByteCache
 from gdviz.train import Record
 from gdviz.ui import app, quirks
 from gdviz.ui.i18n import figure_labels, lang, t
-from gdviz.ui.race import export, inspector, links, scrub, sidebar, state
+from gdviz.ui.race import export, inspector, lessons, links, scrub, sidebar, state
 from gdviz.ui.race.compute import get_problem, replayed_step, simulate_all, view_for
-from gdviz.ui.specs import SPEEDS, PageConfig, RunSpec, ViewSpec
+from gdviz.ui.specs import SPEEDS, PageConfig, RunSpec, ViewSpec, momentum_suffix
 from gdviz.ui.text import literal
 
 CHART_KEY = "race_chart"
@@ -41,7 +41,7 @@ class RunResult:
 
 
 def run_label(i: int, spec: RunSpec, has_data: bool) -> str:
-    label = f"{i + 1}. {t(f'rule.{spec.rule}')} α={spec.lr:g}"
+    label = f"{i + 1}. {t(f'rule.{spec.rule}')} α={spec.lr:g}{momentum_suffix(spec)}"
     if has_data:
         label += f" · {t(f'variant.{spec.variant}.short')}"
         if spec.variant == "mini":
@@ -54,39 +54,59 @@ def compute_runs(cfg: PageConfig, problem: Problem) -> list[RunResult] | None:
     found = simulate_all(cfg, problem)
     if found is None:
         return None
+    slots = state.color_slots()
+    if len(slots) != len(cfg.runs):
+        slots = list(range(len(cfg.runs)))
     out = []
     for i, (spec, (rec, err)) in enumerate(zip(cfg.runs, found, strict=True)):
-        out.append(RunResult(run_label(i, spec, problem.has_data), PALETTE[i % len(PALETTE)], spec, rec, err))
+        color = PALETTE[slots[i] % len(PALETTE)]
+        out.append(RunResult(run_label(i, spec, problem.has_data), color, spec, rec, err))
     return out
 
 
 def _view(cfg: PageConfig, view: ViewSpec, ok: list[RunResult], problem: Problem) -> View | None:
     paths = [np.ascontiguousarray(r.record.params, dtype=float) for r in ok]
-    return view_for(
-        cfg.problem, problem, paths, [r.record.diverged is not None for r in ok], view.plane, view.axes
-    )
+    diverged = [r.record.diverged is not None for r in ok]
+    center = lessons.slice_center(state.read_lesson(), problem)
+    return view_for(cfg.problem, problem, paths, diverged, view.plane, view.axes, center)
 
 
 def _x_values(rec: Record, x_axis: str):
     return rec.epoch if x_axis == "epoch" else None
 
 
-def _messages(results: list[RunResult], problem: Problem):
+class _Warnings:
+    """Where the runs' warnings go: the page, or under a lesson's question one collapsed expander
+    (made at the first warning), so that "α=0.3 diverged at step 21" does not answer the question
+    before Play."""
+
+    def __init__(self, lesson: str | None):
+        self.lesson, self.box = lesson, None
+
+    def __getattr__(self, name: str):
+        if not self.lesson:
+            return getattr(st, name)
+        if self.box is None:
+            self.box = st.expander(t("lessons.warnings"), icon=":material/visibility_off:")
+        return getattr(self.box, name)
+
+
+def _messages(results: list[RunResult], problem: Problem, out=st):
     for r in results:
         if r.error:
-            st.error(t("run.error", label=r.label, err=literal(r.error)))
+            out.error(t("run.error", label=r.label, err=literal(r.error)))
             continue
         rec = r.record
         if rec.diverged is not None:
             k = rec.diverged
             limit = lr_limit(problem, "gd", at=rec.final_params)
             extra = t("diverged.limit", limit=f"{limit:.3g}") if limit else ""
-            st.warning(
+            out.warning(
                 t("diverged", label=r.label, step=k, lr=f"{r.spec.lr:g}") + " " + extra,
                 icon=":material/warning:",
             )
         elif rec.stop_reason == "stop_loss":
-            st.success(t("stopped", label=r.label, step=rec.steps_done), icon=":material/check_circle:")
+            out.success(t("stopped", label=r.label, step=rec.steps_done), icon=":material/check_circle:")
 
 
 def _cell(v: int | None) -> str:
@@ -205,7 +225,7 @@ def chart_area(cfg: PageConfig):
         scrub.render(cfg, problem, view, ok)
     elif panel != "surface3d":
         fig = _shared_race_figure(
-            (cfg, view_spec, lang(), shift),
+            (cfg, view_spec, lang(), shift, tuple(r.color for r in ok)),
             lambda: race_figure(
                 view.surface,
                 traces,
@@ -272,7 +292,7 @@ FIGURES = ByteCache("race figures", limits.CACHE_FIGURE_BYTES, ttl=limits.CACHE_
 def _shared_race_figure(key: tuple, build: Callable[[], SpecFigure]) -> SpecFigure:
     """One race figure per page state, shared read-only by every session that shows it.
 
-    ``key`` (config, view, language, loss shift) determines the figure: the runs and the view are
+    ``key`` (config, view, language, loss shift, run colours) determines the figure: the runs and the view are
     functions of it. A class opening one link builds the contour image and encodes the frames once
     instead of once per student (`python benchmarks/bench_load.py --server`).
     """
@@ -320,7 +340,7 @@ def theory_marks(problem: Problem, spec: RunSpec, start) -> tuple[float, float |
     return limit, best
 
 
-def _theory(problem: Problem, results: list[RunResult], start):
+def _theory(problem: Problem, results: list[RunResult], start, out=st):
     """Theory overlays: closed forms on quadratics, the local curvature limit anywhere, and a warning
     before a run whose step is past its rule's stability limit at the start."""
     q = quadratic_theory(problem)
@@ -351,7 +371,7 @@ def _theory(problem: Problem, results: list[RunResult], start):
     for r in results:
         limit = stable_lr(r.spec.rule, lam, _momentum(r.spec)) if lam else None
         if limit is not None and r.spec.lr > limit:
-            st.warning(
+            out.warning(
                 t(
                     "theory.overshoot",
                     label=r.label,
@@ -390,13 +410,13 @@ def _share(cfg: PageConfig, problem):
         st.toggle(t("share.teacher"), key="share_teacher")
         query = _query(cfg, problem)
         try:
-            base = st.context.url.split("?")[0]
+            base = st.context.url or ""
         except AttributeError:
             base = ""
         st.caption(t("share.copy"))
         # Inline code, not st.code: st.code pulls a 1.5 MB syntax highlighter into every visitor's
         # first load (0.65 s of browser CPU per session, measured with benchmarks/bench_load.py).
-        st.markdown(f"`{base.replace('`', '%60')}?{query}`")
+        st.markdown(f"`{links.share_url(base, query).replace('`', '%60')}`")
 
 
 def page():
@@ -418,8 +438,9 @@ def page():
         # the work waits for a click (or was refused): the link still holds the state asked for
         state.sync_url(problem=problem)
         return
-    _messages(results, problem)
-    _theory(problem, results, cfg.start)
+    warnings = _Warnings(state.read_lesson())
+    _messages(results, problem, warnings)
+    _theory(problem, results, cfg.start, warnings)
     chart_area(cfg)
 
 

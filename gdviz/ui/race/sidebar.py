@@ -272,7 +272,8 @@ def render(get_problem, theory_for=None) -> tuple[ProblemSpec, object] | None:
         pspec = state.read_problem() if state.hidden("problem") else _problem_section()
         if pspec is None:
             # nothing else is drawn this run (e.g. no file uploaded yet)
-            state.keep(drawn=() if state.hidden("problem") else ("problem",))
+            drawn = ("problem", *(custom.DRAWN_WHEN_NONE if SS.get("problem") == "formula" else ()))
+            state.keep(drawn=() if state.hidden("problem") else drawn)
             return None
         try:
             problem = get_problem(pspec)

@@ -61,7 +61,7 @@ SCALARS: dict[str, object] = {
 VIEW_KEYS = ("plane", "axis_x", "axis_y", "frames", "speed", "log_loss", "x_axis", "excess", "panel")
 # Families of keys this page owns (problem options, start point, runs, the step inspector's).
 PREFIXES = ("p.", "start.", "run.", "insp.")
-OWNED = (*SCALARS, "plane", "axis_x", "axis_y", "run_ids", "next_run_id", "panel")
+OWNED = (*SCALARS, "plane", "axis_x", "axis_y", "run_ids", "next_run_id", "run_colors", "panel")
 TEACHER_HIDES = ("problem", "start", "runs", "lessons")
 LESSON_LINK_KEYS = ("lesson", "lang", "hide", "embed", "embed_options")  # what a lesson link uses
 LINK_REPAIRS = "_race.link_repairs"
@@ -266,6 +266,20 @@ def write_runs(runs) -> None:
     SS["run_ids"] = ids
 
 
+def color_slots() -> list[int]:
+    """Each run's colour (an index into the palette), in ``run_ids()`` order, kept by run id: removing
+    a run must not recolour the later ones (the class would follow the wrong path). A new run takes
+    the first colour no other run has."""
+    ids = run_ids()
+    slots = {rid: c for rid, c in dict(SS.get("run_colors", {})).items() if rid in ids}
+    for rid in ids:
+        if rid not in slots:
+            used = set(slots.values())
+            slots[rid] = next(c for c in range(len(ids) + len(used) + 1) if c not in used)
+    SS["run_colors"] = slots
+    return [slots[rid] for rid in ids]
+
+
 def add_run() -> None:
     ids = run_ids()
     if len(ids) < MAX_RUNS_RACE:
@@ -418,7 +432,7 @@ def take_repairs() -> tuple[str, ...]:
 def keep(drawn: tuple[str, ...] = ()) -> None:
     """Keep every key of this page while it is not drawn (another page runs, a section is hidden);
     ``drawn`` names widgets this run has drawn already, whose keys may no longer be written."""
-    quirks.keep([k for k in OWNED if k not in drawn], PREFIXES)
+    quirks.keep([k for k in OWNED if k not in drawn], PREFIXES, skip=drawn)
 
 
 __all__ = [

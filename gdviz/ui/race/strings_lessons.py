@@ -7,6 +7,7 @@ EN = {
     "what to look for after you press Play.",
     "lessons.predict": "Predict before you press Play",
     "lessons.notice": "What to notice (open after playing)",
+    "lessons.warnings": "Warnings about the runs (open after playing: they tell the answer)",
     "lessons.loaded": "Lesson loaded: {title}",
     "lesson.article_valley.title": "1 · The article's regression: a valley of minima",
     "lesson.article_valley.intro": "The article fits h(x) = w1·x1 + w2·x2 + b to four points. Its two "
@@ -122,6 +123,7 @@ ZH = {
     "lessons.help": "课程会载入一个问题和一组运行，请你先预测会发生什么，播放后再告诉你该注意什么。",
     "lessons.predict": "点击播放之前先预测",
     "lessons.notice": "要注意什么（播放后再展开）",
+    "lessons.warnings": "关于这些运行的警告（播放后再展开：它们会透露答案）",
     "lessons.loaded": "已载入课程：{title}",
     "lesson.article_valley.title": "1 · 文章中的回归：一条由最小值组成的山谷",
     "lesson.article_valley.intro": "文章用 h(x) = w1·x1 + w2·x2 + b 拟合四个数据点。两个特征总是相差 1"

@@ -164,7 +164,7 @@ ZH: dict[str, str] = {
     "sweep.schedule_note": "这次运行使用了学习率调度（{schedule}）：扫描中的每个学习率都是初始值，随后按该调度随时间变化。",
     "sweep.panel": "视图",
     "sweep.panel.lr": "学习率扫描",
-    "sweep.panel.range": "区间测试",
+    "sweep.panel.range": "学习率范围测试",
     "sweep.panel.heatmap": "热力图",
     "sweep.panel.compare": "公平比较",
     "sweep.error": "无法进行这次扫描：{err}",
@@ -210,7 +210,7 @@ ZH: dict[str, str] = {
     "sweep.steepest_at": "下降最快处",
     "sweep.steepest_at.help": "Smith 本人的选择。在较短的测试中它通常偏小：累积的步长足够大时损失才会下降，而这取决于测试提高学习率的速度。",
     "sweep.range.none": "损失从未下降：请扩大范围或增加步数。",
-    "sweep.range.explain": "区间测试只需要一次运行，而不是一次扫描。它在学习率增长的同时读取损失：先是平的（太小），"
+    "sweep.range.explain": "学习率范围测试只需要一次运行，而不是一次扫描。它在学习率增长的同时读取损失：先是平的（太小），"
     "然后快速下降，最后爆炸（太大）。这只是一个快速估计：扫描会从同一个起点逐个测量每个值。",
     "sweep.hm_axis": "第二个轴",
     "sweep.hm_metric": "颜色",
