@@ -5,6 +5,7 @@ each state go to tests/artifacts/.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 
@@ -18,6 +19,7 @@ from browser_support import (
     screenshot,
     wait_for_app,
 )
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from gdviz.figures.race import SLIDER_STEPS
 from gdviz.ui.i18n import EN, ZH
@@ -186,6 +188,12 @@ def test_clicking_the_chosen_language_or_panel_again_keeps_it(app_page):
         assert_no_exception(app_page)
         assert app_page.locator("h1").first.inner_text() == EN["problem.linear_regression"]
     chosen = '[data-testid="stButtonGroup"] button[aria-pressed="true"], [data-testid="stButtonGroup"] button[aria-checked="true"]'
+    # the restored choice is drawn by the rerun the deselection causes: wait for it, then compare
+    with contextlib.suppress(PlaywrightTimeout):
+        app_page.wait_for_function(
+            f"() => Array.from(document.querySelectorAll({json.dumps(chosen)})).some(b => b.innerText.includes('English'))",
+            timeout=10_000,
+        )
     before = app_page.locator(chosen).all_inner_texts()
     assert "English" in before and EN["tab.contour"] in before
     app_page.locator('[data-testid="stButtonGroup"] button', has_text=EN["tab.contour"]).click()
