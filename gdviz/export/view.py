@@ -129,7 +129,7 @@ def query_params(link: str) -> dict[str, str | list[str]]:
 
 
 def run_label(i: int, spec: RunSpec, has_data: bool, lang: str) -> str:
-    """A run's name on the page (``ui.race.page.run_label``) in ``lang``."""
+    """A run's name in ``lang``: the one the page (ui.race.page.run_label) and the exports show."""
     label = f"{i + 1}. {text(lang, f'rule.{spec.rule}')} α={spec.lr:g}{momentum_suffix(spec)}"
     if has_data:
         label += f" · {text(lang, f'variant.{spec.variant}.short')}"

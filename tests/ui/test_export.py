@@ -284,15 +284,16 @@ def test_records_must_be_records(tmp_path):
         files.to_csv([1, 2], tmp_path / "x.csv")
 
 
-def test_the_headless_copies_match_the_page():
-    # what view.py restates of the page (a label, the default formula, a lesson link's keys) must
-    # not drift from the page's own
+def test_the_headless_copies_match_the_page_and_labels_speak_the_language():
+    # what view.py restates of the page (the default formula, a lesson link's keys) must not drift
+    # from the page's own; run labels are one function the page calls
     from gdviz.export import view as headless
-    from gdviz.ui.race import page, state
+    from gdviz.ui.race import state
     from gdviz.ui.specs import RunSpec
 
     assert headless.DEFAULT_FORMULA == state.DEFAULT_FORMULA
     assert headless.LESSON_LINK_KEYS == state.LESSON_LINK_KEYS
-    for i, spec in enumerate((RunSpec("adam", 0.05), RunSpec("gd", 0.1, variant="mini", batch_size=8))):
-        for has_data in (False, True):
-            assert headless.run_label(i, spec, has_data, "en") == page.run_label(i, spec, has_data)
+    labels = [
+        headless.run_label(0, RunSpec("gd", 0.1, variant="mini", batch_size=8), True, g) for g in ("en", "zh")
+    ]
+    assert labels == ["1. Gradient descent α=0.1 · mini-batch b=8", "1. 梯度下降 α=0.1 · 小批量 b=8"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from urllib.parse import urlencode
 
 import numpy as np
@@ -13,6 +13,8 @@ import streamlit as st
 from gdviz import limits
 from gdviz.analysis.curvature import lam_max_at, lr_limit, quadratic_theory, stable_lr
 from gdviz.analysis.metrics import distance_to_minimum
+from gdviz.export import view as export_view
+from gdviz.export.view import RunResult
 from gdviz.figures import PALETTE
 from gdviz.figures.race import CLICK_GRID_NAME, RunTrace, race_figure
 from gdviz.figures.spec import SpecFigure
@@ -25,28 +27,15 @@ from gdviz.ui import app, quirks
 from gdviz.ui.i18n import figure_labels, lang, t
 from gdviz.ui.race import export, inspector, lessons, links, scrub, sidebar, state
 from gdviz.ui.race.compute import get_problem, replayed_step, simulate_all, view_for
-from gdviz.ui.specs import SPEEDS, PageConfig, RunSpec, ViewSpec, momentum_suffix
+from gdviz.ui.specs import SPEEDS, PageConfig, RunSpec, ViewSpec
 from gdviz.ui.text import literal
 
 CHART_KEY = "race_chart"
 
 
-@dataclass(frozen=True)
-class RunResult:
-    label: str
-    color: str
-    spec: RunSpec
-    record: Record | None
-    error: str | None = None
-
-
 def run_label(i: int, spec: RunSpec, has_data: bool) -> str:
-    label = f"{i + 1}. {t(f'rule.{spec.rule}')} α={spec.lr:g}{momentum_suffix(spec)}"
-    if has_data:
-        label += f" · {t(f'variant.{spec.variant}.short')}"
-        if spec.variant == "mini":
-            label += f" b={spec.batch_size}"
-    return label
+    """A run's name in the session's language (the exports name it the same way)."""
+    return export_view.run_label(i, spec, has_data, lang())
 
 
 def compute_runs(cfg: PageConfig, problem: Problem) -> list[RunResult] | None:
