@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from browser_support import (
+    BUDGET_AUTO_SECONDS_UNDER_TEST,
     NGINX,
     ROOT,
     VIEWPORT,
@@ -367,7 +368,12 @@ def test_serve_restarts_dead_and_hung_replicas_and_stops_cleanly(tmp_path, state
         *("--check-interval", "0.3", "--health-timeout", "1", "--unhealthy-after", "2"),
     ]
     with open(out, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        # the replicas inherit serve.py's environment: pages at once whatever the machine's load,
+        # as in every test server (tests/browser_support.py)
+        env = {"GDVIZ_BUDGET_AUTO_SECONDS": str(BUDGET_AUTO_SECONDS_UNDER_TEST), **os.environ}
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
     pids: set[int] = set()
     try:
         status = _wait("never became ready", lambda: _status(state), 120, proc, out)
@@ -478,7 +484,7 @@ def test_every_session_recovers_its_view_when_its_replica_dies(browser, two_repl
             page.on("websocket", lambda ws, sockets=sockets: sockets.append(ws))
             page.goto(url + path)
             wait_for_app(page)
-            page.wait_for_selector(CHART, state="attached", timeout=30_000)
+            page.wait_for_selector(CHART, state="attached", timeout=60_000)
             if i == len(VIEWS) - 1:  # state changed by the visitor, not by the link: only the URL keeps it
                 page.locator('[data-testid="stSidebar"] button', has_text="中文").first.click()
                 page.wait_for_function("() => location.search.includes('lang=zh')", timeout=30_000)
@@ -511,7 +517,7 @@ def test_every_session_recovers_its_view_when_its_replica_dies(browser, two_repl
         for s in sessions:
             page = s["page"]
             wait_for_app(page)
-            page.wait_for_selector(CHART, state="attached", timeout=30_000)
+            page.wait_for_selector(CHART, state="attached", timeout=60_000)
             assert_no_exception(page)
             assert "Bad Gateway" not in page.content()
             assert _replica_of(s["context"]) == "r2"
