@@ -111,16 +111,49 @@ def decode_fields(params: Mapping, controls: Mapping[str, Control], repairs: lis
     return out
 
 
+# --- a page's schema of controls (state name -> Control, the link naming each by Control.key) -------
+def encode_schema(values: Mapping, schema: Mapping[str, Control]) -> dict[str, str]:
+    """The link's parameters for every value of ``schema`` that differs from its default."""
+    return {schema[name].key: text for name, text in encode_fields(values, schema).items()}
+
+
+def decode_schema(params: Mapping, schema: Mapping[str, Control], repairs: list) -> dict[str, object]:
+    """The state values (by state name) of the controls the link names; repairs noted."""
+    by_key = {c.key: (name, c) for name, c in schema.items()}
+    given = {key: params[key] for key in by_key if key in params}
+    decoded = decode_fields(given, {key: by_key[key][1] for key in given}, repairs)
+    return {by_key[key][0]: v for key, v in decoded.items()}
+
+
+def lesson(params: Mapping, lessons, repairs: list) -> str | None:
+    """The link's ``lesson`` if it names one of ``lessons`` (else None, and reported)."""
+    key = one(params, "lesson", repairs)
+    if key is not None and key not in lessons:
+        repairs.append("lesson")
+        return None
+    return key
+
+
+def unknown(params: Mapping, schema: Mapping[str, Control], page_keys) -> list[str]:
+    """The link's parameters that neither a control of ``schema`` nor the page reads."""
+    keys = {c.key for c in schema.values()}
+    return [k for k in params if k not in keys and k not in page_keys]
+
+
 __all__ = [
     "MAX_VALUE_CHARS",
     "SHOWN_CHARS",
     "coerce",
     "decode_fields",
+    "decode_schema",
     "encode_fields",
+    "encode_schema",
     "every",
     "flag",
     "fmt",
+    "lesson",
     "number",
     "one",
     "shown",
+    "unknown",
 ]

@@ -307,7 +307,7 @@ def keep():
 
 def link() -> dict[str, str]:
     """The query string of the page's state: every setting that differs from its default."""
-    params = {CONTROLS[k].key: v for k, v in linkcodec.encode_fields(values(), CONTROLS).items()}
+    params = linkcodec.encode_schema(values(), CONTROLS)
     if SS.get("net.lesson") in LESSONS:
         params["lesson"] = SS["net.lesson"]
     params["lang"] = SS.get("lang", "en")
@@ -326,20 +326,14 @@ def load_link_once() -> None:
     """On the session's first run of this page, the state its link carries (repairs kept for the
     notice, ``take_repairs``)."""
     q = {k: st.query_params.get(k) for k in st.query_params}
-    by_name = {c.key: k for k, c in CONTROLS.items()}
-    if not any(k in by_name or k == "lesson" for k in q):
+    if not any(k in {c.key for c in CONTROLS.values()} or k == "lesson" for k in q):
         return
     repairs: list[str] = []
-    lesson = linkcodec.one(q, "lesson", repairs)
-    if lesson is not None and lesson not in LESSONS:
-        repairs.append("lesson")
-        lesson = None
+    lesson = linkcodec.lesson(q, LESSONS, repairs)
     base = lesson_state(lesson) if lesson else {**DEFAULTS, **VIEW_DEFAULTS}
-    controls = {c.key: c for c in CONTROLS.values()}
-    given = {name: q[name] for name in controls if name in q}
-    decoded = linkcodec.decode_fields(given, {n: controls[n] for n in given}, repairs)
-    repairs += [k for k in q if k not in controls and k not in PAGE_KEYS]
-    write({**base, **{by_name[n]: v for n, v in decoded.items()}})
+    decoded = linkcodec.decode_schema(q, CONTROLS, repairs)
+    repairs += linkcodec.unknown(q, CONTROLS, PAGE_KEYS)
+    write({**base, **decoded})
     if lesson:
         SS["net.lesson"] = lesson
     SS[LINK_REPAIRS] = tuple(dict.fromkeys(repairs))

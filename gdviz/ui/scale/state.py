@@ -218,9 +218,7 @@ def keep() -> None:
 # --- the address bar ----------------------------------------------------------------------------------
 def link() -> dict[str, str]:
     defaults()
-    params = {
-        CONTROLS[k].key: v for k, v in linkcodec.encode_fields({k: SS[k] for k in CONTROLS}, CONTROLS).items()
-    }
+    params = linkcodec.encode_schema({k: SS[k] for k in CONTROLS}, CONTROLS)
     chosen = strategies()
     if list(chosen) != DEFAULTS["scale.strategies"]:
         params[STRATEGIES_PARAM] = ",".join(chosen)
@@ -252,21 +250,15 @@ def load_link_once() -> None:
     """On the session's first run of this page, the state its link carries (repairs kept for the
     notice, ``take_repairs``)."""
     q = {k: st.query_params.get(k) for k in st.query_params}
-    controls = {c.key: c for c in CONTROLS.values()}
-    by_name = {c.key: k for k, c in CONTROLS.items()}
-    if not any(k in controls or k in ("lesson", STRATEGIES_PARAM) for k in q):
+    if not any(k in {c.key for c in CONTROLS.values()} or k in ("lesson", STRATEGIES_PARAM) for k in q):
         return
     repairs: list[str] = []
-    lesson = linkcodec.one(q, "lesson", repairs)
-    if lesson is not None and lesson not in LESSONS:
-        repairs.append("lesson")
-        lesson = None
+    lesson = linkcodec.lesson(q, LESSONS, repairs)
     base = lesson_state(lesson) if lesson else dict(DEFAULTS)
-    given = {name: q[name] for name in controls if name in q}
-    decoded = linkcodec.decode_fields(given, {n: controls[n] for n in given}, repairs)
+    decoded = linkcodec.decode_schema(q, CONTROLS, repairs)
     chosen = _decode_strategies(linkcodec.one(q, STRATEGIES_PARAM, repairs), repairs)
-    repairs += [k for k in q if k not in controls and k not in PAGE_KEYS]
-    new = {**base, **{by_name[n]: v for n, v in decoded.items()}}
+    repairs += linkcodec.unknown(q, CONTROLS, PAGE_KEYS)
+    new = {**base, **decoded}
     if chosen is not None:
         new["scale.strategies"] = chosen
     write(new)
