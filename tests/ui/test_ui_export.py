@@ -84,3 +84,19 @@ def test_only_export_modules_run_by_name():
             assert "unknown task" in str(err), err
         else:
             raise AssertionError(f"{name} ran")
+
+
+def test_a_large_models_export_is_budgeted_as_thinned_as_the_page_runs_it():
+    # issue 14's MLP link: six runs of 3000 steps of a 2-32-32-32-1 net, which the page keeps thinned;
+    # the worker keeps them the same way for the file, so that is what the export's budget counts
+    from gdviz.ui.race.pipeline import get_problem, keep_for, runs_estimate
+    from gdviz.ui.specs import PageConfig, ProblemSpec, RunSpec
+
+    spec = ProblemSpec("mlp", (("dataset", "spirals"), ("depth", 3), ("n", 10), ("width", 32)))
+    cfg = PageConfig(problem=spec, runs=tuple(RunSpec("adam", 0.01, seed=s) for s in range(6)), steps=3000)
+    p = get_problem(spec)
+    keep = keep_for(p, cfg.steps)
+    assert keep is not None, "the page thins this model's runs"
+    est = export._estimate(cfg, p, "csv")
+    assert est.bytes == runs_estimate(p, cfg, cfg.runs, keep).bytes
+    assert est.bytes < runs_estimate(p, cfg, cfg.runs, None).bytes / 4, "not the full float64 states"

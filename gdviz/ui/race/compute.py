@@ -21,7 +21,7 @@ from gdviz.train import Record
 from gdviz.ui import work
 
 # The Streamlit-free half (exports and the command line build the same problems and runs with it).
-from gdviz.ui.race.pipeline import get_problem, keep_for, recipe, run_args, view_resolution  # noqa: F401
+from gdviz.ui.race.pipeline import get_problem, keep_for, recipe, run_args, runs_estimate, view_resolution  # noqa: F401
 from gdviz.ui.specs import PageConfig, ProblemSpec, RunSpec
 
 RUNS = ByteCache("runs", limits.CACHE_RUN_BYTES, ttl=limits.CACHE_TTL_SECONDS)
@@ -39,13 +39,7 @@ def simulate_all(cfg: PageConfig, problem: Problem) -> list[tuple[Record | None,
     keys = [_run_key(cfg, spec, keep) for spec in cfg.runs]
     missing = [i for i, k in enumerate(keys) if k not in RUNS]
     if missing:
-        n = problem.n_samples
-        est = cost.Estimate.total(
-            cost.run_estimate(
-                problem, cfg.runs[i].rule, steps=cfg.steps, batch_size=cfg.runs[i].batch(n), keep=keep
-            )
-            for i in missing
-        )
+        est = runs_estimate(problem, cfg, [cfg.runs[i] for i in missing], keep)
         plan = work.Plan(
             key=("runs", tuple(keys[i] for i in missing)),
             task="runs",

@@ -19,6 +19,7 @@ from gdviz.serve import cost
 from gdviz.serve.cache import ByteCache
 from gdviz.ui import work
 from gdviz.ui.i18n import t
+from gdviz.ui.race.pipeline import keep_for, runs_estimate
 from gdviz.ui.specs import PageConfig
 
 FILES = ByteCache("exports", limits.CACHE_EXPORT_BYTES, ttl=limits.CACHE_TTL_SECONDS)
@@ -29,10 +30,8 @@ HTML_BYTES = 6 * 2**20  # plotly.js embedded
 
 
 def _estimate(cfg: PageConfig, problem: Problem, kind: str) -> cost.Estimate:
-    n = problem.n_samples
-    runs = cost.Estimate.total(
-        cost.run_estimate(problem, r.rule, steps=cfg.steps, batch_size=r.batch(n)) for r in cfg.runs
-    )
+    # the runs as the worker makes them for the view: kept (thinned) as the page keeps them
+    runs = runs_estimate(problem, cfg, cfg.runs, keep_for(problem, cfg.steps))
     if kind in WIDTHS:
         width = WIDTHS[kind]
         frames = 1 if kind == "png" else min(cfg.view.frames, cfg.steps + 1)

@@ -44,6 +44,14 @@ def keep_for(problem: Problem, steps: int) -> int | None:
     return max(2, min(steps + 1, limits.RECORD_THIN_BYTES // (4 * problem.n_params)))
 
 
+def runs_estimate(problem: Problem, cfg: PageConfig, specs, keep: int | None) -> cost.Estimate:
+    """What running ``specs`` of ``cfg`` costs, kept as the page keeps them (``keep_for``)."""
+    n = problem.n_samples
+    return cost.Estimate.total(
+        cost.run_estimate(problem, s.rule, steps=cfg.steps, batch_size=s.batch(n), keep=keep) for s in specs
+    )
+
+
 def run_args(spec: RunSpec, p: Problem, cfg: PageConfig, keep: int | None) -> dict:
     sched = None if spec.schedule == "constant" else (spec.schedule, tuple(spec.schedule_opts))
     return {
