@@ -147,14 +147,18 @@ def critical_batch(
         bs = np.unique(np.asarray(batch_sizes, dtype=float).reshape(-1))
         lr = np.asarray(lrs, dtype=float).reshape(-1)
     except (TypeError, ValueError) as err:
-        raise ValueError(f"batch_sizes and lrs must be numbers, got {given(batch_sizes)}, {given(lrs)}") from err
+        raise ValueError(
+            f"batch_sizes and lrs must be numbers, got {given(batch_sizes)}, {given(lrs)}"
+        ) from err
     if bs.size == 0 or not np.all((bs >= 1) & (bs == np.round(bs))):
         raise ValueError(f"batch_sizes must be whole numbers ≥ 1, got {given(batch_sizes)}")
     if lr.size == 0 or not np.all(np.isfinite(lr) & (lr > 0)):
         raise ValueError(f"lrs must be positive finite numbers, got {given(lrs)}")
     bs = bs[bs <= n].astype(np.int64)
     if bs.size < 2:
-        raise ValueError(f"batch_sizes must hold at least two sizes ≤ the {n} samples, got {given(batch_sizes)}")
+        raise ValueError(
+            f"batch_sizes must hold at least two sizes ≤ the {n} samples, got {given(batch_sizes)}"
+        )
     seeds = check_number("seeds", seeds, lo=1, hi=100, integer=True)
     steps = check_number("steps", steps, lo=1, hi=limits.MAX_STEPS, integer=True)
     seed = check_number("seed", seed, lo=0, integer=True)

@@ -311,6 +311,17 @@ def scale_speedup(*, recipe: tuple, rule: str, hyper: dict, kwargs: dict, progre
         return parallel.speedup(p, opt, target_loss=target, **kw)
 
 
+@task("scale.critical")
+def scale_critical(*, recipe: tuple, rule: str, progress: Progress):
+    """``analysis.critical.critical_batch`` on the recipe's problem (its own lr grid: the critical
+    batch is a property of the problem and the rule, not of one lr)."""
+    from gdviz.analysis.critical import critical_batch
+
+    p = build_problem(recipe)
+    progress(0.0)
+    return critical_batch(p, rule, progress=lambda done, total: progress(done / total))
+
+
 def _inline(_fraction: float) -> None:
     return None
 

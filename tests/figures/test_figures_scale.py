@@ -11,7 +11,15 @@ from figure_support import english
 import gdviz
 from gdviz import parallel
 from gdviz.analysis.scale import summarize
-from gdviz.figures.scale import STRATEGY_COLORS, Curve, charts, loss_figure, speedup_figure, timeline_figure
+from gdviz.figures.scale import (
+    STRATEGY_COLORS,
+    Curve,
+    charts,
+    critical_figure,
+    loss_figure,
+    speedup_figure,
+    timeline_figure,
+)
 from gdviz.parallel import EVENT_KINDS, STRATEGIES
 
 LABELS = english(charts)
@@ -92,8 +100,51 @@ def test_every_text_comes_from_the_labels():
             r.worker, r.kind, r.start, r.end, workers=4, window=r.window, kinds=EVENT_KINDS, labels=marked
         ).spec,
         speedup_figure((1, 2), [("sync", "<<name>>", np.array([1.0, 1.2]))], labels=marked).spec,
+        critical_figure(
+            (1, 2, 4), np.array([4.0, 2.5, 2.0]), s_min=2.0, b_noise=1.5, yours=2, labels=marked
+        ).spec,
     ]
     for spec in specs:
         texts = [d["name"] for d in spec["data"]]
         texts += [spec["layout"][a]["title"]["text"] for a in ("xaxis", "yaxis")]
+        texts += [a["text"] for a in spec["layout"].get("annotations", [])]
         assert all(x.startswith("<<") for x in texts), texts
+
+
+def test_critical_figure_draws_measurement_fit_and_lines_on_both_panels():
+    B = np.array([1, 2, 4, 8, 16, 32])
+    S = 10.0 * (1 + 4.0 / B)
+    S[1] = np.inf  # never reached: left out of both panels
+    spec = critical_figure(B, S, s_min=10.0, b_noise=4.0, yours=16, labels=LABELS).spec
+    lay = spec["layout"]
+    for ax in ("xaxis", "yaxis", "xaxis2", "yaxis2"):
+        assert lay[ax]["type"] == "log" and lay[ax]["autorange"] is False
+    steps, samples, fit_s, fit_e = spec["data"]
+    ok = np.isfinite(S)
+    assert list(steps["x"]) == list(B[ok]) and np.allclose(steps["y"], S[ok])
+    assert samples["yaxis"] == "y2" and np.allclose(samples["y"], (B * S)[ok])
+    # the fit is S_min(1 + B_noise/B) and E_min(1 + B/B_noise), E_min = S_min·B_noise
+    x = np.asarray(fit_s["x"], dtype=float)
+    assert np.allclose(fit_s["y"], 10 * (1 + 4 / x), rtol=1e-6)
+    assert np.allclose(fit_e["y"], 40 * (1 + x / 4), rtol=1e-6)
+    # every drawn value is inside the fixed ranges
+    for trace in spec["data"]:
+        ya = lay["yaxis" + trace["yaxis"][1:]]
+        y = np.log10(np.asarray(trace["y"], dtype=float))
+        assert ya["range"][0] <= y.min() and y.max() <= ya["range"][1]
+    # B_noise and K·b: a vertical line on each panel, each named by an annotation at its place
+    lines = sorted((s["xref"], s["x0"]) for s in lay["shapes"])
+    assert lines == [("x", 4.0), ("x", 16.0), ("x2", 4.0), ("x2", 16.0)]
+    for note in lay["annotations"]:
+        assert note["x"] in (pytest.approx(np.log10(4.0)), pytest.approx(np.log10(16.0)))
+    texts = [a["text"] for a in lay["annotations"]]
+    assert any(t.startswith(LABELS["b_noise"]) for t in texts) and any(LABELS["yours"] in t for t in texts)
+
+
+def test_critical_figure_without_a_fit_or_outside_the_sizes_draws_no_lines():
+    B = np.array([1, 2, 4])
+    spec = critical_figure(
+        B, np.array([5.0, 3.0, 2.0]), s_min=None, b_noise=None, yours=64, labels=LABELS
+    ).spec
+    assert [d["name"] for d in spec["data"]] == [LABELS["measured"]] * 2
+    assert spec["layout"]["shapes"] == []

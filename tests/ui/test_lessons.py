@@ -299,3 +299,20 @@ def test_lessons_on_noisy_data_keep_their_log_loss_above_the_minimum(key):
     y2 = spec["layout"]["yaxis2"]
     assert y2["type"] == "log" and y2["title"]["text"].startswith(EN["view.excess"])
     assert EN["fig.loss_linear"] not in y2["title"]["text"]
+
+
+@pytest.mark.parametrize("name", ["critical", "drift"])
+def test_scale_lessons_in_the_list_open_the_scale_page(name):
+    from gdviz.ui.i18n import EN
+    from gdviz.ui.scale import state as scale_state
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    labels = at.selectbox(key="lesson_pick").options
+    assert f"{EN[f'scale.lesson.{name}.title']} → {EN['page.scale']}" in labels
+    at.selectbox(key="lesson_pick").set_value(f"scale:{name}").run()
+    assert not at.exception, at.exception
+    assert at.session_state["scale.lesson"] == name
+    for k, v in scale_state.LESSONS[name].items():
+        assert at.session_state[k] == v, k
+    assert any(m.value.endswith(EN["scale.title"]) for m in at.markdown)

@@ -5,6 +5,8 @@ lesson's button sets its preset and its claim holds numerically at those setting
 from __future__ import annotations
 
 import json
+import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -13,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 import gdviz
 from gdviz import parallel
-from gdviz.parallel import STRATEGIES, theory
+from gdviz.parallel import EVENT_KINDS, STRATEGIES, theory
 from gdviz.serve import tasks
 from gdviz.ui.i18n import EN, ZH
 from gdviz.ui.scale import compute
@@ -132,13 +134,9 @@ def _settings(lesson: str) -> ss.ScaleConfig:
     for k, v in ss.LESSONS[lesson].items():
         assert at.session_state[k] == v, k
     assert at.session_state["scale.lesson"] == lesson
-    return ss.ScaleConfig(
-        strategies=tuple(at.session_state["scale.strategies"]),
-        workers=at.session_state["scale.K"],
-        lr=at.session_state["scale.lr"],
-        network=at.session_state["scale.network"],
-        x_axis=at.session_state["scale.x"],
-    ), at
+    cfg = ss.config_of({k: at.session_state[k] for k in ss.DEFAULTS})
+    assert cfg == ss.config_of(ss.lesson_state(lesson))
+    return cfg, at
 
 
 def test_lesson_stale_async_diverges_where_sync_converges():
@@ -209,3 +207,111 @@ def test_the_race_equals_parallel_train():
     p = compute.get_problem(cfg)
     rec = parallel.train(p, gdviz.optimizer("gd", lr=cfg.lr), **cfg.run_options("sync"))
     assert r.loss[-1] == pytest.approx(rec.loss[-1])
+
+
+def _race(cfg: ss.ScaleConfig) -> dict:
+    return dict(zip(cfg.strategies, compute.race(cfg), strict=True))
+
+
+def test_lesson_accumulate_is_less_noisy_and_lower_for_m_times_the_compute():
+    cfg, at = _settings("accumulate")
+    assert not at.error and cfg.workers == 1 and cfg.n == 100_000
+    r = _race(cfg)
+    acc, sgd = r["accumulate"], r["sync"]
+    assert acc.loss[-1] < sgd.loss[-1]
+    tail = slice(-20, None)
+    assert np.std(acc.loss[tail]) * 5 < np.std(sgd.loss[tail])  # "far less noisy"
+    # each update computes 16 micro-batches: 16 times the compute of one (no messages with K = 1)
+    assert acc.time[-1] / sgd.time[-1] == pytest.approx(cfg.accumulate, rel=0.01)
+
+
+def test_lesson_scaling_breaks_past_the_curvature_limit_and_holds_below():
+    cfg, at = _settings("scaling")
+    assert not at.error
+    assert cfg.scale_lr and cfg.workers == 32
+    (r,) = compute.race(cfg)
+    assert r.diverged is not None
+    p = compute.get_problem(cfg)
+    lam = float(np.linalg.eigvalsh(p.hessian(p.start)).max())
+    k_max = math.ceil(2 / lam / cfg.lr) - 1  # the largest K with α·K < 2/λ_max
+    caption = " ".join(c.value for c in at.caption)
+    assert f"K = {k_max}" in caption and f"{2 / lam:.3g}" in caption
+    # the theory holds for the run: stable at the caption's K, unstable two workers further
+    (at_limit,) = compute.race(replace(cfg, workers=k_max))
+    (past,) = compute.race(replace(cfg, workers=k_max + 2))
+    assert at_limit.diverged is None and past.diverged is not None
+    (k16,) = compute.race(replace(cfg, workers=16))
+    (plain,) = compute.race(replace(cfg, workers=16, scale_lr=False))
+    assert k16.diverged is None
+    # "in far fewer updates than without the rule": the loss after 10 updates
+    assert k16.loss[10] - k16.loss[-1] < 0.1 * (plain.loss[10] - k16.loss[-1])
+
+
+def test_lesson_drift_local_sgd_ends_above_sync_on_sorted_data_not_on_shuffled():
+    cfg, at = _settings("drift")
+    assert not at.error
+    r = _race(cfg)
+    assert r["local"].loss[-1] > 1.1 * r["sync"].loss[-1]
+    iid = _race(replace(cfg, shards="iid"))
+    assert iid["local"].loss[-1] < 1.001 * iid["sync"].loss[-1]
+
+
+def test_lesson_compression_error_feedback_brings_the_loss_back():
+    cfg, at = _settings("compression")
+    assert not at.error and cfg.problem == "mlp"
+    assert compute.get_problem(cfg).n_params == 33  # "1 of its 33 gradient numbers"
+    (no_ef,) = compute.race(cfg)
+    (ef,) = compute.race(replace(cfg, error_feedback=True))
+    (plain,) = compute.race(replace(cfg, compression="none"))
+    gap = no_ef.loss[-1] - plain.loss[-1]
+    assert gap > 0.2 * plain.loss[-1]  # "far above"
+    assert ef.loss[-1] - plain.loss[-1] < 0.2 * gap  # "close to the uncompressed run's"
+
+
+def test_lesson_stragglers_sync_waits_backups_help_async_waits_for_nobody():
+    cfg, at = _settings("stragglers")
+    assert not at.error
+    r = _race(cfg)
+    calm = _race(replace(cfg, straggler=False))
+    backed = _race(replace(cfg, backups=2))
+    assert r["sync"].time[-1] > 3 * calm["sync"].time[-1]
+    assert backed["sync"].time[-1] < 0.75 * r["sync"].time[-1]  # "much sooner"
+    assert r["async"].time[-1] < r["sync"].time[-1] / 5
+    # "most workers wait": in the timeline of a synchronous step, waiting is the largest share
+    idle = EVENT_KINDS.index("idle")
+    s = r["sync"]
+    spent = np.bincount(s.kind, weights=s.end - s.start, minlength=len(EVENT_KINDS))
+    assert spent[idle] == spent.max()
+
+
+def test_lesson_critical_loads_the_critical_batch_plot_and_its_claim_holds():
+    cfg, at = _settings("critical")
+    assert not at.error
+    charts = {c.proto.id.rsplit("-", 1)[-1]: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
+    assert "scale_critical" in charts
+    res = compute.critical(cfg)
+    B, S = list(res.batch_sizes), res.steps
+    assert cfg.workers * cfg.batch_size == 512 >= 8 * res.b_noise  # "far past it"
+    # "from 4 workers (64) to 32 saves less than half the updates for 8 times the samples"
+    assert S[B.index(512)] > 0.5 * S[B.index(64)]
+    assert S[B.index(1)] > 1.6 * S[B.index(2)]  # "doubling the batch nearly halves the updates"
+    # the figure draws what the caption says: B_noise and K·b as lines, the measured points
+    fig = charts["scale_critical"]
+    xs = sorted({s["x0"] for s in fig["layout"]["shapes"]})
+    assert xs == pytest.approx(sorted([res.b_noise, 512.0]), rel=1e-6)
+    caption = " ".join(c.value for c in at.caption)
+    assert f"B_noise = {res.b_noise:.3g}" in caption and "K·b = 512" in caption
+
+
+def test_the_critical_batch_waits_for_its_click_and_is_kept_per_problem():
+    at = run(open_page())
+    keys = {c.proto.id.rsplit("-", 1)[-1] for c in at.get("plotly_chart")}
+    assert "scale_critical" not in keys
+    at.button(key="scale.critical.btn").click()
+    run(at)
+    keys = {c.proto.id.rsplit("-", 1)[-1] for c in at.get("plotly_chart")}
+    assert "scale_critical" in keys
+    at.slider(key="scale.K").set_value(8)
+    run(at)  # K is not part of the sweep: the plot stays, only K·b moves
+    keys = {c.proto.id.rsplit("-", 1)[-1] for c in at.get("plotly_chart")}
+    assert "scale_critical" in keys

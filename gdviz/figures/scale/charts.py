@@ -31,6 +31,13 @@ LABEL_KEYS = (
     "workers",
     "speedup",
     "ideal",
+    "batch",
+    "steps_to",
+    "samples_to",
+    "measured",
+    "fit",
+    "b_noise",
+    "yours",
 )
 
 
@@ -199,11 +206,143 @@ def speedup_figure(
     return SpecFigure({"data": data, "layout": layout})
 
 
+def _log_range(values, pad: float = 0.15) -> list[float]:
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v) & (v > 0)]
+    if not v.size:
+        return [0.0, 1.0]
+    return [float(np.log10(v.min())) - pad, float(np.log10(v.max())) + pad]
+
+
+def critical_figure(
+    batch_sizes: Sequence[int],
+    steps: np.ndarray,
+    *,
+    s_min: float | None,
+    b_noise: float | None,
+    yours: int | None,
+    labels: Mapping[str, str],
+    height: int = 360,
+) -> SpecFigure:
+    """Two log-log panels against the batch size B: the steps S(B) and the samples E(B) = B·S(B) to
+    one target, measured (markers; a batch that never got there is left out) and fitted
+    (S_min(1 + B_noise/B), E_min(1 + B/B_noise)), with the fitted critical batch B_noise and the
+    page's global batch (``yours``) as vertical lines on both."""
+    lab = need_labels(labels, LABEL_KEYS, "critical_figure")
+    B = np.asarray(batch_sizes, dtype=float)
+    S = np.asarray(steps, dtype=float)
+    ok = np.isfinite(S) & (S > 0)
+    E = B * S
+    fine = np.geomspace(B[0], B[-1], 60)
+    data, ys, es = [], [S[ok]], [E[ok]]
+    for axis, y, name in (("", S, lab["steps_to"]), ("2", E, lab["samples_to"])):
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": lab["measured"],
+                "legendgroup": "measured",
+                "showlegend": axis == "",
+                "x": f32(B[ok]),
+                "y": f32(y[ok]),
+                "xaxis": "x" + axis,
+                "yaxis": "y" + axis,
+                "marker": {"size": 9, "color": PALETTE[0]},
+                "hovertemplate": "B=%{x}: %{y:.4g} " + name + "<extra></extra>",
+            }
+        )
+    if s_min is not None and b_noise is not None:
+        fs = s_min * (1 + b_noise / fine)
+        fe = s_min * b_noise * (1 + fine / b_noise)
+        ys.append(fs)
+        es.append(fe)
+        for axis, y in (("", fs), ("2", fe)):
+            data.append(
+                {
+                    "type": "scatter",
+                    "mode": "lines",
+                    "name": lab["fit"],
+                    "legendgroup": "fit",
+                    "showlegend": axis == "",
+                    "x": f32(fine),
+                    "y": f32(y),
+                    "xaxis": "x" + axis,
+                    "yaxis": "y" + axis,
+                    "line": {"color": GREY, "width": 2, "dash": "dash"},
+                    "hoverinfo": "skip",
+                }
+            )
+    shapes, notes = [], []
+    lines = []
+    if b_noise is not None and B[0] <= b_noise <= B[-1]:
+        lines.append((b_noise, PALETTE[1], "solid", f"{lab['b_noise']} ≈ {b_noise:.3g}", 1.0))
+    if yours is not None and B[0] <= yours <= B[-1]:
+        lines.append((float(yours), PALETTE[2], "dot", f"{lab['yours']} = {yours}", 0.88))
+    for x, color, dash, text, y in lines:
+        for axis in ("", "2"):
+            shapes.append(
+                {
+                    "type": "line",
+                    "xref": "x" + axis,
+                    "yref": "paper",
+                    "x0": x,
+                    "x1": x,
+                    "y0": 0,
+                    "y1": 1,
+                    "line": {"color": color, "width": 2, "dash": dash},
+                }
+            )
+            notes.append(
+                {
+                    "xref": "x" + axis,
+                    "yref": "paper",
+                    "x": float(np.log10(x)),
+                    "y": y,
+                    "text": text,
+                    "showarrow": False,
+                    "xanchor": "left",
+                    "yanchor": "top",
+                    "font": {"color": color},
+                    "bgcolor": "rgba(255,255,255,0.8)",
+                }
+            )
+    xr = [float(np.log10(B[0])) - 0.1, float(np.log10(B[-1])) + 0.1]
+    layout = base_layout(height, legend_y=1.04)
+    layout |= {
+        "margin": {"l": 70, "r": 20, "t": 40, "b": 55},
+        "shapes": shapes,
+        "annotations": notes,
+    }
+    for axis, domain, values, title in (
+        ("", [0.0, 0.45], ys, lab["steps_to"]),
+        ("2", [0.55, 1.0], es, lab["samples_to"]),
+    ):
+        layout["xaxis" + axis] = {
+            "title": {"text": lab["batch"]},
+            "type": "log",
+            "domain": domain,
+            "range": xr,
+            "autorange": False,
+            "anchor": "y" + axis,
+        }
+        layout["yaxis" + axis] = {
+            "title": {"text": title},
+            "type": "log",
+            "range": _log_range(np.concatenate(values)),
+            "autorange": False,
+            "anchor": "x" + axis,
+            "zeroline": False,
+            "linecolor": INK,
+        }
+    return SpecFigure({"data": data, "layout": layout})
+
+
 __all__ = [
     "KIND_COLORS",
     "LABEL_KEYS",
     "STRATEGY_COLORS",
     "Curve",
+    "critical_figure",
     "loss_figure",
     "speedup_figure",
     "timeline_figure",

@@ -15,6 +15,7 @@ from gdviz.ui.i18n import t
 from gdviz.ui.network import state as net_state
 from gdviz.ui.race import custom, state
 from gdviz.ui.race.lessons import LESSONS
+from gdviz.ui.scale import state as scale_state
 from gdviz.ui.specs import (
     FRAMES_CHOICES,
     LR_GRID,
@@ -198,37 +199,46 @@ def _start_section(problem) -> tuple[float, ...] | None:
 
 
 NET_PREFIX = "net:"
+SCALE_PREFIX = "scale:"
+# the lessons that live on another page: picking one loads its preset there and goes
+ELSEWHERE = {
+    NET_PREFIX: (net_state, "net.lesson.{}.title", "page.network"),
+    SCALE_PREFIX: (scale_state, "scale.lesson.{}.title", "page.scale"),
+}
 
 
 def _on_lesson_change():
     work.approve_next_run()  # picking a lesson is the click its work waits for
     key = SS.get("lesson_pick")
-    if key and key.startswith(NET_PREFIX):
-        # the network lessons live on their own page: load the preset there and go
-        net_state.load_lesson(key[len(NET_PREFIX) :])
+    prefix = next((p for p in ELSEWHERE if key and key.startswith(p)), None)
+    if prefix:
+        owner = ELSEWHERE[prefix][0]
+        owner.load_lesson(key[len(prefix) :])
         SS["lesson_pick"] = SS.get("lesson", "")
-        quirks.goto(net_state.URL_PATH)
+        quirks.goto(owner.URL_PATH)
     elif key:
         state.load_lesson(key)
     else:
         SS["lesson"] = ""
 
 
+def _lesson_name(key: str) -> str:
+    for prefix, (_, title, page) in ELSEWHERE.items():
+        if key.startswith(prefix):
+            return t(title.format(key[len(prefix) :])) + " → " + t(page)
+    return t(f"lesson.{key}.title") if key else t("lessons.none")
+
+
 def _lesson_section():
-    keys = ["", *(lesson.key for lesson in LESSONS), *(NET_PREFIX + k for k in net_state.LESSONS)]
+    keys = ["", *(lesson.key for lesson in LESSONS)]
+    keys += [prefix + k for prefix, (owner, _, _) in ELSEWHERE.items() for k in owner.LESSONS]
     if SS.get("lesson_pick") != SS.get("lesson", ""):
         SS["lesson_pick"] = SS.get("lesson", "") if SS.get("lesson", "") in keys else ""
     st.selectbox(
         t("lessons"),
         keys,
         key="lesson_pick",
-        format_func=lambda k: (
-            t(f"net.lesson.{k[len(NET_PREFIX) :]}.title") + " → " + t("page.network")
-            if k.startswith(NET_PREFIX)
-            else t(f"lesson.{k}.title")
-            if k
-            else t("lessons.none")
-        ),
+        format_func=_lesson_name,
         on_change=_on_lesson_change,
         help=t("lessons.help"),
     )

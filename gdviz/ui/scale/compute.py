@@ -12,6 +12,8 @@ from gdviz.ui.scale.state import SPEEDUP_WORKERS, ScaleConfig
 # An entry is a few curves of 400 points and a timeline of a few hundred intervals per strategy.
 RACES = ByteCache("scale races", 16 * 2**20, ttl=limits.CACHE_TTL_SECONDS)
 SPEEDUPS = ByteCache("scale speed-ups", 4 * 2**20, ttl=limits.CACHE_TTL_SECONDS)
+# An entry is a few arrays of ten batch sizes: one per problem and rule, shared by every session.
+CRITICAL = ByteCache("scale critical batch", 1 * 2**20, ttl=limits.CACHE_TTL_SECONDS)
 # How far the speed-up's target sits from the single worker's end loss towards its start: reached
 # by one worker within the page's steps, and by a scaled run only if it scales.
 TARGET_FRACTION = 0.1
@@ -26,6 +28,8 @@ def run_estimate(p, cfg: ScaleConfig, strategy: str, workers: int, steps: int) -
     the page's rule. The simulation's bookkeeping per worker and step is not in the probe, so the
     estimate counts each worker's gradient as a run of its own (× K)."""
     m = cfg.accumulate if strategy == "accumulate" else 1
+    if strategy in ("sync", "accumulate"):
+        workers += cfg.backups  # a backup computes its gradient too, only it is not waited for
     n = p.n_samples
     b = min(cfg.batch_size * m, n)
     one = cost.run_estimate(p, "gd", steps=steps, batch_size=b, name="runs")
@@ -85,6 +89,33 @@ def speedup(cfg: ScaleConfig):
         estimate=est,
         cache=SPEEDUPS,
         slot="scale.speedup",
+        part="sweep",
+    )
+    return work.obtain(plan)
+
+
+def critical_estimate(p) -> cost.Estimate:
+    """One vectorized pass of lrs × seeds runs per batch size (``analysis.critical``)."""
+    from gdviz.analysis import critical as cb
+
+    runs = len(cb.LRS) * cb.SEEDS
+    sizes = [b for b in cb.BATCH_SIZES if b <= p.n_samples]
+    return cost.Estimate.total(
+        cost.run_estimate(p, "sgd", steps=cb.STEPS, runs=runs, batch_size=b, keep=2, name="sweep")
+        for b in sizes
+    )
+
+
+def critical(cfg: ScaleConfig):
+    """The critical batch of the page's problem (``analysis.critical.CriticalBatch``), or None."""
+    p = get_problem(cfg)
+    plan = work.Plan(
+        key=("scale.critical", tasks.recipe_key(cfg.recipe())),
+        task="scale.critical",
+        args={"recipe": cfg.recipe(), "rule": "sgd"},
+        estimate=critical_estimate(p),
+        cache=CRITICAL,
+        slot="scale.critical",
         part="sweep",
     )
     return work.obtain(plan)

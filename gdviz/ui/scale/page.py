@@ -14,13 +14,21 @@ import streamlit as st
 
 from gdviz.analysis.curvature import lam_max_at
 from gdviz.analysis.scale import ScaleRun
-from gdviz.figures.scale import LABEL_KEYS, Curve, loss_figure, speedup_figure, timeline_figure
+from gdviz.figures.scale import (
+    LABEL_KEYS,
+    Curve,
+    critical_figure,
+    loss_figure,
+    speedup_figure,
+    timeline_figure,
+)
 from gdviz.parallel import EVENT_KINDS, STRATEGIES, theory
 from gdviz.ui import app, quirks, work
 from gdviz.ui.i18n import t
 from gdviz.ui.scale import compute, state
 from gdviz.ui.scale.state import (
     B_MAX,
+    BACKUPS_MAX,
     COMPRESSIONS,
     H_MAX,
     K_MAX,
@@ -41,6 +49,8 @@ from gdviz.ui.text import literal
 SS = st.session_state
 TITLE_KEY, ICON, URL_PATH = state.TITLE_KEY, state.ICON, state.URL_PATH
 SPEEDUP_FOR = "_scale.speedup_for"  # the config whose speed-up the visitor asked for
+CRITICAL_FOR = state.CRITICAL_FOR
+LESSONS_PER_ROW = 4  # eight cards in two rows: each wide enough for its title at 1280 px
 
 
 def name(strategy: str) -> str:
@@ -73,6 +83,8 @@ def sidebar() -> ScaleConfig:
             st.slider(t("scale.H"), 1, H_MAX, key="scale.H")
         if "accumulate" in chosen:
             st.slider(t("scale.m"), 1, M_MAX, key="scale.m")
+        if "sync" in chosen or "accumulate" in chosen:
+            st.toggle(t("scale.scale_lr"), key="scale.scale_lr", help=t("scale.scale_lr.help"))
         SS["scale.lr"] = snap_lr(float(SS["scale.lr"]))
         st.select_slider(t("scale.lr"), LR_GRID, key="scale.lr", format_func=lambda v: f"{v:g}")
         st.slider(t("scale.steps"), STEPS_MIN, STEPS_MAX, step=STEPS_STEP, key="scale.steps")
@@ -91,6 +103,8 @@ def sidebar() -> ScaleConfig:
         st.toggle(t("scale.ef"), key="scale.ef", disabled=SS["scale.compression"] == "none")
         st.radio(t("scale.shards"), SHARDS, key="scale.shards", format_func=lambda v: t(f"scale.shards.{v}"))
         st.toggle(t("scale.straggler"), key="scale.straggler", help=t("scale.straggler.help"))
+        if "sync" in chosen or "accumulate" in chosen:
+            st.slider(t("scale.backups"), 0, BACKUPS_MAX, key="scale.backups", help=t("scale.backups.help"))
     return state.read()
 
 
@@ -102,11 +116,31 @@ def stale_limit(cfg: ScaleConfig) -> tuple[int, float, float | None]:
     return tau, theory.delay_limit(tau), None if lam is None else cfg.lr * lam
 
 
+def scaling_limit(cfg: ScaleConfig) -> tuple[float, float, int] | None:
+    """(α·K, 2/λ_max, the largest K with α·K below it) when the rule scales lr, None without a
+    curvature (λ_max at the start: exact for the quadratic losses of linear regression)."""
+    lam = lam_max_at(compute.get_problem(cfg), compute.get_problem(cfg).start)
+    if lam is None or lam <= 0:
+        return None
+    limit = 2.0 / lam
+    return cfg.lr * cfg.workers, limit, max(1, math.ceil(limit / cfg.lr) - 1)
+
+
+def scaling_caption(cfg: ScaleConfig) -> None:
+    got = scaling_limit(cfg)
+    if got is not None and cfg.scale_lr:
+        ak, limit, k_max = got
+        st.caption(t("scale.scaling.limit", ak=f"{ak:.3g}", limit=f"{limit:.3g}", k=k_max))
+
+
 def lessons(cfg: ScaleConfig) -> None:
     st.markdown(f"#### {t('scale.lessons')}")
-    cols = st.columns(len(LESSONS))
-    for col, lesson in zip(cols, LESSONS, strict=True):
-        with col.container(border=True):
+    names = list(LESSONS)
+    cols = []
+    for _ in range(0, len(names), LESSONS_PER_ROW):
+        cols += st.columns(LESSONS_PER_ROW)
+    for col, lesson in zip(cols, names, strict=False):
+        with col.container(border=True, height="stretch"):
             st.markdown(f"**{t(f'scale.lesson.{lesson}.title')}**")
             st.caption(t(f"scale.lesson.{lesson}.summary"))
             st.button(
@@ -130,6 +164,8 @@ def lessons(cfg: ScaleConfig) -> None:
                         a="–" if a is None else f"{a:.2f}",
                     )
                 )
+            if active == "scaling":
+                scaling_caption(cfg)
             st.button(t("scale.lesson.close"), key="scale.lesson.close", on_click=state.close_lesson)
 
 
@@ -231,6 +267,49 @@ def speedup(cfg: ScaleConfig) -> None:
     st.plotly_chart(fig, key="scale_speedup", theme=None, config={"displaylogo": False})
 
 
+def _ask_critical(cfg: ScaleConfig) -> None:
+    SS[CRITICAL_FOR] = cfg.recipe()
+    work.approve_next_run()
+
+
+def critical(cfg: ScaleConfig) -> None:
+    st.markdown(f"#### {t('scale.critical')}")
+    st.caption(t("scale.critical.lead"))
+    if SS.get(CRITICAL_FOR) != cfg.recipe():
+        st.button(t("scale.critical.run"), key="scale.critical.btn", on_click=_ask_critical, args=(cfg,))
+        return
+    res = compute.critical(cfg)
+    if res is None:
+        return
+    yours = cfg.workers * cfg.batch_size * (cfg.accumulate if cfg.strategies == ("accumulate",) else 1)
+    fig = critical_figure(
+        res.batch_sizes,
+        res.steps,
+        s_min=res.s_min,
+        b_noise=res.b_noise,
+        yours=yours,
+        labels=fig_labels(),
+    )
+    st.plotly_chart(fig, key="scale_critical", theme=None, config={"displaylogo": False})
+    missed = [int(b) for b, s in zip(res.batch_sizes, res.steps, strict=True) if not math.isfinite(s)]
+    if res.b_noise is None:
+        st.info(t("scale.critical.nofit"))
+    else:
+        st.caption(
+            t(
+                "scale.critical.caption",
+                b=f"{res.b_noise:.3g}",
+                smin=f"{res.s_min:.3g}",
+                emin=f"{res.e_min:.3g}",
+                start=f"{res.b_simple_start:.3g}",
+                end="–" if res.b_simple_target is None else f"{res.b_simple_target:.3g}",
+                kb=yours,
+            )
+        )
+    if missed:
+        st.caption(t("scale.critical.missed", sizes=", ".join(map(str, missed))))
+
+
 def page() -> None:
     cfg = sidebar()
     repairs = state.take_repairs()
@@ -258,9 +337,13 @@ def page() -> None:
     if not runs:
         return
     loss_chart(cfg, runs)
+    if SS.get("scale.lesson") != "scaling":
+        scaling_caption(cfg)
     summary(runs)
     timeline(runs)
     speedup(cfg)
+    if compute.get_problem(cfg).has_data:
+        critical(cfg)
     state.sync_url()  # the x-axis and timeline choices are drawn above: the link holds them too
 
 

@@ -25,7 +25,7 @@ DEFAULT_LR = {"linear_regression": 0.1, "logistic_regression": 0.5, "mlp": 0.3}
 COMPRESSIONS = ("none", "topk", "randk", "sign", "qsgd")
 SHARDS = ("iid", "label")
 X_AXES = ("steps", "seconds")
-K_MAX, B_MAX, H_MAX, M_MAX = 64, 256, 64, 16
+K_MAX, B_MAX, H_MAX, M_MAX, BACKUPS_MAX = 64, 256, 64, 16, 8
 STEPS_MIN, STEPS_MAX, STEPS_STEP = 50, 2000, 50
 # a straggler's extra delay, as a multiple of one worker's compute time for its batch: large enough
 # that the slow worker of each step stands out on the timeline
@@ -47,6 +47,8 @@ DEFAULTS: dict[str, object] = {
     "scale.ef": False,
     "scale.shards": "iid",
     "scale.straggler": False,
+    "scale.backups": 0,
+    "scale.scale_lr": False,
     "scale.x": "steps",
     "scale.timeline": "sync",
 }
@@ -65,6 +67,8 @@ CONTROLS: dict[str, Control] = {
     "scale.ef": Control("ef", "bool", DEFAULTS["scale.ef"]),
     "scale.shards": Control("shards", "choice", DEFAULTS["scale.shards"], choices=SHARDS),
     "scale.straggler": Control("straggler", "bool", DEFAULTS["scale.straggler"]),
+    "scale.backups": Control("backups", "int", DEFAULTS["scale.backups"], 0, BACKUPS_MAX, 1),
+    "scale.scale_lr": Control("lsr", "bool", DEFAULTS["scale.scale_lr"]),
     "scale.x": Control("x", "choice", DEFAULTS["scale.x"], choices=X_AXES),
     "scale.timeline": Control("tl", "choice", DEFAULTS["scale.timeline"], choices=STRATEGIES),
 }
@@ -73,12 +77,27 @@ STRATEGIES_PARAM = "strategies"  # the multiselect: one comma-separated value in
 # Presets: every setting not named here returns to its default, so a lesson always shows the same
 # thing; tests/ui/test_ui_scale.py checks each lesson's claim at these settings.
 LESSONS: dict[str, dict[str, object]] = {
+    # one machine with memory for 8 samples and 100 000 of them: accumulating 16 micro-batches is a
+    # batch of 128 per update, 16 times the compute of one and 10 times less noise
+    "accumulate": {
+        "scale.n": 100_000,
+        "scale.strategies": ["sync", "accumulate"],
+        "scale.K": 1,
+        "scale.m": 16,
+    },
     # sync on wifi: every step pays 2(K−1) latencies of 20 ms, so more workers only add waiting
     "comm": {
         "scale.strategies": ["sync"],
         "scale.K": 32,
         "scale.network": "wifi",
         "scale.x": "seconds",
+    },
+    # the linear scaling rule: α·K = 3.2 is past GD's limit 2/λ_max ≈ 1.99 of this problem, K = 16
+    # (α·K = 1.6) is the largest that stays stable
+    "scaling": {
+        "scale.strategies": ["sync"],
+        "scale.K": 32,
+        "scale.scale_lr": True,
     },
     # 8 async workers: staleness τ = 7 makes ηλ ≈ 0.5 unstable (limit 2cos(7π/15) ≈ 0.21); sync
     # at the same lr averages fresh gradients and converges
@@ -87,6 +106,36 @@ LESSONS: dict[str, dict[str, object]] = {
         "scale.K": 8,
         "scale.lr": 0.5,
         "scale.timeline": "async",
+    },
+    # data sorted by target: 32 local steps pull each worker to its own quarter of the data, the
+    # average settles above the minimum (shuffled data: within 0.1 %)
+    "drift": {
+        "scale.strategies": ["sync", "local"],
+        "scale.H": 32,
+        "scale.shards": "label",
+    },
+    # top-1 of the network's 33 gradient numbers: without error feedback the dropped coordinates
+    # are lost and the loss stays far above the uncompressed run's; with it they arrive later
+    "compression": {
+        "scale.problem": "mlp",
+        "scale.lr": DEFAULT_LR["mlp"],
+        "scale.strategies": ["sync"],
+        "scale.compression": "topk",
+    },
+    # on one machine's cores the messages are cheap, so a random delay per worker and step decides
+    # the synchronous step's length; two backup workers cut it, async never waits
+    "stragglers": {
+        "scale.strategies": ["sync", "async"],
+        "scale.K": 8,
+        "scale.network": "cores",
+        "scale.straggler": True,
+        "scale.x": "seconds",
+    },
+    # 32 workers × 16 = 512 samples per update, 16 times the critical batch of this problem
+    "critical": {
+        "scale.strategies": ["sync"],
+        "scale.K": 32,
+        "scale.b": 16,
     },
 }
 
@@ -107,6 +156,8 @@ class ScaleConfig:
     error_feedback: bool = False
     shards: str = "iid"
     straggler: bool = False
+    backups: int = 0
+    scale_lr: bool = False
     x_axis: str = "steps"
 
     def recipe(self) -> tuple:
@@ -136,8 +187,11 @@ class ScaleConfig:
         }
 
     def own(self, strategy: str) -> dict:
+        """The options of one strategy only (the core refuses them for the others)."""
+        synchronous = {"backups": int(self.backups), "scale_lr": bool(self.scale_lr)}
         return {
-            "accumulate": {"accumulate": self.accumulate},
+            "sync": synchronous,
+            "accumulate": {"accumulate": self.accumulate, **synchronous},
             "local": {"local_steps": self.local_steps},
         }.get(strategy, {})
 
@@ -157,30 +211,37 @@ def defaults() -> None:
         quirks.ensure(k, list(v) if isinstance(v, list) else v)
 
 
-def strategies() -> tuple[str, ...]:
-    chosen = SS.get("scale.strategies") or []
+def strategies(values=None) -> tuple[str, ...]:
+    chosen = (SS if values is None else values).get("scale.strategies") or []
     return tuple(s for s in STRATEGIES if s in chosen)
+
+
+def config_of(v) -> ScaleConfig:
+    """The frozen config of a mapping of the page's keys (the session's, or a lesson's preset)."""
+    return ScaleConfig(
+        problem=v["scale.problem"],
+        n=int(v["scale.n"]),
+        strategies=strategies(v),
+        workers=int(v["scale.K"]),
+        batch_size=int(v["scale.b"]),
+        local_steps=int(v["scale.H"]),
+        accumulate=int(v["scale.m"]),
+        lr=snap_lr(float(v["scale.lr"])),
+        steps=int(v["scale.steps"]),
+        network=v["scale.network"],
+        compression=v["scale.compression"],
+        error_feedback=bool(v["scale.ef"]),
+        shards=v["scale.shards"],
+        straggler=bool(v["scale.straggler"]),
+        backups=int(v["scale.backups"]),
+        scale_lr=bool(v["scale.scale_lr"]),
+        x_axis=v["scale.x"],
+    )
 
 
 def read() -> ScaleConfig:
     defaults()
-    return ScaleConfig(
-        problem=SS["scale.problem"],
-        n=int(SS["scale.n"]),
-        strategies=strategies(),
-        workers=int(SS["scale.K"]),
-        batch_size=int(SS["scale.b"]),
-        local_steps=int(SS["scale.H"]),
-        accumulate=int(SS["scale.m"]),
-        lr=snap_lr(float(SS["scale.lr"])),
-        steps=int(SS["scale.steps"]),
-        network=SS["scale.network"],
-        compression=SS["scale.compression"],
-        error_feedback=bool(SS["scale.ef"]),
-        shards=SS["scale.shards"],
-        straggler=bool(SS["scale.straggler"]),
-        x_axis=SS["scale.x"],
-    )
+    return config_of({k: SS[k] for k in DEFAULTS})
 
 
 # --- writing ------------------------------------------------------------------------------------------
@@ -197,9 +258,15 @@ def lesson_state(name: str) -> dict[str, object]:
     return {**DEFAULTS, **LESSONS[name]}
 
 
+CRITICAL_FOR = "_scale.critical_for"  # the recipe whose critical batch the visitor asked for
+
+
 def load_lesson(name: str) -> None:
     write(lesson_state(name))
     SS["scale.lesson"] = name
+    if name == "critical":
+        # the lesson is about the critical-batch plot: its click is the plot's too
+        SS[CRITICAL_FOR] = read().recipe()
     work.approve_next_run()  # loading a lesson is the click its work waits for
 
 

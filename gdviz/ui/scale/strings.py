@@ -43,6 +43,25 @@ EN: dict[str, str] = {
     "scale.straggler": "Stragglers",
     "scale.straggler.help": "Every worker's every step gets a random extra delay (exponential, mean "
     "three times its compute time): the synchronous strategies wait for the slowest.",
+    "scale.scale_lr": "Linear scaling rule (α × K)",
+    "scale.scale_lr.help": "Multiply the learning rate by the number of workers (by K·m with "
+    "accumulation), as Goyal et al. (2017) did to keep large-batch training as fast per sample.",
+    "scale.backups": "Backup workers",
+    "scale.backups.help": "Extra synchronous workers: each step averages the first K gradients to "
+    "arrive and drops the rest, so a straggler no longer holds everyone up.",
+    "scale.scaling.limit": "Linear scaling rule: the step is α·K = {ak}. Gradient descent on this "
+    "quadratic is stable only for α·K < 2/λ_max = {limit}: with this α, at most K = {k} workers.",
+    "scale.critical": "Critical batch size",
+    "scale.critical.lead": "How many updates a target loss needs against the batch size B (each "
+    "batch size with its best learning rate), and how many samples that costs.",
+    "scale.critical.run": "Measure the critical batch size",
+    "scale.critical.nofit": "Too few batch sizes reached the target to fit the model.",
+    "scale.critical.caption": "Fitted: S = S_min(1 + B_noise/B) with S_min = {smin} updates and "
+    "B_noise = {b} samples; E = E_min(1 + B/B_noise) with E_min = {emin} samples. Below B_noise a "
+    "larger batch saves updates; above it, it mostly costs samples. The gradient noise scale B_simple "
+    "= tr(Σ)/|G|² is {start} at the start and {end} at the target: it grows as the loss falls, and "
+    "B_noise is an average of the way down. Your global batch K·b = {kb}.",
+    "scale.critical.missed": "Not reached within the sweep's updates: B = {sizes} (left out).",
     "scale.x": "Horizontal axis",
     "scale.x.steps": "Updates",
     "scale.x.seconds": "Simulated seconds",
@@ -98,6 +117,45 @@ EN: dict[str, str] = {
     "and diverges.",
     "scale.lesson.stale.limit": "Theory: with delay τ = {tau}, gradient descent on a quadratic of "
     "curvature λ is stable only for αλ < 2·cos(τπ/(2τ+1)) = {limit}; here αλ ≈ {a}.",
+    "scale.lesson.accumulate.title": "Limited compute, a huge data set",
+    "scale.lesson.accumulate.summary": "One machine, memory for 8 samples, 100 000 of them.",
+    "scale.lesson.accumulate.body": "A full-batch step would read all 100 000 samples; a mini-batch "
+    "step reads 8, so one machine can start learning at once. Gradient accumulation adds up m = 16 "
+    "micro-batches of 8 before each update: a batch of 128 without the memory for it. Compare the "
+    "two curves: accumulation is far less noisy and ends lower after the same updates. Switch the "
+    "horizontal axis to simulated seconds: each of its updates costs 16 times the compute.",
+    "scale.lesson.scaling.title": "The linear scaling rule, and where it breaks",
+    "scale.lesson.scaling.summary": "32 synchronous workers, α × 32.",
+    "scale.lesson.scaling.body": "K workers average K gradients: a K times larger batch, so a K times "
+    "larger step should be as accurate (the linear scaling rule). It is, until the step itself is too "
+    "large for the curvature: with K = 32 the step α·K = 3.2 is past the stable limit and the run "
+    "diverges. The caption gives the largest K the curvature allows; set K to 16 (α·K = 1.6): it "
+    "converges, in far fewer updates than without the rule.",
+    "scale.lesson.drift.title": "Local SGD drifts on non-i.i.d. data",
+    "scale.lesson.drift.summary": "4 workers, 32 local steps, data sorted by target.",
+    "scale.lesson.drift.body": "Each worker holds one quarter of the data, sorted by target. In 32 "
+    "local steps every worker moves towards the minimum of its own quarter, and the average of four "
+    "such models is not the minimum of the whole: local SGD ends clearly above synchronous training. "
+    "Switch the data to shuffled (i.i.d.): the same 32 local steps then end within 0.1 % of it.",
+    "scale.lesson.compression.title": "Compressed gradients need error feedback",
+    "scale.lesson.compression.summary": "A small network, each worker sends 1 of its 33 gradient numbers.",
+    "scale.lesson.compression.body": "Top-1 compression sends only the largest of the network's 33 "
+    "gradient coordinates: 33 times less to send, but the others are lost, and the loss stays far "
+    "above that of uncompressed training. Switch on error feedback: each worker keeps what it did not "
+    "send and adds it to its next gradient, and the loss comes back close to the uncompressed run's.",
+    "scale.lesson.stragglers.title": "Stragglers and backup workers",
+    "scale.lesson.stragglers.summary": "8 workers on one machine, random delays.",
+    "scale.lesson.stragglers.body": "Every step of every worker gets a random extra delay. A "
+    "synchronous step waits for the slowest of eight: look at the timeline, most workers wait. The "
+    "asynchronous server waits for nobody. Now add 2 backup workers: each step averages the first 8 "
+    "gradients of 10 and the synchronous run finishes much sooner.",
+    "scale.lesson.critical.title": "Beyond the critical batch, more workers buy nothing",
+    "scale.lesson.critical.summary": "32 workers × 16 samples: a global batch of 512.",
+    "scale.lesson.critical.body": "A larger batch is a more accurate gradient, which only helps while "
+    "the gradient is noisy. The critical-batch plot below measures it: up to the critical batch B_noise "
+    "doubling the batch nearly halves the updates; far beyond it the updates stop falling and every "
+    "extra sample is wasted. 32 workers × 16 = 512 is far past it: going from 4 workers (64) to 32 "
+    "saves less than half the updates for 8 times the samples.",
     # figure texts
     "scale.fig.loss": "loss",
     "scale.fig.step": "update",
@@ -109,6 +167,13 @@ EN: dict[str, str] = {
     "scale.fig.workers": "workers K",
     "scale.fig.speedup": "speed-up",
     "scale.fig.ideal": "ideal (×K)",
+    "scale.fig.batch": "batch size B",
+    "scale.fig.steps_to": "updates to the target",
+    "scale.fig.samples_to": "samples to the target",
+    "scale.fig.measured": "measured",
+    "scale.fig.fit": "fit (McCandlish et al. 2018)",
+    "scale.fig.b_noise": "B_noise",
+    "scale.fig.yours": "K·b",
 }
 
 ZH: dict[str, str] = {
@@ -149,6 +214,23 @@ ZH: dict[str, str] = {
     "scale.straggler": "掉队节点",
     "scale.straggler.help": "每个节点的每一步都会随机多耽搁一段时间（指数分布，均值为其计算时间的三倍）："
     "同步策略要等最慢的节点。",
+    "scale.scale_lr": "线性缩放规则（α × K）",
+    "scale.scale_lr.help": "把学习率乘以节点数（使用梯度累积时乘以 K·m），正如 Goyal 等人（2017）为了让大批量训练"
+    "按样本计算同样快所做的那样。",
+    "scale.backups": "备份节点",
+    "scale.backups.help": "额外的同步节点：每一步只平均最先到达的 K 个梯度，其余的丢弃，掉队的节点就不再拖慢所有人。",
+    "scale.scaling.limit": "线性缩放规则：步长为 α·K = {ak}。在这个二次函数上，梯度下降只有在 "
+    "α·K < 2/λ_max = {limit} 时才稳定：用这个 α，最多只能用 K = {k} 个节点。",
+    "scale.critical": "临界批量大小",
+    "scale.critical.lead": "达到同一个目标损失需要多少次更新、要处理多少样本，随批量大小 B 如何变化"
+    "（每个批量大小都用它最好的学习率）。",
+    "scale.critical.run": "测量临界批量大小",
+    "scale.critical.nofit": "达到目标的批量大小太少，无法拟合模型。",
+    "scale.critical.caption": "拟合结果：S = S_min(1 + B_noise/B)，S_min = {smin} 次更新，"
+    "B_noise = {b} 个样本；E = E_min(1 + B/B_noise)，E_min = {emin} 个样本。批量小于 B_noise 时，"
+    "增大批量能节省更新次数；大于它时，主要是多花样本。梯度噪声尺度 B_simple = tr(Σ)/|G|² 在起点为 {start}，"
+    "在目标处为 {end}：损失越低它越大，B_noise 是整个下降过程的平均。你的全局批量 K·b = {kb}。",
+    "scale.critical.missed": "在扫描的更新次数内没有达到目标：B = {sizes}（未画出）。",
     "scale.x": "横轴",
     "scale.x.steps": "更新次数",
     "scale.x.seconds": "模拟秒数",
@@ -194,6 +276,34 @@ ZH: dict[str, str] = {
     "异步服务器使用最多过时 τ = 7 次更新的梯度，结果发散。",
     "scale.lesson.stale.limit": "理论：延迟为 τ = {tau} 时，在曲率为 λ 的二次函数上，梯度下降只有在 "
     "αλ < 2·cos(τπ/(2τ+1)) = {limit} 时才稳定；这里 αλ ≈ {a}。",
+    "scale.lesson.accumulate.title": "算力有限，数据集巨大",
+    "scale.lesson.accumulate.summary": "一台机器，内存只放得下 8 个样本，数据有 100 000 个。",
+    "scale.lesson.accumulate.body": "全批量的一步要读完 100 000 个样本；小批量的一步只读 8 个，一台机器马上就能开始学习。"
+    "梯度累积在每次更新前把 m = 16 个 8 样本的小批量加起来：不需要相应的内存，就得到 128 的批量。"
+    "比较两条曲线：梯度累积的噪声小得多，同样的更新次数后损失更低。把横轴换成模拟秒数：它的每次更新要多花 16 倍的计算。",
+    "scale.lesson.scaling.title": "线性缩放规则，以及它何时失效",
+    "scale.lesson.scaling.summary": "32 个同步节点，α × 32。",
+    "scale.lesson.scaling.body": "K 个节点平均 K 个梯度：批量大了 K 倍，所以步长放大 K 倍也应同样准确（线性缩放规则）。"
+    "确实如此，直到步长本身对曲率来说太大：K = 32 时步长 α·K = 3.2 超过了稳定极限，训练发散。"
+    "说明文字给出了曲率允许的最大 K；把 K 设为 16（α·K = 1.6）：它能收敛，所需的更新次数比不用这条规则少得多。",
+    "scale.lesson.drift.title": "数据非独立同分布时，本地 SGD 会漂移",
+    "scale.lesson.drift.summary": "4 个节点，32 步本地更新，数据按目标值排序。",
+    "scale.lesson.drift.body": "每个节点拿到按目标值排序后的四分之一数据。在 32 步本地更新中，每个节点都朝自己那部分数据的最小值移动，"
+    "四个这样的模型取平均并不是整体的最小值：本地 SGD 最终的损失明显高于同步训练。"
+    "把数据换成打乱的（独立同分布）：同样的 32 步本地更新，结果与同步训练相差不到 0.1%。",
+    "scale.lesson.compression.title": "压缩的梯度需要误差反馈",
+    "scale.lesson.compression.summary": "一个小型神经网络，每个节点只发送 33 个梯度分量中的 1 个。",
+    "scale.lesson.compression.body": "Top-1 压缩只发送网络 33 个梯度分量中最大的那个：要发送的数据少 33 倍，但其余分量丢失了，"
+    "损失一直远高于不压缩的训练。打开误差反馈：每个节点保留没有发送的部分，加到下一次的梯度上，损失又接近不压缩的结果。",
+    "scale.lesson.stragglers.title": "掉队节点与备份节点",
+    "scale.lesson.stragglers.summary": "一台机器上的 8 个节点，随机延迟。",
+    "scale.lesson.stragglers.body": "每个节点的每一步都有一段随机的额外延迟。同步的一步要等八个节点中最慢的那个：看时间线，"
+    "大多数节点在等待。异步服务器谁也不等。现在加 2 个备份节点：每一步平均 10 个梯度中最先到达的 8 个，同步训练快得多。",
+    "scale.lesson.critical.title": "超过临界批量大小，更多节点也无济于事",
+    "scale.lesson.critical.summary": "32 个节点 × 16 个样本：全局批量 512。",
+    "scale.lesson.critical.body": "批量越大，梯度越准确，但这只在梯度噪声大时才有用。下面的临界批量图测量了这一点："
+    "批量小于临界批量 B_noise 时，批量翻倍几乎能让更新次数减半；远大于它时，更新次数不再减少，多出的样本都浪费了。"
+    "32 个节点 × 16 = 512 远超临界值：从 4 个节点（64）增加到 32 个，用 8 倍的样本，节省的更新次数还不到一半。",
     "scale.fig.loss": "损失",
     "scale.fig.step": "更新次数",
     "scale.fig.seconds": "模拟秒数",
@@ -204,4 +314,11 @@ ZH: dict[str, str] = {
     "scale.fig.workers": "节点数 K",
     "scale.fig.speedup": "加速比",
     "scale.fig.ideal": "理想（×K）",
+    "scale.fig.batch": "批量大小 B",
+    "scale.fig.steps_to": "达到目标的更新次数",
+    "scale.fig.samples_to": "达到目标的样本数",
+    "scale.fig.measured": "测量值",
+    "scale.fig.fit": "拟合（McCandlish 等，2018）",
+    "scale.fig.b_noise": "B_noise",
+    "scale.fig.yours": "K·b",
 }
