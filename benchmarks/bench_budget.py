@@ -40,6 +40,10 @@ RUNS = [
     ("mlp", {"dataset": "moons", "n": 400, "hidden": (8,)}, "adam", 32, 3000, 1),
     ("mlp", {"dataset": "spirals", "n": 5000, "hidden": (32, 32, 32)}, "gd", None, 30, 1),
     ("quadratic", {}, "adam", None, 500, 1000),  # a sweep
+    # the critical-batch sweep's passes: 16 lrs × 3 seeds per batch size
+    ("linear_regression", {"data": "synthetic", "n": 10_000}, "sgd", 1, 600, 48),
+    ("linear_regression", {"data": "synthetic", "n": 10_000}, "sgd", 512, 600, 48),
+    ("mlp", {"dataset": "moons", "n": 200, "hidden": (8,)}, "sgd", 8, 600, 48),
 ]
 
 
