@@ -5,6 +5,7 @@
     gdviz sweep lr --problem quadratic --rule gd --steps 100
     gdviz lessons
     gdviz serve --server.port 8502
+    torchrun --nproc-per-node 4 -m gdviz distributed --problem linear_regression --lr 0.1 --steps 200
 
 ``render`` builds the race page's own view of a link (``gdviz.export.view``) and writes it with the
 same functions the page's download buttons call (``gdviz.export.files``). Long work draws a text
@@ -281,6 +282,42 @@ def cmd_sweep(args) -> int:
     return 0
 
 
+# --- the real engine under torchrun -------------------------------------------------------------------
+def cmd_distributed(args) -> int:
+    import gdviz
+    from gdviz import parallel
+    from gdviz.parallel import torchdist
+
+    if not torchdist.available():
+        raise UsageError("the real engine needs torch: pip install 'gdviz[distributed]'")
+    problem = gdviz.problem(args.problem, **_pairs(args.option, "--option"))
+    opt = gdviz.optimizer(args.rule, lr=args.lr, **_pairs(args.hyper, "--hyper"))
+    options = {
+        "strategy": args.strategy,
+        "steps": args.steps,
+        "batch_size": args.batch_size,
+        "seed": args.seed,
+        "local_steps": args.local_steps,
+        "shards": args.shards,
+    }
+    real = torchdist.under_torchrun(problem, opt, **options)
+    if real is None:  # not rank 0: rank 0 reports
+        return 0
+    K = int(os.environ["WORLD_SIZE"])
+    sim = parallel.train(problem, opt, workers=K, events=False, **options)
+    gap = float(np.max(np.abs(real.params - np.asarray(sim.params)[real.steps])))
+    print(
+        f"{args.problem} · {args.strategy} on {K} torch.distributed (gloo) workers · {args.steps} updates · "
+        f"{real.seconds:.2f} s"
+    )
+    print(f"final parameters: {', '.join(_g(x, 8) for x in real.params[-1][:6])}")
+    print(f"largest difference from gdviz.parallel.train, same settings: {gap:.3g}")
+    if args.out:
+        np.savez(args.out, params=real.params, steps=real.steps, simulated=np.asarray(sim.params)[real.steps])
+        print(f"wrote {args.out}")
+    return 0
+
+
 # --- lessons, serve ------------------------------------------------------------------------------------
 def cmd_lessons(args) -> int:
     from urllib.parse import urlencode
@@ -417,6 +454,20 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--lr-max", type=_positive_float, default=10.0)
     s.add_argument("--num", type=_positive_int, default=None, help="log-spaced learning rates (lr)")
     s.set_defaults(func=cmd_sweep)
+
+    dd = sub.add_parser(
+        "distributed",
+        help="one worker of a real torch.distributed job (start it with torchrun); rank 0 compares the "
+        "result with the simulation",
+    )
+    problem_args(dd, rule_default="sgd")
+    dd.add_argument("--lr", type=_positive_float, required=True)
+    dd.add_argument("--steps", type=_positive_int, required=True)
+    dd.add_argument("--strategy", choices=("sync", "local"), default="sync")
+    dd.add_argument("--local-steps", type=_positive_int, default=1, help="H, for local SGD")
+    dd.add_argument("--shards", choices=("iid", "label"), default=None, help="fixed data per worker")
+    dd.add_argument("--out", default=None, help="write the states (and the simulated ones) as .npz")
+    dd.set_defaults(func=cmd_distributed)
 
     ls = sub.add_parser("lessons", help="the lessons and their links")
     ls.add_argument("--lang", choices=("en", "zh"), default="en")

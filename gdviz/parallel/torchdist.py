@@ -9,6 +9,9 @@ and from then on everything is torch's: an ``all_reduce`` of the size-weighted g
 or of the shard-weighted parameters after every H steps (local), and ``torch.optim.SGD`` (plain,
 momentum, Nesterov, weight decay) for the update, in float64. Rank 0 keeps the states.
 
+``under_torchrun`` is the same worker started by ``torchrun`` instead (``gdviz distributed``),
+on one machine or several.
+
 Starting a process that imports torch takes seconds, so :func:`train_all` runs many jobs on one
 launch of max(K) processes: a job of K workers runs on ranks 0…K−1 in a group of its own while the
 others wait for the next job.
@@ -99,6 +102,7 @@ def _job(
     local_steps: int = 1,
     shards=None,
     start=None,
+    max_workers: int = MAX_PROCESSES,
 ) -> _Job:
     check_choice("strategy", strategy, STRATEGIES)
     if not isinstance(optimizer, Optimizer) or optimizer.name != "sgd" or callable(optimizer.hyper["lr"]):
@@ -106,7 +110,7 @@ def _job(
             "optimizer must be SGD with a constant lr (sgd, gd, momentum, nesterov) for the real engine, "
             f"got {given(getattr(optimizer, 'label', optimizer))}"
         )
-    K = check_number("workers", workers, lo=1, hi=MAX_PROCESSES, integer=True)
+    K = check_number("workers", workers, lo=1, hi=max_workers, integer=True)
     # The simulator checks everything else (one cheap step), and gives the start point.
     from gdviz.parallel import train as simulate
 
@@ -157,6 +161,43 @@ def train_all(calls, *, timeout: float = 120.0) -> list[RealRun]:
             data = np.load(Path(out) / f"states{i}.npz")
             runs.append(RealRun(data["params"], data["steps"], seconds))
         return runs
+
+
+def under_torchrun(problem: Problem, optimizer: Optimizer, *, timeout: float = 600.0, **options):
+    """Be one worker of a job that ``torchrun`` started, on one machine or several: the rank, the
+    number of workers and the rendezvous come from the environment torchrun sets (``RANK``,
+    ``WORLD_SIZE``, ``MASTER_ADDR``, ``MASTER_PORT``). The options are :func:`train`'s but
+    ``workers``, which is the job's world size. Rank 0 returns the :class:`RealRun`, the others None.
+    Every process must be given the same problem and options (the same command line)."""
+    import datetime
+
+    import torch
+    import torch.distributed as dist
+
+    from gdviz import limits
+
+    try:
+        rank, world = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
+    except (KeyError, ValueError) as err:
+        raise ValueError(
+            "RANK and WORLD_SIZE must be set (start this under torchrun), got "
+            f"RANK={os.environ.get('RANK')!r}, WORLD_SIZE={os.environ.get('WORLD_SIZE')!r}"
+        ) from err
+    if "workers" in options:
+        raise ValueError(f"workers must not be given under torchrun (it is WORLD_SIZE = {world}), got one")
+    job = _job(problem, optimizer, workers=world, max_workers=limits.MAX_WORKERS, **options)
+    timeout = check_number("timeout", timeout, lo=1.0)
+    torch.set_num_threads(1)
+    dist.init_process_group(
+        "gloo", init_method="env://", rank=rank, world_size=world, timeout=datetime.timedelta(seconds=timeout)
+    )
+    try:
+        t0 = time.perf_counter()
+        states, at = _loop(rank, job, None, torch, dist)
+        seconds = time.perf_counter() - t0
+    finally:
+        dist.destroy_process_group()
+    return RealRun(np.asarray(states), np.asarray(at), seconds) if rank == 0 else None
 
 
 def _launch(launch: _Launch) -> None:

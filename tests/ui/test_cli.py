@@ -183,3 +183,63 @@ def test_run_above_the_servers_cap_is_refused_before_any_work_unless_forced(caps
     assert cli.main(args) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "above the public server's cap" in err[0] and "--force" in err[0]
+
+
+def test_distributed_under_a_real_torchrun_equals_the_simulation(tmp_path):
+    """What the README tells a user with several machines to run, on one: torchrun starts two gloo
+    workers of `gdviz distributed`; rank 0 reports the difference from gdviz.parallel.train."""
+    from reference_support import reference
+
+    from gdviz.parallel import torchdist
+
+    if not torchdist.available():
+        reference("torch.distributed")
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = tmp_path / "run.npz"
+    cmd = [
+        *(sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--nnodes", "1"),
+        *("--master-addr", "127.0.0.1", "--master-port", str(port)),
+        *("-m", "gdviz", "distributed", "--problem", "linear_regression"),
+        *("--option", "data=synthetic", "--option", "n=400", "--lr", "0.1", "--steps", "30"),
+        *("--strategy", "local", "--local-steps", "3", "--shards", "label", "--batch-size", "4"),
+        *("--out", str(out)),
+    ]
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=240, env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "local on 2 torch.distributed (gloo) workers" in done.stdout
+    data = np.load(out)
+    assert data["steps"][-1] == 30 and len(data["steps"]) == 11  # every round's average, and the start
+    np.testing.assert_allclose(data["params"], data["simulated"], rtol=0, atol=1e-12)
+    p = gdviz.problem("linear_regression", data="synthetic", n=400)
+    from gdviz import parallel
+
+    sim = parallel.train(
+        p,
+        gdviz.optimizer("sgd", lr=0.1),
+        strategy="local",
+        workers=2,
+        steps=30,
+        batch_size=4,
+        local_steps=3,
+        shards="label",
+    )
+    np.testing.assert_allclose(data["params"][-1], sim.params[-1], rtol=0, atol=1e-12)
+
+
+def test_distributed_outside_torchrun_says_how_to_start_it(capsys, monkeypatch):
+    from gdviz.parallel import torchdist
+
+    if not torchdist.available():
+        pytest.skip("needs torch to get past the import")
+    monkeypatch.delenv("RANK", raising=False)
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    code, _, err = run_cli(
+        capsys, "distributed", "--problem", "linear_regression", "--lr", "0.1", "--steps", "5"
+    )
+    assert code == 2 and "torchrun" in err and "\n" not in err.strip()
