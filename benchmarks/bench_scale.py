@@ -5,7 +5,8 @@
 Goal (issue 12): the page's rerun after a control change < 300 ms server-side at defaults. Each
 control is set to fresh values in turn (every rerun computes a new race, a cache miss) and the
 page is rerun in Streamlit's AppTest (the page's script alone, without the router and the
-browser). The x-axis switch reuses the cached race. Prints the median of each with its ratio to the
+browser). The x-axis switch reuses the cached race. Then times the critical-batch sweep on each
+of the page's problems against its estimate. Prints the median of each with its ratio to the
 goal; exit code 0 (a report, not a test).
 """
 
@@ -87,6 +88,28 @@ def main() -> None:
         at.run()
         times.append(time.perf_counter() - t)
     row("horizontal axis (race cached)", times)
+    critical_part()
+
+
+def critical_part() -> None:
+    """The critical-batch sweep the page runs after a click, on each of its problems."""
+    from gdviz.analysis.critical import critical_batch
+    from gdviz.serve import tasks
+    from gdviz.ui.scale import compute
+    from gdviz.ui.scale.state import PROBLEMS, ScaleConfig
+
+    for name in PROBLEMS:
+        cfg = ScaleConfig(problem=name)
+        p = tasks.build_problem(cfg.recipe())
+        est = compute.critical_estimate(p).seconds
+        t = time.perf_counter()
+        cb = critical_batch(p)
+        dt = time.perf_counter() - t
+        fit = "no fit" if cb.b_noise is None else f"B_noise {cb.b_noise:.3g}, S_min {cb.s_min:.3g}"
+        print(
+            f"critical batch of {name:<20} | {dt:6.2f} s (estimated {est:.2f} s) | {fit} | "
+            f"B_simple {cb.b_simple_start:.3g} at the start"
+        )
 
 
 if __name__ == "__main__":
