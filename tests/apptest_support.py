@@ -27,3 +27,15 @@ def goto(at: AppTest, url_path: str) -> AppTest:
     assert url_path in pages, f"no page /{url_path}; registered: {sorted(pages)}"
     at._page_hash = pages[url_path]
     return run(at)
+
+
+def values(v) -> list:
+    """A trace's coordinates as a list, from a chart spec as AppTest holds it: Plotly encodes
+    NumPy arrays as ``{"dtype", "bdata": base64}`` (plotly.js' documented typed-array form)."""
+    import base64
+
+    import numpy as np
+
+    if isinstance(v, dict) and "bdata" in v:
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"])).tolist()
+    return list(v)

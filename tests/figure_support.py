@@ -7,6 +7,7 @@ from __future__ import annotations
 from gdviz.figures import inspect, network, race, scrub, surface3d, sweeps
 from gdviz.figures.network import boundary, curves, landscape
 from gdviz.figures.scale import charts as scale_charts
+from gdviz.figures.scale import paths as scale_paths
 from gdviz.figures.sweeps import comparison, heatmap, learning_rate
 from gdviz.ui.i18n import EN
 
@@ -25,6 +26,7 @@ PREFIXES = {
     landscape: "net.fig.",
     inspect: "insp.fig.",
     scale_charts: "scale.fig.",
+    scale_paths: "scale.fig.",
 }
 
 

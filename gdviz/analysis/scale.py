@@ -1,5 +1,6 @@
 """What the scale page draws of a simulated parallel run: a thinned loss curve against steps and
-simulated seconds, and the workers' timeline over the first few updates (NumPy only).
+simulated seconds, the parameters at the same states (the paths the page draws), and the
+workers' timeline over the first few updates (NumPy only).
 
 The page keeps these small summaries, not the ``ParallelRecord``: a record of 2000 steps carries
 every worker's every interval, and a session's cache should hold curves, not logs.
@@ -19,7 +20,8 @@ TIMELINE_STEPS = 6  # the updates the timeline shows: a few, so that each bar is
 
 
 class ScaleRun(NamedTuple):
-    """``step``, ``time`` (simulated seconds) and ``loss`` at up to CURVE_POINTS states; the
+    """``step``, ``time`` (simulated seconds), ``loss`` and ``params`` (``(len(step), P)``) at up
+    to CURVE_POINTS states; the
     timeline's intervals (``worker``, ``kind`` index into EVENT_KINDS, ``start``, ``end``) cover
     [0, ``window``] for every worker, gaps between logged events counted as idle."""
 
@@ -28,6 +30,7 @@ class ScaleRun(NamedTuple):
     step: np.ndarray
     time: np.ndarray
     loss: np.ndarray
+    params: np.ndarray
     diverged: int | None
     comm_share: float
     max_staleness: int
@@ -93,6 +96,7 @@ def summarize(rec: ParallelRecord) -> ScaleRun:
         step=idx.astype(np.int64),
         time=t[idx],
         loss=loss[idx],
+        params=np.asarray(rec.params, dtype=float)[idx],
         diverged=int(rec.steps_done) if rec.stop_reason == STOP_DIVERGED else None,
         comm_share=float(rec.comm_share),
         max_staleness=int(stale.max()) if stale.size else 0,

@@ -27,3 +27,20 @@ def test_scale_page_draws_one_trace_per_strategy(page, app_url, lang):
     table = EN if lang == "en" else ZH
     assert page.evaluate(NAMES) == [table[f"scale.strategy.{s}"] for s in ss.DEFAULTS["scale.strategies"]]
     screenshot(page, f"scale_{lang}")
+
+
+def test_scale_paths_play_from_the_start_to_the_last_update(page, app_url):
+    from browser_support import ANIMATED, CURRENT_FRAME, VALUES
+
+    page.goto(f"{app_url}/scale")
+    wait_for_app(page, timeout_ms=60_000)
+    page.wait_for_function(f"() => !!{ANIMATED}", timeout=30_000)
+    gd = page.evaluate_handle(ANIMATED)
+    assert page.evaluate(CURRENT_FRAME, gd) == "0"  # before Play: update 0, only the start drawn
+    page.locator(".js-plotly-plot .updatemenu-button", has_text=EN["scale.fig.play"]).first.click()
+    last = str(ss.DEFAULTS["scale.steps"])
+    page.wait_for_function(f"(gd) => ({CURRENT_FRAME})(gd) === '{last}'", arg=gd, timeout=30_000)
+    # at the end every strategy's path holds all its kept states (public gd.data)
+    lengths = page.evaluate(f"(gd) => gd.data.slice(0, 2).map(d => ({VALUES})(d.x).length)", gd)
+    assert min(lengths) > 100
+    assert_no_exception(page)

@@ -14,9 +14,11 @@ from gdviz.analysis.scale import summarize
 from gdviz.figures.scale import (
     STRATEGY_COLORS,
     Curve,
+    PathRun,
     charts,
     critical_figure,
     loss_figure,
+    paths_figure,
     speedup_figure,
     timeline_figure,
 )
@@ -148,3 +150,42 @@ def test_critical_figure_without_a_fit_or_outside_the_sizes_draws_no_lines():
     ).spec
     assert [d["name"] for d in spec["data"]] == [LABELS["measured"]] * 2
     assert spec["layout"]["shapes"] == []
+
+
+def _paths_spec(**kw):
+    from gdviz.figures.scale import paths
+
+    runs = [_run("sync"), _run("async")]
+    traces = [PathRun(s, s, r.step, r.params[:, :2]) for s, r in zip(("sync", "async"), runs, strict=True)]
+    x = np.linspace(-0.5, 2.5, 30)
+    y = np.linspace(-2.0, 1.0, 30)
+    z = (x[None, :] - 2) ** 2 + (y[:, None] + 1) ** 2
+    labels = english(paths)
+    spec = paths_figure(
+        x, y, z, traces, minima=np.array([[2.0, -1.0]]), axis_titles=("w1", "w2"), labels=labels, **kw
+    ).spec
+    return spec, traces, labels
+
+
+def test_paths_open_at_the_start_and_the_last_frame_draws_every_whole_path():
+    spec, traces, labels = _paths_spec()
+    data, frames = spec["data"], spec["frames"]
+    assert spec["layout"]["sliders"][0]["active"] == 0
+    for i, tr in enumerate(traces):  # before Play: only the start
+        assert list(data[i]["x"]) == [pytest.approx(tr.xy[0, 0], abs=1e-6)]
+    last = frames[-1]
+    assert last["name"] == str(int(max(tr.step[-1] for tr in traces)))
+    for i, tr in enumerate(traces):
+        np.testing.assert_allclose(last["data"][i]["x"], tr.xy[:, 0], rtol=1e-6)
+        np.testing.assert_allclose(last["data"][len(traces) + i]["y"], tr.xy[-1:, 1], rtol=1e-6)
+    # frames move the paths and their markers only, never the star or the surface image
+    star = data[-1]
+    assert star["name"] == labels["minimum"] and list(star["x"]) == [2.0]
+    assert all(f["traces"] == list(range(2 * len(traces))) for f in frames)
+    assert all("layout" not in f for f in frames) and len(spec["layout"]["images"]) == 1
+    # each frame shows the states up to its update, growing
+    sizes = [len(f["data"][0]["x"]) for f in frames]
+    assert sizes == sorted(sizes) and len(frames) <= 61
+    xr, yr = spec["layout"]["xaxis"]["range"], spec["layout"]["yaxis"]["range"]
+    assert xr == [-0.5, 2.5] and yr == [-2.0, 1.0]
+    assert spec["layout"]["xaxis"]["autorange"] is False and spec["layout"]["yaxis"]["autorange"] is False

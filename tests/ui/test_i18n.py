@@ -126,7 +126,7 @@ def _scale_keys() -> set[str]:
     from gdviz.parallel import STRATEGIES
     from gdviz.ui.scale import state as scale_state
 
-    keys = {f"scale.fig.{k}" for k in scale_figures.LABEL_KEYS}
+    keys = {f"scale.fig.{k}" for k in scale_figures.LABEL_KEYS + scale_figures.paths.LABEL_KEYS}
     keys |= {f"scale.strategy.{s}" for s in STRATEGIES} | {f"scale.explain.{s}" for s in STRATEGIES}
     keys |= {f"scale.problem.{p}" for p in scale_state.PROBLEMS}
     keys |= {f"scale.network.{n}" for n in scale_state.CONTROLS["scale.network"].choices}

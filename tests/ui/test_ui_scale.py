@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from apptest_support import run
+from apptest_support import run, values
 from streamlit.testing.v1 import AppTest
 
 import gdviz
@@ -315,3 +315,27 @@ def test_the_critical_batch_waits_for_its_click_and_is_kept_per_problem():
     run(at)  # K is not part of the sweep: the plot stays, only K·b moves
     keys = {c.proto.id.rsplit("-", 1)[-1] for c in at.get("plotly_chart")}
     assert "scale_critical" in keys
+
+
+def test_paths_on_the_surface_end_where_each_strategy_ends_and_the_star_is_the_minimum():
+    at = run(open_page())
+    charts = {c.proto.id.rsplit("-", 1)[-1]: c.proto.spec for c in at.get("plotly_chart")}
+    spec = json.loads(charts["scale_paths"])
+    assert len(charts["scale_paths"]) < 1_000_000  # the panel's payload at defaults
+    cfg = ss.ScaleConfig()
+    p = compute.get_problem(cfg)
+    runs = _race(cfg)
+    ax = list(p.axes)
+    last = spec["frames"][-1]
+    K = len(cfg.strategies)
+    for i, s in enumerate(cfg.strategies):
+        end = runs[s].params[-1][ax]
+        mark = last["data"][K + i]
+        np.testing.assert_allclose([values(mark["x"])[0], values(mark["y"])[0]], end, rtol=1e-5)
+        # every path's end is inside the fixed window
+        (x0, x1), (y0, y1) = spec["layout"]["xaxis"]["range"], spec["layout"]["yaxis"]["range"]
+        assert x0 <= end[0] <= x1 and y0 <= end[1] <= y1
+    star = spec["data"][-1]
+    np.testing.assert_allclose([values(star["x"])[0], values(star["y"])[0]], p.minima[0][ax], rtol=1e-5)
+    caption = " ".join(c.value for c in at.caption)
+    assert EN["scale.paths.caption"].format(others=p.param_names[2]) in caption

@@ -201,10 +201,7 @@ def _start_section(problem) -> tuple[float, ...] | None:
 NET_PREFIX = "net:"
 SCALE_PREFIX = "scale:"
 # the lessons that live on another page: picking one loads its preset there and goes
-ELSEWHERE = {
-    NET_PREFIX: (net_state, "net.lesson.{}.title", "page.network"),
-    SCALE_PREFIX: (scale_state, "scale.lesson.{}.title", "page.scale"),
-}
+ELSEWHERE = {NET_PREFIX: net_state, SCALE_PREFIX: scale_state}
 
 
 def _on_lesson_change():
@@ -212,7 +209,7 @@ def _on_lesson_change():
     key = SS.get("lesson_pick")
     prefix = next((p for p in ELSEWHERE if key and key.startswith(p)), None)
     if prefix:
-        owner = ELSEWHERE[prefix][0]
+        owner = ELSEWHERE[prefix]
         owner.load_lesson(key[len(prefix) :])
         SS["lesson_pick"] = SS.get("lesson", "")
         quirks.goto(owner.URL_PATH)
@@ -223,15 +220,16 @@ def _on_lesson_change():
 
 
 def _lesson_name(key: str) -> str:
-    for prefix, (_, title, page) in ELSEWHERE.items():
-        if key.startswith(prefix):
-            return t(title.format(key[len(prefix) :])) + " → " + t(page)
+    if key.startswith(NET_PREFIX):
+        return t(f"net.lesson.{key[len(NET_PREFIX) :]}.title") + " → " + t("page.network")
+    if key.startswith(SCALE_PREFIX):
+        return t(f"scale.lesson.{key[len(SCALE_PREFIX) :]}.title") + " → " + t("page.scale")
     return t(f"lesson.{key}.title") if key else t("lessons.none")
 
 
 def _lesson_section():
     keys = ["", *(lesson.key for lesson in LESSONS)]
-    keys += [prefix + k for prefix, (owner, _, _) in ELSEWHERE.items() for k in owner.LESSONS]
+    keys += [prefix + k for prefix, owner in ELSEWHERE.items() for k in owner.LESSONS]
     if SS.get("lesson_pick") != SS.get("lesson", ""):
         SS["lesson_pick"] = SS.get("lesson", "") if SS.get("lesson", "") in keys else ""
     st.selectbox(

@@ -12,6 +12,9 @@ from gdviz.ui.scale.state import SPEEDUP_WORKERS, ScaleConfig
 # An entry is a few curves of 400 points and a timeline of a few hundred intervals per strategy.
 RACES = ByteCache("scale races", 16 * 2**20, ttl=limits.CACHE_TTL_SECONDS)
 SPEEDUPS = ByteCache("scale speed-ups", 4 * 2**20, ttl=limits.CACHE_TTL_SECONDS)
+# An entry is a surface image's grid (80 × 80) and the paths in view coordinates.
+VIEWS = ByteCache("scale views", 16 * 2**20, ttl=limits.CACHE_TTL_SECONDS)
+VIEW_RESOLUTION = 80
 # An entry is a few arrays of ten batch sizes: one per problem and rule, shared by every session.
 CRITICAL = ByteCache("scale critical batch", 1 * 2**20, ttl=limits.CACHE_TTL_SECONDS)
 # How far the speed-up's target sits from the single worker's end loss towards its start: reached
@@ -117,5 +120,30 @@ def critical(cfg: ScaleConfig):
         cache=CRITICAL,
         slot="scale.critical",
         part="sweep",
+    )
+    return work.obtain(plan)
+
+
+def view(cfg: ScaleConfig, runs: list) -> object | None:
+    """The slice of the loss through the minimum on the problem's two plotted parameters, with the
+    runs' paths in it (``geometry.projection.View``), or None (waiting, refused)."""
+    p = get_problem(cfg)
+    center = p.minima[0] if len(p.minima) else None
+    plan = work.Plan(
+        key=("scale.view", cfg),
+        task="view",
+        args={
+            "recipe": cfg.recipe(),
+            "paths": [r.params for r in runs],
+            "diverged": [r.diverged is not None for r in runs],
+            "kind": "slice",
+            "axes": tuple(int(a) for a in p.axes),
+            "resolution": VIEW_RESOLUTION,
+            "center": None if center is None else [float(v) for v in center],
+        },
+        estimate=cost.loss_grid_estimate(p, VIEW_RESOLUTION**2),
+        cache=VIEWS,
+        slot="scale.view",
+        part="surface",
     )
     return work.obtain(plan)

@@ -17,8 +17,11 @@ from gdviz.analysis.scale import ScaleRun
 from gdviz.figures.scale import (
     LABEL_KEYS,
     Curve,
+    PathRun,
     critical_figure,
     loss_figure,
+    paths,
+    paths_figure,
     speedup_figure,
     timeline_figure,
 )
@@ -57,8 +60,8 @@ def name(strategy: str) -> str:
     return t(f"scale.strategy.{strategy}")
 
 
-def fig_labels() -> dict[str, str]:
-    return {k: t(f"scale.fig.{k}") for k in LABEL_KEYS}
+def fig_labels(keys=LABEL_KEYS) -> dict[str, str]:
+    return {k: t(f"scale.fig.{k}") for k in keys}
 
 
 # --- sidebar ------------------------------------------------------------------------------------------
@@ -195,6 +198,32 @@ def loss_chart(cfg: ScaleConfig, runs: list[tuple[str, ScaleRun]]) -> None:
     curves = [Curve(s, name(s), r.time if x_axis == "seconds" else r.step, r.loss) for s, r in runs]
     fig = loss_figure(curves, x_axis=x_axis, labels=fig_labels())
     st.plotly_chart(fig, key="scale_loss", theme=None, config={"displaylogo": False})
+
+
+PATHS_MAX_PARAMS = 3  # a slice of two of three parameters through the minimum tells the story
+
+
+def paths_chart(cfg: ScaleConfig, runs: list[tuple[str, ScaleRun]]) -> None:
+    p = compute.get_problem(cfg)
+    if p.n_params > PATHS_MAX_PARAMS:
+        return  # 33 weights: the Neural network page's landscapes are the place for those
+    st.markdown(f"#### {t('scale.paths')}")
+    v = compute.view(cfg, [r for _, r in runs])
+    if v is None:
+        return
+    others = [p.param_names[i] for i in range(p.n_params) if i not in tuple(p.axes)]
+    st.caption(t("scale.paths.caption", others=", ".join(others)))
+    traces = [PathRun(s, name(s), r.step, xy) for (s, r), xy in zip(runs, v.paths, strict=True)]
+    fig = paths_figure(
+        v.surface.x,
+        v.surface.y,
+        v.surface.z,
+        traces,
+        minima=v.minima,
+        axis_titles=v.axis_titles,
+        labels=fig_labels(paths.LABEL_KEYS),
+    )
+    st.plotly_chart(fig, key="scale_paths", theme=None, config={"displaylogo": False})
 
 
 def summary(runs: list[tuple[str, ScaleRun]]) -> None:
@@ -340,6 +369,7 @@ def page() -> None:
     if SS.get("scale.lesson") != "scaling":
         scaling_caption(cfg)
     summary(runs)
+    paths_chart(cfg, runs)
     timeline(runs)
     speedup(cfg)
     if compute.get_problem(cfg).has_data:

@@ -51,6 +51,10 @@ EN: dict[str, str] = {
     "arrive and drops the rest, so a straggler no longer holds everyone up.",
     "scale.scaling.limit": "Linear scaling rule: the step is α·K = {ak}. Gradient descent on this "
     "quadratic is stable only for α·K < 2/λ_max = {limit}: with this α, at most K = {k} workers.",
+    "scale.paths": "Paths on the loss surface",
+    "scale.paths.caption": "Every strategy's shared model, update by update, on the loss over two "
+    "parameters with {others} held at the minimum (the star): the paths are projections onto this "
+    "slice. Press Play.",
     "scale.critical": "Critical batch size",
     "scale.critical.lead": "How many updates a target loss needs against the batch size B (each "
     "batch size with its best learning rate), and how many samples that costs.",
@@ -158,7 +162,6 @@ EN: dict[str, str] = {
     "saves less than half the updates for 8 times the samples.",
     # figure texts
     "scale.fig.loss": "loss",
-    "scale.fig.step": "update",
     "scale.fig.seconds": "simulated seconds",
     "scale.fig.worker": "worker",
     "scale.fig.compute": "compute",
@@ -167,6 +170,10 @@ EN: dict[str, str] = {
     "scale.fig.workers": "workers K",
     "scale.fig.speedup": "speed-up",
     "scale.fig.ideal": "ideal (×K)",
+    "scale.fig.play": "▶ Play",
+    "scale.fig.pause": "❚❚ Pause",
+    "scale.fig.step": "update",
+    "scale.fig.minimum": "minimum",
     "scale.fig.batch": "batch size B",
     "scale.fig.steps_to": "updates to the target",
     "scale.fig.samples_to": "samples to the target",
@@ -221,6 +228,9 @@ ZH: dict[str, str] = {
     "scale.backups.help": "额外的同步节点：每一步只平均最先到达的 K 个梯度，其余的丢弃，掉队的节点就不再拖慢所有人。",
     "scale.scaling.limit": "线性缩放规则：步长为 α·K = {ak}。在这个二次函数上，梯度下降只有在 "
     "α·K < 2/λ_max = {limit} 时才稳定：用这个 α，最多只能用 K = {k} 个节点。",
+    "scale.paths": "损失曲面上的路径",
+    "scale.paths.caption": "每种策略的共享模型逐次更新的轨迹，画在两个参数的损失上，{others} 固定在最小值（星号）处："
+    "路径是在这个切片上的投影。按“播放”。",
     "scale.critical": "临界批量大小",
     "scale.critical.lead": "达到同一个目标损失需要多少次更新、要处理多少样本，随批量大小 B 如何变化"
     "（每个批量大小都用它最好的学习率）。",
@@ -314,6 +324,9 @@ ZH: dict[str, str] = {
     "scale.fig.workers": "节点数 K",
     "scale.fig.speedup": "加速比",
     "scale.fig.ideal": "理想（×K）",
+    "scale.fig.play": "▶ 播放",
+    "scale.fig.pause": "❚❚ 暂停",
+    "scale.fig.minimum": "最小值",
     "scale.fig.batch": "批量大小 B",
     "scale.fig.steps_to": "达到目标的更新次数",
     "scale.fig.samples_to": "达到目标的样本数",
