@@ -32,6 +32,49 @@ def fedavg_fixed_point(a, c, lr, local_steps, n=None) -> float:
     return float(w @ c / w.sum())
 
 
+def fedavg_fixed_point_quadratic(A, c, weights, lr, local_steps) -> np.ndarray:
+    """The matrix form of :func:`fedavg_fixed_point`: clients fᵢ(θ) = ½(θ − cᵢ)ᵀAᵢ(θ − cᵢ) + const
+    run H steps of GD from the average, θ ↦ cᵢ + Mᵢ(θ − cᵢ) with Mᵢ = (I − ηAᵢ)^H, and the weighted
+    average of those is the next θ. Its fixed point solves (I − Σwᵢ Mᵢ) θ = Σwᵢ (I − Mᵢ) cᵢ."""
+    A = [np.asarray(a, dtype=float) for a in A]
+    c = [np.asarray(x, dtype=float) for x in c]
+    w = np.asarray(weights, dtype=float)
+    w = w / w.sum()
+    P = c[0].size
+    eye = np.eye(P)
+    M = [np.linalg.matrix_power(eye - lr * a, int(local_steps)) for a in A]
+    lhs = eye - sum(wi * m for wi, m in zip(w, M, strict=True))
+    rhs = sum(wi * (eye - m) @ ci for wi, m, ci in zip(w, M, c, strict=True))
+    return np.linalg.solve(lhs, rhs)
+
+
+def local_fixed_point(problem, *, workers: int, local_steps: int, lr: float, shards="iid", seed: int = 0):
+    """Where local GD (every worker's whole shard per step) settles on ``problem``'s own shards —
+    the very shards ``parallel.train(…, strategy="local", shards=…, seed=…)`` cuts — when every
+    shard's loss is quadratic (least squares): ``(θ*, loss(θ*))``, else None. Each shard's Aᵢ and
+    minimiser cᵢ come from its gradient, which is affine: gᵢ(θ) = Aᵢθ + gᵢ(0)."""
+    from gdviz.parallel.config import streams
+    from gdviz.parallel.shards import make_shards
+
+    if not problem.has_data or problem.quadratic_form() is None:
+        return None
+    K = check_number("workers", workers, lo=1, integer=True)
+    shard_list = make_shards(problem, K, shards, streams(seed, K)[0])
+    P = problem.n_params
+    basis = np.vstack([np.zeros(P), np.eye(P)])
+    A, c = [], []
+    for idx in shard_list:
+        g = problem.batch_loss_and_grad(basis, np.broadcast_to(idx, (P + 1, idx.size)))[1]
+        a = (g[1:] - g[0]).T
+        try:
+            c.append(np.linalg.solve(a, -g[0]))
+        except np.linalg.LinAlgError:
+            return None  # a shard too small or too uniform to pin its own minimum
+        A.append(a)
+    theta = fedavg_fixed_point_quadratic(A, c, [s.size for s in shard_list], lr, local_steps)
+    return theta, float(problem.loss(theta[None])[0])
+
+
 def ring_allreduce_seconds(workers: int, nbytes: float, bandwidth: float, latency: float) -> float:
     """2(K−1)·α + 2(K−1)/K·N/β (Patarasuk & Yuan 2009)."""
     K = workers

@@ -70,3 +70,43 @@ def test_the_local_limit_uses_the_hessian_at_the_point():
     assert lam_max_at(gdviz.problem("ackley"), np.zeros(2)) is None  # the cone tip has no Hessian
     q = gdviz.problem("quadratic", condition=10)
     assert lam_max_at(q, np.array([5.0, -3.0])) == quadratic_theory(q).lam_max
+
+
+def test_local_fixed_point_is_where_full_batch_local_gd_settles_on_sorted_shards():
+    import gdviz
+    from gdviz import parallel
+    from gdviz.parallel import theory
+
+    p = gdviz.problem("linear_regression", data="synthetic", n=2000)
+    for H in (1, 8, 32):
+        theta, loss = theory.local_fixed_point(p, workers=4, local_steps=H, lr=0.1, shards="label")
+        rec = parallel.train(
+            p,
+            gdviz.optimizer("gd", lr=0.1),
+            strategy="local",
+            workers=4,
+            local_steps=H,
+            steps=H * max(80, 1000 // H),
+            shards="label",
+        )
+        np.testing.assert_allclose(rec.params[-1], theta, rtol=0, atol=1e-9)
+        assert loss == pytest.approx(float(rec.loss[-1]), rel=1e-9)
+    # H = 1 is gradient descent on the whole data: the fixed point is the minimum
+    _, loss1 = theory.local_fixed_point(p, workers=4, local_steps=1, lr=0.1, shards="label")
+    assert loss1 == pytest.approx(p.min_loss, rel=1e-9)
+    # the drift grows with H
+    drifts = [
+        theory.local_fixed_point(p, workers=4, local_steps=H, lr=0.1, shards="label")[1] for H in (2, 8, 32)
+    ]
+    assert drifts == sorted(drifts) and drifts[0] > p.min_loss
+
+
+def test_local_fixed_point_only_for_quadratic_shards():
+    import gdviz
+    from gdviz.parallel import theory
+
+    assert (
+        theory.local_fixed_point(gdviz.problem("logistic_regression"), workers=2, local_steps=4, lr=0.5)
+        is None
+    )
+    assert theory.local_fixed_point(gdviz.problem("rosenbrock"), workers=2, local_steps=4, lr=0.5) is None

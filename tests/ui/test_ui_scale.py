@@ -93,7 +93,7 @@ def test_every_strategy_renders_with_every_option():
         )
     )
     assert not at.error, [e.value for e in at.error]
-    assert loss_traces(at) == [EN[f"scale.strategy.{s}"] for s in STRATEGIES]
+    assert loss_traces(at) == [EN[f"scale.strategy.{s}"] for s in STRATEGIES] + [EN["scale.fig.fixed_point"]]
 
 
 def test_a_tampered_link_is_repaired_with_a_notice():
@@ -339,3 +339,21 @@ def test_paths_on_the_surface_end_where_each_strategy_ends_and_the_star_is_the_m
     np.testing.assert_allclose([values(star["x"])[0], values(star["y"])[0]], p.minima[0][ax], rtol=1e-5)
     caption = " ".join(c.value for c in at.caption)
     assert EN["scale.paths.caption"].format(others=p.param_names[2]) in caption
+
+
+def test_lesson_drift_draws_local_gds_fixed_point_and_the_run_hovers_around_it():
+    cfg, at = _settings("drift")
+    (chart,) = [c for c in at.get("plotly_chart") if c.proto.id.endswith("scale_loss")]
+    spec = json.loads(chart.proto.spec)
+    line = spec["data"][-1]
+    assert line["name"] == EN["scale.fig.fixed_point"]
+    _, loss = theory.local_fixed_point(
+        compute.get_problem(cfg), workers=cfg.workers, local_steps=cfg.local_steps, lr=cfg.lr, shards="label"
+    )
+    assert values(line["y"]) == pytest.approx([loss, loss])
+    lo, hi = spec["layout"]["yaxis"]["range"]
+    assert lo <= math.log10(loss) <= hi  # drawn inside the axis
+    r = _race(cfg)
+    assert np.mean(r["local"].loss[-50:]) == pytest.approx(loss, rel=0.1)
+    assert loss > 1.1 * r["sync"].loss[-1]  # the drift the lesson speaks of is the theory's too
+    assert f"{loss:.4g}" in " ".join(c.value for c in at.caption)

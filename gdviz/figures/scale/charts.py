@@ -50,10 +50,16 @@ class Curve:
 
 
 def loss_figure(
-    curves: Sequence[Curve], *, x_axis: str, labels: Mapping[str, str], height: int = 380
+    curves: Sequence[Curve],
+    *,
+    x_axis: str,
+    labels: Mapping[str, str],
+    reference: tuple[float, str] | None = None,
+    height: int = 380,
 ) -> SpecFigure:
     """Loss (log y) of every strategy against ``x_axis`` "steps" or "seconds"; fixed ranges from the
-    data so that Plotly never rescales on its own."""
+    data so that Plotly never rescales on its own. ``reference`` (loss, name): a theory's level, a
+    dashed line across the whole axis, inside the range."""
     lab = need_labels(labels, LABEL_KEYS, "loss_figure")
     data, lo, hi, xmax = [], np.inf, -np.inf, 0.0
     for c in curves:
@@ -75,6 +81,20 @@ def loss_figure(
         )
     if not np.isfinite(lo):
         lo, hi = 1e-3, 1.0
+    if reference is not None and np.isfinite(reference[0]) and reference[0] > 0:
+        level, text = float(reference[0]), reference[1]
+        lo, hi = min(lo, level), max(hi, level)
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": text,
+                "x": [0.0, xmax or 1.0],
+                "y": [level, level],
+                "line": {"color": GREY, "width": 2, "dash": "dash"},
+                "hovertemplate": "%{y:.4g}<extra>" + text + "</extra>",
+            }
+        )
     pad = 0.05 * max(np.log10(hi) - np.log10(lo), 0.1)
     layout = base_layout(height, legend_y=1.02)
     layout |= {

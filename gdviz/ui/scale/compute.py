@@ -147,3 +147,25 @@ def view(cfg: ScaleConfig, runs: list) -> object | None:
         part="surface",
     )
     return work.obtain(plan)
+
+
+# (recipe, K, H, lr, shards) → the loss; a few floats each, shared by every session
+FIXED_POINTS = ByteCache("scale local fixed points", 1 * 2**20, ttl=limits.CACHE_TTL_SECONDS)
+
+
+def local_fixed_point(cfg: ScaleConfig) -> float | None:
+    """``parallel.theory.local_fixed_point``'s loss at the page's settings (P + 1 gradients of each
+    shard: a few full passes over the data, cheaper than the race itself), or None."""
+    from gdviz.parallel import theory
+
+    key = (tasks.recipe_key(cfg.recipe()), cfg.workers, cfg.local_steps, cfg.lr, cfg.shards)
+    found = FIXED_POINTS.get(key)
+    if found is not None:
+        return found[0]
+    p = get_problem(cfg)
+    got = theory.local_fixed_point(
+        p, workers=cfg.workers, local_steps=cfg.local_steps, lr=cfg.lr, shards=cfg.shards
+    )
+    value = None if got is None else got[1]
+    FIXED_POINTS.put(key, (value,))
+    return value

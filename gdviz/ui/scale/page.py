@@ -183,6 +183,11 @@ def _num(v: float) -> str:
     return f"{v:.4g}" if math.isfinite(v) else "–"
 
 
+def local_theory(cfg: ScaleConfig) -> float | None:
+    """The loss where local GD with the page's H settles on these very shards (least squares only)."""
+    return compute.local_fixed_point(cfg)
+
+
 def loss_chart(cfg: ScaleConfig, runs: list[tuple[str, ScaleRun]]) -> None:
     head, opt = st.columns([2, 1.3])  # room for both axis choices on one line
     head.markdown(f"#### {t('scale.loss')}")
@@ -196,8 +201,12 @@ def loss_chart(cfg: ScaleConfig, runs: list[tuple[str, ScaleRun]]) -> None:
     )
     x_axis = SS.get("scale.x") or "steps"
     curves = [Curve(s, name(s), r.time if x_axis == "seconds" else r.step, r.loss) for s, r in runs]
-    fig = loss_figure(curves, x_axis=x_axis, labels=fig_labels())
+    fixed = local_theory(cfg) if any(s == "local" for s, _ in runs) else None
+    reference = None if fixed is None else (fixed, t("scale.fig.fixed_point"))
+    fig = loss_figure(curves, x_axis=x_axis, labels=fig_labels(), reference=reference)
     st.plotly_chart(fig, key="scale_loss", theme=None, config={"displaylogo": False})
+    if fixed is not None:
+        st.caption(t("scale.local.theory", H=cfg.local_steps, loss=f"{fixed:.4g}"))
 
 
 PATHS_MAX_PARAMS = 3  # a slice of two of three parameters through the minimum tells the story

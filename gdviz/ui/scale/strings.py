@@ -51,6 +51,9 @@ EN: dict[str, str] = {
     "arrive and drops the rest, so a straggler no longer holds everyone up.",
     "scale.scaling.limit": "Linear scaling rule: the step is α·K = {ak}. Gradient descent on this "
     "quadratic is stable only for α·K < 2/λ_max = {limit}: with this α, at most K = {k} workers.",
+    "scale.local.theory": "Dashed: the loss where local gradient descent with H = {H} full-batch local "
+    "steps settles on these very shards, {loss} (theory: each shard's loss is quadratic, and the "
+    "average of H steps from θ has one fixed point). With mini-batches the run fluctuates around it.",
     "scale.paths": "Paths on the loss surface",
     "scale.paths.caption": "Every strategy's shared model, update by update, on the loss over two "
     "parameters with {others} held at the minimum (the star): the paths are projections onto this "
@@ -174,6 +177,7 @@ EN: dict[str, str] = {
     "scale.fig.pause": "❚❚ Pause",
     "scale.fig.step": "update",
     "scale.fig.minimum": "minimum",
+    "scale.fig.fixed_point": "local GD's fixed point (theory)",
     "scale.fig.batch": "batch size B",
     "scale.fig.steps_to": "updates to the target",
     "scale.fig.samples_to": "samples to the target",
@@ -228,6 +232,8 @@ ZH: dict[str, str] = {
     "scale.backups.help": "额外的同步节点：每一步只平均最先到达的 K 个梯度，其余的丢弃，掉队的节点就不再拖慢所有人。",
     "scale.scaling.limit": "线性缩放规则：步长为 α·K = {ak}。在这个二次函数上，梯度下降只有在 "
     "α·K < 2/λ_max = {limit} 时才稳定：用这个 α，最多只能用 K = {k} 个节点。",
+    "scale.local.theory": "虚线：在这些数据分片上，用 H = {H} 步全批量本地更新的本地梯度下降最终停留的损失，{loss}"
+    "（理论：每个分片的损失都是二次函数，从 θ 出发走 H 步再取平均，只有一个不动点）。使用小批量时，训练在它附近波动。",
     "scale.paths": "损失曲面上的路径",
     "scale.paths.caption": "每种策略的共享模型逐次更新的轨迹，画在两个参数的损失上，{others} 固定在最小值（星号）处："
     "路径是在这个切片上的投影。按“播放”。",
@@ -327,6 +333,7 @@ ZH: dict[str, str] = {
     "scale.fig.play": "▶ 播放",
     "scale.fig.pause": "❚❚ 暂停",
     "scale.fig.minimum": "最小值",
+    "scale.fig.fixed_point": "本地梯度下降的不动点（理论）",
     "scale.fig.batch": "批量大小 B",
     "scale.fig.steps_to": "达到目标的更新次数",
     "scale.fig.samples_to": "达到目标的样本数",
