@@ -21,7 +21,9 @@ TIMELINE_STEPS = 6  # the updates the timeline shows: a few, so that each bar is
 
 class ScaleRun(NamedTuple):
     """``step``, ``time`` (simulated seconds), ``loss`` and ``params`` (``(len(step), P)``) at up
-    to CURVE_POINTS states; the
+    to CURVE_POINTS states; for the kept updates ``update`` (the kept states but the last: update
+    k takes state k to k + 1), the step inspector's ``grad`` (what the strategy applied), ``lr``,
+    ``staleness``, ``bits`` and ``next_params`` (state k + 1); the
     timeline's intervals (``worker``, ``kind`` index into EVENT_KINDS, ``start``, ``end``) cover
     [0, ``window``] for every worker, gaps between logged events counted as idle."""
 
@@ -31,6 +33,12 @@ class ScaleRun(NamedTuple):
     time: np.ndarray
     loss: np.ndarray
     params: np.ndarray
+    update: np.ndarray
+    grad: np.ndarray
+    lr: np.ndarray
+    staleness: np.ndarray
+    bits: np.ndarray
+    next_params: np.ndarray
     diverged: int | None
     comm_share: float
     max_staleness: int
@@ -90,13 +98,22 @@ def summarize(rec: ParallelRecord) -> ScaleRun:
     else:
         w, k, s, e = timeline(rec, window)
     stale = np.asarray(rec.staleness)
+    T = int(rec.steps_done)
+    upd = idx[idx < T]
+    params = np.asarray(rec.params, dtype=float)
     return ScaleRun(
         strategy=rec.strategy,
         workers=rec.workers,
         step=idx.astype(np.int64),
         time=t[idx],
         loss=loss[idx],
-        params=np.asarray(rec.params, dtype=float)[idx],
+        params=params[idx],
+        update=upd.astype(np.int64),
+        grad=np.asarray(rec.grad, dtype=float)[upd],
+        lr=np.asarray(rec.lr, dtype=float)[upd],
+        staleness=stale[upd].astype(np.int64),
+        bits=np.asarray(rec.bits, dtype=float)[upd],
+        next_params=params[upd + 1],
         diverged=int(rec.steps_done) if rec.stop_reason == STOP_DIVERGED else None,
         comm_share=float(rec.comm_share),
         max_staleness=int(stale.max()) if stale.size else 0,

@@ -128,6 +128,7 @@ def _scale_keys() -> set[str]:
 
     keys = {f"scale.fig.{k}" for k in scale_figures.LABEL_KEYS + scale_figures.paths.LABEL_KEYS}
     keys |= {f"scale.strategy.{s}" for s in STRATEGIES} | {f"scale.explain.{s}" for s in STRATEGIES}
+    keys |= {f"scale.insp.rule.{s}" for s in STRATEGIES}
     keys |= {f"scale.problem.{p}" for p in scale_state.PROBLEMS}
     keys |= {f"scale.network.{n}" for n in scale_state.CONTROLS["scale.network"].choices}
     keys |= {f"scale.compression.{c}" for c in scale_state.COMPRESSIONS}

@@ -357,3 +357,31 @@ def test_lesson_drift_draws_local_gds_fixed_point_and_the_run_hovers_around_it()
     assert np.mean(r["local"].loss[-50:]) == pytest.approx(loss, rel=0.1)
     assert loss > 1.1 * r["sync"].loss[-1]  # the drift the lesson speaks of is the theory's too
     assert f"{loss:.4g}" in " ".join(c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_step_inspector_takes_an_update_apart_and_the_rule_holds(strategy):
+    from gdviz.ui.scale import inspector
+
+    at = run(open_page(**{"scale.strategies": [strategy], "scale.insp": strategy, "scale.at": 37}))
+    assert not at.error and not at.exception
+    (r,) = compute.race(ss.ScaleConfig(strategies=(strategy,)))
+    i = int(np.argmin(np.abs(r.update - 37)))
+    assert at.session_state["scale.at"] == r.update[i]  # snapped to a kept update
+    assert inspector.residual(r, i) < 1e-12  # θ_{k+1} = θ_k − α·ĝ_k to round-off
+    latex = " ".join(e.value for e in at.get("latex"))
+    assert inspector.RULES[strategy] in latex
+    facts = EN["scale.insp.facts"].split("{k}")[0] + str(int(r.update[i]))
+    assert facts in " ".join(c.value for c in at.caption)
+    table = [d for d in at.dataframe if "θ_k" in d.value.columns][0].value
+    np.testing.assert_allclose(table["θ_{k+1}"].astype(float), r.next_params[i], rtol=1e-5)
+    if strategy == "async":
+        assert int(r.staleness[i]) == 3  # K − 1 for equal-speed workers in turn
+
+
+def test_the_inspected_update_is_in_the_link():
+    at = run(open_page(**{"scale.insp": "async", "scale.at": 40}))
+    query = {k: v[0] if isinstance(v, list) else v for k, v in at.query_params.items()}
+    assert query["insp"] == "async" and query["at"] == "40"
+    again = open_link(query)
+    assert again.session_state["scale.insp"] == "async" and again.session_state["scale.at"] == 40

@@ -28,7 +28,7 @@ from gdviz.figures.scale import (
 from gdviz.parallel import EVENT_KINDS, STRATEGIES, theory
 from gdviz.ui import app, quirks, work
 from gdviz.ui.i18n import t
-from gdviz.ui.scale import compute, state
+from gdviz.ui.scale import compute, inspector, state
 from gdviz.ui.scale.state import (
     B_MAX,
     BACKUPS_MAX,
@@ -379,6 +379,7 @@ def page() -> None:
         scaling_caption(cfg)
     summary(runs)
     paths_chart(cfg, runs)
+    inspector.panel(runs, compute.get_problem(cfg).param_names, name)
     timeline(runs)
     speedup(cfg)
     if compute.get_problem(cfg).has_data:

@@ -51,6 +51,8 @@ DEFAULTS: dict[str, object] = {
     "scale.scale_lr": False,
     "scale.x": "steps",
     "scale.timeline": "sync",
+    "scale.insp": "sync",
+    "scale.at": 0,
 }
 
 CONTROLS: dict[str, Control] = {
@@ -71,6 +73,8 @@ CONTROLS: dict[str, Control] = {
     "scale.scale_lr": Control("lsr", "bool", DEFAULTS["scale.scale_lr"]),
     "scale.x": Control("x", "choice", DEFAULTS["scale.x"], choices=X_AXES),
     "scale.timeline": Control("tl", "choice", DEFAULTS["scale.timeline"], choices=STRATEGIES),
+    "scale.insp": Control("insp", "choice", DEFAULTS["scale.insp"], choices=STRATEGIES),
+    "scale.at": Control("at", "int", DEFAULTS["scale.at"], 0, STEPS_MAX, 1),
 }
 STRATEGIES_PARAM = "strategies"  # the multiselect: one comma-separated value in a link
 

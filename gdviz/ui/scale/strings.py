@@ -54,6 +54,22 @@ EN: dict[str, str] = {
     "scale.local.theory": "Dashed: the loss where local gradient descent with H = {H} full-batch local "
     "steps settles on these very shards, {loss} (theory: each shard's loss is quadratic, and the "
     "average of H steps from θ has one fixed point). With mini-batches the run fluctuates around it.",
+    "scale.insp": "Step inspector: one update, taken apart",
+    "scale.insp.of": "Strategy",
+    "scale.insp.step": "Update k",
+    "scale.insp.col.param": "parameter",
+    "scale.insp.rule.sync": "Synchronous: the mean of the K workers' gradients, all computed at the "
+    "same, current θ_k on their own batches of b samples.",
+    "scale.insp.rule.accumulate": "Accumulation: the mean of K·m micro-batch gradients at θ_k — one "
+    "message per worker for m batches.",
+    "scale.insp.rule.async": "Asynchronous: one worker's gradient, computed at the parameters it "
+    "pulled τ_k updates ago; the server applies it to today's θ_k.",
+    "scale.insp.rule.local": "Local SGD: every worker steps its own model θ⁽ⁱ⁾; the shared model is "
+    "their weighted average, so it moves by the average of their gradients, each taken at its own "
+    "model. Every H updates the workers are set to the average.",
+    "scale.insp.facts": "Update {k}: α = {lr}, staleness τ = {tau}, {bits} bits sent. Measured on "
+    "the run: max |θ_k+1 − (θ_k − α·ĝ_k)| = {res}.",
+    "scale.insp.first": "The first {n} of {total} parameters.",
     "scale.paths": "Paths on the loss surface",
     "scale.paths.caption": "Every strategy's shared model, update by update, on the loss over two "
     "parameters with {others} held at the minimum (the star): the paths are projections onto this "
@@ -234,6 +250,18 @@ ZH: dict[str, str] = {
     "α·K < 2/λ_max = {limit} 时才稳定：用这个 α，最多只能用 K = {k} 个节点。",
     "scale.local.theory": "虚线：在这些数据分片上，用 H = {H} 步全批量本地更新的本地梯度下降最终停留的损失，{loss}"
     "（理论：每个分片的损失都是二次函数，从 θ 出发走 H 步再取平均，只有一个不动点）。使用小批量时，训练在它附近波动。",
+    "scale.insp": "单步检查：拆开一次更新",
+    "scale.insp.of": "策略",
+    "scale.insp.step": "第 k 次更新",
+    "scale.insp.col.param": "参数",
+    "scale.insp.rule.sync": "同步：K 个节点梯度的平均，都在同一个当前的 θ_k 上、各自用 b 个样本的批量计算。",
+    "scale.insp.rule.accumulate": "梯度累积：在 θ_k 上 K·m 个小批量梯度的平均——每个节点 m 个批量只发一次消息。",
+    "scale.insp.rule.async": "异步：一个节点的梯度，在它 τ_k 次更新之前取到的参数上计算；服务器把它用到当前的 θ_k 上。",
+    "scale.insp.rule.local": "本地 SGD：每个节点更新自己的模型 θ⁽ⁱ⁾；共享模型是它们的加权平均，"
+    "所以它按各节点在自己模型上的梯度的平均移动。每 H 次更新，各节点被重置为平均值。",
+    "scale.insp.facts": "第 {k} 次更新：α = {lr}，过时程度 τ = {tau}，发送 {bits} 比特。在这次训练上测得："
+    "max |θ_k+1 − (θ_k − α·ĝ_k)| = {res}。",
+    "scale.insp.first": "前 {n} 个参数（共 {total} 个）。",
     "scale.paths": "损失曲面上的路径",
     "scale.paths.caption": "每种策略的共享模型逐次更新的轨迹，画在两个参数的损失上，{others} 固定在最小值（星号）处："
     "路径是在这个切片上的投影。按“播放”。",
