@@ -373,8 +373,8 @@ def test_step_inspector_takes_an_update_apart_and_the_rule_holds(strategy):
     assert inspector.RULES[strategy] in latex
     facts = EN["scale.insp.facts"].split("{k}")[0] + str(int(r.update[i]))
     assert facts in " ".join(c.value for c in at.caption)
-    table = [d for d in at.dataframe if "θ_k" in d.value.columns][0].value
-    np.testing.assert_allclose(table["θ_{k+1}"].astype(float), r.next_params[i], rtol=1e-5)
+    table = next(d for d in at.dataframe if "θ(k)" in d.value.columns).value
+    np.testing.assert_allclose(table["θ(k+1)"].astype(float), r.next_params[i], rtol=1e-5)
     if strategy == "async":
         assert int(r.staleness[i]) == 3  # K − 1 for equal-speed workers in turn
 

@@ -66,10 +66,10 @@ def panel(runs: list[tuple[str, ScaleRun]], param_names, name) -> None:
         rows = [
             {
                 t("scale.insp.col.param"): param_names[j],
-                "θ_k": _num(run.params[i][j]),
-                "ĝ_k": _num(run.grad[i][j]),
-                "α·ĝ_k": _num(run.lr[i] * run.grad[i][j]),
-                "θ_{k+1}": _num(run.next_params[i][j]),
+                "θ(k)": _num(run.params[i][j]),
+                "ĝ(k)": _num(run.grad[i][j]),
+                "α·ĝ(k)": _num(run.lr[i] * run.grad[i][j]),
+                "θ(k+1)": _num(run.next_params[i][j]),
             }
             for j in range(min(len(param_names), 12))
         ]

@@ -59,16 +59,16 @@ EN: dict[str, str] = {
     "scale.insp.step": "Update k",
     "scale.insp.col.param": "parameter",
     "scale.insp.rule.sync": "Synchronous: the mean of the K workers' gradients, all computed at the "
-    "same, current θ_k on their own batches of b samples.",
-    "scale.insp.rule.accumulate": "Accumulation: the mean of K·m micro-batch gradients at θ_k — one "
+    "same, current θ(k) on their own batches of b samples.",
+    "scale.insp.rule.accumulate": "Accumulation: the mean of K·m micro-batch gradients at θ(k) — one "
     "message per worker for m batches.",
     "scale.insp.rule.async": "Asynchronous: one worker's gradient, computed at the parameters it "
-    "pulled τ_k updates ago; the server applies it to today's θ_k.",
+    "pulled τ(k) updates ago; the server applies it to today's θ(k).",
     "scale.insp.rule.local": "Local SGD: every worker steps its own model θ⁽ⁱ⁾; the shared model is "
     "their weighted average, so it moves by the average of their gradients, each taken at its own "
     "model. Every H updates the workers are set to the average.",
     "scale.insp.facts": "Update {k}: α = {lr}, staleness τ = {tau}, {bits} bits sent. Measured on "
-    "the run: max |θ_k+1 − (θ_k − α·ĝ_k)| = {res}.",
+    "the run: max |θ(k+1) − (θ(k) − α·ĝ(k))| = {res}.",
     "scale.insp.first": "The first {n} of {total} parameters.",
     "scale.paths": "Paths on the loss surface",
     "scale.paths.caption": "Every strategy's shared model, update by update, on the loss over two "
@@ -254,13 +254,13 @@ ZH: dict[str, str] = {
     "scale.insp.of": "策略",
     "scale.insp.step": "第 k 次更新",
     "scale.insp.col.param": "参数",
-    "scale.insp.rule.sync": "同步：K 个节点梯度的平均，都在同一个当前的 θ_k 上、各自用 b 个样本的批量计算。",
-    "scale.insp.rule.accumulate": "梯度累积：在 θ_k 上 K·m 个小批量梯度的平均——每个节点 m 个批量只发一次消息。",
-    "scale.insp.rule.async": "异步：一个节点的梯度，在它 τ_k 次更新之前取到的参数上计算；服务器把它用到当前的 θ_k 上。",
+    "scale.insp.rule.sync": "同步：K 个节点梯度的平均，都在同一个当前的 θ(k) 上、各自用 b 个样本的批量计算。",
+    "scale.insp.rule.accumulate": "梯度累积：在 θ(k) 上 K·m 个小批量梯度的平均——每个节点 m 个批量只发一次消息。",
+    "scale.insp.rule.async": "异步：一个节点的梯度，在它 τ(k) 次更新之前取到的参数上计算；服务器把它用到当前的 θ(k) 上。",
     "scale.insp.rule.local": "本地 SGD：每个节点更新自己的模型 θ⁽ⁱ⁾；共享模型是它们的加权平均，"
     "所以它按各节点在自己模型上的梯度的平均移动。每 H 次更新，各节点被重置为平均值。",
     "scale.insp.facts": "第 {k} 次更新：α = {lr}，过时程度 τ = {tau}，发送 {bits} 比特。在这次训练上测得："
-    "max |θ_k+1 − (θ_k − α·ĝ_k)| = {res}。",
+    "max |θ(k+1) − (θ(k) − α·ĝ(k))| = {res}。",
     "scale.insp.first": "前 {n} 个参数（共 {total} 个）。",
     "scale.paths": "损失曲面上的路径",
     "scale.paths.caption": "每种策略的共享模型逐次更新的轨迹，画在两个参数的损失上，{others} 固定在最小值（星号）处："
