@@ -20,7 +20,7 @@ TIMELINE_STEPS = 6  # the updates the timeline shows: a few, so that each bar is
 
 
 class ScaleRun(NamedTuple):
-    """``step``, ``time`` (simulated seconds), ``loss`` and ``params`` (``(len(step), P)``) at up
+    """``step``, ``time`` (simulated seconds), ``samples`` (seen by all workers), ``loss`` and ``params`` (``(len(step), P)``) at up
     to CURVE_POINTS states; for the kept updates ``update`` (the kept states but the last: update
     k takes state k to k + 1), the step inspector's ``grad`` (what the strategy applied), ``lr``,
     ``staleness``, ``bits`` and ``next_params`` (state k + 1); the
@@ -31,6 +31,7 @@ class ScaleRun(NamedTuple):
     workers: int
     step: np.ndarray
     time: np.ndarray
+    samples: np.ndarray
     loss: np.ndarray
     params: np.ndarray
     update: np.ndarray
@@ -106,6 +107,7 @@ def summarize(rec: ParallelRecord) -> ScaleRun:
         workers=rec.workers,
         step=idx.astype(np.int64),
         time=t[idx],
+        samples=np.asarray(rec.samples_seen, dtype=float)[idx],
         loss=loss[idx],
         params=params[idx],
         update=upd.astype(np.int64),

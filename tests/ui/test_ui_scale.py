@@ -385,3 +385,26 @@ def test_the_inspected_update_is_in_the_link():
     assert query["insp"] == "async" and query["at"] == "40"
     again = open_link(query)
     assert again.session_state["scale.insp"] == "async" and again.session_state["scale.at"] == 40
+
+
+def test_loss_against_samples_counts_every_workers_batch():
+    at = run(open_page(**{"scale.x": "samples", "scale.strategies": ["sync", "accumulate"]}))
+    assert not at.error
+    (chart,) = [c for c in at.get("plotly_chart") if c.proto.id.endswith("scale_loss")]
+    spec = json.loads(chart.proto.spec)
+    assert spec["layout"]["xaxis"]["title"]["text"] == EN["scale.fig.samples"]
+    cfg = ss.ScaleConfig(strategies=("sync", "accumulate"))
+    sync, acc = spec["data"][:2]
+    # an update of K workers × b samples (6 400 in all: less than an epoch) …
+    assert values(sync["x"])[-1] == cfg.steps * cfg.workers * cfg.batch_size
+    # … and m times that with accumulation, less each epoch's last, partial global batch (kept)
+    rec = parallel.train(
+        compute.get_problem(cfg), gdviz.optimizer("gd", lr=cfg.lr), **cfg.run_options("accumulate")
+    )
+    global_batch = cfg.workers * cfg.batch_size * cfg.accumulate
+    epochs = cfg.steps * global_batch // cfg.n
+    assert (
+        values(acc["x"])[-1]
+        == rec.samples_seen[-1]
+        == cfg.steps * global_batch - epochs * (global_batch - cfg.n % global_batch)
+    )

@@ -24,6 +24,7 @@ LABEL_KEYS = (
     "loss",
     "step",
     "seconds",
+    "samples",
     "worker",
     "compute",
     "communicate",
@@ -57,7 +58,7 @@ def loss_figure(
     reference: tuple[float, str] | None = None,
     height: int = 380,
 ) -> SpecFigure:
-    """Loss (log y) of every strategy against ``x_axis`` "steps" or "seconds"; fixed ranges from the
+    """Loss (log y) of every strategy against ``x_axis`` "steps", "samples" or "seconds"; fixed ranges from the
     data so that Plotly never rescales on its own. ``reference`` (loss, name): a theory's level, a
     dashed line across the whole axis, inside the range."""
     lab = need_labels(labels, LABEL_KEYS, "loss_figure")
@@ -100,7 +101,9 @@ def loss_figure(
     layout |= {
         "margin": {"l": 70, "r": 20, "t": 40, "b": 55},
         "xaxis": {
-            "title": {"text": lab["seconds"] if x_axis == "seconds" else lab["step"]},
+            "title": {
+                "text": {"seconds": lab["seconds"], "samples": lab["samples"]}.get(x_axis, lab["step"])
+            },
             "range": [0, xmax or 1.0],
             "autorange": False,
         },

@@ -200,7 +200,8 @@ def loss_chart(cfg: ScaleConfig, runs: list[tuple[str, ScaleRun]]) -> None:
         on_change=quirks.sticky_choice("scale.x", X_AXES, "steps"),
     )
     x_axis = SS.get("scale.x") or "steps"
-    curves = [Curve(s, name(s), r.time if x_axis == "seconds" else r.step, r.loss) for s, r in runs]
+    x_of = {"seconds": lambda r: r.time, "samples": lambda r: r.samples}.get(x_axis, lambda r: r.step)
+    curves = [Curve(s, name(s), x_of(r), r.loss) for s, r in runs]
     fixed = local_theory(cfg) if any(s == "local" for s, _ in runs) else None
     reference = None if fixed is None else (fixed, t("scale.fig.fixed_point"))
     fig = loss_figure(curves, x_axis=x_axis, labels=fig_labels(), reference=reference)

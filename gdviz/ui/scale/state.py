@@ -24,7 +24,7 @@ SIZES = (1_000, 10_000, 100_000, 1_000_000)  # synthetic linear regression only
 DEFAULT_LR = {"linear_regression": 0.1, "logistic_regression": 0.5, "mlp": 0.3}
 COMPRESSIONS = ("none", "topk", "randk", "sign", "qsgd")
 SHARDS = ("iid", "label")
-X_AXES = ("steps", "seconds")
+X_AXES = ("steps", "samples", "seconds")
 K_MAX, B_MAX, H_MAX, M_MAX, BACKUPS_MAX = 64, 256, 64, 16, 8
 STEPS_MIN, STEPS_MAX, STEPS_STEP = 50, 2000, 50
 # a straggler's extra delay, as a multiple of one worker's compute time for its batch: large enough
