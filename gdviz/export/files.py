@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image, ImageColor
 
 from gdviz import limits
-from gdviz.export.render import CURTAIN_ALPHA, DESIGN_HEIGHT, DESIGN_WIDTH, Renderer
+from gdviz.export.render import DESIGN_HEIGHT, DESIGN_WIDTH, Renderer
 from gdviz.export.view import RaceView
 from gdviz.figures.paths import frame_steps
 from gdviz.figures.style import HALO, INK, PLOTLY_GRID, PLOTLY_TEXT, STAR, STAR_EDGE
@@ -121,13 +121,13 @@ class _Quantizer:
     A table over all 2²⁴ colours is filled as colours appear; a frame is then one lookup."""
 
     def __init__(self, picture: Image.Image, run_colors):
-        # the flat colours drawn exactly (white, texts, grid, markers, each run's colour, faint and
-        # veiled), the rest of the 255 entries from the picture's median cut
+        # the flat colours drawn exactly (white, texts, grid, markers, each run's colour and its faint
+        # batch-loss tint), the rest of the 255 entries from the picture's median cut
         exact = [INK, PLOTLY_TEXT, PLOTLY_GRID, STAR, STAR_EDGE, HALO, "#ffffff"]
         rgbs = [ImageColor.getrgb(c)[:3] for c in exact]
         for c in run_colors:
             rgb = np.array(ImageColor.getrgb(c)[:3], dtype=float)
-            for alpha in (1.0, 0.4, 1 - CURTAIN_ALPHA, 0.4 * (1 - CURTAIN_ALPHA)):  # the loss panel's tints
+            for alpha in (1.0, 0.4):  # the loss panel's tints
                 rgbs.append(tuple(round(float(v)) for v in rgb * alpha + 255 * (1 - alpha)))
         rgbs = list(dict.fromkeys(rgbs))
         rest = picture.quantize(colors=255 - len(rgbs), method=Image.Quantize.MEDIANCUT).getpalette()

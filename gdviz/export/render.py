@@ -3,9 +3,10 @@
 Why not Plotly's own image export (Kaleido): it drives a headless Chrome and takes about a second
 per frame, and 300 frames are the default (``benchmarks/bench_export.py`` measures both). Here
 everything that does not move is drawn once — the contour picture (``gdviz.figures.raster``, the
-page's own), axes, minima, full loss curves and their veiled copy — and a frame only adds the new
-path segments to a persistent layer, pastes the veil over the loss curves' future and draws the
-moving heads and the step. Colours come from ``gdviz.figures.style``, texts from the view's labels
+page's own), axes, minima, the full loss curves and the empty loss panel — and a frame only adds
+the new path segments to a persistent layer, shows the loss curves up to its step (nothing of the
+future: the page shows none before Play either) and draws the moving heads and the step. The loss
+axis is the page's (``gdviz.figures.race.loss_axis``): linear, and titled so, when a loss is ≤ 0. Colours come from ``gdviz.figures.style``, texts from the view's labels
 (its language), the layout follows the page's figure (contour left on equal scales, loss right).
 
 Lines are drawn at ``supersample`` times the size and reduced (Pillow draws no antialiased lines).
@@ -24,6 +25,7 @@ import numpy as np
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
 from gdviz.figures.paths import clip_path, expand_box
+from gdviz.figures.race import loss_axis, loss_for_axis
 from gdviz.figures.raster import contour_rgba, contour_values
 from gdviz.figures.style import (
     CONTOUR_SCALE,
@@ -37,7 +39,6 @@ from gdviz.figures.style import (
 )
 
 Progress = Callable[[int, int], None]
-CURTAIN_ALPHA = 0.82  # style.CURTAIN's opacity: white over the part of the curves not reached yet
 DESIGN_WIDTH, DESIGN_HEIGHT = 1280, 640  # the layout below is in these units, scaled to the width
 _TINY = 1e-300
 _FAR = 1e5  # pixel coordinates are clamped here: Pillow draws nothing sensible much beyond
@@ -272,34 +273,10 @@ class Renderer:
         cl, ct, cwid, chei = _equal_domain(left, top, cw, ph, window)
         self.contour = Box(cl, ct, cwid, chei, x0, x1, y0, y1)
         ll = left + round(pw * (split + gap))
-        lr = self._loss_range()
-        self.loss = Box(ll, top, W - right - ll, ph, 0.0, lr[2], lr[0], lr[1], log=v.config.view.log_loss)
-
-    def _loss_range(self) -> tuple[float, float, float]:
-        """(y0, y1, x_right) of the loss panel, as ``race_figure`` fixes them (log10 units when log)."""
-        log = self.view.config.view.log_loss
-        lo, hi, x_max = math.inf, -math.inf, 1e-9
-        for t in self.view.traces:
-            for arr in (t.loss, t.batch_loss):
-                if arr is None or not len(arr):
-                    continue
-                a = np.asarray(arr, dtype=float)
-                a = a[np.isfinite(a)]
-                if log:
-                    a = np.maximum(a, _TINY)
-                if a.size:
-                    lo, hi = min(lo, a.min()), max(hi, a.max())
-            xs = np.arange(len(t.loss), dtype=float) if t.x is None else np.asarray(t.x, dtype=float)
-            x_max = max(x_max, float(np.nanmax(xs)))
-        if not math.isfinite(lo):
-            lo, hi = (1e-3, 1.0) if log else (0.0, 1.0)
-        if log:
-            h = math.log10(max(hi, _TINY))
-            low = max(math.log10(max(lo, _TINY)), h - 16)
-            pad = max(0.05 * (h - low), 0.1)
-            return low - pad, h + pad, x_max * 1.02
-        pad = 0.05 * ((hi - lo) or 1.0)
-        return lo - pad, hi + pad, x_max * 1.02
+        # the page's own loss axis: the same decision (log or linear), range and floor
+        self.axis = loss_axis(list(v.traces), v.config.view.log_loss)
+        y0, y1 = self.axis.range
+        self.loss = Box(ll, top, W - right - ll, ph, 0.0, self.axis.x_max * 1.02, y0, y1, log=self.axis.log)
 
     # -- drawn once ---------------------------------------------------------------------------------
     def _panel_base(self, box: Box) -> Image.Image:
@@ -339,11 +316,12 @@ class Renderer:
         self.contour_base = panel
         self._axes(d, c, (sx0, sx1), grid=False, titles=v.view.axis_titles)
 
-        # loss panel: grid, full curves (batch losses faint), and the same veiled
+        # loss panel: grid and full curves (batch losses faint), and the grid alone for the future
         lb = self.loss
         lp = self._panel_base(lb)
         ld = ImageDraw.Draw(lp)
         self._loss_grid(ld, lb)
+        self.loss_empty = lp.copy()
         self._loss_xy = []
         for t in v.traces:
             xs = np.arange(len(t.loss), dtype=float) if t.x is None else np.asarray(t.x, dtype=float)
@@ -355,14 +333,11 @@ class Renderer:
             _polyline(ld, lb.px(xs, ly), col, self.u(2.5))
             self._loss_xy.append((xs, ly))
         self.loss_plain = lp
-        self.loss_veiled = Image.blend(lp, Image.new("RGB", lp.size, "white"), CURTAIN_ALPHA)
-        self._axes(
-            d,
-            lb,
-            None,
-            grid=True,
-            titles=(v.loss_x_title(), v.loss_title()),
-        )
+        title = v.loss_title()
+        if v.config.view.log_loss and not self.axis.log:
+            title = f"{title} ({v.labels['loss_linear']})"
+        self.loss_axis_title = title
+        self._axes(d, lb, None, grid=True, titles=(v.loss_x_title(), title))
 
         # around each plot, as wide as the largest marker: restored before every frame (a marker near
         # an edge overlaps it)
@@ -391,11 +366,7 @@ class Renderer:
             self._paths.append((c.px(clipped[:, 0], clipped[:, 1]), idx, T, t))
 
     def _finite(self, a) -> np.ndarray:
-        a = np.asarray(a, dtype=float)
-        ok = np.isfinite(a)
-        if self.loss.log:
-            return np.where(ok, np.maximum(a, _TINY), np.nan)
-        return np.where(ok, a, np.nan)
+        return loss_for_axis(a, self.axis.log, self.axis.floor)
 
     def _loss_grid(self, d, box: Box) -> None:
         grid = _rgb(PLOTLY_GRID)
@@ -520,9 +491,9 @@ class Renderer:
         xa = float(step) if same_x else max(h[0] for h in heads)
         ((ax, _),) = lb.px([xa], [10**lb.y0 if lb.log else lb.y0])
         ax = int(np.clip(round(ax), 0, lb.width))
-        img.paste(self.loss_plain.crop((0, 0, ax, lb.height)) if ax else self.loss_veiled, (lb.left, lb.top))
+        img.paste(self.loss_plain.crop((0, 0, ax, lb.height)) if ax else self.loss_empty, (lb.left, lb.top))
         if 0 < ax < lb.width:
-            img.paste(self.loss_veiled.crop((ax, 0, lb.width, lb.height)), (lb.left + ax, lb.top))
+            img.paste(self.loss_empty.crop((ax, 0, lb.width, lb.height)), (lb.left + ax, lb.top))
         at = np.array([lb.left, lb.top])
         for (hx, hy), (_p, _i, _T, t) in zip(heads, self._paths, strict=True):
             (p,) = lb.px([hx], [hy])

@@ -96,7 +96,7 @@ class RunTrace:
     xy_steps: np.ndarray | None = None
 
 
-def _loss_for_axis(loss: np.ndarray, log: bool, floor: float = _TINY) -> np.ndarray:
+def loss_for_axis(loss: np.ndarray, log: bool, floor: float = _TINY) -> np.ndarray:
     """Losses as drawn: non-finite ones are gaps; on a log axis only round-off zeros (see
     needs_linear_axis) are raised to ``floor``, the bottom of the axis."""
     loss = np.asarray(loss, dtype=float)
@@ -116,6 +116,43 @@ def needs_linear_axis(runs: Sequence[RunTrace]) -> bool:
     if not fin.size:
         return False
     return bool(np.any(fin <= -_ROUNDOFF * np.abs(fin).max()) or np.all(fin <= 0))
+
+
+@dataclass(frozen=True)
+class LossAxis:
+    """The loss panel's y axis as the page draws it (and the exports, ``gdviz.export.render``):
+    ``log`` (False when some loss is ≤ 0, ``needs_linear_axis``), ``range`` (log10 units when
+    log), ``floor`` (where round-off zeros sit on a log axis) and the largest x."""
+
+    log: bool
+    range: list[float]
+    floor: float
+    x_max: float
+
+
+def loss_axis(runs: Sequence[RunTrace], log_asked: bool) -> LossAxis:
+    """Log only if every drawn loss can be shown on it; the range from every loss and batch loss,
+    fixed (never more than 16 decades below the peak: below is round-off)."""
+    log = log_asked and not needs_linear_axis(runs)
+    lo, hi, x_max = math.inf, -math.inf, 1e-9
+    for r in runs:
+        for v in (r.loss, r.batch_loss):
+            if v is None or not len(v):
+                continue
+            v = np.asarray(v, dtype=float)
+            fin = v[np.isfinite(v) & ((v > 0) if log else True)]
+            if fin.size:
+                lo, hi = min(lo, fin.min()), max(hi, fin.max())
+        x_max = max(x_max, float(np.nanmax(_loss_x(r))))
+    if not math.isfinite(lo):
+        lo, hi = (1e-3, 1.0) if log else (0.0, 1.0)
+    if log:
+        top = math.log10(max(hi, _TINY))
+        low = max(math.log10(max(lo, _TINY)), top - 16)
+        pad = max(0.05 * (top - low), 0.1)
+        return LossAxis(True, [low - pad, top + pad], 10 ** (low - pad), x_max)
+    pad = 0.05 * ((hi - lo) or 1.0)
+    return LossAxis(False, [lo - pad, hi + pad], _TINY, x_max)
 
 
 def _loss_x(r: RunTrace) -> np.ndarray:
@@ -200,33 +237,12 @@ def race_figure(
     loss_heads = np.zeros((n_frames, len(runs), 2))
 
     # --- the loss axis: log only if every drawn loss can be shown on it; its range, fixed ----------
-    log_loss = log_loss and not needs_linear_axis(runs)
+    axis = loss_axis(runs, log_loss)
+    log_loss, loss_range, floor, x_max = axis.log, axis.range, axis.floor, axis.x_max
     linear_fallback = log_loss_asked and not log_loss
     batch_gaps = log_loss and any(
         r.batch_loss is not None and np.any(np.asarray(r.batch_loss, dtype=float) <= 0) for r in runs
     )
-    loss_lo, loss_hi, x_max = math.inf, -math.inf, 1e-9
-    for r in runs:
-        for v in (r.loss, r.batch_loss):
-            if v is None or not len(v):
-                continue
-            v = np.asarray(v, dtype=float)
-            fin = v[np.isfinite(v) & ((v > 0) if log_loss else True)]
-            if fin.size:
-                loss_lo, loss_hi = min(loss_lo, fin.min()), max(loss_hi, fin.max())
-        x_max = max(x_max, float(np.nanmax(_loss_x(r))))
-    if not math.isfinite(loss_lo):
-        loss_lo, loss_hi = (1e-3, 1.0) if log_loss else (0.0, 1.0)
-    if log_loss:
-        hi = math.log10(max(loss_hi, _TINY))
-        lo = max(math.log10(max(loss_lo, _TINY)), hi - 16)  # below 1e-16 of the peak is round-off
-        pad = max(0.05 * (hi - lo), 0.1)
-        loss_range = [lo - pad, hi + pad]
-        floor = 10 ** (lo - pad)  # round-off zeros are drawn on the axis floor, not below it
-    else:
-        pad = 0.05 * ((loss_hi - loss_lo) or 1.0)
-        loss_range = [loss_lo - pad, loss_hi + pad]
-        floor = _TINY
     x_right = finite_number(x_max * 1.02)
 
     def coords(p: np.ndarray) -> dict:
@@ -280,7 +296,7 @@ def race_figure(
 
         # loss panel: each curve drawn up to the frame's step, never beyond (predict, then reveal)
         xs = _loss_x(r)
-        ly = _loss_for_axis(r.loss, log_loss, floor)
+        ly = loss_for_axis(r.loss, log_loss, floor)
         s_ = np.minimum(steps_shown, T)
         keep = np.unique(np.concatenate([np.arange(0, T + 1, stride), s_, [T]]))
         if r.batch_loss is not None and len(r.batch_loss):

@@ -49,8 +49,6 @@ SURFACE_LEVEL_LINES = "rgba(60,70,90,0.3)"
 # The known minima (and a network's final weights): a star that no run colour resembles.
 STAR = "#FFD400"
 STAR_EDGE = "#333"
-# The loss panel's veil over the part of each curve the animation has not reached yet.
-CURTAIN = "rgba(255,255,255,0.82)"
 
 # --- the network page ---------------------------------------------------------------------------------------
 # Blue and vermillion for the two classes (also the two signs of a regression target); the runs take

@@ -297,3 +297,37 @@ def test_the_headless_copies_match_the_page_and_labels_speak_the_language():
         headless.run_label(0, RunSpec("gd", 0.1, variant="mini", batch_size=8), True, g) for g in ("en", "zh")
     ]
     assert labels == ["1. Gradient descent α=0.1 · mini-batch b=8", "1. 梯度下降 α=0.1 · 小批量 b=8"]
+
+
+def _loss_panel_pixels(r: Renderer, img, color: str) -> int:
+    a = np.asarray(img).astype(int)
+    sx, sy = a.shape[1] / r.size[0], a.shape[0] / r.size[1]
+    b = r.loss
+    panel = a[
+        round(b.top * sy) : round((b.top + b.height) * sy),
+        round(b.left * sx) : round((b.left + b.width) * sx),
+    ]
+    rgb = np.array([int(color[i : i + 2], 16) for i in (1, 3, 5)])
+    return int((np.abs(panel - rgb).sum(axis=-1) < 30).sum())
+
+
+def test_an_export_shows_no_loss_beyond_its_frame(view):
+    """As on the page before Play: frame 0 has no loss curve to the right of step 0."""
+    r = Renderer(view, width=960)
+    first, last = r.frame(0), r.frame(49)
+    for t in view.traces:
+        assert _loss_panel_pixels(r, last, t.color) > 200
+        # the head disc at step 0 only: a few dozen pixels, not a curve across the panel
+        assert _loss_panel_pixels(r, first, t.color) < 0.2 * _loss_panel_pixels(r, last, t.color)
+
+
+def test_an_export_of_negative_losses_has_the_pages_linear_axis_and_says_so():
+    link = "?problem=formula&expr=x**2%20%2B%2010*sin(y)&steps=40&run=gd,0.05&frames=20"
+    v = race_view("https://gdviz.example.org/race" + link)
+    assert np.nanmin(v.traces[0].loss) < 0
+    r = Renderer(v, width=640)
+    page_axis = v.figure().spec["layout"]["yaxis2"]
+    assert r.axis.log is False and page_axis["type"] == "linear"
+    assert r.axis.range == pytest.approx(page_axis["range"])
+    assert r.axis.range[0] < np.nanmin(v.traces[0].loss)  # the negative part is on the axis
+    assert v.labels["loss_linear"] in r.loss_axis_title  # and the title says why it is linear
