@@ -155,6 +155,23 @@ def loss_axis(runs: Sequence[RunTrace], log_asked: bool) -> LossAxis:
     return LossAxis(False, [lo - pad, hi + pad], _TINY, x_max)
 
 
+def short_log_ticks(log_range) -> dict:
+    """Ticks of a log axis spanning under two decades, at 1-2-5 numbers (1-2-3-…-9 within one
+    decade), labelled with their whole value: ``{"tickvals", "ticktext"}`` (empty when none fall
+    inside, and Plotly's own ticks stay)."""
+    lo, hi = 10 ** float(log_range[0]), 10 ** float(log_range[1])
+    mantissas = (1, 2, 3, 4, 5, 6, 7, 8, 9) if log_range[1] - log_range[0] < 1 else (1, 2, 5)
+    vals = [
+        m * 10.0**e
+        for e in range(math.floor(log_range[0]) - 1, math.ceil(log_range[1]) + 1)
+        for m in mantissas
+        if lo <= m * 10.0**e <= hi
+    ]
+    if len(vals) < 2:
+        return {}
+    return {"tickvals": vals, "ticktext": [f"{v:.4g}" for v in vals]}
+
+
 def _loss_x(r: RunTrace) -> np.ndarray:
     return np.arange(len(r.loss), dtype=float) if r.x is None else np.asarray(r.x, dtype=float)
 
@@ -491,10 +508,13 @@ def race_figure(
                 else (loss_title or lab["loss"])
             },
             "exponentformat": "power",
-            # whole decades only when the range spans a few: minor labels (2, 5) crowd the axis
+            # whole decades only when the range spans a few: minor labels (2, 5) crowd the axis;
+            # within two decades, ticks of our own: Plotly labels 40 on such an axis as a bare "4"
             **(
                 {"dtick": 1 if loss_range[1] - loss_range[0] <= 8 else 2}
                 if log_loss and loss_range[1] - loss_range[0] >= 2
+                else short_log_ticks(loss_range)
+                if log_loss
                 else {}
             ),
         },

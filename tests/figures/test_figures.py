@@ -736,3 +736,16 @@ def test_mini_batch_losses_below_zero_are_gaps_on_the_log_axis_and_the_title_say
     ok = [RunTrace(runs[0].label, runs[0].color, runs[0].xy, runs[0].loss, batch_loss=runs[0].loss[1:])]
     title = spec_of(race_figure(rosen_surface(), ok, window=WINDOW, frames=31))["layout"]["yaxis2"]["title"]
     assert title["text"] == english(race)["loss"]
+
+
+def test_a_short_log_loss_axis_labels_its_ticks_with_whole_values():
+    """Rastrigin's losses span 7…60: Plotly's own ticks on such an axis read 40 as a bare "4"."""
+    from gdviz.figures.race import short_log_ticks
+
+    ticks = short_log_ticks([math.log10(7.0), math.log10(60.0)])
+    assert ticks["tickvals"] == [7.0, 8.0, 9.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0]
+    assert "40" in ticks["ticktext"] and "4" not in ticks["ticktext"]
+    assert all(float(t) == v for t, v in zip(ticks["ticktext"], ticks["tickvals"], strict=True))
+    wide = short_log_ticks([0.0, 1.5])  # 1…31.6: 1-2-5 numbers
+    assert wide["tickvals"] == [1.0, 2.0, 5.0, 10.0, 20.0]
+    assert short_log_ticks([0.1, 0.2]) == {}  # no 1-2-…-9 number inside: Plotly's ticks stay

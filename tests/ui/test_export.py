@@ -331,3 +331,30 @@ def test_an_export_of_negative_losses_has_the_pages_linear_axis_and_says_so():
     assert r.axis.range == pytest.approx(page_axis["range"])
     assert r.axis.range[0] < np.nanmin(v.traces[0].loss)  # the negative part is on the axis
     assert v.labels["loss_linear"] in r.loss_axis_title  # and the title says why it is linear
+
+
+def test_rastrigins_first_view_labels_its_short_log_axis_with_whole_values():
+    v = race_view("https://gdviz.example.org/race?problem=rastrigin")
+    ya = v.figure().spec["layout"]["yaxis2"]
+    assert ya["type"] == "log" and ya["range"][1] - ya["range"][0] < 2
+    # labels such as "20" and "50", not Plotly's bare "2" and "5" between decades
+    assert any(len(t) == 2 for t in ya["ticktext"]) and all(
+        float(t) == val for t, val in zip(ya["ticktext"], ya["tickvals"], strict=True)
+    )
+
+
+def test_rosenbrocks_first_view_tells_a_story():
+    """Issue 15: three of four default runs used to end near the start. Now plain GD crawls, the
+    other three get far along the valley, and every run ends visibly apart, inside the view."""
+    v = race_view("https://gdviz.example.org/race?problem=rosenbrock")
+    (x0, x1), (y0, y1) = v.view.window
+    span = np.array([x1 - x0, y1 - y0])
+    ends, moved = [], []
+    for t in v.traces:
+        xy = np.asarray(t.xy, dtype=float)
+        ends.append(xy[-1] / span)
+        moved.append(np.linalg.norm((xy[-1] - xy[0]) / span))
+        assert x0 <= xy[-1, 0] <= x1 and y0 <= xy[-1, 1] <= y1
+    d = np.linalg.norm(np.array(ends)[:, None] - np.array(ends)[None], axis=-1)
+    assert d[np.triu_indices(len(ends), 1)].min() > 0.05  # end markers never cover each other
+    assert moved[0] < 0.1 and sorted(moved)[1] > 0.25  # GD near its start, the others far from theirs
