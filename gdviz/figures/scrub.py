@@ -19,6 +19,7 @@ from gdviz.figures.style import CONTOUR_SCALE, GRID_LINE, INK, PATH_WIDTH, STAR,
 from gdviz.geometry.surfaces import Surface
 
 LABEL_KEYS = ("loss", "step_word", "minimum", "lr_word", "diverged")
+META = "gdviz-scrub"  # layout.meta: how the page's release listener (gdviz.ui.scrubsync) finds the chart
 # Beyond this multiple of the window's size a path is cut: it diverged, and its huge coordinates
 # would only cost bytes.
 CUT = 3.0
@@ -206,6 +207,7 @@ def scrub_figure(
             ],
         }
     )
+    layout["meta"] = META
     return SpecFigure({"data": data, "layout": layout, "frames": frames})
 
 

@@ -68,6 +68,7 @@ def run(pages: Sequence[Page]) -> None:
         )
         for p in pages
     }
+    quirks.apply_later()
     wanted = quirks.pending_page()
     if wanted in entries:
         st.switch_page(entries[wanted])

@@ -51,6 +51,7 @@ UNWRITABLE_PREFIXES = (
     "sweep.chart.",
     "p.csv.file",
     "race_chart",
+    "scrub_sync",
     "work.btn.",
 )
 
@@ -102,6 +103,24 @@ def sticky_choice(key: str, options, default) -> Callable[[], None]:
             SS[key] = SS.get(prev) if SS.get(prev) in options else default
 
     return restore
+
+
+LATER_KEY = "_later"
+
+
+def set_later(key: str, value) -> None:
+    """Give a widget ``value`` at the start of the next run (then ask for that run: ``st.rerun``).
+
+    Why: a widget drawn earlier in this run cannot be written any more (StreamlitAPIException "cannot
+    be modified after the widget … is instantiated") — the sidebar's learning rate, when the scrub
+    chart below it reports the rate the student let go at."""
+    SS.setdefault(LATER_KEY, {})[key] = value
+
+
+def apply_later() -> None:
+    """Write what ``set_later`` kept, before any widget is drawn (the router calls it first)."""
+    for key, value in SS.pop(LATER_KEY, {}).items():
+        SS[key] = value
 
 
 # --- events and navigation ------------------------------------------------------------------------

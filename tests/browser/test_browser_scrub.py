@@ -1,5 +1,6 @@
 """The learning-rate scrub in Chromium: dragging the in-chart slider switches the path and its loss
-curve in the browser — no rerun — and the link carries the panel."""
+curve in the browser (drawn before anything reaches the server), and letting go moves the sidebar's
+rate and the link to it, with one rerun."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import json
 
 import pytest
 from browser_support import VALUES, assert_no_exception, screenshot, wait_for_app
+
+from gdviz.ui.i18n import EN
+from gdviz.ui.specs import snap_lr
 
 pytestmark = pytest.mark.browser
 
@@ -19,27 +23,53 @@ SHOWN = f"""() => {{ const gd = {SCRUB};
     return [gd.data.find(d => d.name === 'note').text[0], xs.length, xs.filter(Number.isFinite).reduce((a, b) => a + b, 0)]; }}"""
 
 
-def test_dragging_the_learning_rate_switches_the_path_in_the_browser(page, app_url):
+# The frame the in-chart slider shows (its active step's frame name).
+ACTIVE_FRAME = (
+    f"""() => {{ const s = ({SCRUB}).layout.sliders[0]; return String(s.steps[s.active].args[0][0]); }}"""
+)
+SIDEBAR_LR = f"""() => {{
+    const label = Array.from(document.querySelectorAll('[data-testid="stSidebar"] [data-testid="stWidgetLabel"]'))
+        .find(l => l.textContent.includes({json.dumps(EN["lr"])}));
+    const box = label && label.closest('[data-testid="stSlider"]');
+    const v = box && box.querySelector('[data-testid="stSliderThumbValue"]');
+    return v ? v.textContent : null; }}"""
+
+
+def test_dragging_the_learning_rate_switches_the_path_then_the_sidebar_follows(page, app_url):
     page.goto(app_url + "/?problem=rosenbrock&panel=scrub&lang=en")
     wait_for_app(page, timeout_ms=60_000)
     assert_no_exception(page)
     page.wait_for_function(f"() => !!{SCRUB}", timeout=30_000)
     before = page.evaluate(SHOWN)
     assert "0.0003" in before[0] and before[1] == 301, before
+    assert page.evaluate(SIDEBAR_LR) == "0.0003"
+    grip = page.locator('[data-testid="stMain"] .slider-grip-rect').first
     rail = page.locator('[data-testid="stMain"] .slider-rail-rect').first
     rail.scroll_into_view_if_needed()
-    box = rail.bounding_box()
-    runs_before = page.locator('[data-testid="stApp"][data-test-script-state="running"]').count()
-    page.mouse.click(box["x"] + 0.95 * box["width"], box["y"] + box["height"] / 2)
+    g, r = grip.bounding_box(), rail.bounding_box()
+    y = g["y"] + g["height"] / 2
+    page.mouse.move(g["x"] + g["width"] / 2, y)
+    page.mouse.down()
+    for f in (0.6, 0.7, 0.8, 0.9, 0.95):  # dragging, not yet let go
+        page.mouse.move(r["x"] + f * r["width"], y, steps=3)
     page.wait_for_function(
         f"() => JSON.stringify(({SHOWN})()) !== {json.dumps(json.dumps(before))}", timeout=5_000
     )
-    after = page.evaluate(SHOWN)
-    assert after[0] != before[0] and after[2] != before[2], "another rate, another path"
-    assert "diverged" in after[0], "the largest rates diverge on Rosenbrock"
-    assert (
-        runs_before == 0
-        and page.locator('[data-testid="stApp"][data-test-script-state="running"]').count() == 0
-    ), "no rerun: the switch happened in the browser"
+    during = page.evaluate(SHOWN)
+    assert during[0] != before[0] and during[2] != before[2], "another rate, another path"
+    assert "diverged" in during[0], "the largest rates diverge on Rosenbrock"
+    # nothing has been sent while the finger is down: the page did not rerun, the sidebar is as it was
+    assert page.locator('[data-testid="stApp"][data-test-script-state="running"]').count() == 0
+    assert page.evaluate(SIDEBAR_LR) == "0.0003"
+    shown_frame = page.evaluate(ACTIVE_FRAME)
+    page.mouse.up()
+    # let go: the sidebar's rate follows (the grid value nearest to the frame), and the link with it
+    expected = snap_lr(float(shown_frame))
+    page.wait_for_function(f"() => ({SIDEBAR_LR})() === {json.dumps(f'{expected:g}')}", timeout=30_000)
+    page.wait_for_function(
+        f"() => new URLSearchParams(location.search).getAll('run')[0].startsWith('gd,{expected:g}')",
+        timeout=30_000,
+    )
     assert "panel=scrub" in page.url
+    assert_no_exception(page)
     screenshot(page, "scrub_dragged", full_page=False)

@@ -15,15 +15,43 @@ from gdviz.geometry.projection import View
 from gdviz.problems.base import Problem
 from gdviz.serve import cost
 from gdviz.serve.cache import ByteCache
-from gdviz.ui import work
+from gdviz.ui import quirks, scrubsync, work
 from gdviz.ui.i18n import figure_labels, t
 from gdviz.ui.race.pipeline import recipe, run_args
-from gdviz.ui.specs import PageConfig
+from gdviz.ui.specs import PageConfig, snap_lr
 
 # Learning rates from α/SPAN to α·SPAN, log-spaced: 20 per decade (neighbours 12 % apart, a smooth
 # drag), and α itself exactly.
 SPAN, PER_DECADE = 10.0, 20
 FAMILIES = ByteCache("lr_family", 32 * 2**20, ttl=limits.CACHE_TTL_SECONDS)
+SS = st.session_state
+SEEN = "_scrub.release"  # the token of the last release acted on
+
+
+def release_lr(frame, lrs: np.ndarray) -> float | None:
+    """The sidebar's rate for a released frame name: the grid value nearest to it; None for a name
+    that is not a rate of this chart's grid (a stale or tampered message: the sidebar keeps its own)."""
+    try:
+        lr = float(frame)
+    except (TypeError, ValueError):
+        return None
+    if not (np.isfinite(lr) and lrs.min() * 0.999 <= lr <= lrs.max() * 1.001):
+        return None
+    return snap_lr(lr)
+
+
+def follow_release(lrs: np.ndarray, run_key: str) -> None:
+    """When the student lets go of the in-chart slider, the sidebar's rate follows (the grid value
+    nearest to the frame shown), and the page reruns once: link, summary and inspector then speak
+    of that rate. Dragging itself never reaches the server."""
+    got = scrubsync.released(key="scrub_sync")
+    if got is None or SS.get(SEEN) == got["token"]:
+        return
+    SS[SEEN] = got["token"]
+    new = release_lr(got["frame"], lrs)
+    if new is not None and new != SS.get(run_key):
+        quirks.set_later(run_key, new)
+        st.rerun(scope="app")
 
 
 def lr_grid(lr: float) -> tuple[np.ndarray, int]:
@@ -41,7 +69,9 @@ def render(cfg: PageConfig, problem: Problem, view: View, results: Sequence) -> 
         return
     names = [r.label for r in results]
     i = st.selectbox(t("scrub.run"), range(len(names)), format_func=names.__getitem__, key="scrub_run")
-    chosen = results[min(int(i or 0), len(results) - 1)]
+    index = min(int(i or 0), len(results) - 1)
+    chosen = results[index]
+    run_key = f"run.{SS['run_ids'][index]}.lr"
     spec = chosen.spec
     if spec.schedule != "constant":
         st.info(t("scrub.schedule"), icon=":material/info:")
@@ -78,3 +108,4 @@ def render(cfg: PageConfig, problem: Problem, view: View, results: Sequence) -> 
         labels=figure_labels(),
     )
     st.plotly_chart(fig, key="scrub_chart", theme=None, config={"displaylogo": False})
+    follow_release(lrs, run_key)
