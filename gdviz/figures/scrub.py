@@ -191,6 +191,7 @@ def scrub_figure(
                 "range": _loss_range(loss, log),
                 "title": {"text": lab["loss"]},
                 "gridcolor": GRID_LINE,
+                "exponentformat": "power",  # 10⁻⁴, as on the race chart, not SI's "100μ"
             },
             "sliders": [
                 {

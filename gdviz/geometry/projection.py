@@ -27,6 +27,15 @@ class View:
     axis_titles: tuple[str, str]
     center: np.ndarray
     explained: tuple[float, float] | None = None
+    basis: np.ndarray | None = None  # (2, P): the PCA plane's directions (kind "pca" only)
+
+    def project(self, points) -> np.ndarray:
+        """Points ``(..., P)`` of parameter space in this view's coordinates ``(..., 2)``, as its
+        paths are: the plotted pair (a slice, or two parameters), or the plane's coordinates."""
+        pts = np.asarray(points, dtype=float)
+        if self.kind == "pca":
+            return (pts - self.center) @ self.basis.T
+        return pts[..., list(self.surface.axes)]
 
 
 def _finite_rows(p: np.ndarray) -> np.ndarray:
@@ -198,4 +207,5 @@ def make_view(
         ("PC1", "PC2"),
         pca.center,
         (float(pca.explained[0]), float(pca.explained[1])),
+        np.stack([d1, d2]),
     )

@@ -24,3 +24,39 @@ def test_every_frame_of_the_grid_maps_to_the_nearest_sidebar_value():
 def test_a_name_outside_the_grid_is_ignored(frame):
     lrs, _ = lr_grid(0.05)
     assert release_lr(frame, lrs) is None
+
+
+def test_the_articles_regression_scrubs_in_the_main_charts_plane():
+    """Three parameters: the family is drawn in the race chart's own PCA plane, and the page's own
+    rate's path is exactly run 1's path on the main chart."""
+    import json
+    from pathlib import Path
+
+    from apptest_support import run, values
+    from streamlit.testing.v1 import AppTest
+
+    from gdviz.ui.i18n import EN
+
+    app = Path(__file__).resolve().parents[2] / "app.py"
+    at = AppTest.from_file(str(app), default_timeout=120)
+    at.query_params["problem"] = "linear_regression"
+    at.query_params["panel"] = "scrub"
+    run(at)
+    assert not at.exception and not at.error
+    specs = {c.proto.id.rsplit("-", 1)[-1]: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
+    scrub = specs["scrub_chart"]
+    assert scrub["layout"]["meta"] == "gdviz-scrub"
+    assert EN["scrub.projected"].format(p=3) in " ".join(c.value for c in at.caption)
+    active = scrub["layout"]["sliders"][0]["active"]
+    frame = scrub["frames"][active]
+    path = next(i for i, d in enumerate(scrub["data"]) if d.get("name") == "path")
+    k = frame["traces"].index(path)
+    xs, ys = values(frame["data"][k]["x"]), values(frame["data"][k]["y"])
+    assert np.isfinite(xs).all() and len(xs) == 301
+    # run 1 of the race chart, in the same plane: its last state is the scrub path's last point
+    from gdviz.export.view import race_view
+
+    v = race_view("https://x/?problem=linear_regression&panel=scrub")
+    assert v.view.kind == "pca"
+    end = v.view.paths[0][-1]
+    assert xs[-1] == pytest.approx(end[0], abs=1e-5) and ys[-1] == pytest.approx(end[1], abs=1e-5)

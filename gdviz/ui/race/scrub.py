@@ -64,9 +64,6 @@ def lr_grid(lr: float) -> tuple[np.ndarray, int]:
 
 def render(cfg: PageConfig, problem: Problem, view: View, results: Sequence) -> None:
     """``results`` are the page's run results (label, color, spec, record) in run order."""
-    if view.kind != "full":
-        st.info(t("scrub.two_params", p=problem.n_params), icon=":material/info:")
-        return
     names = [r.label for r in results]
     i = st.selectbox(t("scrub.run"), range(len(names)), format_func=names.__getitem__, key="scrub_run")
     index = min(int(i or 0), len(results) - 1)
@@ -93,6 +90,10 @@ def render(cfg: PageConfig, problem: Problem, view: View, results: Sequence) -> 
     if out is None:
         return
     params, loss, diverged = out
+    if view.kind != "full":
+        # the family in the page's own view: the slice's two parameters, or the plane's coordinates
+        st.caption(t("scrub.projected", p=problem.n_params))
+        params = view.project(params)
     st.caption(t("scrub.help", n=len(lrs), lr=f"{spec.lr:g}"))
     fig = scrub_figure(
         view.surface,
