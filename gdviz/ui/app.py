@@ -31,10 +31,16 @@ class Page(NamedTuple):
     default: bool = False
 
 
-def _language_switch():
+def _initial_language() -> None:
+    """A session's language from its link, before anything is titled: the page list's titles are
+    made before the page reads its link, and were English on a Chinese link's first view."""
     if "lang" not in st.session_state:
         q = st.query_params.get("lang")
         st.session_state["lang"] = q if q in LANGS else "en"
+
+
+def _language_switch():
+    _initial_language()
     restore = quirks.sticky_choice("lang", LANGS, "en")
 
     def on_change():
@@ -62,13 +68,14 @@ def run(pages: Sequence[Page]) -> None:
     st.logo(str(ASSETS / "logo.svg"), size="large")
     # Streamlit's default top padding pushes the chart below the fold on a projector
     st.html("<style>.block-container{padding-top:2.2rem}</style>")
+    quirks.apply_later()  # before any widget is drawn
+    _initial_language()  # before the page titles are made
     entries = {
         p.url_path: st.Page(
             p.render, title=t(p.title_key), icon=p.icon, url_path=p.url_path, default=p.default
         )
         for p in pages
     }
-    quirks.apply_later()
     wanted = quirks.pending_page()
     if wanted in entries:
         st.switch_page(entries[wanted])

@@ -376,3 +376,29 @@ def test_legends_and_controls_use_the_same_terms(tab):
         # the learning-rate range test (Smith's LR range test) is a 学习率范围测试, not a 区间测试
         assert ZH["sweep.panel.range"] == "学习率范围测试"
         assert not [k for k, v in ZH.items() if "区间测试" in v]
+
+
+def test_a_chinese_links_first_view_titles_the_pages_in_chinese(monkeypatch):
+    """The page list's titles are made before a page reads its link: they must already speak the
+    link's language on the first run (they were English on a Chinese link's first view)."""
+    from pathlib import Path
+
+    import streamlit as st
+    from apptest_support import run
+    from streamlit.testing.v1 import AppTest
+
+    titles = []
+    real_page = st.Page
+
+    def page(*args, **kwargs):
+        titles.append(kwargs.get("title"))
+        return real_page(*args, **kwargs)
+
+    monkeypatch.setattr(st, "Page", page)
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "app.py"), default_timeout=120)
+    at.query_params["lang"] = "zh"
+    at.query_params["problem"] = "quadratic"
+    run(at)
+    assert not at.exception
+    first = titles[:4]
+    assert first == [ZH["page.visualizer"], ZH["page.sweeps"], ZH["page.network"], ZH["page.scale"]]
