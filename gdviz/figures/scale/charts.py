@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gdviz.figures.race import short_log_ticks
 from gdviz.figures.spec import SpecFigure, base_layout, f32, finite_list, need_labels
 from gdviz.figures.style import GREY, INK, PALETTE
 
@@ -112,6 +113,9 @@ def loss_figure(
             "type": "log",
             "range": [float(np.log10(lo) - pad), float(np.log10(hi) + pad)],
             "autorange": False,
+            "exponentformat": "power",
+            # under two decades Plotly labels every digit (2 3 … 9) and 40 as a bare "4"
+            **(short_log_ticks([np.log10(lo) - pad, np.log10(hi) + pad]) if np.log10(hi / lo) < 2 else {}),
         },
     }
     return SpecFigure({"data": data, "layout": layout})

@@ -137,11 +137,12 @@ def scaling_caption(cfg: ScaleConfig) -> None:
 
 
 def lessons(cfg: ScaleConfig) -> None:
-    st.markdown(f"#### {t('scale.lessons')}")
     names = list(LESSONS)
+    # folded: eight cards would push the chart below the fold of a 1280 × 720 projector
+    box = st.expander(t("scale.lessons.all", n=len(names)), expanded=False, icon=":material/school:")
     cols = []
     for _ in range(0, len(names), LESSONS_PER_ROW):
-        cols += st.columns(LESSONS_PER_ROW)
+        cols += box.columns(LESSONS_PER_ROW)
     for col, lesson in zip(cols, names, strict=False):
         with col.container(border=True, height="stretch"):
             st.markdown(f"**{t(f'scale.lesson.{lesson}.title')}**")
@@ -189,7 +190,7 @@ def local_theory(cfg: ScaleConfig) -> float | None:
 
 
 def loss_chart(cfg: ScaleConfig, runs: list[tuple[str, ScaleRun]]) -> None:
-    head, opt = st.columns([2, 1.3])  # room for both axis choices on one line
+    head, opt = st.columns([1.2, 1.8])  # room for the three axis choices on one line
     head.markdown(f"#### {t('scale.loss')}")
     opt.segmented_control(
         t("scale.x"),

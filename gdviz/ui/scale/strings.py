@@ -123,7 +123,7 @@ EN: dict[str, str] = {
     "scale.explain.local": "**Local SGD.** Each worker takes H steps of gradient descent on its own data "
     "and only then are the models averaged: H times fewer messages, at the cost of the workers drifting "
     "apart when their data differ.",
-    "scale.lessons": "Lessons",
+    "scale.lessons.all": "Lessons: {n} questions from the article, answered by measurement",
     "scale.lesson.load": "Load this lesson",
     "scale.lesson.close": "Close the lesson",
     "scale.lesson.active": "Lesson: {title}",
@@ -308,7 +308,7 @@ ZH: dict[str, str] = {
     "过时的梯度会让能保持稳定的学习率变小。",
     "scale.explain.local": "**本地 SGD。** 每个节点先在自己的数据上走 H 步梯度下降，然后才把模型取平均：通信次数减少 H 倍，"
     "代价是各节点的数据不同时模型会彼此漂移。",
-    "scale.lessons": "课程",
+    "scale.lessons.all": "课程：文章中的 {n} 个问题，用测量来回答",
     "scale.lesson.load": "加载这一课",
     "scale.lesson.close": "关闭课程",
     "scale.lesson.active": "课程：{title}",
