@@ -50,6 +50,9 @@ from gdviz.figures.style import (
     PAPER,
     PATH_WIDTH,
     PLOT_BG,
+    PROJECTOR_FONT,
+    PROJECTOR_PATH_WIDTH,
+    PROJECTOR_TEXT,
     STAR,
     STAR_EDGE,
 )
@@ -149,8 +152,9 @@ def race_figure(
     loss_x_title: str | None = None,
     loss_title: str | None = None,
     labels: Mapping[str, str],
-    height: int = 560,
+    height: int = 620,
     click_grid: int = 0,
+    projector: bool = False,
 ) -> SpecFigure:
     """Contour + animated paths (left) and loss curves (right), with Play/Pause and a step slider.
 
@@ -161,6 +165,10 @@ def race_figure(
     The surface is a layout image under the traces; an invisible ``click_grid × click_grid`` grid
     of points (HOVER_GRID when 0) lies over it: hovering shows the loss there, and with Streamlit's point
     selection on, clicking one selects its coordinates. ``labels`` holds the texts of LABEL_KEYS.
+
+    ``projector``: the classroom look — every text PROJECTOR_TEXT px, heavier paths, curves and
+    markers, and no fixed height (the page sizes the chart to the window): the buttons and the
+    slider sit a fixed number of pixels below the plots, so they keep their place at any height.
     """
     lab = need_labels(labels, LABEL_KEYS, "race_figure")
     log_loss_asked = log_loss
@@ -172,6 +180,8 @@ def race_figure(
     n_chunks = -(-n_frames // chunk)
     chunk_start = (np.arange(n_frames) // chunk) * chunk  # first frame of each frame's chunk
     stride = _odd_stride(total, n_frames)
+    text_px = PROJECTOR_TEXT if projector else 15
+    path_w, curve_w, marker = (PROJECTOR_PATH_WIDTH, 4.5, 19) if projector else (PATH_WIDTH, 2.5, 13)
 
     data: list[dict] = []
     axes_of = {1: ("x", "y"), 2: ("x2", "y2")}
@@ -268,7 +278,7 @@ def race_figure(
             sel = np.arange(last + 1)
         pts = clipped[sel]
         pos = np.searchsorted(sel, idx_of)  # frame → position in pts
-        line = {"color": r.color, "width": PATH_WIDTH}
+        line = {"color": r.color, "width": path_w}
         animated(
             pts,
             pos,
@@ -309,7 +319,7 @@ def race_figure(
             np.searchsorted(keep, s_),
             {
                 "mode": "lines",
-                "line": {"color": r.color, "width": 2.5},
+                "line": {"color": r.color, "width": curve_w},
                 "legendgroup": r.label,
                 "showlegend": False,
                 "name": r.label,
@@ -329,7 +339,7 @@ def race_figure(
             "x": np.round(start_xy[:, 0], xq).tolist(),
             "y": np.round(start_xy[:, 1], yq).tolist(),
             "mode": "markers",
-            "marker": {"symbol": "circle-open", "size": 13, "color": colors, "line": {"width": 2.5}},
+            "marker": {"symbol": "circle-open", "size": marker, "color": colors, "line": {"width": 2.5}},
             "showlegend": False,
             "text": names_text,
             "hovertemplate": f"%{{text}} — {lab['start']}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
@@ -341,7 +351,7 @@ def race_figure(
             "x": [],
             "y": [],
             "mode": "markers",
-            "marker": {"size": 13, "color": colors, "line": {"color": HALO, "width": 1.5}},
+            "marker": {"size": marker, "color": colors, "line": {"color": HALO, "width": 1.5}},
             "unselected": {"marker": {"opacity": 1}},
             "showlegend": False,
             "text": names_text,
@@ -354,7 +364,7 @@ def race_figure(
             "x": [],
             "y": [],
             "mode": "markers",
-            "marker": {"size": 10, "color": colors, "line": {"color": HALO, "width": 1.5}},
+            "marker": {"size": marker - 3, "color": colors, "line": {"color": HALO, "width": 1.5}},
             "unselected": {"marker": {"opacity": 1}},
             "showlegend": False,
             "hoverinfo": "skip",
@@ -371,7 +381,7 @@ def race_figure(
                 "mode": "markers",
                 "marker": {
                     "symbol": "star",
-                    "size": 16,
+                    "size": marker + 3 if projector else 16,
                     "color": STAR,
                     "line": {"color": STAR_EDGE, "width": 1},
                 },
@@ -418,19 +428,31 @@ def race_figure(
     split = 0.55
     ratio = (y1 - y0) / (x1 - x0)
     equal = 1 / 3 <= ratio <= 3
+    # The buttons and the slider: a fixed number of pixels below the plots (past the x-axes' ticks
+    # and titles), so they keep their place at any height (the projector's comes from the window);
+    # the slider on its own row under the buttons, so that a phone's narrow chart fits both.
+    row = 4 * text_px + 14
     layout = {
-        "height": height,
-        "margin": {"l": 60, "r": 20, "t": 40, "b": 120},
+        **({"autosize": True} if projector else {"height": height}),
+        "margin": {
+            "l": 80 if projector else 60,
+            "r": 90 if projector else 70,
+            "t": 40,
+            "b": row + 7 * text_px,
+        },
         "paper_bgcolor": PAPER,
         "plot_bgcolor": PLOT_BG,
-        "font": FONT,
+        "font": PROJECTOR_FONT if projector else FONT,
+        # On the projector the page lists the runs beside the chart (projector.legend): in the
+        # chart, four long run names in 18 px took four rows of a 1280×720 screen's chart.
+        "showlegend": not projector,
         "legend": {
             "orientation": "h",
             "x": 0.0,
             "y": 1.02,
             "xanchor": "left",
             "yanchor": "bottom",
-            "font": {"size": 15},
+            "font": {"size": text_px},
         },
         "hovermode": "closest",
         "images": [image],
@@ -465,6 +487,9 @@ def race_figure(
             "anchor": "x2",
             "range": loss_range,
             "type": "log" if log_loss else "linear",
+            # ticks on the right, in the margin: on a phone's narrow chart labels like 10⁻¹⁴ on the
+            # left ran into the contour's
+            "side": "right",
             # what a log axis could not show, the title says: that the axis is linear instead (a
             # loss ≤ 0), or that mini-batch losses ≤ 0 are gaps
             "title": {
@@ -482,15 +507,27 @@ def race_figure(
                 else {}
             ),
         },
-        "updatemenus": [play_pause_menu(lab["play"], lab["pause"], y=-0.2, play=play, jump=jump)],
+        "updatemenus": [
+            play_pause_menu(
+                lab["play"],
+                lab["pause"],
+                y=0.0,
+                play=play,
+                jump=jump,
+                font={"size": text_px},
+                pad_t=row,
+            )
+        ],
         "sliders": [
             step_slider(
                 [names[f] for f in slider_at],
                 prefix=f"{lab['step_word']} ",
                 active=0,
-                y=-0.17,
+                y=0.0,
                 jump=jump,
-                value_font={"size": 15, "color": INK},
+                value_font={"size": text_px, "color": INK},
+                own_row=True,
+                pad_t=row + 2 * text_px + 4,  # under the buttons' row
             )
         ],
     }
