@@ -132,6 +132,30 @@ def pending_page() -> str | None:
     return SS.pop(GOTO_KEY, None)
 
 
+# --- the page ------------------------------------------------------------------------------------
+SIDEBAR_DEFAULT = "auto"
+
+
+def sidebar_collapsed() -> None:
+    """Close the sidebar for this page (the router opens every page with SIDEBAR_DEFAULT).
+
+    Why: Streamlit sets the sidebar's state only through st.set_page_config(initial_sidebar_state=);
+    the calls of one run add up, the last one wins, and the browser applies a changed value at once,
+    unless the visitor has opened or closed the sidebar by hand in this browser: that choice is kept
+    in its localStorage ("stSidebarCollapsed-…") and wins over the app's."""
+    st.set_page_config(initial_sidebar_state="collapsed")
+
+
+def hide_chart_fullscreen(container_key: str) -> None:
+    """Hide the "Fullscreen" button Streamlit adds to the toolbar of the charts in a container.
+
+    Why: it draws the figure anew in an overlay without its animation frames: Play does nothing
+    there, nor after closing it (measured on the race chart: the frame stays where it was). The
+    projector page offers the browser's fullscreen of the chart itself instead. Streamlit has no
+    option to leave the button out of one chart; Plotly gives its toolbar buttons a data-title."""
+    st.html(f'<style>.st-key-{container_key} .modebar-btn[data-title="Fullscreen"]{{display:none}}</style>')
+
+
 # --- sessions -------------------------------------------------------------------------------------
 def session_id() -> str:
     """This browser session's id (the owner of its jobs and of its share of server time).
@@ -162,16 +186,19 @@ def set_query(params: dict) -> None:
 
 __all__ = [
     "GOTO_KEY",
+    "SIDEBAR_DEFAULT",
     "UNWRITABLE_PREFIXES",
     "clamp",
     "ensure",
     "fresh_click",
     "goto",
+    "hide_chart_fullscreen",
     "keep",
     "pending_page",
     "rewrite_all",
     "session_id",
     "set_query",
+    "sidebar_collapsed",
     "sticky_choice",
     "writable",
 ]

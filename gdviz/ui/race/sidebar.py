@@ -267,13 +267,15 @@ def render(get_problem, theory_for=None) -> tuple[ProblemSpec, object] | None:
     if SS.get("hide"):
         state.keep()  # hidden sections draw no widgets this run
     with st.sidebar:
+        quirks.ensure("projector", False)
+        st.toggle(t("projector"), key="projector", help=t("projector.help"))
         if not state.hidden("lessons"):
             _lesson_section()
         pspec = state.read_problem() if state.hidden("problem") else _problem_section()
         if pspec is None:
             # nothing else is drawn this run (e.g. no file uploaded yet)
             drawn = ("problem", *(custom.DRAWN_WHEN_NONE if SS.get("problem") == "formula" else ()))
-            state.keep(drawn=() if state.hidden("problem") else drawn)
+            state.keep(drawn=("projector",) if state.hidden("problem") else ("projector", *drawn))
             return None
         try:
             problem = get_problem(pspec)
@@ -299,6 +301,7 @@ def render(get_problem, theory_for=None) -> tuple[ProblemSpec, object] | None:
                 )
             st.button(
                 t("add_run"),
+                icon=":material/add:",  # a Material icon: Streamlit ships the font, no emoji font needed
                 on_click=state.add_run,
                 disabled=len(state.run_ids()) >= MAX_RUNS_RACE,
                 width="stretch",

@@ -1,0 +1,128 @@
+"""The race page on a classroom projector (``projector=1``): the chart sized to the window, the lesson
+large beside it, the runs' messages in one box, Play/Pause and the step slider the only controls, a
+fullscreen that keeps the animation and Space for Play/Pause.
+
+Everything here is look and browser behaviour; what is drawn comes from the page (``page.py``) and
+the state owner (``state.read_projector``).
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+import streamlit as st
+
+from gdviz.ui import quirks
+from gdviz.ui.i18n import t
+
+CHART_BOX = "race_chart_box"  # the chart's container, sized by CSS
+STAGE = "projector_stage"  # the chart and the column beside it: what fullscreen shows
+SIDE = "projector_side"
+FULLSCREEN_CLASS = "gdviz-fullscreen"
+
+# The chart's height is the window's: Streamlit sizes a chart drawn with height="stretch" to its
+# container, which these rules size from the viewport (vh), so a projector's 720 rows and a phone's
+# 844 both get the whole chart on the first screen. The top padding clears Streamlit's header (its
+# logo and the sidebar's ›), 4.6rem is that padding and a little air below (measured at 1280×720 and
+# 1920×1080, tests/browser/test_browser_projector.py). !important: Streamlit's own class rules on
+# the same elements come later in the page, and a flex-basis of 0 would overrule the height.
+CSS = f"""<style>
+.block-container{{padding-top:3.9rem;padding-bottom:1rem}}
+div.st-key-{CHART_BOX}{{flex:0 0 auto !important;height:calc(100vh - 4.6rem) !important;min-height:340px}}
+div.st-key-{CHART_BOX} > [data-testid="stElementContainer"]{{flex:1 1 auto;height:100% !important}}
+div.st-key-{CHART_BOX} [data-testid="stFullScreenFrame"],
+div.st-key-{CHART_BOX} [data-testid="stPlotlyChart"]{{height:100% !important}}
+div.st-key-{STAGE}:fullscreen{{background:#fff;padding:1rem 1.5rem;overflow:auto}}
+div.st-key-{STAGE}:fullscreen div.st-key-{CHART_BOX}{{height:calc(100vh - 2rem) !important}}
+.gdviz-legend{{list-style:none;margin:0 0 .8rem 0;padding:0}}
+.gdviz-legend li{{font-size:1.15rem;line-height:1.35;margin:.2rem 0;display:flex;gap:.5rem;align-items:baseline}}
+.gdviz-legend .swatch{{flex:0 0 1.6rem;height:.35rem;border-radius:.2rem;transform:translateY(-.25rem)}}
+.gdviz-legend .star{{flex:0 0 1.6rem;text-align:center;color:#FFD400;-webkit-text-stroke:1px #333}}
+.st-key-{SIDE} p{{font-size:1.3rem;line-height:1.45}}
+.st-key-{SIDE} [data-testid="stCaptionContainer"] p{{font-size:1rem}}
+.st-key-{SIDE} h3{{font-size:1.7rem;padding-top:0}}
+.{FULLSCREEN_CLASS}{{font:inherit;font-size:1.1rem;padding:.35rem .9rem;border-radius:.5rem;
+  border:1px solid #c4ccd6;background:#fff;color:#1b1f24;cursor:pointer}}
+.{FULLSCREEN_CLASS}:hover{{border-color:#0a58ca;color:#0a58ca}}
+</style>"""
+
+# One listener per browser tab, installed by the first page run that shows the button (later runs
+# find the flag): a click on the button puts the chart and its column in the browser's fullscreen,
+# the page's own elements, so the Plotly chart is neither copied nor redrawn and its animation goes on (Streamlit's chart
+# fullscreen draws the figure anew without its frames). Space clicks Plotly's own Play or Pause
+# button, and ← → step the slider by one of its steps (the browser's keyboard reaches Plotly only
+# through its buttons and slider; Streamlit's st.button shortcuts rerun the script on the server,
+# which cannot start an animation that runs in the browser).
+_SCRIPT = """<script>
+(() => {
+  if (window.__gdvizProjector) return;
+  window.__gdvizProjector = true;
+  const stage = () => document.querySelector('.st-key-%(stage)s');
+  const chart = () => { const b = document.querySelector('.st-key-%(box)s'); return b && b.querySelector('.js-plotly-plot'); };
+  const click = (el) => el && el.dispatchEvent(new MouseEvent('click', {bubbles: true}));
+  document.addEventListener('click', (e) => {
+    if (!e.target.closest('.%(cls)s')) return;
+    const b = stage();
+    if (!b) return;
+    if (document.fullscreenElement) document.exitFullscreen(); else b.requestFullscreen();
+  });
+  let playing = false;
+  document.addEventListener('keydown', (e) => {
+    const gd = chart();
+    const typing = e.target.closest && e.target.closest('input, textarea, select, [contenteditable]');
+    if (!gd || typing || e.altKey || e.ctrlKey || e.metaKey) return;
+    const buttons = gd.querySelectorAll('.updatemenu-button');
+    if (e.code === 'Space' && buttons.length >= 2) {
+      e.preventDefault();
+      click(buttons[playing ? 1 : 0]);
+      playing = !playing;
+    } else if ((e.key === 'ArrowLeft' || e.key === 'ArrowRight') && gd.layout && gd.layout.sliders) {
+      const s = gd.layout.sliders[0], rail = gd.querySelector('.slider-rail-rect');
+      if (!s || !rail) return;
+      e.preventDefault();
+      click(buttons[1]);
+      playing = false;
+      const n = s.steps.length, now = s.active || 0;
+      const next = Math.max(0, Math.min(n - 1, now + (e.key === 'ArrowRight' ? 1 : -1)));
+      const r = rail.getBoundingClientRect();
+      const at = {bubbles: true, clientX: r.left + (r.width * next) / Math.max(1, n - 1), clientY: r.top + r.height / 2};
+      const touch = gd.querySelector('.slider-rail-touch-rect') || rail;
+      touch.dispatchEvent(new MouseEvent('mousedown', at));
+      touch.dispatchEvent(new MouseEvent('mouseup', at));
+      document.dispatchEvent(new MouseEvent('mouseup', at));
+    }
+  });
+})();
+</script>"""
+
+
+def setup() -> None:
+    """The projector's page: sidebar closed, the chart's and the side column's sizes."""
+    quirks.sidebar_collapsed()
+    st.html(CSS)
+
+
+def legend(entries: list[tuple[str, str]], minimum: str | None) -> None:
+    """The runs' colours and names beside the chart (``entries``: (name, "#rrggbb")), and the
+    minimum's star when there is one. Every text escaped: names may quote a visitor's CSV."""
+    items = [
+        f'<li><span class="swatch" style="background:{escape(color)}"></span><span>{escape(name)}</span></li>'
+        for name, color in entries
+    ]
+    if minimum:
+        items.append(f'<li><span class="star">★</span><span>{escape(minimum)}</span></li>')
+    st.html(f'<ul class="gdviz-legend">{"".join(items)}</ul>')
+
+
+def controls() -> None:
+    """The fullscreen button and the keyboard, with a line saying which keys do what."""
+    label = escape(t("projector.fullscreen"))
+    st.html(
+        f'<button type="button" class="{FULLSCREEN_CLASS}" title="{label}">{label}</button>'
+        + _SCRIPT % {"box": CHART_BOX, "stage": STAGE, "cls": FULLSCREEN_CLASS},
+        unsafe_allow_javascript=True,
+    )
+    st.caption(t("projector.keys"))
+
+
+__all__ = ["CHART_BOX", "CSS", "SIDE", "STAGE", "controls", "legend", "setup"]
