@@ -157,6 +157,8 @@ def _summary(results: list[RunResult], problem: Problem, stop_loss: float | None
             hide_index=True,
             width="stretch",
             column_config={
+                # pinned: on a phone the numbers scroll sideways under the run's name
+                t("col.run"): st.column_config.TextColumn(pinned=True, width="medium"),
                 t("col.final_loss"): st.column_config.NumberColumn(format="%.4e"),
                 t("col.distance"): st.column_config.NumberColumn(format="%.4g"),
             },
@@ -467,6 +469,7 @@ def page():
     if state.read_projector():
         _projector_page(cfg, problem, repairs)
         return
+    projector.phone()
     if repairs:
         st.warning(t("link.repaired", what=literal(", ".join(repairs))), icon=":material/link:")
     st.markdown(f"# {t(f'problem.{cfg.problem.name}')}")

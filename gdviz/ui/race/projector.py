@@ -1,6 +1,7 @@
 """The race page on a classroom projector (``projector=1``): the chart sized to the window, the lesson
 large beside it, the runs' messages in one box, Play/Pause and the step slider the only controls, a
-fullscreen that keeps the animation and Space for Play/Pause.
+fullscreen that keeps the animation and Space for Play/Pause. And the same page on a phone: the
+chart before its controls.
 
 Everything here is look and browser behaviour; what is drawn comes from the page (``page.py``) and
 the state owner (``state.read_projector``).
@@ -44,6 +45,16 @@ div.st-key-{STAGE}:fullscreen div.st-key-{CHART_BOX}{{height:calc(100vh - 2rem) 
 .{FULLSCREEN_CLASS}{{font:inherit;font-size:1.1rem;padding:.35rem .9rem;border-radius:.5rem;
   border:1px solid #c4ccd6;background:#fff;color:#1b1f24;cursor:pointer}}
 .{FULLSCREEN_CLASS}:hover{{border-color:#0a58ca;color:#0a58ca}}
+</style>"""
+
+# On a phone (below Streamlit's 640 px, where columns stack) the chart comes before the view
+# controls and the panel switch drawn above it for a wide screen, and the title shrinks from four
+# lines of a 390 px screen to two. CSS order moves the chart's own block within the chart's section.
+PHONE_CSS = f"""<style>
+@media (max-width: 640px) {{
+  [data-testid="stLayoutWrapper"]:has(> .st-key-{CHART_BOX}){{order:-1}}
+  [data-testid="stMainBlockContainer"] h1{{font-size:1.9rem}}
+}}
 </style>"""
 
 # One listener per browser tab, installed by the first page run that shows the button (later runs
@@ -102,6 +113,11 @@ def setup() -> None:
     st.html(CSS)
 
 
+def phone() -> None:
+    """The normal page's layout on a phone."""
+    st.html(PHONE_CSS)
+
+
 def legend(entries: list[tuple[str, str]], minimum: str | None) -> None:
     """The runs' colours and names beside the chart (``entries``: (name, "#rrggbb")), and the
     minimum's star when there is one. Every text escaped: names may quote a visitor's CSV."""
@@ -125,4 +141,4 @@ def controls() -> None:
     st.caption(t("projector.keys"))
 
 
-__all__ = ["CHART_BOX", "CSS", "SIDE", "STAGE", "controls", "legend", "setup"]
+__all__ = ["CHART_BOX", "CSS", "PHONE_CSS", "SIDE", "STAGE", "controls", "legend", "phone", "setup"]
