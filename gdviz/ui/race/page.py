@@ -425,11 +425,11 @@ def _theory(problem: Problem, results: list[RunResult], start, out=st, details: 
                 st.markdown(line)
 
 
-def _lesson_card(heading: str = "####"):
+def _lesson_card():
     key = state.read_lesson()
     if not key:
         return
-    st.markdown(f"{heading} {t(f'lesson.{key}.title')}")
+    st.markdown(f"#### {t(f'lesson.{key}.title')}")
     st.markdown(t(f"lesson.{key}.intro"))
     st.info(f"**{t('lessons.predict')}** — {t(f'lesson.{key}.question')}", icon=":material/lightbulb:")
     with st.expander(t("lessons.notice")):
@@ -504,14 +504,21 @@ def _projector_page(cfg: PageConfig, problem: Problem, repairs: tuple[str, ...])
     _messages(results, problem, box)
     _theory(problem, results, cfg.start, box, details=False)
     with side, st.container(key=projector.SIDE):
-        if not lesson:
-            st.markdown(f"### {t(f'problem.{cfg.problem.name}')}")
+        # what the class must see first: the lesson's question (or the problem), then whose path is
+        # whose; the lesson's longer text after (the column scrolls on its own beside the chart)
+        st.markdown(f"### {t(f'lesson.{lesson}.title') if lesson else t(f'problem.{cfg.problem.name}')}")
+        if lesson:
+            st.info(
+                f"**{t('lessons.predict')}** — {t(f'lesson.{lesson}.question')}", icon=":material/lightbulb:"
+            )
         projector.legend(
             [(r.label, r.color) for r in results if r.record is not None],
             t("fig.minimum") if len(problem.minima) else None,
         )
         if lesson:
-            _lesson_card(heading="###")
+            st.markdown(t(f"lesson.{lesson}.intro"))
+            with st.expander(t("lessons.notice")):
+                st.markdown(t(f"lesson.{lesson}.notice"))
         box.show(t("lessons.warnings") if lesson else t("projector.messages", n=len(box.items)))
         projector.controls()
     with chart:

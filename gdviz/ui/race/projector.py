@@ -36,12 +36,13 @@ div.st-key-{CHART_BOX} [data-testid="stPlotlyChart"]{{height:100% !important}}
 div.st-key-{STAGE}:fullscreen{{background:#fff;padding:1rem 1.5rem;overflow:auto}}
 div.st-key-{STAGE}:fullscreen div.st-key-{CHART_BOX}{{height:calc(100vh - 2rem) !important}}
 .gdviz-legend{{list-style:none;margin:0 0 .8rem 0;padding:0}}
-.gdviz-legend li{{font-size:1.15rem;line-height:1.35;margin:.2rem 0;display:flex;gap:.5rem;align-items:baseline}}
+.gdviz-legend li{{font-size:clamp(1.15rem, 1.05vw, 1.6rem);line-height:1.35;margin:.2rem 0;display:flex;gap:.5rem;align-items:baseline}}
 .gdviz-legend .swatch{{flex:0 0 1.6rem;height:.35rem;border-radius:.2rem;transform:translateY(-.25rem)}}
 .gdviz-legend .star{{flex:0 0 1.6rem;text-align:center;color:#FFD400;-webkit-text-stroke:1px #333}}
-.st-key-{SIDE} p{{font-size:1.3rem;line-height:1.45}}
+div.st-key-{SIDE}{{max-height:calc(100vh - 4.6rem);overflow-y:auto;flex-wrap:nowrap}}
+.st-key-{SIDE} p{{font-size:clamp(1.3rem, 1.2vw, 1.9rem);line-height:1.45}}
 .st-key-{SIDE} [data-testid="stCaptionContainer"] p{{font-size:1rem}}
-.st-key-{SIDE} h3{{font-size:1.7rem;padding-top:0}}
+.st-key-{SIDE} h3{{font-size:clamp(1.7rem, 1.6vw, 2.4rem);padding-top:0}}
 .{FULLSCREEN_CLASS}{{font:inherit;font-size:1.1rem;padding:.35rem .9rem;border-radius:.5rem;
   border:1px solid #c4ccd6;background:#fff;color:#1b1f24;cursor:pointer}}
 .{FULLSCREEN_CLASS}:hover{{border-color:#0a58ca;color:#0a58ca}}
