@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 from browser_support import ANIMATED, CURRENT_FRAME, assert_no_exception, screenshot, wait_for_app
 
+from gdviz.ui.i18n import EN
+
 pytestmark = pytest.mark.browser
 
 # Every text the chart draws that the class must read: ticks, axis titles, buttons, the step.
@@ -29,6 +31,7 @@ def _overlap(a, b) -> bool:
 
 def _open(browser, url: str, width: int, height: int):
     context = browser.new_context(viewport={"width": width, "height": height})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url.split("/?")[0])
     page = context.new_page()
     page.goto(url)
     wait_for_app(page, timeout_ms=60_000)
@@ -82,7 +85,7 @@ def test_projector_fills_the_first_screen_in_large_type_and_its_fullscreen_keeps
         context.close()
 
 
-def test_phone_shows_the_chart_first_with_nothing_overlapping(browser, app_url):
+def test_phone_shows_the_chart_first_with_nothing_overlapping_and_copies_the_link(browser, app_url):
     context, page = _open(browser, app_url + "/?lang=en", 390, 844)
     try:
         sidebar = page.evaluate(BOX, '[data-testid="stSidebar"]')
@@ -115,5 +118,11 @@ def test_phone_shows_the_chart_first_with_nothing_overlapping(browser, app_url):
             "() => document.querySelector('[data-testid=\"stMain\"] .js-plotly-plot').scrollIntoView()"
         )
         screenshot(page, "phone_en", full_page=False)
+
+        page.get_by_text(EN["share"]).first.click()
+        page.locator("button.gdviz-copy").click()
+        page.wait_for_function("() => document.querySelector('button.gdviz-copy').textContent === 'Copied'")
+        copied = page.evaluate("() => navigator.clipboard.readText()")
+        assert copied.startswith(app_url + "/?") and "problem=linear_regression" in copied, copied
     finally:
         context.close()

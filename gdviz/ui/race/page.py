@@ -451,10 +451,11 @@ def _share(cfg: PageConfig, problem):
             base = st.context.url or ""
         except AttributeError:
             base = ""
-        st.caption(t("share.copy"))
+        url = links.share_url(base, query)
         # Inline code, not st.code: st.code pulls a 1.5 MB syntax highlighter into every visitor's
         # first load (0.65 s of browser CPU per session, measured with benchmarks/bench_load.py).
-        st.markdown(f"`{links.share_url(base, query).replace('`', '%60')}`")
+        st.markdown(f"`{url.replace('`', '%60')}`")
+        projector.copy_button(url, t("share.copy_button"), t("share.copied"))
 
 
 def page():

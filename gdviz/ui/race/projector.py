@@ -20,6 +20,7 @@ CHART_BOX = "race_chart_box"  # the chart's container, sized by CSS
 STAGE = "projector_stage"  # the chart and the column beside it: what fullscreen shows
 SIDE = "projector_side"
 FULLSCREEN_CLASS = "gdviz-fullscreen"
+COPY_CLASS = "gdviz-copy"
 
 # The chart's height is the window's: Streamlit sizes a chart drawn with height="stretch" to its
 # container, which these rules size from the viewport (vh), so a projector's 720 rows and a phone's
@@ -78,8 +79,23 @@ _SCRIPT = """<script>
     if (!b) return;
     if (document.fullscreenElement) document.exitFullscreen(); else b.requestFullscreen();
   });
+  // The share box's Copy button: the clipboard API where the page is a secure context (https,
+  // localhost), else the older copy of a selected text.
+  document.addEventListener('click', (e) => {
+    const b = e.target.closest('.%(copy)s');
+    if (!b) return;
+    const text = b.dataset.copy, done = () => { b.textContent = b.dataset.done; };
+    const old = () => {
+      const area = document.createElement('textarea');
+      area.value = text; document.body.appendChild(area); area.select();
+      try { document.execCommand('copy'); done(); } finally { area.remove(); }
+    };
+    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(done, old);
+    else old();
+  });
   let playing = false;
   document.addEventListener('keydown', (e) => {
+    if (!document.querySelector('.%(cls)s')) return;  // the keys are the projector's
     const gd = chart();
     const typing = e.target.closest && e.target.closest('input, textarea, select, [contenteditable]');
     if (!gd || typing || e.altKey || e.ctrlKey || e.metaKey) return;
@@ -106,6 +122,29 @@ _SCRIPT = """<script>
   });
 })();
 </script>"""
+
+
+def _script() -> str:
+    return _SCRIPT % {"box": CHART_BOX, "stage": STAGE, "cls": FULLSCREEN_CLASS, "copy": COPY_CLASS}
+
+
+def copy_button(text: str, label: str, done: str) -> None:
+    """A button that copies ``text`` (a share link) to the clipboard and then says ``done``.
+
+    Not st.code's copy button: st.code pulls a 1.5 MB syntax highlighter into every visitor's first
+    load (0.65 s of browser CPU per session, measured with benchmarks/bench_load.py)."""
+    style = (
+        f"<style>.{COPY_CLASS}{{font:inherit;font-size:.95rem;padding:.3rem .8rem;border-radius:.5rem;"
+        "border:1px solid #c4ccd6;background:#fff;color:#1b1f24;cursor:pointer}"
+        f".{COPY_CLASS}:hover{{border-color:#0a58ca;color:#0a58ca}}</style>"
+    )
+    st.html(
+        style
+        + f'<button type="button" class="{COPY_CLASS}" data-copy="{escape(text)}" data-done="{escape(done)}">'
+        + f"{escape(label)}</button>"
+        + _script(),
+        unsafe_allow_javascript=True,
+    )
 
 
 def setup() -> None:
@@ -135,11 +174,21 @@ def controls() -> None:
     """The fullscreen button and the keyboard, with a line saying which keys do what."""
     label = escape(t("projector.fullscreen"))
     st.html(
-        f'<button type="button" class="{FULLSCREEN_CLASS}" title="{label}">{label}</button>'
-        + _SCRIPT % {"box": CHART_BOX, "stage": STAGE, "cls": FULLSCREEN_CLASS},
+        f'<button type="button" class="{FULLSCREEN_CLASS}" title="{label}">{label}</button>' + _script(),
         unsafe_allow_javascript=True,
     )
     st.caption(t("projector.keys"))
 
 
-__all__ = ["CHART_BOX", "CSS", "PHONE_CSS", "SIDE", "STAGE", "controls", "legend", "phone", "setup"]
+__all__ = [
+    "CHART_BOX",
+    "CSS",
+    "PHONE_CSS",
+    "SIDE",
+    "STAGE",
+    "controls",
+    "copy_button",
+    "legend",
+    "phone",
+    "setup",
+]
