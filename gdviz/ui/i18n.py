@@ -225,6 +225,10 @@ EN: dict[str, str] = {
     "duplicate": "Duplicate",
     "remove": "Remove",
     "add_run": "Add a run",
+    "number.clamped": "{label}: {typed} is outside {lo} … {hi}, so {used} is used.",
+    "number.empty": "{label} was left empty, so {used} is used.",
+    "number.zero": "{label}: 0 (or a field left empty or unreadable) is outside {lo} … {hi}, so {used} "
+    "is used.",
     "projector": "Projector mode",
     "projector.help": "For a class: the chart as tall as the window, large type, thick paths, the "
     "lesson beside it, only Play/Pause and the step slider. The link keeps it (projector=1).",
@@ -502,6 +506,9 @@ ZH: dict[str, str] = {
     "duplicate": "复制",
     "remove": "删除",
     "add_run": "添加一次运行",
+    "number.clamped": "{label}：{typed} 超出 {lo} … {hi} 的范围，因此使用 {used}。",
+    "number.empty": "{label} 没有填写，因此使用 {used}。",
+    "number.zero": "{label}：0（或空白、无法识别的输入）超出 {lo} … {hi} 的范围，因此使用 {used}。",
     "projector": "投影模式",
     "projector.help": "给课堂用：图表占满窗口高度，大字号，粗路径，课程文字在旁边，只保留播放/暂停和步数滑块。"
     "链接会保留此模式（projector=1）。",

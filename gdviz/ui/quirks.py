@@ -31,6 +31,32 @@ def clamp(key: str, lo, hi) -> None:
         SS[key] = min(max(SS[key], lo), hi)
 
 
+def number_input(label: str, lo, hi, *, key: str, default, said: Callable[[object, object], str], **kw):
+    """A number input that takes any number typed and brings it into [lo, hi] itself; the next run
+    says what was typed and what is used (``said(typed, used)``; None typed: an empty field).
+
+    Why: with min_value/max_value Streamlit refuses a typed number outside them in the browser: the
+    field stays red under "Press Enter to apply", and Enter does nothing (measured: κ = 5e7 or 0
+    for bounds 1…1000); its reason sits in an English-only tooltip. ``on_change`` (and ``args``) in
+    ``kw`` still run, after the clamp."""
+    then, args = kw.pop("on_change", None), kw.pop("args", ())
+    note = f"_typed.{key}"
+
+    def bring_in() -> None:
+        v = SS.get(key)
+        if v is None or not lo <= v <= hi:
+            used = default if v is None else type(default)(min(max(v, lo), hi))
+            SS[key], SS[note] = used, (v, used)
+        if then is not None:
+            then(*args)
+
+    value = st.number_input(label, key=key, on_change=bring_in, **kw)
+    typed = SS.pop(note, None)
+    if typed is not None:
+        st.warning(said(*typed), icon=":material/edit_note:")
+    return value
+
+
 # Keys of widgets whose value Streamlit forbids writing (buttons, the file uploader, charts that report
 # a selection): a written value makes the run that draws the widget raise
 # (StreamlitValueAssignmentNotAllowedError; streamlit#3311, #8715). tests/ui/test_widgets.py finds
@@ -194,6 +220,7 @@ __all__ = [
     "goto",
     "hide_chart_fullscreen",
     "keep",
+    "number_input",
     "pending_page",
     "rewrite_all",
     "session_id",

@@ -527,3 +527,18 @@ def test_a_lesson_link_keeps_projector_mode_without_a_repair_notice():
     assert at.session_state["projector"] is True and at.session_state["lesson"] == "lr_sizes"
     assert EN["link.repaired"].split("{what}")[0] not in warnings_text(at)
     assert any(EN["lesson.lr_sizes.title"] in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize(("typed", "used"), [(5e7, 1000.0), (0.0, 1.0)])
+def test_a_typed_number_out_of_range_is_brought_in_and_said(typed, used):
+    at = _projector_app(problem="quadratic")
+    at.number_input(key="p.quadratic.condition").set_value(typed)
+    run(at)
+    assert at.number_input(key="p.quadratic.condition").value == used
+    said = EN["number.zero" if typed == 0 else "number.clamped"].format(
+        label=EN["ctl.condition"], typed=f"{typed:g}", lo="1", hi="1000", used=f"{used:g}"
+    )
+    assert said in [w.value for w in at.sidebar.warning]
+    assert dict(race_spec(at)["layout"]) and at.session_state["p.quadratic.condition"] == used
+    run(at)  # said once, on the run after the typing
+    assert said not in [w.value for w in at.sidebar.warning]
