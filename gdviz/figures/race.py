@@ -69,6 +69,8 @@ SLIDER_STEPS = 61
 HOVER_GRID = 24
 # At most about this many drawn path states per frame; finer detail is below a pixel at any frame rate.
 POINTS_PER_FRAME = 3
+# A phone's plot width (a 390 px screen's chart less its margins), for the stacked layout's heights.
+STACKED_PLOT_WIDTH = 230
 # The texts race_figure reads from its ``labels`` (the page passes them from gdviz.ui.i18n, "fig.*").
 LABEL_KEYS = (
     "loss",
@@ -155,6 +157,7 @@ def race_figure(
     height: int = 620,
     click_grid: int = 0,
     projector: bool = False,
+    stacked: bool = False,
 ) -> SpecFigure:
     """Contour + animated paths (left) and loss curves (right), with Play/Pause and a step slider.
 
@@ -169,6 +172,9 @@ def race_figure(
     ``projector``: the classroom look — every text PROJECTOR_TEXT px, heavier paths, curves and
     markers, and no fixed height (the page sizes the chart to the window): the buttons and the
     slider sit a fixed number of pixels below the plots, so they keep their place at any height.
+    ``stacked``: the loss panel under the contour, both the chart's whole width (a phone's 356 px
+    left the contour, side by side, 124 px wide); the height then follows from the window's shape
+    (``height`` is not used).
     """
     lab = need_labels(labels, LABEL_KEYS, "race_figure")
     log_loss_asked = log_loss
@@ -230,7 +236,8 @@ def race_figure(
     if log_loss:
         hi = math.log10(max(loss_hi, _TINY))
         lo = max(math.log10(max(loss_lo, _TINY)), hi - 16)  # below 1e-16 of the peak is round-off
-        pad = max(0.05 * (hi - lo), 0.1)
+        # a stacked panel is short: more room keeps its lowest label off the step axis' labels
+        pad = max((0.1 if stacked else 0.05) * (hi - lo), 0.1)
         loss_range = [lo - pad, hi + pad]
         floor = 10 ** (lo - pad)  # round-off zeros are drawn on the axis floor, not below it
     else:
@@ -432,13 +439,28 @@ def race_figure(
     # and titles), so they keep their place at any height (the projector's comes from the window);
     # the slider on its own row under the buttons, so that a phone's narrow chart fits both.
     row = 4 * text_px + 14
+    top, bottom = 40, row + 7 * text_px
+    # (x domain, y domain) of the contour and of the loss panel
+    if stacked:
+        # in pixels, for a phone's plot about STACKED_PLOT_WIDTH wide: the contour as tall as its
+        # window's shape needs at that width, then room for its x-axis, then the loss panel
+        contour_px = int(min(max(STACKED_PLOT_WIDTH * min(max(ratio, 1 / 3), 3), 120), 320))
+        gap_px, loss_px = 4 * text_px + 24, 220
+        plot_px = contour_px + gap_px + loss_px
+        # the legend above, a row for each run and the minimum on a phone, in the top margin (else
+        # Plotly grows the margin into the plots)
+        top = 33 * (len(runs) + 1) + 16
+        height = top + plot_px + bottom
+        panes = (([0.0, 1.0], [(loss_px + gap_px) / plot_px, 1.0]), ([0.0, 1.0], [0.0, loss_px / plot_px]))
+    else:
+        panes = (([0.0, split], [0.0, 1.0]), ([split + 0.08, 1.0], [0.0, 1.0]))
     layout = {
         **({"autosize": True} if projector else {"height": height}),
         "margin": {
             "l": 80 if projector else 60,
             "r": 90 if projector else 70,
-            "t": 40,
-            "b": row + 7 * text_px,
+            "t": top,
+            "b": bottom,
         },
         "paper_bgcolor": PAPER,
         "plot_bgcolor": PLOT_BG,
@@ -457,7 +479,7 @@ def race_figure(
         "hovermode": "closest",
         "images": [image],
         "xaxis": {
-            "domain": [0.0, split],
+            "domain": panes[0][0],
             "anchor": "y",
             "range": [x0, x1],
             "title": {"text": axis_titles[0]},
@@ -466,7 +488,7 @@ def race_figure(
             **({"constrain": "domain"} if equal else {}),
         },
         "yaxis": {
-            "domain": [0.0, 1.0],
+            "domain": panes[0][1],
             "anchor": "x",
             "range": [y0, y1],
             "title": {"text": axis_titles[1]},
@@ -477,19 +499,20 @@ def race_figure(
             **({"scaleanchor": "x", "scaleratio": 1, "constrain": "domain"} if equal else {}),
         },
         "xaxis2": {
-            "domain": [split + 0.08, 1.0],
+            "domain": panes[1][0],
             "anchor": "y2",
             "range": [0, x_right],
             "title": {"text": loss_x_title or lab["step_word"]},
         },
         "yaxis2": {
-            "domain": [0.0, 1.0],
+            "domain": panes[1][1],
             "anchor": "x2",
             "range": loss_range,
             "type": "log" if log_loss else "linear",
             # ticks on the right, in the margin: on a phone's narrow chart labels like 10⁻¹⁴ on the
-            # left ran into the contour's
+            # left ran into the contour's; a little off the axis, clear of the last step's label
             "side": "right",
+            "ticklabelstandoff": 8,
             # what a log axis could not show, the title says: that the axis is linear instead (a
             # loss ≤ 0), or that mini-batch losses ≤ 0 are gaps
             "title": {
@@ -500,9 +523,10 @@ def race_figure(
                 else (loss_title or lab["loss"])
             },
             "exponentformat": "power",
-            # whole decades only when the range spans a few: minor labels (2, 5) crowd the axis
+            # whole decades only when the range spans a few: minor labels (2, 5) crowd the axis; a
+            # stacked (phone) panel has half the height for them
             **(
-                {"dtick": 1 if loss_range[1] - loss_range[0] <= 8 else 2}
+                {"dtick": _decades_per_tick(loss_range[1] - loss_range[0], stacked)}
                 if log_loss and loss_range[1] - loss_range[0] >= 2
                 else {}
             ),
@@ -532,6 +556,14 @@ def race_figure(
         ],
     }
     return SpecFigure({"data": data, "layout": layout, "frames": keys + step_frames})
+
+
+def _decades_per_tick(span: float, stacked: bool) -> int:
+    """A log axis' tick step in decades for an axis spanning ``span`` decades: 1, or 2 beyond 8; on
+    a stacked (phone) panel, half as tall, 1, 2 beyond 4 and 3 beyond 9."""
+    if stacked:
+        return 1 if span <= 4 else 2 if span <= 9 else 3
+    return 1 if span <= 8 else 2
 
 
 def _decimals(span: float) -> int:

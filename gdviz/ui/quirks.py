@@ -182,6 +182,18 @@ def hide_chart_fullscreen(container_key: str) -> None:
     st.html(f'<style>.st-key-{container_key} .modebar-btn[data-title="Fullscreen"]{{display:none}}</style>')
 
 
+def on_a_phone() -> bool:
+    """Whether the visitor's browser says it is a phone ("Mobi" in its User-Agent, as MDN advises).
+
+    Why: Streamlit tells the script nothing of the window's width, and CSS cannot rearrange the
+    panels inside a Plotly figure; the race chart stacks its panels for a phone from this."""
+    try:
+        agent = st.context.headers.get("User-Agent") or ""
+    except (AttributeError, RuntimeError):
+        agent = ""
+    return "Mobi" in agent
+
+
 # --- sessions -------------------------------------------------------------------------------------
 def session_id() -> str:
     """This browser session's id (the owner of its jobs and of its share of server time).
@@ -221,6 +233,7 @@ __all__ = [
     "hide_chart_fullscreen",
     "keep",
     "number_input",
+    "on_a_phone",
     "pending_page",
     "rewrite_all",
     "session_id",

@@ -29,8 +29,15 @@ def _overlap(a, b) -> bool:
     return a[0] < b[2] - 0.5 and b[0] < a[2] - 0.5 and a[1] < b[3] - 0.5 and b[1] < a[3] - 0.5
 
 
-def _open(browser, url: str, width: int, height: int):
-    context = browser.new_context(viewport={"width": width, "height": height})
+# A phone's browser as it names itself (the page stacks the chart's panels for "Mobi").
+PHONE_AGENT = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.5 Mobile/15E148 Safari/604.1"
+)
+
+
+def _open(browser, url: str, width: int, height: int, **options):
+    context = browser.new_context(viewport={"width": width, "height": height}, **options)
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url.split("/?")[0])
     page = context.new_page()
     page.goto(url)
@@ -86,7 +93,7 @@ def test_projector_fills_the_first_screen_in_large_type_and_its_fullscreen_keeps
 
 
 def test_phone_shows_the_chart_first_with_nothing_overlapping_and_copies_the_link(browser, app_url):
-    context, page = _open(browser, app_url + "/?lang=en", 390, 844)
+    context, page = _open(browser, app_url + "/?lang=en", 390, 844, user_agent=PHONE_AGENT, has_touch=True)
     try:
         sidebar = page.evaluate(BOX, '[data-testid="stSidebar"]')
         assert sidebar["right"] <= 1, f"the sidebar covers the page: {sidebar}"
@@ -94,6 +101,11 @@ def test_phone_shows_the_chart_first_with_nothing_overlapping_and_copies_the_lin
         controls = page.evaluate(BOX, ".st-key-frames")
         assert chart["top"] < 844 and chart["top"] < controls["top"], "the chart comes before its controls"
         assert chart["right"] <= 390
+        contour = page.evaluate(BOX, '[data-testid="stMain"] .js-plotly-plot .nsewdrag[data-subplot="xy"]')
+        loss = page.evaluate(BOX, '[data-testid="stMain"] .js-plotly-plot .nsewdrag[data-subplot="x2y2"]')
+        width = chart["right"] - chart["left"]
+        assert contour["right"] - contour["left"] >= 0.5 * width, f"the contour is a thumbnail: {contour}"
+        assert loss["top"] > contour["bottom"], "the loss panel is under the contour"
         buttons = page.evaluate(RECTS, ".updatemenu-button")
         slider = page.evaluate(RECTS, ".slider-rail-rect, .slider-grip-rect, .slider-currentvalue")
         assert len(buttons) == 2 and slider

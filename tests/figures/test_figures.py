@@ -778,3 +778,13 @@ def test_the_step_slider_has_its_own_row_below_play_and_pause(projector):
     assert lay["margin"]["b"] > slider["pad"]["t"]
     # the loss axis' labels sit in the right margin, never in the gap between the two panels
     assert lay["yaxis2"]["side"] == "right"
+
+
+def test_a_stacked_figure_puts_the_loss_under_the_contour_both_full_width():
+    lay = spec_of(
+        race_figure(rosen_surface(), traces([40]), window=WINDOW, frames=20, stacked=True, height=5000)
+    )["layout"]
+    assert 500 <= lay["height"] <= 900  # from the window's shape
+    assert lay["xaxis"]["domain"] == lay["xaxis2"]["domain"] == [0.0, 1.0]
+    top, bottom = lay["yaxis"]["domain"], lay["yaxis2"]["domain"]
+    assert bottom[1] < top[0], "the loss panel lies below the contour, with room for its axis"

@@ -240,8 +240,9 @@ def chart_area(cfg: PageConfig):
     if panel == "scrub":
         scrub.render(cfg, problem, view, ok)
     elif panel != "surface3d":
+        stacked = not big and quirks.on_a_phone()
         fig = _shared_race_figure(
-            (cfg, view_spec, lang(), shift, tuple(r.color for r in ok), big),
+            (cfg, view_spec, lang(), shift, tuple(r.color for r in ok), big, stacked),
             lambda: race_figure(
                 view.surface,
                 traces,
@@ -255,6 +256,7 @@ def chart_area(cfg: PageConfig):
                 loss_title=t("view.excess") if shift else None,
                 labels=labels,
                 projector=big,
+                stacked=stacked,
             ),
         )
         quirks.hide_chart_fullscreen(projector.CHART_BOX)
