@@ -234,7 +234,7 @@ EN: dict[str, str] = {
     "lesson beside it, only Play/Pause and the step slider. The link keeps it (projector=1).",
     "projector.fullscreen": "Fullscreen",
     "projector.keys": "Keys: Space plays or pauses, ← → step. Esc leaves fullscreen. Projector mode "
-    "is switched off in the sidebar (› at the top left).",
+    "is switched off in the sidebar (» at the top left).",
     "projector.messages": "Messages about the runs ({n})",
     "run.error": "{label}: {err}",
     "link.repaired": "Some values in this link were not used as written (out of range, not valid, too long "
@@ -513,7 +513,7 @@ ZH: dict[str, str] = {
     "projector.help": "给课堂用：图表占满窗口高度，大字号，粗路径，课程文字在旁边，只保留播放/暂停和步数滑块。"
     "链接会保留此模式（projector=1）。",
     "projector.fullscreen": "全屏",
-    "projector.keys": "按键：空格播放或暂停，← → 逐步。Esc 退出全屏。在侧边栏（左上角 ›）关闭投影模式。",
+    "projector.keys": "按键：空格播放或暂停，← → 逐步。Esc 退出全屏。在侧边栏（左上角 »）关闭投影模式。",
     "projector.messages": "关于这些运行的消息（{n}）",
     "run.error": "{label}：{err}",
     "link.repaired": "链接中有些值没有按原样使用（超出范围、无效、过长或在此未知），已被替换或忽略：{what}",
