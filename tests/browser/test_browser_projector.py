@@ -101,6 +101,12 @@ def test_phone_shows_the_chart_first_with_nothing_overlapping_and_copies_the_lin
         controls = page.evaluate(BOX, ".st-key-frames")
         assert chart["top"] < 844 and chart["top"] < controls["top"], "the chart comes before its controls"
         assert chart["right"] <= 390
+        # Streamlit's chart Fullscreen (it drops the animation's frames) is not offered
+        shown = page.evaluate(
+            """() => Array.from(document.querySelectorAll('[data-testid="stMain"] .modebar-btn'))
+                .map(b => [b.getAttribute('data-title'), getComputedStyle(b).display])"""
+        )
+        assert ["Fullscreen", "none"] in shown and ["Zoom", "none"] not in shown, shown
         contour = page.evaluate(BOX, '[data-testid="stMain"] .js-plotly-plot .nsewdrag[data-subplot="xy"]')
         loss = page.evaluate(BOX, '[data-testid="stMain"] .js-plotly-plot .nsewdrag[data-subplot="x2y2"]')
         width = chart["right"] - chart["left"]
