@@ -33,7 +33,7 @@ from gdviz.ui.specs import SPEEDS, PageConfig, ProblemSpec, RunSpec, momentum_su
 
 # The formula the page shows when a link names the formula problem without one (ui.race.state).
 DEFAULT_FORMULA = "(1 - x)^2 + 100*(y - x^2)^2"
-LESSON_LINK_KEYS = ("lesson", "lang", "hide", "embed", "embed_options")  # as ui.race.state
+LESSON_LINK_KEYS = ("lesson", "lang", "hide", "projector", "embed", "embed_options")  # as ui.race.state
 MAX_START_PARAMS = 8  # the page's start point inputs stop there (state.read_start)
 
 Progress = Callable[[int, int], None]

@@ -50,6 +50,9 @@ from gdviz.figures.style import (
     PAPER,
     PATH_WIDTH,
     PLOT_BG,
+    PROJECTOR_FONT,
+    PROJECTOR_PATH_WIDTH,
+    PROJECTOR_TEXT,
     STAR,
     STAR_EDGE,
 )
@@ -66,6 +69,8 @@ SLIDER_STEPS = 61
 HOVER_GRID = 24
 # At most about this many drawn path states per frame; finer detail is below a pixel at any frame rate.
 POINTS_PER_FRAME = 3
+# A phone's plot width (a 390 px screen's chart less its margins), for the stacked layout's heights.
+STACKED_PLOT_WIDTH = 230
 # The texts race_figure reads from its ``labels`` (the page passes them from gdviz.ui.i18n, "fig.*").
 LABEL_KEYS = (
     "loss",
@@ -130,9 +135,10 @@ class LossAxis:
     x_max: float
 
 
-def loss_axis(runs: Sequence[RunTrace], log_asked: bool) -> LossAxis:
+def loss_axis(runs: Sequence[RunTrace], log_asked: bool, *, pad: float = 0.05) -> LossAxis:
     """Log only if every drawn loss can be shown on it; the range from every loss and batch loss,
-    fixed (never more than 16 decades below the peak: below is round-off)."""
+    fixed (never more than 16 decades below the peak: below is round-off), ``pad`` of it added at
+    each end."""
     log = log_asked and not needs_linear_axis(runs)
     lo, hi, x_max = math.inf, -math.inf, 1e-9
     for r in runs:
@@ -149,10 +155,10 @@ def loss_axis(runs: Sequence[RunTrace], log_asked: bool) -> LossAxis:
     if log:
         top = math.log10(max(hi, _TINY))
         low = max(math.log10(max(lo, _TINY)), top - 16)
-        pad = max(0.05 * (top - low), 0.1)
-        return LossAxis(True, [low - pad, top + pad], 10 ** (low - pad), x_max)
-    pad = 0.05 * ((hi - lo) or 1.0)
-    return LossAxis(False, [lo - pad, hi + pad], _TINY, x_max)
+        room = max(pad * (top - low), 0.1)
+        return LossAxis(True, [low - room, top + room], 10 ** (low - room), x_max)
+    room = 0.05 * ((hi - lo) or 1.0)
+    return LossAxis(False, [lo - room, hi + room], _TINY, x_max)
 
 
 def short_log_ticks(log_range) -> dict:
@@ -203,8 +209,10 @@ def race_figure(
     loss_x_title: str | None = None,
     loss_title: str | None = None,
     labels: Mapping[str, str],
-    height: int = 560,
+    height: int = 620,
     click_grid: int = 0,
+    projector: bool = False,
+    stacked: bool = False,
 ) -> SpecFigure:
     """Contour + animated paths (left) and loss curves (right), with Play/Pause and a step slider.
 
@@ -215,6 +223,13 @@ def race_figure(
     The surface is a layout image under the traces; an invisible ``click_grid × click_grid`` grid
     of points (HOVER_GRID when 0) lies over it: hovering shows the loss there, and with Streamlit's point
     selection on, clicking one selects its coordinates. ``labels`` holds the texts of LABEL_KEYS.
+
+    ``projector``: the classroom look — every text PROJECTOR_TEXT px, heavier paths, curves and
+    markers, and no fixed height (the page sizes the chart to the window): the buttons and the
+    slider sit a fixed number of pixels below the plots, so they keep their place at any height.
+    ``stacked``: the loss panel under the contour, both the chart's whole width (a phone's 356 px
+    left the contour, side by side, 124 px wide); the height then follows from the window's shape
+    (``height`` is not used).
     """
     lab = need_labels(labels, LABEL_KEYS, "race_figure")
     log_loss_asked = log_loss
@@ -226,6 +241,8 @@ def race_figure(
     n_chunks = -(-n_frames // chunk)
     chunk_start = (np.arange(n_frames) // chunk) * chunk  # first frame of each frame's chunk
     stride = _odd_stride(total, n_frames)
+    text_px = PROJECTOR_TEXT if projector else 15
+    path_w, curve_w, marker = (PROJECTOR_PATH_WIDTH, 4.5, 19) if projector else (PATH_WIDTH, 2.5, 13)
 
     data: list[dict] = []
     axes_of = {1: ("x", "y"), 2: ("x2", "y2")}
@@ -254,7 +271,8 @@ def race_figure(
     loss_heads = np.zeros((n_frames, len(runs), 2))
 
     # --- the loss axis: log only if every drawn loss can be shown on it; its range, fixed ----------
-    axis = loss_axis(runs, log_loss)
+    # a stacked panel is short: more room keeps its lowest label off the step axis' labels
+    axis = loss_axis(runs, log_loss, pad=0.1 if stacked else 0.05)
     log_loss, loss_range, floor, x_max = axis.log, axis.range, axis.floor, axis.x_max
     linear_fallback = log_loss_asked and not log_loss
     batch_gaps = log_loss and any(
@@ -301,7 +319,7 @@ def race_figure(
             sel = np.arange(last + 1)
         pts = clipped[sel]
         pos = np.searchsorted(sel, idx_of)  # frame → position in pts
-        line = {"color": r.color, "width": PATH_WIDTH}
+        line = {"color": r.color, "width": path_w}
         animated(
             pts,
             pos,
@@ -342,7 +360,7 @@ def race_figure(
             np.searchsorted(keep, s_),
             {
                 "mode": "lines",
-                "line": {"color": r.color, "width": 2.5},
+                "line": {"color": r.color, "width": curve_w},
                 "legendgroup": r.label,
                 "showlegend": False,
                 "name": r.label,
@@ -362,7 +380,7 @@ def race_figure(
             "x": np.round(start_xy[:, 0], xq).tolist(),
             "y": np.round(start_xy[:, 1], yq).tolist(),
             "mode": "markers",
-            "marker": {"symbol": "circle-open", "size": 13, "color": colors, "line": {"width": 2.5}},
+            "marker": {"symbol": "circle-open", "size": marker, "color": colors, "line": {"width": 2.5}},
             "showlegend": False,
             "text": names_text,
             "hovertemplate": f"%{{text}} — {lab['start']}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
@@ -374,7 +392,7 @@ def race_figure(
             "x": [],
             "y": [],
             "mode": "markers",
-            "marker": {"size": 13, "color": colors, "line": {"color": HALO, "width": 1.5}},
+            "marker": {"size": marker, "color": colors, "line": {"color": HALO, "width": 1.5}},
             "unselected": {"marker": {"opacity": 1}},
             "showlegend": False,
             "text": names_text,
@@ -387,7 +405,7 @@ def race_figure(
             "x": [],
             "y": [],
             "mode": "markers",
-            "marker": {"size": 10, "color": colors, "line": {"color": HALO, "width": 1.5}},
+            "marker": {"size": marker - 3, "color": colors, "line": {"color": HALO, "width": 1.5}},
             "unselected": {"marker": {"opacity": 1}},
             "showlegend": False,
             "hoverinfo": "skip",
@@ -404,7 +422,7 @@ def race_figure(
                 "mode": "markers",
                 "marker": {
                     "symbol": "star",
-                    "size": 16,
+                    "size": marker + 3 if projector else 16,
                     "color": STAR,
                     "line": {"color": STAR_EDGE, "width": 1},
                 },
@@ -451,24 +469,51 @@ def race_figure(
     split = 0.55
     ratio = (y1 - y0) / (x1 - x0)
     equal = 1 / 3 <= ratio <= 3
+    # The buttons and the slider: a fixed number of pixels below the plots (past the x-axes' ticks
+    # and titles), so they keep their place at any height (the projector's comes from the window);
+    # the slider on its own row under the buttons, so that a phone's narrow chart fits both.
+    row = 4 * text_px + 14
+    top, bottom = 40, row + 7 * text_px
+    # (x domain, y domain) of the contour and of the loss panel
+    if stacked:
+        # in pixels, for a phone's plot about STACKED_PLOT_WIDTH wide: the contour as tall as its
+        # window's shape needs at that width, then room for its x-axis, then the loss panel
+        contour_px = int(min(max(STACKED_PLOT_WIDTH * min(max(ratio, 1 / 3), 3), 120), 320))
+        gap_px, loss_px = 4 * text_px + 24, 220
+        plot_px = contour_px + gap_px + loss_px
+        # the legend above, a row for each run and the minimum on a phone, in the top margin (else
+        # Plotly grows the margin into the plots)
+        top = 33 * (len(runs) + 1) + 16
+        height = top + plot_px + bottom
+        panes = (([0.0, 1.0], [(loss_px + gap_px) / plot_px, 1.0]), ([0.0, 1.0], [0.0, loss_px / plot_px]))
+    else:
+        panes = (([0.0, split], [0.0, 1.0]), ([split + 0.08, 1.0], [0.0, 1.0]))
     layout = {
-        "height": height,
-        "margin": {"l": 60, "r": 20, "t": 40, "b": 120},
+        **({"autosize": True} if projector else {"height": height}),
+        "margin": {
+            "l": 80 if projector else 60,
+            "r": 90 if projector else 70,
+            "t": top,
+            "b": bottom,
+        },
         "paper_bgcolor": PAPER,
         "plot_bgcolor": PLOT_BG,
-        "font": FONT,
+        "font": PROJECTOR_FONT if projector else FONT,
+        # On the projector the page lists the runs beside the chart (projector.legend): in the
+        # chart, four long run names in 18 px took four rows of a 1280×720 screen's chart.
+        "showlegend": not projector,
         "legend": {
             "orientation": "h",
             "x": 0.0,
             "y": 1.02,
             "xanchor": "left",
             "yanchor": "bottom",
-            "font": {"size": 15},
+            "font": {"size": text_px},
         },
         "hovermode": "closest",
         "images": [image],
         "xaxis": {
-            "domain": [0.0, split],
+            "domain": panes[0][0],
             "anchor": "y",
             "range": [x0, x1],
             "title": {"text": axis_titles[0]},
@@ -477,7 +522,7 @@ def race_figure(
             **({"constrain": "domain"} if equal else {}),
         },
         "yaxis": {
-            "domain": [0.0, 1.0],
+            "domain": panes[0][1],
             "anchor": "x",
             "range": [y0, y1],
             "title": {"text": axis_titles[1]},
@@ -488,16 +533,20 @@ def race_figure(
             **({"scaleanchor": "x", "scaleratio": 1, "constrain": "domain"} if equal else {}),
         },
         "xaxis2": {
-            "domain": [split + 0.08, 1.0],
+            "domain": panes[1][0],
             "anchor": "y2",
             "range": [0, x_right],
             "title": {"text": loss_x_title or lab["step_word"]},
         },
         "yaxis2": {
-            "domain": [0.0, 1.0],
+            "domain": panes[1][1],
             "anchor": "x2",
             "range": loss_range,
             "type": "log" if log_loss else "linear",
+            # ticks on the right, in the margin: on a phone's narrow chart labels like 10⁻¹⁴ on the
+            # left ran into the contour's; a little off the axis, clear of the last step's label
+            "side": "right",
+            "ticklabelstandoff": 8,
             # what a log axis could not show, the title says: that the axis is linear instead (a
             # loss ≤ 0), or that mini-batch losses ≤ 0 are gaps
             "title": {
@@ -508,29 +557,50 @@ def race_figure(
                 else (loss_title or lab["loss"])
             },
             "exponentformat": "power",
-            # whole decades only when the range spans a few: minor labels (2, 5) crowd the axis;
-            # within two decades, ticks of our own: Plotly labels 40 on such an axis as a bare "4"
+            # whole decades only when the range spans a few: minor labels (2, 5) crowd the axis (a
+            # stacked, phone panel has half the height for them); within two decades, ticks of our
+            # own: Plotly labels 40 on such an axis as a bare "4"
             **(
-                {"dtick": 1 if loss_range[1] - loss_range[0] <= 8 else 2}
+                {"dtick": _decades_per_tick(loss_range[1] - loss_range[0], stacked)}
                 if log_loss and loss_range[1] - loss_range[0] >= 2
                 else short_log_ticks(loss_range)
                 if log_loss
                 else {}
             ),
         },
-        "updatemenus": [play_pause_menu(lab["play"], lab["pause"], y=-0.2, play=play, jump=jump)],
+        "updatemenus": [
+            play_pause_menu(
+                lab["play"],
+                lab["pause"],
+                y=0.0,
+                play=play,
+                jump=jump,
+                font={"size": text_px},
+                pad_t=row,
+            )
+        ],
         "sliders": [
             step_slider(
                 [names[f] for f in slider_at],
                 prefix=f"{lab['step_word']} ",
                 active=0,
-                y=-0.17,
+                y=0.0,
                 jump=jump,
-                value_font={"size": 15, "color": INK},
+                value_font={"size": text_px, "color": INK},
+                own_row=True,
+                pad_t=row + 2 * text_px + 4,  # under the buttons' row
             )
         ],
     }
     return SpecFigure({"data": data, "layout": layout, "frames": keys + step_frames})
+
+
+def _decades_per_tick(span: float, stacked: bool) -> int:
+    """A log axis' tick step in decades for an axis spanning ``span`` decades: 1, or 2 beyond 8; on
+    a stacked (phone) panel, half as tall, 1, 2 beyond 4 and 3 beyond 9."""
+    if stacked:
+        return 1 if span <= 4 else 2 if span <= 9 else 3
+    return 1 if span <= 8 else 2
 
 
 def _decimals(span: float) -> int:

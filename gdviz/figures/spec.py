@@ -177,7 +177,16 @@ def play_args(frame_ms: int, *, from_current: bool) -> dict:
     }
 
 
-def play_pause_menu(play_text: str, pause_text: str, *, y: float, play: dict, jump: dict) -> dict:
+def play_pause_menu(
+    play_text: str,
+    pause_text: str,
+    *,
+    y: float,
+    play: dict,
+    jump: dict,
+    font: dict | None = None,
+    pad_t: int = 0,
+) -> dict:
     """Play (the step frames, from the current one) and Pause buttons, bottom left of a figure."""
     return {
         "type": "buttons",
@@ -186,7 +195,8 @@ def play_pause_menu(play_text: str, pause_text: str, *, y: float, play: dict, ju
         "y": y,
         "xanchor": "left",
         "yanchor": "top",
-        "pad": {"r": 8, "t": 0},
+        "pad": {"r": 8, "t": pad_t},
+        **({"font": font} if font else {}),
         "showactive": False,
         "buttons": [
             {"label": play_text, "method": "animate", "args": [STEP_GROUP, play]},
@@ -196,18 +206,27 @@ def play_pause_menu(play_text: str, pause_text: str, *, y: float, play: dict, ju
 
 
 def step_slider(
-    names: Sequence[str], *, prefix: str, active: int, y: float, jump: dict, value_font: dict
+    names: Sequence[str],
+    *,
+    prefix: str,
+    active: int,
+    y: float,
+    jump: dict,
+    value_font: dict,
+    own_row: bool = False,
+    pad_t: int = 0,
 ) -> dict:
     """A slider with one step per frame name, right of the Play/Pause buttons; the current value
-    (``prefix`` and the frame's name) says the step, the ticks carry no labels."""
+    (``prefix`` and the frame's name) says the step, the ticks carry no labels. ``own_row``: the
+    slider spans the whole width, below the buttons (``pad_t`` pixels below ``y``): at a fifth of a
+    phone's 356 px chart it started under "Pause"."""
     return {
         "active": active,
-        "x": 0.2,
+        **({"x": 0.0, "len": 1.0} if own_row else {"x": 0.2, "len": 0.8}),
         "y": y,
-        "len": 0.8,
         "xanchor": "left",
         "yanchor": "top",
-        "pad": {"t": 0, "b": 0},
+        "pad": {"t": pad_t, "b": 0},
         "currentvalue": {"prefix": prefix, "font": value_font, "xanchor": "left"},
         "transition": {"duration": 0},
         # one tick label per frame is unreadable; the current value above says the step

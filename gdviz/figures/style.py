@@ -13,9 +13,14 @@ import numpy as np
 # Okabe & Ito (2008): distinguishable under the common colour-vision deficiencies and on projectors.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
 PATH_WIDTH = 3
+# Projected in a classroom, from the back row: paths, curves and markers drawn heavier, all type at
+# least 18 px on a 1280×720 projector (the race figure's ``projector`` look).
+PROJECTOR_PATH_WIDTH = 6
+PROJECTOR_TEXT = 20
 
 # --- page furniture -----------------------------------------------------------------------------------
 FONT = {"family": "Inter, 'Noto Sans CJK SC', 'Source Han Sans SC', Arial, sans-serif", "size": 15}
+PROJECTOR_FONT = {**FONT, "size": PROJECTOR_TEXT}
 PAPER = "rgba(0,0,0,0)"
 PLOT_BG = "white"
 # Text and thin dark lines drawn over pictures (captions, the decision boundary, marker edges).

@@ -63,7 +63,9 @@ def run(pages: Sequence[Page]) -> None:
         page_title="gdviz",
         page_icon=str(ASSETS / "icon.svg"),
         layout="wide",
-        initial_sidebar_state="expanded",
+        # "auto": open on a wide screen, closed on a phone (up to Streamlit's 768 px breakpoint),
+        # where an open sidebar covers the page
+        initial_sidebar_state=quirks.SIDEBAR_DEFAULT,
     )
     st.logo(str(ASSETS / "logo.svg"), size="large")
     # Streamlit's default top padding pushes the chart below the fold on a projector

@@ -224,7 +224,18 @@ EN: dict[str, str] = {
     "seed.help": "Same seed → the same mini-batches → the same run.",
     "duplicate": "Duplicate",
     "remove": "Remove",
-    "add_run": "➕ Add a run",
+    "add_run": "Add a run",
+    "number.clamped": "{label}: {typed} is outside {lo} … {hi}, so {used} is used.",
+    "number.empty": "{label} was left empty, so {used} is used.",
+    "number.zero": "{label}: 0 (or a field left empty or unreadable) is outside {lo} … {hi}, so {used} "
+    "is used.",
+    "projector": "Projector mode",
+    "projector.help": "For a class: the chart as tall as the window, large type, thick paths, the "
+    "lesson beside it, only Play/Pause and the step slider. The link keeps it (projector=1).",
+    "projector.fullscreen": "Fullscreen",
+    "projector.keys": "Keys: Space plays or pauses, ← → step. Esc leaves fullscreen. Projector mode "
+    "is switched off in the sidebar (» at the top left).",
+    "projector.messages": "Messages about the runs ({n})",
     "run.error": "{label}: {err}",
     "link.repaired": "Some values in this link were not used as written (out of range, not valid, too long "
     "or unknown here) and were replaced or left out: {what}",
@@ -494,7 +505,16 @@ ZH: dict[str, str] = {
     "seed.help": "种子相同 → 小批量相同 → 运行结果相同。",
     "duplicate": "复制",
     "remove": "删除",
-    "add_run": "➕ 添加一次运行",
+    "add_run": "添加一次运行",
+    "number.clamped": "{label}：{typed} 超出 {lo} … {hi} 的范围，因此使用 {used}。",
+    "number.empty": "{label} 没有填写，因此使用 {used}。",
+    "number.zero": "{label}：0（或空白、无法识别的输入）超出 {lo} … {hi} 的范围，因此使用 {used}。",
+    "projector": "投影模式",
+    "projector.help": "给课堂用：图表占满窗口高度，大字号，粗路径，课程文字在旁边，只保留播放/暂停和步数滑块。"
+    "链接会保留此模式（projector=1）。",
+    "projector.fullscreen": "全屏",
+    "projector.keys": "按键：空格播放或暂停，← → 逐步。Esc 退出全屏。在侧边栏（左上角 »）关闭投影模式。",
+    "projector.messages": "关于这些运行的消息（{n}）",
     "run.error": "{label}：{err}",
     "link.repaired": "链接中有些值没有按原样使用（超出范围、无效、过长或在此未知），已被替换或忽略：{what}",
     "frames": "帧数",

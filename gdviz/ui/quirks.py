@@ -31,6 +31,32 @@ def clamp(key: str, lo, hi) -> None:
         SS[key] = min(max(SS[key], lo), hi)
 
 
+def number_input(label: str, lo, hi, *, key: str, default, said: Callable[[object, object], str], **kw):
+    """A number input that takes any number typed and brings it into [lo, hi] itself; the next run
+    says what was typed and what is used (``said(typed, used)``; None typed: an empty field).
+
+    Why: with min_value/max_value Streamlit refuses a typed number outside them in the browser: the
+    field stays red under "Press Enter to apply", and Enter does nothing (measured: κ = 5e7 or 0
+    for bounds 1…1000); its reason sits in an English-only tooltip. ``on_change`` (and ``args``) in
+    ``kw`` still run, after the clamp."""
+    then, args = kw.pop("on_change", None), kw.pop("args", ())
+    note = f"_typed.{key}"
+
+    def bring_in() -> None:
+        v = SS.get(key)
+        if v is None or not lo <= v <= hi:
+            used = default if v is None else type(default)(min(max(v, lo), hi))
+            SS[key], SS[note] = used, (v, used)
+        if then is not None:
+            then(*args)
+
+    value = st.number_input(label, key=key, on_change=bring_in, **kw)
+    typed = SS.pop(note, None)
+    if typed is not None:
+        st.warning(said(*typed), icon=":material/edit_note:")
+    return value
+
+
 # Keys of widgets whose value Streamlit forbids writing (buttons, the file uploader, charts that report
 # a selection): a written value makes the run that draws the widget raise
 # (StreamlitValueAssignmentNotAllowedError; streamlit#3311, #8715). tests/ui/test_widgets.py finds
@@ -151,6 +177,42 @@ def pending_page() -> str | None:
     return SS.pop(GOTO_KEY, None)
 
 
+# --- the page ------------------------------------------------------------------------------------
+SIDEBAR_DEFAULT = "auto"
+
+
+def sidebar_collapsed() -> None:
+    """Close the sidebar for this page (the router opens every page with SIDEBAR_DEFAULT).
+
+    Why: Streamlit sets the sidebar's state only through st.set_page_config(initial_sidebar_state=);
+    the calls of one run add up, the last one wins, and the browser applies a changed value at once,
+    unless the visitor has opened or closed the sidebar by hand in this browser: that choice is kept
+    in its localStorage ("stSidebarCollapsed-…") and wins over the app's."""
+    st.set_page_config(initial_sidebar_state="collapsed")
+
+
+def hide_chart_fullscreen(container_key: str) -> None:
+    """Hide the "Fullscreen" button Streamlit adds to the toolbar of the charts in a container.
+
+    Why: it draws the figure anew in an overlay without its animation frames: Play does nothing
+    there, nor after closing it (measured on the race chart: the frame stays where it was). The
+    projector page offers the browser's fullscreen of the chart itself instead. Streamlit has no
+    option to leave the button out of one chart; Plotly gives its toolbar buttons a data-title."""
+    st.html(f'<style>.st-key-{container_key} .modebar-btn[data-title="Fullscreen"]{{display:none}}</style>')
+
+
+def on_a_phone() -> bool:
+    """Whether the visitor's browser says it is a phone ("Mobi" in its User-Agent, as MDN advises).
+
+    Why: Streamlit tells the script nothing of the window's width, and CSS cannot rearrange the
+    panels inside a Plotly figure; the race chart stacks its panels for a phone from this."""
+    try:
+        agent = st.context.headers.get("User-Agent") or ""
+    except (AttributeError, RuntimeError):
+        agent = ""
+    return "Mobi" in agent
+
+
 # --- sessions -------------------------------------------------------------------------------------
 def session_id() -> str:
     """This browser session's id (the owner of its jobs and of its share of server time).
@@ -181,16 +243,21 @@ def set_query(params: dict) -> None:
 
 __all__ = [
     "GOTO_KEY",
+    "SIDEBAR_DEFAULT",
     "UNWRITABLE_PREFIXES",
     "clamp",
     "ensure",
     "fresh_click",
     "goto",
+    "hide_chart_fullscreen",
     "keep",
+    "number_input",
+    "on_a_phone",
     "pending_page",
     "rewrite_all",
     "session_id",
     "set_query",
+    "sidebar_collapsed",
     "sticky_choice",
     "writable",
 ]

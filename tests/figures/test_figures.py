@@ -749,3 +749,55 @@ def test_a_short_log_loss_axis_labels_its_ticks_with_whole_values():
     wide = short_log_ticks([0.0, 1.5])  # 1…31.6: 1-2-5 numbers
     assert wide["tickvals"] == [1.0, 2.0, 5.0, 10.0, 20.0]
     assert short_log_ticks([0.1, 0.2]) == {}  # no 1-2-…-9 number inside: Plotly's ticks stay
+
+
+# --- the projector's look, and controls that fit a phone ---------------------------------------------
+def _line_widths(spec: dict, name: str) -> set[float]:
+    return {d["line"]["width"] for d in spec["data"] if d.get("name") == name and d.get("mode") == "lines"}
+
+
+def test_projector_figure_is_sized_by_the_page_and_reads_from_the_back_row():
+    runs = traces([40, 30])
+    normal = spec_of(race_figure(rosen_surface(), runs, window=WINDOW, frames=20))
+    big = spec_of(race_figure(rosen_surface(), runs, window=WINDOW, frames=20, projector=True))
+    lay = big["layout"]
+    assert "height" not in lay and lay["autosize"] is True  # the page gives the window's height
+    sizes = {
+        "layout (ticks, axis titles)": lay["font"]["size"],
+        "Play/Pause": lay["updatemenus"][0]["font"]["size"],
+        "step": lay["sliders"][0]["currentvalue"]["font"]["size"],
+    }
+    assert min(sizes.values()) >= 18, sizes
+    for ax in ("xaxis", "yaxis", "xaxis2", "yaxis2"):  # no axis sets a smaller font of its own
+        assert "tickfont" not in lay[ax] and "font" not in lay[ax]["title"], ax
+    # the page lists the runs beside the chart; the chart keeps every row for the plots
+    assert lay["showlegend"] is False and normal["layout"]["showlegend"] is True
+    assert min(_line_widths(big, "run 1")) > max(_line_widths(normal, "run 1"))
+    heads = [d for d in big["data"] if d.get("mode") == "markers" and d.get("hoverinfo") != "skip"]
+    assert all(
+        d["marker"]["size"] >= 16 for d in heads if "size" in d["marker"] and d["marker"].get("opacity") != 0
+    )
+
+
+@pytest.mark.parametrize("projector", [False, True])
+def test_the_step_slider_has_its_own_row_below_play_and_pause(projector):
+    lay = spec_of(race_figure(rosen_surface(), traces([40]), window=WINDOW, frames=20, projector=projector))[
+        "layout"
+    ]
+    menu, slider = lay["updatemenus"][0], lay["sliders"][0]
+    # whatever the chart's width (a phone's 356 px), the slider never starts under the buttons
+    assert (slider["x"], slider["len"]) == (0.0, 1.0)
+    assert slider["y"] == menu["y"] and slider["pad"]["t"] >= menu["pad"]["t"] + 1.5 * lay["font"]["size"]
+    assert lay["margin"]["b"] > slider["pad"]["t"]
+    # the loss axis' labels sit in the right margin, never in the gap between the two panels
+    assert lay["yaxis2"]["side"] == "right"
+
+
+def test_a_stacked_figure_puts_the_loss_under_the_contour_both_full_width():
+    lay = spec_of(
+        race_figure(rosen_surface(), traces([40]), window=WINDOW, frames=20, stacked=True, height=5000)
+    )["layout"]
+    assert 500 <= lay["height"] <= 900  # from the window's shape
+    assert lay["xaxis"]["domain"] == lay["xaxis2"]["domain"] == [0.0, 1.0]
+    top, bottom = lay["yaxis"]["domain"], lay["yaxis2"]["domain"]
+    assert bottom[1] < top[0], "the loss panel lies below the contour, with room for its axis"

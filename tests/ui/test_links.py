@@ -117,6 +117,7 @@ def states(draw):
         lesson=draw(st.one_of(st.none(), st.sampled_from(sorted(BY_KEY)))),
         hide=tuple(draw(st.lists(st.sampled_from(links.HIDEABLE), unique=True, max_size=3))),
         excess=draw(st.booleans()),
+        projector=draw(st.booleans()),
     )
 
 
@@ -141,11 +142,12 @@ def test_round_trip_keeps_the_whole_state(state):
     assert back.config.stop_loss == state.config.stop_loss
     assert back.config.start == state.config.start
     assert back.config.view == state.config.view
-    assert (back.lang, back.lesson, back.hide, back.excess) == (
+    assert (back.lang, back.lesson, back.hide, back.excess, back.projector) == (
         state.lang,
         state.lesson,
         state.hide,
         state.excess,
+        state.projector,
     )
 
 
@@ -166,6 +168,7 @@ keys = st.sampled_from(
         "lesson",
         "hide",
         "excess",
+        "projector",
         "condition",
         "n",
         "expr",
@@ -231,6 +234,16 @@ def test_a_formula_in_a_link_is_only_text():
 def test_csv_cannot_be_linked():
     state = links.decode({"problem": "csv"})
     assert state.config.problem.name == "linear_regression" and "problem=csv" in state.ignored[0]
+
+
+def test_projector_mode_travels_alone_and_a_tampered_value_is_reported():
+    on = links.decode({"projector": "1"})
+    assert links.is_link({"projector": "1"}) and on.projector and on.ignored == ()
+    assert links.encode(on)["projector"] == "1"
+    assert "projector" not in links.encode(links.decode({"problem": "saddle"}))  # off: not written
+    for bad in ("2", "yes", "1" * 400):
+        back = links.decode({"problem": "saddle", "projector": bad})
+        assert not back.projector and any(w.startswith("projector") for w in back.ignored), bad
 
 
 def test_bare_url_is_not_a_link():

@@ -484,3 +484,61 @@ def test_a_formula_with_negative_losses_gets_a_linear_loss_axis_that_says_so(app
     assert app.toggle(key="log_loss").value  # the visitor asked for a log axis …
     assert y2["type"] == "linear" and EN["fig.loss_linear"] in y2["title"]["text"]  # … it cannot be
     assert y2["range"][0] < 0
+
+
+# --- projector mode ---------------------------------------------------------------------------------
+def _projector_app(**query) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return run(at)
+
+
+def test_projector_mode_shows_the_chart_its_runs_and_one_box_of_messages():
+    at = _projector_app(problem="quadratic", run=["gd,10", "gd,5", "gd,0.1"], projector="1")
+    assert at.session_state["projector"] is True
+    spec = race_spec(at)
+    assert "height" not in spec["layout"] and spec["layout"]["font"]["size"] >= 18
+    # only Play/Pause and the step slider: no view controls, panels, inspector, summary or share box
+    keys = {w.key for w in [*at.selectbox, *at.get("button_group"), *at.toggle]}
+    assert not keys & {"frames", "panel", "insp.open"}, keys
+    assert summary_table(at) is None and not [e for e in at.expander if e.label == EN["share"]]
+    # every warning in the one box beside the chart (two divergences, two overshoots)
+    boxes = [e for e in at.expander if e.label.startswith(EN["projector.messages"].split("(")[0])]
+    assert len(boxes) == 1 and len(boxes[0].warning) == len(at.warning) >= 2
+    assert at.query_params["projector"] == "1"  # the address bar keeps the mode
+
+
+def test_leaving_projector_mode_brings_back_the_view_as_it_was():
+    at = open_app()
+    at.selectbox(key="frames").set_value(100)
+    run(at)
+    at.toggle(key="projector").set_value(True)
+    run(at)
+    assert not [w for w in at.selectbox if w.key == "frames"]
+    at.toggle(key="projector").set_value(False)
+    run(at)
+    assert at.selectbox(key="frames").value == 100 and summary_table(at) is not None
+    assert "projector" not in at.query_params
+
+
+def test_a_lesson_link_keeps_projector_mode_without_a_repair_notice():
+    at = _projector_app(lesson="lr_sizes", projector="1")
+    assert at.session_state["projector"] is True and at.session_state["lesson"] == "lr_sizes"
+    assert EN["link.repaired"].split("{what}")[0] not in warnings_text(at)
+    assert any(EN["lesson.lr_sizes.title"] in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize(("typed", "used"), [(5e7, 1000.0), (0.0, 1.0)])
+def test_a_typed_number_out_of_range_is_brought_in_and_said(typed, used):
+    at = _projector_app(problem="quadratic")
+    at.number_input(key="p.quadratic.condition").set_value(typed)
+    run(at)
+    assert at.number_input(key="p.quadratic.condition").value == used
+    said = EN["number.zero" if typed == 0 else "number.clamped"].format(
+        label=EN["ctl.condition"], typed=f"{typed:g}", lo="1", hi="1000", used=f"{used:g}"
+    )
+    assert said in [w.value for w in at.sidebar.warning]
+    assert dict(race_spec(at)["layout"]) and at.session_state["p.quadratic.condition"] == used
+    run(at)  # said once, on the run after the typing
+    assert said not in [w.value for w in at.sidebar.warning]

@@ -4,6 +4,7 @@ Readable on purpose (a teacher can edit a link by hand)::
 
     ?problem=quadratic&condition=100&steps=200&run=gd,0.015&run=momentum,0.015,momentum=0.9
     &run=adam,0.05,mini:32,seed=3&view=slice&lang=zh&lesson=momentum_ravine&hide=problem,runs
+    &projector=1
 
 ``run`` items: ``rule,lr`` then any of ``full|sgd|mini:<b>``, ``sched=<name>``, ``seed=<n>`` and
 ``<hyper>=<value>`` / ``s.<schedule option>=<value>``. Decoding never trusts the link: unknown
@@ -49,7 +50,7 @@ CSV_KEYS = ("sha", "target", "features", "task", "standardize", "loss", "l2")  #
 # Keys every link may carry (problem options come on top); Streamlit reads ``embed`` itself.
 PAGE_KEYS = (
     "problem", "run", "steps", "stop", "start", "view", "axes", "frames", "speed", "panel", "log", "x", "excess", "lang",
-    "lesson", "hide", "embed", "embed_options",
+    "lesson", "hide", "projector", "embed", "embed_options",
 )  # fmt: skip
 
 
@@ -60,6 +61,7 @@ class LinkState:
     lesson: str | None = None
     hide: tuple[str, ...] = ()
     excess: bool = False
+    projector: bool = False
     ignored: tuple[str, ...] = field(default=())
 
 
@@ -113,6 +115,8 @@ def encode(state: LinkState) -> dict[str, str | list[str]]:
         q["lesson"] = state.lesson
     if state.hide:
         q["hide"] = ",".join(state.hide)
+    if state.projector:
+        q["projector"] = "1"
     return q
 
 
@@ -324,13 +328,14 @@ def decode(params: Mapping) -> LinkState:
         lesson=lesson,
         hide=hide,
         excess=flag(params, "excess", ignored),
+        projector=flag(params, "projector", ignored),
         ignored=tuple(dict.fromkeys(ignored)),
     )
 
 
 def is_link(params: Mapping) -> bool:
     """Whether the URL carries page state at all (a bare URL opens the defaults silently)."""
-    return any(k in params for k in ("problem", "run", "lesson", "steps"))
+    return any(k in params for k in ("problem", "run", "lesson", "steps", "projector"))
 
 
 def share_url(page_url: str, query: str) -> str:

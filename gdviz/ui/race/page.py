@@ -25,7 +25,7 @@ from gdviz.serve.cache import ByteCache
 from gdviz.train import Record
 from gdviz.ui import app, quirks
 from gdviz.ui.i18n import figure_labels, lang, t
-from gdviz.ui.race import export, inspector, lessons, links, scrub, sidebar, state
+from gdviz.ui.race import export, inspector, lessons, links, projector, scrub, sidebar, state
 from gdviz.ui.race.compute import get_problem, replayed_step, simulate_all, view_for
 from gdviz.ui.specs import SPEEDS, PageConfig, RunSpec, ViewSpec
 from gdviz.ui.text import literal
@@ -80,6 +80,31 @@ class _Warnings:
         return getattr(self.box, name)
 
 
+class _Collected:
+    """The runs' messages kept to be shown together: on the projector one box beside the chart
+    instead of boxes stacked above it (six runs at α = 10 pushed the chart down by nine)."""
+
+    def __init__(self):
+        self.items: list[tuple[str, str, str | None]] = []
+
+    def error(self, body: str, icon: str | None = None):
+        self.items.append(("error", body, icon))
+
+    def warning(self, body: str, icon: str | None = None):
+        self.items.append(("warning", body, icon))
+
+    def success(self, body: str, icon: str | None = None):
+        self.items.append(("success", body, icon))
+
+    def show(self, label: str) -> None:
+        if not self.items:
+            return
+        bad = any(kind != "success" for kind, _, _ in self.items)
+        with st.expander(label, icon=":material/warning:" if bad else ":material/check_circle:"):
+            for kind, body, icon in self.items:
+                getattr(st, kind)(body, icon=icon)
+
+
 def _messages(results: list[RunResult], problem: Problem, out=st):
     for r in results:
         if r.error:
@@ -132,6 +157,8 @@ def _summary(results: list[RunResult], problem: Problem, stop_loss: float | None
             hide_index=True,
             width="stretch",
             column_config={
+                # pinned: on a phone the numbers scroll sideways under the run's name
+                t("col.run"): st.column_config.TextColumn(pinned=True, width="medium"),
                 t("col.final_loss"): st.column_config.NumberColumn(format="%.4e"),
                 t("col.distance"): st.column_config.NumberColumn(format="%.4g"),
             },
@@ -165,7 +192,12 @@ def chart_area(cfg: PageConfig):
     results = compute_runs(cfg, problem)
     if results is None:
         return
-    view_spec = sidebar.view_controls(cfg.problem, problem)
+    big = state.read_projector()
+    if big:
+        state.keep_view()  # the projector draws no view controls: their values wait for the way back
+        view_spec = state.read_view(cfg.problem, problem.n_params, problem.has_data)
+    else:
+        view_spec = sidebar.view_controls(cfg.problem, problem)
     cfg = replace(cfg, view=view_spec)
     ok = [r for r in results if r.record is not None]
     if not ok:
@@ -174,16 +206,8 @@ def chart_area(cfg: PageConfig):
     view = _view(cfg, view_spec, ok, problem)
     if view is None:
         return
-    if view.kind == "slice":
-        held = ", ".join(
-            f"{problem.param_names[i]}={view.center[i]:.3g}"
-            for i in range(problem.n_params)
-            if i not in view.surface.axes
-        )
-        st.caption(t("view.slice", held=held if len(held) < 200 else t("view.slice.many")))
-    elif view.kind == "pca":
-        ev = view.explained
-        st.caption(t("view.pca", e1=f"{100 * ev[0]:.1f}", e2=f"{100 * ev[1]:.1f}"))
+    if not big:
+        _view_caption(view, problem)
 
     # "loss − minimum" shows convergence on a log scale when the minimum is not zero
     shift = problem.min_loss if (state.read_excess() and problem.min_loss is not None) else 0.0
@@ -200,21 +224,25 @@ def chart_area(cfg: PageConfig):
         for r, xy in zip(ok, view.paths, strict=True)
     ]
     labels = figure_labels()
-    # A switch rather than tabs: tabs render every panel, and a hidden WebGL surface would be drawn
-    # (and sent) on every rerun.
-    panel = st.segmented_control(
-        t("panel"),
-        links.PANELS,
-        key="panel",
-        format_func=lambda v: t(f"tab.{v}"),
-        label_visibility="collapsed",
-        on_change=quirks.sticky_choice("panel", links.PANELS, "contour"),
-    )
+    if big:
+        panel = "contour"  # the race itself: the other panels need their own controls
+    else:
+        # A switch rather than tabs: tabs render every panel, and a hidden WebGL surface would be
+        # drawn (and sent) on every rerun.
+        panel = st.segmented_control(
+            t("panel"),
+            links.PANELS,
+            key="panel",
+            format_func=lambda v: t(f"tab.{v}"),
+            label_visibility="collapsed",
+            on_change=quirks.sticky_choice("panel", links.PANELS, "contour"),
+        )
     if panel == "scrub":
         scrub.render(cfg, problem, view, ok)
     elif panel != "surface3d":
+        stacked = not big and quirks.on_a_phone()
         fig = _shared_race_figure(
-            (cfg, view_spec, lang(), shift, tuple(r.color for r in ok)),
+            (cfg, view_spec, lang(), shift, tuple(r.color for r in ok), big, stacked),
             lambda: race_figure(
                 view.surface,
                 traces,
@@ -227,18 +255,26 @@ def chart_area(cfg: PageConfig):
                 loss_x_title=t(f"x_axis.{view_spec.x_axis}"),
                 loss_title=t("view.excess") if shift else None,
                 labels=labels,
+                projector=big,
+                stacked=stacked,
             ),
         )
-        event = st.plotly_chart(
-            fig,
-            key=CHART_KEY,
-            on_select="rerun" if view.kind != "pca" else "ignore",
-            selection_mode=("points",),
-            # the figure carries its own look; Streamlit's theme would re-merge the whole spec in
-            # the browser on every update
-            theme=None,
-            config={"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]},
-        )
+        quirks.hide_chart_fullscreen(projector.CHART_BOX)
+        with st.container(key=projector.CHART_BOX):
+            event = st.plotly_chart(
+                fig,
+                key=CHART_KEY,
+                on_select="rerun" if view.kind != "pca" else "ignore",
+                selection_mode=("points",),
+                # the figure carries its own look; Streamlit's theme would re-merge the whole spec
+                # in the browser on every update
+                theme=None,
+                # on the projector: as tall as its box (sized from the window), and no toolbar over
+                # the legend (hover and a click to start stay)
+                height="stretch" if big else "content",
+                config={"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+                | ({"displayModeBar": False} if big else {}),
+            )
         _handle_click(event, fig, problem, view)
     else:
         heights = _surface_heights(problem, view, view.paths, [r.record for r in ok])
@@ -253,16 +289,30 @@ def chart_area(cfg: PageConfig):
                 labels=labels,
             )
             st.plotly_chart(fig3, key="surface3d_chart", theme=None, config={"displaylogo": False})
-    inspector.render(cfg, view_spec, inspected)
-    st.markdown(f"#### {t('summary')}")
-    _summary(results, problem, cfg.stop_loss)
-    with st.expander(t("explain.title")):
-        st.markdown(t("explain.body"))
-    # In the fragment with the view controls: a change of view reruns only this part, and the link
-    # and the address bar must follow it (state.sync_url).
-    _share(cfg, problem)
-    export.render(cfg, problem, _query(cfg, problem))
+    if not big:
+        inspector.render(cfg, view_spec, inspected)
+        st.markdown(f"#### {t('summary')}")
+        _summary(results, problem, cfg.stop_loss)
+        with st.expander(t("explain.title")):
+            st.markdown(t("explain.body"))
+        # In the fragment with the view controls: a change of view reruns only this part, and the
+        # link and the address bar must follow it (state.sync_url).
+        _share(cfg, problem)
+        export.render(cfg, problem, _query(cfg, problem))
     state.sync_url(problem=problem)
+
+
+def _view_caption(view: View, problem: Problem) -> None:
+    if view.kind == "slice":
+        held = ", ".join(
+            f"{problem.param_names[i]}={view.center[i]:.3g}"
+            for i in range(problem.n_params)
+            if i not in view.surface.axes
+        )
+        st.caption(t("view.slice", held=held if len(held) < 200 else t("view.slice.many")))
+    elif view.kind == "pca":
+        ev = view.explained
+        st.caption(t("view.pca", e1=f"{100 * ev[0]:.1f}", e2=f"{100 * ev[1]:.1f}"))
 
 
 def inspected(cfg: PageConfig, view_spec: ViewSpec):
@@ -329,9 +379,10 @@ def theory_marks(problem: Problem, spec: RunSpec, start) -> tuple[float, float |
     return limit, best
 
 
-def _theory(problem: Problem, results: list[RunResult], start, out=st):
+def _theory(problem: Problem, results: list[RunResult], start, out=st, details: bool = True):
     """Theory overlays: closed forms on quadratics, the local curvature limit anywhere, and a warning
-    before a run whose step is past its rule's stability limit at the start."""
+    before a run whose step is past its rule's stability limit at the start (only the warnings
+    without ``details``)."""
     q = quadratic_theory(problem)
     theta = problem.start if start is None else np.asarray(start, dtype=float)
     lines = []
@@ -370,7 +421,7 @@ def _theory(problem: Problem, results: list[RunResult], start, out=st):
                 ),
                 icon=":material/straighten:",
             )
-    if lines:
+    if lines and details:
         with st.expander(t("theory.title"), expanded=False):
             for line in lines:
                 st.markdown(line)
@@ -402,10 +453,11 @@ def _share(cfg: PageConfig, problem):
             base = st.context.url or ""
         except AttributeError:
             base = ""
-        st.caption(t("share.copy"))
+        url = links.share_url(base, query)
         # Inline code, not st.code: st.code pulls a 1.5 MB syntax highlighter into every visitor's
         # first load (0.65 s of browser CPU per session, measured with benchmarks/bench_load.py).
-        st.markdown(f"`{links.share_url(base, query).replace('`', '%60')}`")
+        st.markdown(f"`{url.replace('`', '%60')}`")
+        projector.copy_button(url, t("share.copy_button"), t("share.copied"))
 
 
 def page():
@@ -417,6 +469,10 @@ def page():
     # the page's state as its owner reads it, with the problem the sidebar validated
     cfg = replace(state.read(problem).config, problem=pspec)
     repairs = state.take_repairs()
+    if state.read_projector():
+        _projector_page(cfg, problem, repairs)
+        return
+    projector.phone()
     if repairs:
         st.warning(t("link.repaired", what=literal(", ".join(repairs))), icon=":material/link:")
     st.markdown(f"# {t(f'problem.{cfg.problem.name}')}")
@@ -431,6 +487,45 @@ def page():
     _messages(results, problem, warnings)
     _theory(problem, results, cfg.start, warnings)
     chart_area(cfg)
+
+
+def _projector_page(cfg: PageConfig, problem: Problem, repairs: tuple[str, ...]):
+    """The race for a class: the chart as tall as the window, beside it the lesson (or the problem's
+    name) in large type, every message in one box, the fullscreen button and the keys."""
+    projector.setup()
+    stage = st.container(key=projector.STAGE)
+    chart, side = stage.columns([3.4, 1], gap="medium")
+    with chart:
+        results = compute_runs(cfg, problem)
+    if results is None:
+        state.sync_url(problem=problem)
+        return
+    lesson = state.read_lesson()
+    box = _Collected()
+    if repairs:
+        box.warning(t("link.repaired", what=literal(", ".join(repairs))), icon=":material/link:")
+    _messages(results, problem, box)
+    _theory(problem, results, cfg.start, box, details=False)
+    with side, st.container(key=projector.SIDE):
+        # what the class must see first: the lesson's question (or the problem), then whose path is
+        # whose; the lesson's longer text after (the column scrolls on its own beside the chart)
+        st.markdown(f"### {t(f'lesson.{lesson}.title') if lesson else t(f'problem.{cfg.problem.name}')}")
+        if lesson:
+            st.info(
+                f"**{t('lessons.predict')}** — {t(f'lesson.{lesson}.question')}", icon=":material/lightbulb:"
+            )
+        projector.legend(
+            [(r.label, r.color) for r in results if r.record is not None],
+            t("fig.minimum") if len(problem.minima) else None,
+        )
+        if lesson:
+            st.markdown(t(f"lesson.{lesson}.intro"))
+            with st.expander(t("lessons.notice")):
+                st.markdown(t(f"lesson.{lesson}.notice"))
+        box.show(t("lessons.warnings") if lesson else t("projector.messages", n=len(box.items)))
+        projector.controls()
+    with chart:
+        chart_area(cfg)
 
 
 PAGE = app.Page(

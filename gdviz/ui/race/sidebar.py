@@ -58,10 +58,33 @@ def _control(c: Control, key: str, label: str, help_: str | None = None):
             SS[key] = min(EPS_CHOICES, key=lambda e: abs(e - float(SS.get(key, c.default) or 0)))
         return st.select_slider(label, EPS_CHOICES, key=key, help=help_, format_func=lambda v: f"{v:g}")
     if c.kind == "int":
-        return st.number_input(label, int(c.lo), int(c.hi), step=int(c.step or 1), key=key, help=help_)
-    return st.number_input(
-        label, float(c.lo), float(c.hi), step=float(c.step), key=key, help=help_, format="%g"
+        return _number(
+            label, int(c.lo), int(c.hi), key=key, default=int(c.default), step=int(c.step or 1), help=help_
+        )
+    return _number(
+        label,
+        float(c.lo),
+        float(c.hi),
+        key=key,
+        default=float(c.default),
+        step=float(c.step),
+        help=help_,
+        format="%g",
     )
+
+
+def _number(label: str, lo, hi, *, key: str, default, **kw):
+    """A number input whose typed value outside [lo, hi] is brought in and said so (quirks)."""
+
+    def said(typed, used) -> str:
+        name = literal(label)  # a start point's label may be a CSV's column name
+        if typed is None:
+            return t("number.empty", label=name, used=f"{used:g}")
+        fmt = {"label": name, "typed": f"{typed:g}", "lo": f"{lo:g}", "hi": f"{hi:g}", "used": f"{used:g}"}
+        # Streamlit's field sends 0 for what it cannot read (an empty field, "1e", "-")
+        return t("number.zero", **fmt) if typed == 0 else t("number.clamped", **fmt)
+
+    return quirks.number_input(label, lo, hi, key=key, default=default, said=said, **kw)
 
 
 def _problem_section() -> ProblemSpec | None:
@@ -135,7 +158,7 @@ def _run_section(
             key = f"run.{rid}.batch"
             quirks.ensure(key, 2)
             quirks.clamp(key, 1, n_samples)
-            st.number_input(t("batch_size"), 1, n_samples, key=key, help=t("batch_size.help", n=n_samples))
+            _number(t("batch_size"), 1, n_samples, key=key, default=2, help=t("batch_size.help", n=n_samples))
         st.selectbox(
             t("schedule"),
             SCHEDULES,
@@ -151,7 +174,7 @@ def _run_section(
                 quirks.clamp(key, int(c.lo), steps - 1 if c.key == "warmup" else steps)
             _control(c, key, t(f"ctl.{c.key}"), t(f"ctl.{c.key}.help", None))
         if n_samples is not None and SS[f"run.{rid}.variant"] != "full":
-            st.number_input(t("seed"), 0, 10_000, key=f"run.{rid}.seed", help=t("seed.help"))
+            _number(t("seed"), 0, 10_000, key=f"run.{rid}.seed", default=0, help=t("seed.help"))
         c1, c2 = st.columns(2)
         n_runs = len(state.run_ids())
         c1.button(
@@ -185,11 +208,19 @@ def _start_section(problem) -> tuple[float, ...] | None:
         for i, nm in enumerate(names):
             key = f"start.{i}"
             quirks.ensure(key, float(problem.start[i]))
-            vals.append(
-                cols[i % len(cols)].number_input(
-                    nm, -1e6, 1e6, key=key, format="%g", step=0.1, on_change=state.start_changed
+            with cols[i % len(cols)]:
+                vals.append(
+                    _number(
+                        nm,
+                        -1e6,
+                        1e6,
+                        key=key,
+                        default=float(problem.start[i]),
+                        format="%g",
+                        step=0.1,
+                        on_change=state.start_changed,
+                    )
                 )
-            )
         st.caption(t("start.click"))
         if SS.get("start_custom"):
             st.button(t("start.reset"), on_click=state.reset_start, args=(tuple(problem.start),))
@@ -275,13 +306,15 @@ def render(get_problem, theory_for=None) -> tuple[ProblemSpec, object] | None:
     if SS.get("hide"):
         state.keep()  # hidden sections draw no widgets this run
     with st.sidebar:
+        quirks.ensure("projector", False)
+        st.toggle(t("projector"), key="projector", help=t("projector.help"))
         if not state.hidden("lessons"):
             _lesson_section()
         pspec = state.read_problem() if state.hidden("problem") else _problem_section()
         if pspec is None:
             # nothing else is drawn this run (e.g. no file uploaded yet)
             drawn = ("problem", *(custom.DRAWN_WHEN_NONE if SS.get("problem") == "formula" else ()))
-            state.keep(drawn=() if state.hidden("problem") else drawn)
+            state.keep(drawn=("projector",) if state.hidden("problem") else ("projector", *drawn))
             return None
         try:
             problem = get_problem(pspec)
@@ -294,7 +327,7 @@ def render(get_problem, theory_for=None) -> tuple[ProblemSpec, object] | None:
         if not state.hidden("runs"):
             st.slider(t("steps"), 10, STEPS_MAX, key="steps", step=10, help=t("steps.help"))
             if st.toggle(t("stop_on"), key="stop_on", help=t("stop_on.help")):
-                st.number_input(t("stop_loss"), 0.0, 1e12, key="stop_loss", format="%g")
+                _number(t("stop_loss"), 0.0, 1e12, key="stop_loss", default=1e-4, format="%g")
         steps = int(SS["steps"])
         if not state.hidden("start"):
             _start_section(problem)
@@ -307,6 +340,7 @@ def render(get_problem, theory_for=None) -> tuple[ProblemSpec, object] | None:
                 )
             st.button(
                 t("add_run"),
+                icon=":material/add:",  # a Material icon: Streamlit ships the font, no emoji font needed
                 on_click=state.add_run,
                 disabled=len(state.run_ids()) >= MAX_RUNS_RACE,
                 width="stretch",

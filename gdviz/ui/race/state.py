@@ -11,7 +11,8 @@ The schema (every key below belongs to this page and to nothing else):
 - ``run_ids``, ``next_run_id`` and per run ``run.<id>.{rule,lr,variant,batch,schedule,seed}``,
   ``run.<id>.h.<rule>.<hyperparameter>``, ``run.<id>.s.<schedule>.<option>``;
 - the view: ``frames``, ``speed``, ``log_loss``, ``x_axis``, ``excess``, ``plane``, ``axis_x``, ``axis_y``;
-- what a teacher's link asks: ``lesson``, ``hide``; the share box's ``share_teacher``.
+- what a teacher's link asks: ``lesson``, ``hide``, ``projector`` (the projector layout); the share
+  box's ``share_teacher``.
 
 ``read()`` draws nothing: the sidebar draws the widgets on these keys, and everybody else (the page,
 the sweeps page, the router) reads and writes through this module.
@@ -56,6 +57,7 @@ SCALARS: dict[str, object] = {
     "excess": False,
     "lesson": "",
     "hide": (),
+    "projector": False,
     "share_teacher": False,
 }
 VIEW_KEYS = ("plane", "axis_x", "axis_y", "frames", "speed", "log_loss", "x_axis", "excess", "panel")
@@ -63,7 +65,14 @@ VIEW_KEYS = ("plane", "axis_x", "axis_y", "frames", "speed", "log_loss", "x_axis
 PREFIXES = ("p.", "start.", "run.", "insp.")
 OWNED = (*SCALARS, "plane", "axis_x", "axis_y", "run_ids", "next_run_id", "run_colors", "panel")
 TEACHER_HIDES = ("problem", "start", "runs", "lessons")
-LESSON_LINK_KEYS = ("lesson", "lang", "hide", "embed", "embed_options")  # what a lesson link uses
+LESSON_LINK_KEYS = (
+    "lesson",
+    "lang",
+    "hide",
+    "projector",
+    "embed",
+    "embed_options",
+)  # what a lesson link uses
 LINK_REPAIRS = "_race.link_repairs"
 
 
@@ -78,6 +87,7 @@ class RaceState:
     excess: bool = False
     lang: str = "en"
     teacher: bool = False
+    projector: bool = False
     repairs: tuple[str, ...] = field(default=())
 
 
@@ -220,11 +230,16 @@ def read(problem=None) -> RaceState | None:
         excess=bool(SS.get("excess", False)),
         lang=SS.get("lang", "en"),
         teacher=bool(SS.get("share_teacher", False)),
+        projector=read_projector(),
     )
 
 
 def read_excess() -> bool:
     return bool(SS.get("excess", False))
+
+
+def read_projector() -> bool:
+    return SS.get("projector") is True
 
 
 def read_lesson() -> str | None:
@@ -367,12 +382,16 @@ def write(state: RaceState) -> None:
     SS["excess"] = bool(state.excess)
     SS["lesson"] = state.lesson or ""
     SS["hide"] = tuple(state.hide)
+    SS["projector"] = bool(state.projector)
 
 
 def lesson_state(key: str) -> RaceState:
-    """What lesson ``key`` loads: its problem, runs, steps, start and view; nothing else survives."""
+    """What lesson ``key`` loads: its problem, runs, steps, start and view; nothing else survives
+    but how the page is shown (hidden sections, the projector layout)."""
     cfg, excess = lessons.config(key)
-    return RaceState(cfg, lesson=key, hide=tuple(SS.get("hide", ())), excess=excess)
+    return RaceState(
+        cfg, lesson=key, hide=tuple(SS.get("hide", ())), excess=excess, projector=read_projector()
+    )
 
 
 def load_lesson(key: str) -> None:
@@ -394,6 +413,7 @@ def link(state: RaceState) -> dict:
             lesson=state.lesson,
             hide=TEACHER_HIDES if state.teacher else state.hide,
             excess=state.excess,
+            projector=state.projector,
         )
     )
 
@@ -418,15 +438,24 @@ def load_link_once() -> None:
         state = lesson_state(decoded.lesson)
         # The lesson brings its own problem, runs and view: whatever else the link set is not used.
         repairs += tuple(k for k in params if k not in LESSON_LINK_KEYS)
-        write(replace(state, hide=decoded.hide))
+        write(replace(state, hide=decoded.hide, projector=decoded.projector))
     else:
-        write(RaceState(decoded.config, decoded.lesson, decoded.hide, decoded.excess))
+        write(
+            RaceState(
+                decoded.config, decoded.lesson, decoded.hide, decoded.excess, projector=decoded.projector
+            )
+        )
     SS["lang"] = decoded.lang
     SS[LINK_REPAIRS] = tuple(dict.fromkeys(repairs))
 
 
 def take_repairs() -> tuple[str, ...]:
     return SS.pop(LINK_REPAIRS, ())
+
+
+def keep_view() -> None:
+    """Keep the view's and the share box's keys on a run that draws neither (the projector)."""
+    quirks.keep([*VIEW_KEYS, "excess", "share_teacher"], ("insp.",))
 
 
 def keep(drawn: tuple[str, ...] = ()) -> None:
@@ -443,12 +472,14 @@ __all__ = [
     "duplicate_run",
     "hidden",
     "keep",
+    "keep_view",
     "link",
     "load_lesson",
     "load_link_once",
     "problem_changed",
     "read",
     "read_problem",
+    "read_projector",
     "read_run",
     "read_runs",
     "remove_run",

@@ -111,6 +111,8 @@ EN = {
     "share.help": "The link holds the problem, every run, the view and the language.",
     "share.teacher": "Teacher link: hide the controls",
     "share.copy": "Copy this link:",
+    "share.copy_button": "Copy the link",
+    "share.copied": "Copied",
     "link.ignored": "Some values in the link were not valid and were replaced: {what}",
     "view.excess": "Loss − minimum",
     "view.excess.help": "Plot L − L* (known minimum): on a log scale it shows convergence even "
@@ -198,6 +200,8 @@ ZH = {
     "share.help": "链接包含问题、每一次运行、视图和语言。",
     "share.teacher": "教师链接：隐藏控件",
     "share.copy": "复制这个链接：",
+    "share.copy_button": "复制链接",
+    "share.copied": "已复制",
     "link.ignored": "链接中有些值无效，已被替换：{what}",
     "view.excess": "损失 − 最小值",
     "view.excess.help": "绘制 L − L*（已知最小值）：在对数刻度上，即使最小值不为零也能看出收敛。",
