@@ -135,6 +135,9 @@ class LossAxis:
     x_max: float
 
 
+RUNAWAY = 100.0  # the loss axis reaches this many times the largest start loss, not beyond
+
+
 def loss_axis(runs: Sequence[RunTrace], log_asked: bool, *, pad: float = 0.05) -> LossAxis:
     """Log only if every drawn loss can be shown on it; the range from every loss and batch loss,
     fixed (never more than 16 decades below the peak: below is round-off), ``pad`` of it added at
@@ -152,6 +155,15 @@ def loss_axis(runs: Sequence[RunTrace], log_asked: bool, *, pad: float = 0.05) -
         x_max = max(x_max, float(np.nanmax(_loss_x(r))))
     if not math.isfinite(lo):
         lo, hi = (1e-3, 1.0) if log else (0.0, 1.0)
+    # A run that blows up leaves through the top, as its path leaves the contour: sized by its 1e13,
+    # the axis kept 16 decades below it and drew every converging run flat on the floor.
+    starts = [float(r.loss[0]) for r in runs if len(r.loss) and np.isfinite(r.loss[0])]
+    if starts:
+        ceiling = RUNAWAY * max(abs(v) for v in starts) if log else max(starts) + RUNAWAY * (
+            max(starts) - lo if max(starts) > lo else 1.0
+        )
+        if ceiling > 0 and hi > ceiling:
+            hi = ceiling
     if log:
         top = math.log10(max(hi, _TINY))
         low = max(math.log10(max(lo, _TINY)), top - 16)

@@ -801,3 +801,23 @@ def test_a_stacked_figure_puts_the_loss_under_the_contour_both_full_width():
     assert lay["xaxis"]["domain"] == lay["xaxis2"]["domain"] == [0.0, 1.0]
     top, bottom = lay["yaxis"]["domain"], lay["yaxis2"]["domain"]
     assert bottom[1] < top[0], "the loss panel lies below the contour, with room for its axis"
+
+
+@pytest.mark.parametrize("log", [True, False])
+def test_a_run_that_blows_up_leaves_through_the_top_and_the_others_stay_readable(log):
+    """Sized by a diverging run's 1e13, the log axis kept 16 decades below it and drew every
+    converging run flat on its floor (the projector screenshot of lesson 2)."""
+    T = 60
+    xy = walk(T, 1)
+    converging = RunTrace("fine", PALETTE[0], xy, 2.0 * 0.7 ** np.arange(T + 1))
+    blowing = RunTrace("diverged", PALETTE[1], xy[:21], 2.0 * 10.0 ** np.arange(21) * 0.7)
+    lay = spec_of(
+        race_figure(rosen_surface(), [converging, blowing], window=WINDOW, frames=20, log_loss=log)
+    )["layout"]
+    lo, hi = lay["yaxis2"]["range"]
+    last = float(converging.loss[-1])  # 2 × 0.7⁶⁰ ≈ 1e-9
+    if log:
+        assert lo < math.log10(last) < hi, "the converging run's end is on the axis, above its floor"
+        assert hi < math.log10(float(blowing.loss[-1])), "the blow-up leaves through the top"
+    else:
+        assert hi < float(blowing.loss[-1]) and hi >= 2.0  # the start is on the axis, the blow-up is not
