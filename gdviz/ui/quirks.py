@@ -71,6 +71,7 @@ UNWRITABLE_PREFIXES = (
     "scale.lesson.load.",
     "scale.lesson.close",
     "scale.speedup.btn",
+    "scale.critical.btn",
     "sweep.btn.",
     "export.prepare",
     "export.download",

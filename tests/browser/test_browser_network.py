@@ -70,7 +70,7 @@ def test_boundary_is_drawn_with_its_line_and_points(page, app_url):
     assert len(s["images"]) == 1 and s["images"][0].startswith("data:image/png;base64,")
     assert s["line"] > 20, "the p = 0.5 boundary is drawn"
     assert s["points"] == ns.DEFAULTS["net.n"]
-    assert s["captions"][0].startswith("<b>A · ") and "step 1000" in s["captions"][0]
+    assert s["captions"][0].startswith("<b>1. ") and "step 1000" in s["captions"][0]
     # the other two views are drawn too
     assert page.locator(".js-plotly-plot").count() == 3
     screenshot(page, "network_default")
@@ -104,8 +104,8 @@ def test_lesson_button_loads_two_runs(page, app_url):
     )
     s = page.evaluate(STATE)
     assert [c.split("<br>")[0] for c in s["captions"]] == [
-        "<b>A · Adam α=0.01 · mini-batch b=8</b>",
-        "<b>B · Adam α=0.01 · batch</b>",
+        "<b>1. Adam α=0.01 · mini-batch b=8</b>",
+        "<b>2. Adam α=0.01 · batch</b>",
     ]
     page.get_by_text(EN["net.lesson.batch.question"]).wait_for(state="visible")
     screenshot(page, "network_lesson_batch")

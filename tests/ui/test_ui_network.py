@@ -137,7 +137,7 @@ def test_each_update_rule_and_variant_trains():
         at.radio(key="net.a.variant").set_value(variant)
         run(at)
         assert not at.error, (rule, variant)
-        assert summary(at)[EN["net.col.run"]][0].startswith(f"A · {EN[f'rule.{rule}']} ")
+        assert summary(at)[EN["net.col.run"]][0].startswith(f"1. {EN[f'rule.{rule}']} ")
     # momentum rules show their μ
     at.selectbox(key="net.a.rule").set_value("nesterov")
     run(at)
@@ -213,7 +213,7 @@ def test_lesson_lr_shows_a_dead_network(lesson_pages):
     assert ok < 0.01 and big > 0.4
     wn_ok, wn_big = _final(at, "net.col.weight_norm")
     assert wn_big > 5 * wn_ok
-    loss = np.array(charts(at)["net_curves"]["data"][2]["y"], dtype=float)  # run B, train loss
+    loss = np.array(charts(at)["net_curves"]["data"][2]["y"], dtype=float)  # run 2, train loss
     assert loss.max() > 5 * loss[0], "B's loss jumps far above its start in the first steps"
 
 

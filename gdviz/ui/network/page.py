@@ -198,7 +198,7 @@ def lessons():
 
 # --- views ----------------------------------------------------------------------------------------------
 def run_label(k: int, tr: TrainSpec) -> str:
-    label = f"{RUN_NAMES[k]} · {t(f'rule.{tr.rule}')} α={tr.lr:g} · {t(f'variant.{tr.variant}.short')}"
+    label = f"{RUN_NAMES[k]}. {t(f'rule.{tr.rule}')} α={tr.lr:g} · {t(f'variant.{tr.variant}.short')}"
     if tr.variant == "mini":
         label += f" b={tr.batch_size}"
     return label

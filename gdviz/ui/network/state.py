@@ -26,7 +26,7 @@ ORDER = 10
 DATASETS = ("moons", "circles", "spirals", "xor", "blobs", "wave")
 ACTIVATIONS = ("tanh", "relu", "sigmoid")
 L2_CHOICES = (0.0, 1e-4, 1e-3, 1e-2, 0.1)
-RUN_NAMES = ("A", "B")
+RUN_NAMES = ("1", "2")  # numbered as the race page numbers its runs
 PLANES = ("random", "pca")
 VIEWS = ("contour", "surface")
 SPANS = (0.25, 0.5, 1.0, 2.0)
@@ -290,7 +290,7 @@ def changed_since(name: str) -> bool:
 
 
 # --- kept while not drawn, and in the address bar ---------------------------------------------------
-# Widgets that a run may not draw: run B while comparing is off, the momentum of a rule without it,
+# Widgets that a run may not draw: run 2 while comparing is off, the momentum of a rule without it,
 # the batch size of a full-batch run.
 SKIPPABLE = tuple(k for k in DEFAULTS if k.startswith("net.b.") or k.endswith((".momentum", ".batch")))
 

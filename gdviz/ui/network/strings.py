@@ -61,7 +61,7 @@ EN: dict[str, str] = {
     "net.lesson.sgd_adam.summary": "Two spirals, a 2 × 16 tanh network, mini-batches of 32: "
     "stochastic gradient descent against Adam.",
     "net.lesson.sgd_adam.body": "Both runs start from the same weights and see the same mini-batches. "
-    "Run A is plain stochastic gradient descent (α = 0.1); run B is Adam (α = 0.01), which scales "
+    "Run 1 is plain stochastic gradient descent (α = 0.1); run 2 is Adam (α = 0.01), which scales "
     "each weight's step by the size of its recent gradients.",
     "net.lesson.sgd_adam.question": "After 2000 steps, which run separates the two spirals? Will the "
     "other one get there if you give it more steps?",
@@ -74,26 +74,26 @@ EN: dict[str, str] = {
     "net.lesson.batch.title": "Small vs large batch: flat and sharp minima",
     "net.lesson.batch.summary": "Noisy XOR, Adam with mini-batches of 8 against the full batch.",
     "net.lesson.batch.body": "The same network, the same update rule (Adam, α = 0.01) and the same "
-    "3000 steps; only the batch size differs: 8 points per step (A) or all of them (B).",
+    "3000 steps; only the batch size differs: 8 points per step (run 1) or all of them (run 2).",
     "net.lesson.batch.question": "Which run reaches the lower training loss? Which does better on the "
     "held-out test points? Which minimum is wider on the loss landscape?",
     "net.lesson.batch.notice": "The full batch follows the exact gradient and fits the training points "
     "almost perfectly: tiny training loss, large weights, a boundary that bends around single noisy "
-    "points, and a much higher test loss. The mini-batch noise keeps run A from settling into that "
-    "narrow spot. On the random-direction landscape (same scale for both) A's basin is wide and flat, "
-    "B's is sharp: a small move of the weights raises B's loss a lot. This is the pattern reported by "
+    "points, and a much higher test loss. The mini-batch noise keeps run 1 from settling into that "
+    "narrow spot. On the random-direction landscape (same scale for both) run 1's basin is wide and flat, "
+    "run 2's is sharp: a small move of the weights raises its loss a lot. This is the pattern reported by "
     "Keskar et al. (2017) and Li et al. (2018); it is a tendency, not a law: change the seed or the "
     "steps and watch how much it holds.",
     "net.lesson.lr.title": "Too large a learning rate",
     "net.lesson.lr.summary": "Two moons, a ReLU network, full-batch gradient descent with α = 0.5 "
     "against α = 5.",
-    "net.lesson.lr.body": "Everything is the same except the learning rate: 0.5 for run A, ten times "
-    "more for run B.",
+    "net.lesson.lr.body": "Everything is the same except the learning rate: 0.5 for run 1, ten times "
+    "more for run 2.",
     "net.lesson.lr.question": "Will the larger steps train the network ten times faster?",
-    "net.lesson.lr.notice": "Run B's first steps overshoot: the loss jumps far above where it started. "
+    "net.lesson.lr.notice": "Run 2's first steps overshoot: the loss jumps far above where it started. "
     "The huge update pushes most ReLU nodes to where their input is negative for every point: there "
     "they output 0 and pass back no gradient, so they never recover. The gradient is all but zero, the "
-    "loss sits still and the boundary freezes: the network has died. Run A trains normally. Play the boundary to see the first "
+    "loss sits still and the boundary freezes: the network has died. Run 1 trains normally. Play the boundary to see the first "
     "steps, and try tanh, whose nodes do not die in the same way.",
     # messages and table
     "net.invalid": "These settings were refused: {err}",
@@ -221,8 +221,8 @@ ZH: dict[str, str] = {
     "net.lesson.close": "关闭课程",
     "net.lesson.sgd_adam.title": "同一个网络上的随机梯度下降与 Adam",
     "net.lesson.sgd_adam.summary": "双螺旋数据，2 × 16 的 tanh 网络，批次大小 32：随机梯度下降对 Adam。",
-    "net.lesson.sgd_adam.body": "两次运行从相同的权重出发，看到相同的小批次。运行 A 是普通的随机梯度下降"
-    "（α = 0.1）；运行 B 是 Adam（α = 0.01），它按每个权重最近梯度的大小来缩放该权重的步长。",
+    "net.lesson.sgd_adam.body": "两次运行从相同的权重出发，看到相同的小批次。运行 1 是普通的随机梯度下降"
+    "（α = 0.1）；运行 2 是 Adam（α = 0.01），它按每个权重最近梯度的大小来缩放该权重的步长。",
     "net.lesson.sgd_adam.question": "2000 步之后，哪一次运行能把两条螺旋分开？如果给另一次运行更多步数，"
     "它能做到吗？",
     "net.lesson.sgd_adam.notice": "两次运行一开始都在一个平台上：损失几乎不动，决策边界只是从中间粗略地切一刀。"
@@ -232,21 +232,21 @@ ZH: dict[str, str] = {
     "net.lesson.batch.title": "小批次与大批次：平坦和尖锐的极小值",
     "net.lesson.batch.summary": "带噪声的异或数据，Adam，批次大小 8 对全批量。",
     "net.lesson.batch.body": "同一个网络、同一个更新规则（Adam，α = 0.01）、同样 3000 步；只有批次大小不同："
-    "每步 8 个点（A）或全部的点（B）。",
+    "每步 8 个点（运行 1）或全部的点（运行 2）。",
     "net.lesson.batch.question": "哪一次运行的训练损失更低？哪一次在留出的测试点上表现更好？在损失地形上，"
     "哪一个极小值更宽？",
     "net.lesson.batch.notice": "全批量沿着精确的梯度走，几乎完美地拟合了训练点：训练损失极小、权重很大、"
-    "边界绕着个别带噪声的点弯曲，测试损失却高得多。小批次的噪声让运行 A 不会陷进那个狭窄的位置。"
-    "在随机方向的损失地形上（两幅图颜色刻度相同），A 的盆地宽而平，B 的尖锐：权重稍微一动，B 的损失就"
+    "边界绕着个别带噪声的点弯曲，测试损失却高得多。小批次的噪声让运行 1 不会陷进那个狭窄的位置。"
+    "在随机方向的损失地形上（两幅图颜色刻度相同），运行 1 的盆地宽而平，运行 2 的尖锐：权重稍微一动，它的损失就"
     "大幅上升。这是 Keskar 等人（2017）和 Li 等人（2018）报告的规律；它是一种倾向而不是定律：改变随机种子"
     "或步数，看看它在多大程度上成立。",
     "net.lesson.lr.title": "学习率太大",
     "net.lesson.lr.summary": "双月数据，ReLU 网络，全批量梯度下降，α = 0.5 对 α = 5。",
-    "net.lesson.lr.body": "除了学习率，其他都相同：运行 A 用 0.5，运行 B 用它的十倍。",
+    "net.lesson.lr.body": "除了学习率，其他都相同：运行 1 用 0.5，运行 2 用它的十倍。",
     "net.lesson.lr.question": "步子大十倍，网络就会训练得快十倍吗？",
-    "net.lesson.lr.notice": "运行 B 的前几步冲过了头：损失跳到远高于起点的地方。这次巨大的更新把大多数 ReLU "
+    "net.lesson.lr.notice": "运行 2 的前几步冲过了头：损失跳到远高于起点的地方。这次巨大的更新把大多数 ReLU "
     "节点推到了对每个点输入都为负的位置：在那里它们输出 0，也不回传任何梯度，所以再也恢复不了。"
-    "梯度几乎为零，此后损失纹丝不动，边界也冻结了：网络“死”了。运行 A 正常训练。播放决策边界看看最初几步，"
+    "梯度几乎为零，此后损失纹丝不动，边界也冻结了：网络“死”了。运行 1 正常训练。播放决策边界看看最初几步，"
     "再试试 tanh，它的节点不会以同样的方式死掉。",
     "net.invalid": "这些设置没有被接受：{err}",
     "net.diverged": "{label} 在第 {step} 步发散：学习率对这个网络太大，损失无限增长。图中显示的是它最后一组有限的权重。",
