@@ -159,8 +159,10 @@ def loss_axis(runs: Sequence[RunTrace], log_asked: bool, *, pad: float = 0.05) -
     # the axis kept 16 decades below it and drew every converging run flat on the floor.
     starts = [float(r.loss[0]) for r in runs if len(r.loss) and np.isfinite(r.loss[0])]
     if starts:
-        ceiling = RUNAWAY * max(abs(v) for v in starts) if log else max(starts) + RUNAWAY * (
-            max(starts) - lo if max(starts) > lo else 1.0
+        ceiling = (
+            RUNAWAY * max(abs(v) for v in starts)
+            if log
+            else max(starts) + RUNAWAY * (max(starts) - lo if max(starts) > lo else 1.0)
         )
         if ceiling > 0 and hi > ceiling:
             hi = ceiling
