@@ -25,7 +25,7 @@ import numpy as np
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
 from gdviz.figures.paths import clip_path, expand_box
-from gdviz.figures.race import loss_axis, loss_for_axis
+from gdviz.figures.race import loss_axis, loss_for_axis, nested_sizes
 from gdviz.figures.raster import contour_rgba, contour_values
 from gdviz.figures.style import (
     CONTOUR_SCALE,
@@ -476,12 +476,15 @@ class Renderer:
         d = ImageDraw.Draw(img)
         ring, halo = self.u(2.5), self.u(1.5)
         at = np.array([c.left, c.top])
-        for pts, _idx, _T, t in self._paths:  # start markers over the paths, heads over everything
+        # start markers over the paths, heads over everything; nested sizes as on the page, so that
+        # runs sharing a point each keep a visible ring
+        sizes = nested_sizes(len(self._paths), 13)
+        for (pts, _idx, _T, t), size in zip(self._paths, sizes, strict=True):
             if len(pts) and self._inside(c, pts[0]):
-                _disc(d, pts[0] + at, self.u(13), None, outline=_rgb(t.color), width=ring)
-        for pts, idx, _T, t in self._paths:
+                _disc(d, pts[0] + at, self.u(size), None, outline=_rgb(t.color), width=ring)
+        for (pts, idx, _T, t), size in zip(self._paths, sizes, strict=True):
             if len(pts) and self._inside(c, pts[int(idx[i])]):
-                _disc(d, pts[int(idx[i])] + at, self.u(13), _rgb(t.color), outline=_rgb(HALO), width=halo)
+                _disc(d, pts[int(idx[i])] + at, self.u(size), _rgb(t.color), outline=_rgb(HALO), width=halo)
 
         same_x = all(t.x is None for t in self.view.traces)
         heads = []

@@ -175,6 +175,15 @@ def loss_axis(runs: Sequence[RunTrace], log_asked: bool, *, pad: float = 0.05) -
     return LossAxis(False, [lo - room, hi + room], _TINY, x_max)
 
 
+RING = 5  # px: how much larger each earlier run's marker is than the next one's
+
+
+def nested_sizes(n: int, smallest: float) -> list[float]:
+    """Marker sizes of n runs, run 1 the largest: drawn in run order, every later (smaller) marker
+    on top leaves a ring of each earlier one visible where runs share a point."""
+    return [float(smallest + RING * (n - 1 - i)) for i in range(n)]
+
+
 def short_log_ticks(log_range) -> dict:
     """Ticks of a log axis spanning under two decades, at 1-2-5 numbers (1-2-3-…-9 within one
     decade), labelled with their whole value: ``{"tickvals", "ticktext"}`` (empty when none fall
@@ -387,6 +396,9 @@ def race_figure(
         loss_heads[:, i, 1] = ly[s_]
 
     # --- markers: start points, and the moving heads of all runs share one trace per panel --------
+    # Runs that start or end at the same point (every default race starts at one point; converging
+    # runs end on the same minimum) would hide each other: nested sizes leave a ring of each.
+    sizes = nested_sizes(len(runs), marker)
     start_xy = np.array([r.xy[0] for r in runs]) if runs else np.zeros((0, 2))
     names_text = [r.label for r in runs]
     add(
@@ -394,7 +406,7 @@ def race_figure(
             "x": np.round(start_xy[:, 0], xq).tolist(),
             "y": np.round(start_xy[:, 1], yq).tolist(),
             "mode": "markers",
-            "marker": {"symbol": "circle-open", "size": marker, "color": colors, "line": {"width": 2.5}},
+            "marker": {"symbol": "circle-open", "size": sizes, "color": colors, "line": {"width": 2.5}},
             "showlegend": False,
             "text": names_text,
             "hovertemplate": f"%{{text}} — {lab['start']}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
@@ -406,7 +418,7 @@ def race_figure(
             "x": [],
             "y": [],
             "mode": "markers",
-            "marker": {"size": marker, "color": colors, "line": {"color": HALO, "width": 1.5}},
+            "marker": {"size": sizes, "color": colors, "line": {"color": HALO, "width": 1.5}},
             "unselected": {"marker": {"opacity": 1}},
             "showlegend": False,
             "text": names_text,

@@ -775,7 +775,9 @@ def test_projector_figure_is_sized_by_the_page_and_reads_from_the_back_row():
     assert min(_line_widths(big, "run 1")) > max(_line_widths(normal, "run 1"))
     heads = [d for d in big["data"] if d.get("mode") == "markers" and d.get("hoverinfo") != "skip"]
     assert all(
-        d["marker"]["size"] >= 16 for d in heads if "size" in d["marker"] and d["marker"].get("opacity") != 0
+        min(np.atleast_1d(d["marker"]["size"])) >= 16
+        for d in heads
+        if "size" in d["marker"] and d["marker"].get("opacity") != 0
     )
 
 
@@ -821,3 +823,21 @@ def test_a_run_that_blows_up_leaves_through_the_top_and_the_others_stay_readable
         assert hi < math.log10(float(blowing.loss[-1])), "the blow-up leaves through the top"
     else:
         assert hi < float(blowing.loss[-1]) and hi >= 2.0  # the start is on the axis, the blow-up is not
+
+
+def test_runs_sharing_a_point_each_keep_a_visible_ring():
+    """Every default race starts all runs at one point, and converging runs end on one minimum:
+    with equal sizes the last run drawn hid the others (run 1 under runs 2 and 3)."""
+    runs = traces([30, 30, 30, 30])
+    lay_data = spec_of(race_figure(rosen_surface(), runs, window=WINDOW, frames=10))["data"]
+    heads = next(
+        d
+        for d in lay_data
+        if d.get("mode") == "markers" and d.get("text") and "start" not in str(d.get("hovertemplate"))
+    )
+    starts = next(d for d in lay_data if d.get("marker", {}).get("symbol") == "circle-open")
+    for trace in (heads, starts):
+        sizes = list(trace["marker"]["size"])
+        assert len(sizes) == 4
+        # drawn in run order: each later marker is smaller, leaving a ring of at least 2 px around it
+        assert all(a - b >= 4 for a, b in zip(sizes, sizes[1:]))
