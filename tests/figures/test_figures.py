@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import itertools
 import math
 import struct
 
@@ -840,4 +841,4 @@ def test_runs_sharing_a_point_each_keep_a_visible_ring():
         sizes = list(trace["marker"]["size"])
         assert len(sizes) == 4
         # drawn in run order: each later marker is smaller, leaving a ring of at least 2 px around it
-        assert all(a - b >= 4 for a, b in zip(sizes, sizes[1:]))
+        assert all(a - b >= 4 for a, b in itertools.pairwise(sizes))
