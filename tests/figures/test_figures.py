@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import base64
 import functools
-import json
 import itertools
+import json
 import math
 import struct
 
