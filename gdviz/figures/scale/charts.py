@@ -305,6 +305,7 @@ def critical_figure(
         lines.append((b_noise, PALETTE[1], "solid", f"{lab['b_noise']} ≈ {b_noise:.3g}", 1.0))
     if yours is not None and B[0] <= yours <= B[-1]:
         lines.append((float(yours), PALETTE[2], "dot", f"{lab['yours']} = {yours}", 0.88))
+    mid = (np.log10(B[0]) + np.log10(B[-1])) / 2
     for x, color, dash, text, y in lines:
         for axis in ("", "2"):
             shapes.append(
@@ -327,7 +328,8 @@ def critical_figure(
                     "y": y,
                     "text": text,
                     "showarrow": False,
-                    "xanchor": "left",
+                    # on the side with room: a line near the right edge is named to its left
+                    "xanchor": "left" if np.log10(x) <= mid else "right",
                     "yanchor": "top",
                     "font": {"color": color},
                     "bgcolor": "rgba(255,255,255,0.8)",
@@ -341,9 +343,10 @@ def critical_figure(
         "annotations": notes,
     }
     for axis, domain, values, title in (
-        ("", [0.0, 0.45], ys, lab["steps_to"]),
-        ("2", [0.55, 1.0], es, lab["samples_to"]),
+        ("", [0.0, 0.42], ys, lab["steps_to"]),
+        ("2", [0.58, 1.0], es, lab["samples_to"]),
     ):
+        yr = _log_range(np.concatenate(values))
         layout["xaxis" + axis] = {
             "title": {"text": lab["batch"]},
             "type": "log",
@@ -351,15 +354,20 @@ def critical_figure(
             "range": xr,
             "autorange": False,
             "anchor": "y" + axis,
+            # the measured batch sizes themselves: Plotly's minor labels read 20 as a bare "2"
+            "tickvals": [float(b) for b in B[:: 2 if len(B) > 6 else 1]],
+            "ticktext": [f"{int(b)}" for b in B[:: 2 if len(B) > 6 else 1]],
         }
         layout["yaxis" + axis] = {
             "title": {"text": title},
             "type": "log",
-            "range": _log_range(np.concatenate(values)),
+            "range": yr,
             "autorange": False,
             "anchor": "x" + axis,
             "zeroline": False,
             "linecolor": INK,
+            "exponentformat": "power",
+            **(short_log_ticks(yr) if yr[1] - yr[0] < 2 else {"dtick": 1}),
         }
     return SpecFigure({"data": data, "layout": layout})
 
