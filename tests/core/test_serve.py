@@ -47,9 +47,11 @@ def test_the_46_cpu_minute_link_of_issue_14_is_refused_before_any_work():
     p = gdviz.problem("linear_regression", data="synthetic", n=10**6)
     est = cost.Estimate.total(cost.run_estimate(p, "gd", steps=3000, batch_size=999_999) for _ in range(6))
     assert cost.decide(est).action == cost.REFUSE
-    # the same with full batch costs nothing much (sufficient statistics)
+    # the same with full batch costs nothing much (sufficient statistics): far from any refusal. Not
+    # "at once" exactly: that threshold (2 s) is crossed when the probes ran on a loaded machine
     full = cost.Estimate.total(cost.run_estimate(p, "gd", steps=3000) for _ in range(6))
-    assert cost.decide(full).action == cost.NOW
+    assert full.seconds < est.seconds / 100
+    assert cost.decide(full).action != cost.REFUSE
 
 
 def test_record_bytes_of_a_thinned_record_are_a_fraction():
