@@ -15,7 +15,8 @@ pytestmark = pytest.mark.browser
 def _open(page, url):
     page.goto(url)
     wait_for_app(page)
-    page.wait_for_selector(".js-plotly-plot .imagelayer image", state="attached", timeout=30_000)
+    # generous: a loaded 2-core CI machine has taken over 30 s for a lesson of 10⁵ samples
+    page.wait_for_selector(".js-plotly-plot .imagelayer image", state="attached", timeout=60_000)
 
 
 def test_every_lesson_opens_from_its_link(page, app_url):
