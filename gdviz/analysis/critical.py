@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 
 from gdviz import limits
-from gdviz.analysis.noise import gradient_noise
+from gdviz.analysis.noise import PER_SAMPLE_MAX, gradient_noise
 from gdviz.errors import check_number, given
 from gdviz.optim import optimizer
 from gdviz.problems.base import Problem
@@ -56,7 +56,7 @@ def noise_scale(problem: Problem, theta, *, seed: int = 0) -> NoiseScale:
     sq = float(g.full @ g.full)
     trace = g.per_sample_spread**2
     b = trace / sq if sq > 0 else float("inf")
-    used = problem.n_samples if g.per_sample_exact else min(problem.n_samples, 200_000)
+    used = problem.n_samples if g.per_sample_exact else PER_SAMPLE_MAX
     return NoiseScale(float(b), float(trace), sq, int(used))
 
 

@@ -36,6 +36,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from gdviz import limits
 from gdviz.errors import check_choice, check_number, given
 from gdviz.optim import Optimizer
 from gdviz.parallel.config import streams
@@ -173,8 +174,6 @@ def under_torchrun(problem: Problem, optimizer: Optimizer, *, timeout: float = 6
 
     import torch
     import torch.distributed as dist
-
-    from gdviz import limits
 
     try:
         rank, world = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])

@@ -40,7 +40,6 @@ def _initial_language() -> None:
 
 
 def _language_switch():
-    _initial_language()
     restore = quirks.sticky_choice("lang", LANGS, "en")
 
     def on_change():

@@ -194,11 +194,9 @@ def test_distributed_under_a_real_torchrun_equals_the_simulation(tmp_path):
 
     if not torchdist.available():
         reference("torch.distributed")
-    import socket
+    from browser_support import free_port
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     out = tmp_path / "run.npz"
     cmd = [
         *(sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--nnodes", "1"),

@@ -56,9 +56,9 @@ def panel(runs: list[tuple[str, ScaleRun]], param_names, name) -> None:
         st.radio(t("scale.insp.of"), shown, key="scale.insp", format_func=name, horizontal=True)
         run = dict(runs)[SS["scale.insp"]]
         steps = [int(k) for k in run.update]
-        SS["scale.at"] = steps[_nearest(run, int(SS.get("scale.at", state.DEFAULTS["scale.at"])))]
+        i = _nearest(run, int(SS.get("scale.at", state.DEFAULTS["scale.at"])))
+        SS["scale.at"] = steps[i]  # snapped to a kept update before the slider is drawn
         st.select_slider(t("scale.insp.step"), steps, key="scale.at")
-        i = _nearest(run, SS["scale.at"])
         k = int(run.update[i])
         st.latex(r"\theta_{k+1} = \theta_k - \alpha\,\hat g_k, \qquad " + RULES[SS["scale.insp"]])
         strategy = SS["scale.insp"]

@@ -112,17 +112,23 @@ def sidebar() -> ScaleConfig:
 
 
 # --- lessons ------------------------------------------------------------------------------------------
+def _lam_max(cfg: ScaleConfig) -> float | None:
+    """λ_max at the start (exact for the quadratic losses of linear regression)."""
+    p = compute.get_problem(cfg)
+    return lam_max_at(p, p.start)
+
+
 def stale_limit(cfg: ScaleConfig) -> tuple[int, float, float | None]:
     """τ = K − 1 (what K asynchronous workers of equal speed see), the stable limit of αλ, and αλ."""
     tau = max(0, cfg.workers - 1)
-    lam = lam_max_at(compute.get_problem(cfg), compute.get_problem(cfg).start)
+    lam = _lam_max(cfg)
     return tau, theory.delay_limit(tau), None if lam is None else cfg.lr * lam
 
 
 def scaling_limit(cfg: ScaleConfig) -> tuple[float, float, int] | None:
     """(α·K, 2/λ_max, the largest K with α·K below it) when the rule scales lr, None without a
-    curvature (λ_max at the start: exact for the quadratic losses of linear regression)."""
-    lam = lam_max_at(compute.get_problem(cfg), compute.get_problem(cfg).start)
+    curvature."""
+    lam = _lam_max(cfg)
     if lam is None or lam <= 0:
         return None
     limit = 2.0 / lam
@@ -184,11 +190,6 @@ def _num(v: float) -> str:
     return f"{v:.4g}" if math.isfinite(v) else "–"
 
 
-def local_theory(cfg: ScaleConfig) -> float | None:
-    """The loss where local GD with the page's H settles on these very shards (least squares only)."""
-    return compute.local_fixed_point(cfg)
-
-
 def loss_chart(cfg: ScaleConfig, runs: list[tuple[str, ScaleRun]]) -> None:
     head, opt = st.columns([1.2, 1.8])  # room for the three axis choices on one line
     head.markdown(f"#### {t('scale.loss')}")
@@ -203,7 +204,7 @@ def loss_chart(cfg: ScaleConfig, runs: list[tuple[str, ScaleRun]]) -> None:
     x_axis = SS.get("scale.x") or "steps"
     x_of = {"seconds": lambda r: r.time, "samples": lambda r: r.samples}.get(x_axis, lambda r: r.step)
     curves = [Curve(s, name(s), x_of(r), r.loss) for s, r in runs]
-    fixed = local_theory(cfg) if any(s == "local" for s, _ in runs) else None
+    fixed = compute.local_fixed_point(cfg) if any(s == "local" for s, _ in runs) else None
     reference = None if fixed is None else (fixed, t("scale.fig.fixed_point"))
     fig = loss_figure(curves, x_axis=x_axis, labels=fig_labels(), reference=reference)
     st.plotly_chart(fig, key="scale_loss", theme=None, config={"displaylogo": False})
