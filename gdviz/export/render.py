@@ -313,6 +313,10 @@ class Renderer:
             m = np.asarray(v.view.minima, dtype=float)
             for p in c.px(m[:, 0], m[:, 1]):
                 _star(pd, p, self.u(16) * 1.2, _rgb(STAR), _rgb(STAR_EDGE))
+        if len(v.view.minima_off):
+            m = np.asarray(v.view.minima_off, dtype=float)
+            for p in c.px(m[:, 0], m[:, 1]):
+                _star(pd, p, self.u(16) * 1.2, None, _rgb(STAR_EDGE))
         self.contour_base = panel
         self._axes(d, c, (sx0, sx1), grid=False, titles=v.view.axis_titles)
 

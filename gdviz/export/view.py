@@ -100,6 +100,7 @@ class RaceView:
             list(self.traces),
             window=self.view.window,
             minima=self.view.minima,
+            minima_off=self.view.minima_off,
             frames=v.frames,
             frame_ms=SPEEDS[v.speed],
             log_loss=v.log_loss,

@@ -76,6 +76,7 @@ LABEL_KEYS = (
     "loss",
     "batch_loss",
     "minimum",
+    "minimum_off",
     "start",
     "play",
     "pause",
@@ -224,6 +225,7 @@ def race_figure(
     *,
     window,
     minima: np.ndarray | None = None,
+    minima_off: np.ndarray | None = None,
     frames: int = 300,
     frame_ms: int = 40,
     log_loss: bool = True,
@@ -454,6 +456,25 @@ def race_figure(
                 },
                 "name": lab["minimum"],
                 "hovertemplate": f"{lab['minimum']}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
+            },
+            1,
+        )
+    # a minimiser off the slice or plane, at its projection: hollow, and its hover says so
+    if minima_off is not None and len(minima_off):
+        m = np.asarray(minima_off, dtype=float)
+        add(
+            {
+                "x": np.round(m[:, 0], xq).tolist(),
+                "y": np.round(m[:, 1], yq).tolist(),
+                "mode": "markers",
+                "marker": {
+                    "symbol": "star-open",
+                    "size": marker + 3 if projector else 16,
+                    "color": STAR_EDGE,
+                    "line": {"color": STAR_EDGE, "width": 2},
+                },
+                "name": lab["minimum_off"],
+                "hovertemplate": f"{lab['minimum_off']}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
             },
             1,
         )

@@ -9,7 +9,7 @@ surface is exact only on the slice or plane itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -28,6 +28,9 @@ class View:
     center: np.ndarray
     explained: tuple[float, float] | None = None
     basis: np.ndarray | None = None  # (2, P): the PCA plane's directions (kind "pca" only)
+    # minimisers that are not on the slice or plane, at their projection (drawn hollow: the star
+    # would otherwise vanish whenever run 1 ends a little off the minimum)
+    minima_off: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
 
     def project(self, points) -> np.ndarray:
         """Points ``(..., P)`` of parameter space in this view's coordinates ``(..., 2)``, as its
@@ -108,6 +111,27 @@ def _minimizer_set_on_slice(problem: Problem, center: np.ndarray, ax) -> np.ndar
     return theta[list(ax)][None, :]
 
 
+def _minimizer_set_on_plane(problem: Problem, center: np.ndarray, d1: np.ndarray, d2: np.ndarray):
+    """Where a line (or plane) of minimisers crosses a PCA plane, in the plane's coordinates: (1, 2)
+    when they cross in one point, (0, 2) when they miss or meet in more than a point, None if the
+    problem has no such set. Solves center + a·d1 + b·d2 = θ* + N·t; without it the star shows only
+    when run 1 happens to end exactly on the set (full-batch GD does, Adam does not)."""
+    q = problem.quadratic_form()
+    mins = np.asarray(problem.minima, dtype=float).reshape(-1, problem.n_params)
+    if q is None or not len(mins):
+        return None
+    lam, vec = np.linalg.eigh(np.asarray(q[0], dtype=float))
+    null = vec[:, lam <= 1e-10 * max(lam.max(), 1e-300)]
+    if null.shape[1] == 0:
+        return None
+    M = np.column_stack([d1, d2, -null])
+    rhs = mins[0] - center
+    sol, _, rank, _ = np.linalg.lstsq(M, rhs, rcond=None)
+    if rank < M.shape[1] or np.linalg.norm(M @ sol - rhs) > 1e-8 * (1 + np.linalg.norm(rhs)):
+        return np.zeros((0, 2))
+    return sol[None, :2]
+
+
 PANEL_ASPECT = 1.7  # width : height of the surface panel at the usual page width
 
 
@@ -168,17 +192,17 @@ def make_view(
         window = fit_aspect(window)
         surf = slice_grid(problem, window=window, resolution=resolution, axes=ax, center=center)
         if P == 2:
-            mins = minima[:, list(ax)]
+            mins, off = minima[:, list(ax)], np.zeros((0, 2))
         else:
             # a minimiser belongs on this slice only if it agrees with the held parameters
             others = [i for i in range(P) if i not in ax]
             on = np.all(np.isclose(minima[:, others], center[others], atol=1e-6), axis=1)
-            mins = minima[on][:, list(ax)]
+            mins, off = minima[on][:, list(ax)], minima[~on][:, list(ax)]
             crossing = _minimizer_set_on_slice(problem, center, ax)
             if crossing is not None:
-                mins = crossing
+                mins, off = crossing, np.zeros((0, 2))
         names = (problem.param_names[ax[0]], problem.param_names[ax[1]])
-        return View("full" if P == 2 else "slice", surf, window, xy, mins, names, center)
+        return View("full" if P == 2 else "slice", surf, window, xy, mins, names, center, minima_off=off)
 
     # PCA plane of the reference run's trajectory, centred at its final point
     from gdviz.geometry.landscape import trajectory_pca
@@ -197,7 +221,11 @@ def make_view(
     resid = (
         np.linalg.norm(rel - coords[:, :1] * d1 - coords[:, 1:] * d2, axis=1) if len(minima) else np.zeros(0)
     )
-    mins = coords[resid < 1e-6 * (1 + np.linalg.norm(minima, axis=1))] if len(minima) else coords
+    on = resid < 1e-6 * (1 + np.linalg.norm(minima, axis=1))
+    mins, off = (coords[on], coords[~on]) if len(minima) else (coords, coords)
+    crossing = _minimizer_set_on_plane(problem, pca.center, d1, d2)
+    if crossing is not None:
+        mins, off = crossing, np.zeros((0, 2))
     return View(
         "pca",
         surf,
@@ -208,4 +236,5 @@ def make_view(
         pca.center,
         (float(pca.explained[0]), float(pca.explained[1])),
         np.stack([d1, d2]),
+        off,
     )

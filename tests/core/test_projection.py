@@ -175,9 +175,29 @@ def test_pca_of_a_planar_path_shows_the_minimum_on_the_plane():
     assert v.minima.shape == (1, 2)
     pca = trajectory_pca(rec.params)
     np.testing.assert_allclose(v.minima[0], (p.minima[0] - rec.params[-1]) @ np.stack([pca.d1, pca.d2]).T)
-    # off the plane, the minimum is not drawn
+
+
+def test_pca_plane_draws_where_the_line_of_minima_crosses_it():
+    """A plane that does not hold the run's own minimiser (Adam's, or any bent path) still crosses
+    the article's line of minima: the star is drawn there, and it is a minimiser (issue 15: switching
+    run 1 to Adam made the star disappear)."""
+    p = problem("linear_regression")
+    rec = run(p, optimizer("gd", lr=0.02), steps=500)
     bent = rec.params + np.outer(np.linspace(0, 1, len(rec.params)) ** 2, [0.3, -0.1, 0.2])
-    assert make_view(p, [bent], kind="pca", resolution=10).minima.shape[0] == 0
+    adam = run(p, optimizer("adam", lr=0.05), steps=300).params
+    for path in (bent, adam):
+        v = make_view(p, [path], kind="pca", resolution=10)
+        assert v.minima.shape == (1, 2)
+        theta = v.center + v.minima[0] @ v.basis
+        assert p.loss(theta) == pytest.approx(p.min_loss, abs=1e-12)
+        np.testing.assert_allclose(p.grad(theta), 0.0, atol=1e-9)
+
+
+def test_pca_plane_off_a_single_minimiser_draws_none():
+    p = problem("linear_regression", data="synthetic", n=200, seed=3)
+    rec = run(p, optimizer("gd", lr=0.05), steps=300)
+    bent = rec.params + np.outer(np.linspace(0, 1, len(rec.params)) ** 2, [0.3, -0.1, 0.2])
+    assert make_view(p, [bent], kind="pca", resolution=10).minima.shape == (0, 2)
 
 
 def test_pca_on_a_two_parameter_problem_is_still_the_full_view():

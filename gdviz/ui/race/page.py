@@ -248,6 +248,7 @@ def chart_area(cfg: PageConfig):
                 traces,
                 window=view.window,
                 minima=view.minima,
+                minima_off=view.minima_off,
                 frames=view_spec.frames,
                 frame_ms=SPEEDS[view_spec.speed],
                 log_loss=view_spec.log_loss,
