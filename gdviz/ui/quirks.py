@@ -31,7 +31,9 @@ def clamp(key: str, lo, hi) -> None:
         SS[key] = min(max(SS[key], lo), hi)
 
 
-def number_input(label: str, lo, hi, *, key: str, default, said: Callable[[object, object], str], **kw):
+def number_input(
+    label: str, lo, hi, *, key: str, default, said: Callable[[object, object], str], where=None, **kw
+):
     """A number input that takes any number typed and brings it into [lo, hi] itself; the next run
     says what was typed and what is used (``said(typed, used)``; None typed: an empty field).
 
@@ -50,10 +52,11 @@ def number_input(label: str, lo, hi, *, key: str, default, said: Callable[[objec
         if then is not None:
             then(*args)
 
-    value = st.number_input(label, key=key, on_change=bring_in, **kw)
+    box = st if where is None else where
+    value = box.number_input(label, key=key, on_change=bring_in, **kw)
     typed = SS.pop(note, None)
     if typed is not None:
-        st.warning(said(*typed), icon=":material/edit_note:")
+        box.warning(said(*typed), icon=":material/edit_note:")
     return value
 
 

@@ -542,3 +542,14 @@ def test_a_typed_number_out_of_range_is_brought_in_and_said(typed, used):
     assert dict(race_spec(at)["layout"]) and at.session_state["p.quadratic.condition"] == used
     run(at)  # said once, on the run after the typing
     assert said not in [w.value for w in at.sidebar.warning]
+
+
+def test_a_formulas_typed_window_out_of_range_is_brought_in_and_said():
+    at = _projector_app(problem="formula")
+    at.toggle(key="p.formula.own_window").set_value(True)
+    run(at)
+    at.number_input(key="p.formula.xmax").set_value(5e7)
+    run(at)
+    assert not at.exception and at.number_input(key="p.formula.xmax").value == 1e6
+    said = EN["number.clamped"].format(label="xmax", typed="5e+07", lo="-1e+06", hi="1e+06", used="1e+06")
+    assert said in [w.value for w in at.sidebar.warning]

@@ -19,6 +19,7 @@ from gdviz.problems.data.toy import default_noise
 from gdviz.ui.i18n import EN, ZH
 from gdviz.ui.network import page as pn
 from gdviz.ui.network import state as ns
+from gdviz.ui.text import literal
 
 TIMEOUT = 60
 
@@ -308,3 +309,17 @@ def test_chinese():
     assert b["layout"]["updatemenus"][0]["buttons"][0]["label"] == ZH["net.fig.play"]
     assert "第 50 步" in captions(b)[0]
     assert ZH["net.col.run"] in summary(at).columns
+
+
+@pytest.mark.parametrize(
+    ("key", "label", "typed", "used"),
+    [("net.seed", "net.seed", 5e7, 10_000), ("net.a.batch", "net.batch", 0, 1)],
+)
+def test_a_typed_number_out_of_range_is_brought_in_and_said(key, label, typed, used):
+    """Issue 15: Streamlit leaves such a field red under "Press Enter to apply" and Enter does
+    nothing; the page brings it into range and says so, as the race page does."""
+    at = open_page()
+    at.number_input(key=key).set_value(typed)
+    run(at)
+    assert not at.exception and at.number_input(key=key).value == used
+    assert any(literal(EN[label]) in w.value and f"{used:g}" in w.value for w in at.sidebar.warning)

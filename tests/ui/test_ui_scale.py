@@ -408,3 +408,15 @@ def test_loss_against_samples_counts_every_workers_batch():
         == rec.samples_seen[-1]
         == cfg.steps * global_batch - epochs * (global_batch - cfg.n % global_batch)
     )
+
+
+def test_a_typed_batch_size_out_of_range_is_brought_in_and_said():
+    at = run(open_page())
+    at.number_input(key="scale.b").set_value(10**9)
+    run(at)
+    used = at.number_input(key="scale.b").value
+    assert not at.exception and used == ss.B_MAX
+    said = EN["number.clamped"].format(
+        label=EN["scale.b"], typed="1e+09", lo="1", hi=f"{ss.B_MAX:g}", used=f"{used:g}"
+    )
+    assert said in [w.value for w in at.sidebar.warning]

@@ -48,6 +48,7 @@ from gdviz.ui.network.state import (
     NetConfig,
     TrainSpec,
 )
+from gdviz.ui.numbers import number
 from gdviz.ui.specs import LR_GRID, RULES, STEPS_MAX, VARIANTS, snap_lr
 from gdviz.ui.text import literal
 
@@ -80,7 +81,9 @@ def _train_controls(which: str, n_train: int) -> None:
     )
     if SS[f"{pre}.variant"] == "mini":
         quirks.clamp(f"{pre}.batch", 1, n_train)
-        st.number_input(t("net.batch"), 1, n_train, key=f"{pre}.batch", help=t("net.batch.help", n=n_train))
+        number(
+            t("net.batch"), 1, n_train, key=f"{pre}.batch", default=32, help=t("net.batch.help", n=n_train)
+        )
 
 
 def sidebar() -> NetConfig:
@@ -107,7 +110,7 @@ def sidebar() -> NetConfig:
             key="net.test_fraction",
             help=t("net.test_fraction.help"),
         )
-        st.number_input(t("net.data_seed"), 0, 10_000, key="net.data_seed")
+        number(t("net.data_seed"), 0, 10_000, key="net.data_seed", default=0)
 
         st.subheader(t("net.network"))
         st.slider(t("net.depth"), 1, 3, key="net.depth")
@@ -122,13 +125,13 @@ def sidebar() -> NetConfig:
         st.select_slider(
             t("net.l2"), L2_CHOICES, key="net.l2", format_func=lambda v: f"{v:g}", help=t("net.l2.help")
         )
-        st.number_input(t("net.init_seed"), 0, 10_000, key="net.init_seed", help=t("net.init_seed.help"))
+        number(t("net.init_seed"), 0, 10_000, key="net.init_seed", default=0, help=t("net.init_seed.help"))
 
         st.subheader(t("net.training"))
         st.slider(
             t("net.steps"), STEPS_MIN, STEPS_MAX, step=STEPS_STEP, key="net.steps", help=t("net.steps.help")
         )
-        st.number_input(t("net.seed"), 0, 10_000, key="net.seed", help=t("net.seed.help"))
+        number(t("net.seed"), 0, 10_000, key="net.seed", default=0, help=t("net.seed.help"))
         n = int(SS["net.n"])
         n_train = n - round(n * float(SS["net.test_fraction"]))
         with st.container(border=True):
@@ -337,7 +340,7 @@ def landscape(cfg: NetConfig, labels: list[str]):
         disabled=not is_random,
     )
     cols[3].selectbox(t("net.resolution"), RESOLUTIONS, key="net.res", format_func=lambda v: f"{v}×{v}")
-    cols[4].number_input(t("net.dir_seed"), 0, 10_000, key="net.dir_seed", disabled=not is_random)
+    number(t("net.dir_seed"), 0, 10_000, key="net.dir_seed", default=0, where=cols[4], disabled=not is_random)
     state.sync_url()
 
     panels, titles = [], []

@@ -12,6 +12,7 @@ import streamlit as st
 from gdviz import formula
 from gdviz.problems.data import csv as csvdata
 from gdviz.ui.i18n import t
+from gdviz.ui.numbers import number
 from gdviz.ui.quirks import ensure as _ensure
 from gdviz.ui.race.compute import get_problem
 from gdviz.ui.race.uploads import read_table, remember_upload, table_choices
@@ -62,7 +63,9 @@ def formula_section() -> ProblemSpec | None:
         ):
             key = f"p.formula.{k}"
             _ensure(key, float(v))
-            vals.append((c1 if i % 2 == 0 else c2).number_input(k, -1e6, 1e6, key=key, format="%g"))
+            vals.append(
+                number(k, -1e6, 1e6, key=key, default=float(v), where=c1 if i % 2 == 0 else c2, format="%g")
+            )
         if vals[0] < vals[1] and vals[2] < vals[3]:
             opts.append(("window", ((vals[0], vals[1]), (vals[2], vals[3]))))
         else:
@@ -162,7 +165,9 @@ def csv_section() -> ProblemSpec | None:
     ]
     if task == "classification":
         _ensure("p.csv.l2", 0.0)
-        opts.append(("l2", st.number_input(t("ctl.l2"), 0.0, 10.0, key="p.csv.l2", step=0.01, format="%g")))
+        opts.append(
+            ("l2", number(t("ctl.l2"), 0.0, 10.0, key="p.csv.l2", default=0.0, step=0.01, format="%g"))
+        )
     else:
         _ensure("p.csv.loss", "half_mse")
         opts.append(

@@ -13,6 +13,7 @@ from gdviz.optim import formula_latex
 from gdviz.ui import quirks, work
 from gdviz.ui.i18n import t
 from gdviz.ui.network import state as net_state
+from gdviz.ui.numbers import number
 from gdviz.ui.race import custom, state
 from gdviz.ui.race.lessons import LESSONS
 from gdviz.ui.scale import state as scale_state
@@ -58,10 +59,10 @@ def _control(c: Control, key: str, label: str, help_: str | None = None):
             SS[key] = min(EPS_CHOICES, key=lambda e: abs(e - float(SS.get(key, c.default) or 0)))
         return st.select_slider(label, EPS_CHOICES, key=key, help=help_, format_func=lambda v: f"{v:g}")
     if c.kind == "int":
-        return _number(
+        return number(
             label, int(c.lo), int(c.hi), key=key, default=int(c.default), step=int(c.step or 1), help=help_
         )
-    return _number(
+    return number(
         label,
         float(c.lo),
         float(c.hi),
@@ -71,20 +72,6 @@ def _control(c: Control, key: str, label: str, help_: str | None = None):
         help=help_,
         format="%g",
     )
-
-
-def _number(label: str, lo, hi, *, key: str, default, **kw):
-    """A number input whose typed value outside [lo, hi] is brought in and said so (quirks)."""
-
-    def said(typed, used) -> str:
-        name = literal(label)  # a start point's label may be a CSV's column name
-        if typed is None:
-            return t("number.empty", label=name, used=f"{used:g}")
-        fmt = {"label": name, "typed": f"{typed:g}", "lo": f"{lo:g}", "hi": f"{hi:g}", "used": f"{used:g}"}
-        # Streamlit's field sends 0 for what it cannot read (an empty field, "1e", "-")
-        return t("number.zero", **fmt) if typed == 0 else t("number.clamped", **fmt)
-
-    return quirks.number_input(label, lo, hi, key=key, default=default, said=said, **kw)
 
 
 def _problem_section() -> ProblemSpec | None:
@@ -158,7 +145,7 @@ def _run_section(
             key = f"run.{rid}.batch"
             quirks.ensure(key, 2)
             quirks.clamp(key, 1, n_samples)
-            _number(t("batch_size"), 1, n_samples, key=key, default=2, help=t("batch_size.help", n=n_samples))
+            number(t("batch_size"), 1, n_samples, key=key, default=2, help=t("batch_size.help", n=n_samples))
         st.selectbox(
             t("schedule"),
             SCHEDULES,
@@ -174,7 +161,7 @@ def _run_section(
                 quirks.clamp(key, int(c.lo), steps - 1 if c.key == "warmup" else steps)
             _control(c, key, t(f"ctl.{c.key}"), t(f"ctl.{c.key}.help", None))
         if n_samples is not None and SS[f"run.{rid}.variant"] != "full":
-            _number(t("seed"), 0, 10_000, key=f"run.{rid}.seed", default=0, help=t("seed.help"))
+            number(t("seed"), 0, 10_000, key=f"run.{rid}.seed", default=0, help=t("seed.help"))
         c1, c2 = st.columns(2)
         n_runs = len(state.run_ids())
         c1.button(
@@ -210,7 +197,7 @@ def _start_section(problem) -> tuple[float, ...] | None:
             quirks.ensure(key, float(problem.start[i]))
             with cols[i % len(cols)]:
                 vals.append(
-                    _number(
+                    number(
                         nm,
                         -1e6,
                         1e6,
@@ -327,7 +314,7 @@ def render(get_problem, theory_for=None) -> tuple[ProblemSpec, object] | None:
         if not state.hidden("runs"):
             st.slider(t("steps"), 10, STEPS_MAX, key="steps", step=10, help=t("steps.help"))
             if st.toggle(t("stop_on"), key="stop_on", help=t("stop_on.help")):
-                _number(t("stop_loss"), 0.0, 1e12, key="stop_loss", default=1e-4, format="%g")
+                number(t("stop_loss"), 0.0, 1e12, key="stop_loss", default=1e-4, format="%g")
         steps = int(SS["steps"])
         if not state.hidden("start"):
             _start_section(problem)

@@ -28,6 +28,7 @@ from gdviz.figures.scale import (
 from gdviz.parallel import EVENT_KINDS, STRATEGIES, theory
 from gdviz.ui import app, quirks, work
 from gdviz.ui.i18n import t
+from gdviz.ui.numbers import number
 from gdviz.ui.scale import compute, inspector, state
 from gdviz.ui.scale.state import (
     B_MAX,
@@ -80,7 +81,7 @@ def sidebar() -> ScaleConfig:
             st.select_slider(t("scale.n"), SIZES, key="scale.n", format_func=lambda n: f"{n:,}")
         st.multiselect(t("scale.strategies"), STRATEGIES, key="scale.strategies", format_func=name)
         st.slider(t("scale.K"), 1, K_MAX, key="scale.K")
-        st.number_input(t("scale.b"), 1, B_MAX, key="scale.b")
+        number(t("scale.b"), 1, B_MAX, key="scale.b", default=state.DEFAULTS["scale.b"])
         chosen = state.strategies()
         if "local" in chosen:
             st.slider(t("scale.H"), 1, H_MAX, key="scale.H")
