@@ -106,6 +106,18 @@ def keep(keys: Iterable[str] = (), prefixes: tuple[str, ...] = (), skip: Iterabl
             SS[key] = SS[key]
 
 
+def lazy_expander(label: str, *, key: str, expanded: bool = False, **kwargs):
+    """An expander whose content the page draws only while it is open: ``(container, is_open)``.
+
+    Why: Streamlit sends and renders a closed expander's content (three closed runs' widgets were
+    628 of the sidebar's 1105 elements on a first visit). Its open state is then a widget whose id
+    hashes its label, so it is written back every run: a title that changes (a run's says its α)
+    must not close it. A closed section's widget values need ``keep``."""
+    SS[key] = bool(SS.get(key, expanded))
+    box = st.expander(label, expanded=expanded, key=key, on_change="rerun", **kwargs)
+    return box, bool(box.open)
+
+
 def rewrite_all() -> None:
     """Write every widget value back to itself, as the language switch's callback.
 

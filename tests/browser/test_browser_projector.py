@@ -128,7 +128,7 @@ def test_phone_shows_the_chart_first_with_nothing_overlapping_and_copies_the_lin
         assert not clashes, f"tick labels of these axes collide: {clashes}"
         for a, rects in axes.items():  # and within one axis
             assert not any(_overlap(r, s) for i, r in enumerate(rects) for s in rects[i + 1 :]), a
-        table = page.locator('[data-testid="stDataFrame"]').first
+        table = page.locator(".gdviz-table").first  # the summary (gdviz.ui.htmltable)
         table.scroll_into_view_if_needed()
         box = table.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390, f"the summary is cut off: {box}"

@@ -12,7 +12,7 @@ import json
 
 import numpy as np
 import pytest
-from apptest_support import APP, run
+from apptest_support import APP, html_tables, run
 from streamlit.testing.v1 import AppTest
 
 import gdviz
@@ -36,7 +36,7 @@ CSV = "x1,x2,y\n" + "\n".join(
 
 def summary_table(app, first_column: str = EN["col.run"]):
     """The race summary (the step inspector adds a table of its own): the one headed by "Run"."""
-    tables = [d.value for d in app.dataframe if len(d.value.columns) and d.value.columns[0] == first_column]
+    tables = [d for d in html_tables(app) if len(d.columns) and d.columns[0] == first_column]
     return tables[0] if tables else None
 
 
@@ -191,6 +191,8 @@ def test_sessions_in_one_state_share_one_figure_and_a_change_builds_anew(monkeyp
 
 def test_batch_size_changes_the_figure(app):
     mini = next(r for r in run_ids(app) if app.session_state[f"run.{r}.variant"] == "mini")
+    app.session_state[f"runbox.{mini}"] = True  # its section is closed on the first view
+    run(app)
     box = app.number_input(key=f"run.{mini}.batch")
     before = frames_json(app)
     box.set_value(3 if box.value != 3 else 1)
@@ -553,3 +555,59 @@ def test_a_formulas_typed_window_out_of_range_is_brought_in_and_said():
     assert not at.exception and at.number_input(key="p.formula.xmax").value == 1e6
     said = EN["number.clamped"].format(label="xmax", typed="5e+07", lo="-1e+06", hi="1e+06", used="1e+06")
     assert said in [w.value for w in at.sidebar.warning]
+
+
+# --- closed sections draw nothing -------------------------------------------------------------------
+def _drawn_keys(at: AppTest) -> set[str]:
+    return {
+        w.key
+        for kind in ("select_slider", "selectbox", "radio", "number_input")
+        for w in at.get(kind)
+        if w.key
+    }
+
+
+def test_a_closed_run_draws_no_widgets_and_keeps_its_values(app):
+    first, *rest = run_ids(app)
+    drawn = _drawn_keys(app)
+    assert f"run.{first}.lr" in drawn and f"run.{first}.rule" in drawn
+    assert not [k for k in drawn for r in rest if k.startswith(f"run.{r}.")], "closed runs drew widgets"
+    # yet every run races, with its own settings
+    numbers = {str(d.get("name") or "")[:2] for d in race_spec(app)["data"]}
+    assert all(f"{i + 1}." in numbers for i in range(len(rest) + 1))
+    second = rest[0]
+    lr, variant = app.session_state[f"run.{second}.lr"], app.session_state[f"run.{second}.variant"]
+    for _ in range(2):  # values of undrawn widgets survive reruns (Streamlit would drop them)
+        run(app)
+    assert (
+        app.session_state[f"run.{second}.lr"] == lr and app.session_state[f"run.{second}.variant"] == variant
+    )
+
+    app.session_state[f"runbox.{second}"] = True
+    run(app)
+    assert app.select_slider(key=f"run.{second}.lr").value == lr
+    assert app.radio(key=f"run.{second}.variant").value == variant
+
+
+def test_an_open_run_stays_open_when_its_title_changes(app):
+    second = run_ids(app)[1]
+    app.session_state[f"runbox.{second}"] = True
+    run(app)
+    title = next(e.label for e in app.expander if e.label.startswith(f"{EN['run']} 2 "))
+    old = app.select_slider(key=f"run.{second}.lr").value
+    app.select_slider(key=f"run.{second}.lr").set_value(specs.LR_GRID[specs.LR_GRID.index(old) + 2])
+    run(app)
+    new_title = next(e.label for e in app.expander if e.label.startswith(f"{EN['run']} 2 "))
+    assert new_title != title, "the title says the run's α"
+    assert f"run.{second}.lr" in _drawn_keys(app), "the section closed when its title changed"
+
+
+def test_a_closed_run_still_brings_a_linked_batch_into_range():
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.query_params.update({"problem": "linear_regression", "run": ["gd,0.01", "gd,0.01,mini:999"]})
+    run(at)
+    second = run_ids(at)[1]
+    assert f"run.{second}.batch" not in _drawn_keys(at)
+    assert at.session_state[f"run.{second}.variant"] == "mini"
+    assert 1 <= at.session_state[f"run.{second}.batch"] <= 4  # the article's four points
+    assert not at.error

@@ -24,6 +24,7 @@ from gdviz.problems.base import Problem
 from gdviz.serve.cache import ByteCache
 from gdviz.train import Record
 from gdviz.ui import app, quirks
+from gdviz.ui.htmltable import html_table
 from gdviz.ui.i18n import figure_labels, lang, t
 from gdviz.ui.race import export, inspector, lessons, links, projector, scrub, sidebar, state
 from gdviz.ui.race.compute import get_problem, replayed_step, simulate_all, view_for
@@ -123,46 +124,36 @@ def _messages(results: list[RunResult], problem: Problem, out=st):
             out.success(t("stopped", label=r.label, step=rec.steps_done), icon=":material/check_circle:")
 
 
-def _cell(v: int | None) -> str:
-    """An optional count as table text: a dash where it does not apply (not the word "None")."""
-    return "—" if v is None else f"{v:,}"
-
-
-def _summary(results: list[RunResult], problem: Problem, stop_loss: float | None):
+def summary_rows(results: list[RunResult], problem: Problem, stop_loss: float | None) -> list[dict]:
+    """One row per run that has a record: column (in the session's language) → value; None where a
+    column does not apply."""
     rows = []
     for r in results:
         if r.record is None:
             continue
         rec = r.record
         d = distance_to_minimum(problem, rec.final_params)
+        hit = stop_loss is not None and bool((rec.loss < stop_loss).any())
         rows.append(
             {
                 t("col.run"): r.label,
                 t("col.final_loss"): float(rec.loss[-1]),
                 t("col.distance"): None if d is None else float(d),
                 t("col.steps"): int(rec.steps_done),
-                t("col.threshold"): _cell(
-                    int(np.argmax(rec.loss < stop_loss))
-                    if stop_loss is not None and (rec.loss < stop_loss).any()
-                    else None
-                ),
-                t("col.diverged"): _cell(rec.diverged),
-                t("col.samples"): _cell(int(rec.samples_seen[-1]) if rec.n_samples else None),
+                t("col.threshold"): int(np.argmax(rec.loss < stop_loss)) if hit else None,
+                t("col.diverged"): rec.diverged,
+                t("col.samples"): int(rec.samples_seen[-1]) if rec.n_samples else None,
                 t("col.time_ms"): round(1000 * float(rec.time[-1]), 2),
             }
         )
+    return rows
+
+
+def _summary(results: list[RunResult], problem: Problem, stop_loss: float | None):
+    rows = summary_rows(results, problem, stop_loss)
     if rows:
-        st.dataframe(
-            rows,
-            hide_index=True,
-            width="stretch",
-            column_config={
-                # pinned: on a phone the numbers scroll sideways under the run's name
-                t("col.run"): st.column_config.TextColumn(pinned=True, width="medium"),
-                t("col.final_loss"): st.column_config.NumberColumn(format="%.4e"),
-                t("col.distance"): st.column_config.NumberColumn(format="%.4g"),
-            },
-        )
+        formats = {t("col.final_loss"): "%.4e", t("col.distance"): "%.4g", t("col.time_ms"): "%.2f"}
+        st.html(html_table(rows, formats=formats, label=t("summary")))
 
 
 def _surface_heights(problem: Problem, view: View, paths2d: list[np.ndarray], records: list[Record]):
@@ -477,7 +468,8 @@ def page():
     if repairs:
         st.warning(t("link.repaired", what=literal(", ".join(repairs))), icon=":material/link:")
     st.markdown(f"# {t(f'problem.{cfg.problem.name}')}")
-    st.caption(t("lead", rule=r"$\theta \leftarrow \theta - \alpha \nabla L(\theta)$"))
+    # in plain characters: KaTeX for one formula would cost every first visit its script and fonts
+    st.caption(t("lead", rule="θ ← θ − α∇L(θ)"))
     _lesson_card()
     results = compute_runs(cfg, problem)
     if results is None:

@@ -111,7 +111,20 @@ def _run_section(
     title = f"{t('run')} {idx + 1} · {t(f'rule.{spec.rule}')} · α={fmt_lr(spec.lr)}"
     if n_samples is not None:
         title += f" · {t(f'variant.{spec.variant}.short')}"
-    with st.expander(title, expanded=idx == 0):
+    box, is_open = quirks.lazy_expander(title, key=f"runbox.{rid}", expanded=idx == 0)
+    if not is_open:
+        # closed: its widgets are not drawn, their values wait; what they would bring into range is
+        # still brought (a link can hold any number)
+        if n_samples is not None and SS.get(f"run.{rid}.variant") == "mini" and f"run.{rid}.batch" in SS:
+            quirks.clamp(f"run.{rid}.batch", 1, n_samples)
+        sched = SS.get(f"run.{rid}.schedule", "constant")
+        for c in SCHEDULE_CONTROLS.get(sched, ()):
+            key = f"run.{rid}.s.{sched}.{c.key}"
+            if c.kind == "int" and key in SS:
+                quirks.clamp(key, int(c.lo), steps - 1 if c.key == "warmup" else steps)
+        quirks.keep(prefixes=(f"run.{rid}.",))
+        return state.read_run(rid)
+    with box:
         st.selectbox(
             t("rule"),
             RULES,
@@ -189,7 +202,11 @@ def _start_section(problem) -> tuple[float, ...] | None:
     if len(names) > 8:
         st.caption(t("start.many", n=len(names)))
         return None
-    with st.expander(t("start"), expanded=False):
+    box, is_open = quirks.lazy_expander(t("start"), key="startbox")
+    if not is_open:
+        quirks.keep(prefixes=("start.",))
+        return None
+    with box:
         cols = st.columns(min(len(names), 3))
         vals = []
         for i, nm in enumerate(names):
