@@ -3,9 +3,10 @@ in headless Chromium, against a real `streamlit run`.
 
     python benchmarks/bench_scrub.py
 
-Goals: redrawn path < 100 ms median; payload < 1 MB at defaults (4 runs, 300 steps, Rosenbrock and the
-article's linear regression). The step: what a slider drag does, Plotly.update with the step's own
-arguments (Plotly.animate, public API), timed to the next painted frame. Prints figures and ratios; exits 0.
+Goals: redrawn path < 100 ms median; payload < 1 MB at defaults (300 steps), with the whole family:
+41 rates for GD, 21 rates × 6 values of μ or β₁ for momentum and Adam. The step: what a slider drag
+does, Plotly.animate of the step's frame (public API; with two sliders the frame the page's listener
+joins from both), timed to the next painted frame. Prints figures and ratios; exits 0.
 """
 
 from __future__ import annotations
@@ -25,19 +26,25 @@ SCRUB = """(() => Array.from(document.querySelectorAll('[data-testid="stMain"] .
         && g.data.some(d => d.name === 'note')))()"""
 TIMES = f"""async () => {{
     const gd = {SCRUB};
-    const steps = gd.layout.sliders[0].steps, out = [];
+    const sl = gd.layout.sliders, out = [];
+    const jump = {{frame: {{duration: 0, redraw: false}}, transition: {{duration: 0}}, mode: 'immediate'}};
     for (let k = 0; k < 30; k++) {{
-        const s = steps[(k * 7) % steps.length];
+        const s = sl[0].steps[(k * 7) % sl[0].steps.length];
+        // one slider: its step's own arguments; two: the frame named by both positions
+        const name = sl.length === 2 ? s.value + '|' + sl[1].steps[(k * 3) % sl[1].steps.length].value : s.args[0][0];
         const t = performance.now();
-        await Plotly.animate(gd, s.args[0], s.args[1]);
+        await Plotly.animate(gd, [name], jump);
         await new Promise(r => requestAnimationFrame(() => r()));
         out.push(performance.now() - t);
     }}
     return out;
 }}"""
 LINKS = {
-    "Rosenbrock": "/?problem=rosenbrock&panel=scrub&lang=en",
-    "Himmelblau": "/?problem=himmelblau&panel=scrub&lang=en",
+    "Rosenbrock, GD": "/?problem=rosenbrock&panel=scrub&lang=en",
+    "Himmelblau, GD": "/?problem=himmelblau&panel=scrub&lang=en",
+    # two sliders: rate × μ, rate × β₁ (the frame the page's listener shows for the sliders' positions)
+    "Rosenbrock, momentum (α × μ)": "/?problem=rosenbrock&panel=scrub&lang=en&run=momentum,0.0003",
+    "Beale, Adam (α × β₁)": "/?problem=beale&panel=scrub&lang=en&run=adam,0.05",
 }
 
 
@@ -48,41 +55,27 @@ def row(name, value, goal, unit):
     )
 
 
-def payload(problem: str, rule: str, lr: float) -> tuple[int, int]:
-    """Bytes of the scrub figure as the page builds it for run 1 at the defaults (300 steps)."""
-    import gdviz
-    from gdviz.figures.scrub import scrub_figure
-    from gdviz.figures.spec import payload_bytes
-    from gdviz.geometry.surfaces import slice_grid
-    from gdviz.ui.i18n import figure_labels
-    from gdviz.ui.race.scrub import lr_grid
+def payload(link: str) -> tuple[int, int]:
+    """Bytes of the scrub chart's spec as the page sends it (AppTest, the page's own script) and its
+    number of frames."""
+    import json
+    from urllib.parse import parse_qs, urlsplit
 
-    p = gdviz.problem(problem)
-    lrs, active = lr_grid(lr)
-    rec = gdviz.run_many(p, gdviz.optimizer(rule, lr=lrs), steps=300, runs=len(lrs))
-    window = p.window
-    surface = slice_grid(p, window=window, resolution=100)
-    fig = scrub_figure(
-        surface,
-        lrs,
-        rec.params,
-        rec.loss,
-        window=window,
-        active=active,
-        color="#0072B2",
-        diverged=rec.diverged,
-        labels=figure_labels("en"),
-    )
-    return payload_bytes(fig), len(lrs)
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    for k, v in parse_qs(urlsplit(link).query).items():
+        at.query_params[k] = v if len(v) > 1 else v[0]
+    at.run()
+    assert not at.exception, at.exception
+    raw = next(c.proto.spec for c in at.get("plotly_chart") if c.proto.id.endswith("scrub_chart"))
+    return len(raw.encode()), len(json.loads(raw)["frames"])
 
 
 def main():
-    for name, (problem, rule, lr) in {
-        "Rosenbrock": ("rosenbrock", "gd", 3e-4),
-        "Himmelblau": ("himmelblau", "gd", 0.01),
-    }.items():
-        size, n = payload(problem, rule, lr)
-        row(f"scrub figure payload, {name} ({n} rates × 301 states)", size / 1e3, 1000, "kB")
+    for name, link in LINKS.items():
+        size, n = payload(link)
+        row(f"scrub figure payload, {name} ({n} frames × 301 states)", size / 1e3, 1000, "kB")
     from playwright.sync_api import sync_playwright
 
     with streamlit_server() as url, sync_playwright() as pw:
@@ -93,12 +86,7 @@ def main():
             wait_for_app(page, timeout_ms=120_000)
             page.wait_for_function(f"() => !!{SCRUB}", timeout=60_000)
             times = page.evaluate(TIMES)
-            row(
-                f"in-chart lr scrub → redrawn path, {name} (median of 30)",
-                statistics.median(times),
-                100,
-                "ms",
-            )
+            row(f"in-chart scrub → redrawn path, {name} (median of 30)", statistics.median(times), 100, "ms")
             print(f"{'':<58}   (min {min(times):.1f} ms, max {max(times):.1f} ms)")
             page.close()
         browser.close()

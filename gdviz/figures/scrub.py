@@ -5,6 +5,11 @@ no server round trip, as the student drags from crawling to zigzagging to diverg
 Every learning rate's path and loss curve are a named frame (typed arrays, float32); a slider step
 shows its frame without a redraw, so dragging moves three traces and sends nothing. Axis ranges are
 fixed: the window does not jump while dragging, and a diverging path leaves it.
+
+For a rule with momentum (μ) or Adam's β₁, a second slider picks that value: the frames are then the
+grid of both, named ``"<lr>|<value>"``, and both sliders' steps are ``"skip"`` steps whose ``value``
+is their half of the name; the page's listener (``gdviz.ui.scrubsync``) joins the two halves and
+shows that frame, as Plotly's own sliders cannot know each other's position.
 """
 
 from __future__ import annotations
@@ -19,6 +24,13 @@ from gdviz.figures.style import CONTOUR_SCALE, GRID_LINE, INK, PATH_WIDTH, STAR,
 from gdviz.geometry.surfaces import Surface
 
 LABEL_KEYS = ("loss", "step_word", "minimum", "lr_word", "diverged")
+# What the frames may weigh: the figure with its frames stays under 1 MB (issue 16); a family
+# longer than this allows is drawn over its first steps (``steps_within``).
+FRAMES_BYTES = 850_000
+# per frame and per state: the path's x and y and the loss, 12 bytes of float32, 16 in base64, and
+# 20 on the wire (Plotly's JSON writer escapes each "/" as \u002f, frequent in float32's exponent
+# bytes; measured on Rosenbrock's family)
+BYTES_PER_STATE = 21
 META = "gdviz-scrub"  # layout.meta: how the page's release listener (gdviz.ui.scrubsync) finds the chart
 # Beyond this multiple of the window's size a path is cut: it diverged, and its huge coordinates
 # would only cost bytes.
@@ -51,6 +63,17 @@ def _loss_range(loss: np.ndarray, log: bool) -> list[float]:
     return [lo - pad, hi + pad]
 
 
+def frame_name(lr: float, value: float | None = None) -> str:
+    """A frame's name: the rate (and the second hyperparameter's value, after a "|")."""
+    return _name(lr) if value is None else f"{_name(lr)}|{value:g}"
+
+
+def steps_within(n_frames: int, steps: int) -> int:
+    """How many steps of a family of ``n_frames`` runs the figure can hold within FRAMES_BYTES."""
+    per_frame = FRAMES_BYTES / max(1, n_frames) - 200  # the note and the frame's own keys
+    return int(max(10, min(steps, per_frame // BYTES_PER_STATE - 1)))
+
+
 def scrub_figure(
     surface: Surface,
     lrs: Sequence[float],
@@ -64,17 +87,27 @@ def scrub_figure(
     minima: np.ndarray | None = None,
     axis_titles: tuple[str, str] = ("x", "y"),
     labels: Mapping[str, str],
+    second: tuple[str, Sequence[float], int] | None = None,
     height: int = 460,
 ) -> SpecFigure:
     """``paths`` (T+1, R, 2) and ``loss`` (T+1, R) of R runs at learning rates ``lrs``; the slider
-    starts at ``active`` (the page's own learning rate)."""
+    starts at ``active`` (the page's own learning rate).
+
+    ``second`` = (symbol, values, active value) adds a slider for a second hyperparameter: then
+    R = len(lrs) × len(values), run j·len(lrs) + i at rate i and value j."""
     lab = need_labels(labels, LABEL_KEYS, "scrub_figure")
     lrs = np.asarray(lrs, dtype=float)
-    R = len(lrs)
+    L = len(lrs)
+    symbol, values, active2 = second if second is not None else ("", [None], 0)
+    values = list(values)
+    M = len(values)
+    R = L * M
     paths = np.asarray(paths, dtype=float)
     loss = np.asarray(loss, dtype=float)
-    if paths.shape[1] != R or loss.shape[1] != R or not 0 <= active < R:
-        raise ValueError(f"paths and loss must hold one run per learning rate ({R}), got {paths.shape}")
+    if paths.shape[1] != R or loss.shape[1] != R or not 0 <= active < L or not 0 <= active2 < M:
+        raise ValueError(
+            f"paths and loss must hold one run per learning rate and value ({R}), got {paths.shape}"
+        )
     diverged = [-1] * R if diverged is None else [int(d) for d in diverged]
     steps = np.arange(loss.shape[0])
     finite = loss[np.isfinite(loss)]
@@ -100,30 +133,30 @@ def scrub_figure(
                 "hoverinfo": "skip",
             }
         )
-    # Three traces move: the path, its loss curve and a note saying the rate (and where it diverged).
-    # Each rate is a named frame updating only them; the slider jumps with Plotly.animate without a
-    # redraw, the fast path the race's step slider uses (a restyle or update replots the subplot).
+    # Three traces move: the path, its loss curve (its steps stay) and a note saying the rate (and
+    # where it diverged). Each grid point is a named frame updating only them; a slider jumps with
+    # Plotly.animate without a redraw, the fast path the race's step slider uses (a restyle or
+    # update replots the subplot).
     moving = [len(data), len(data) + 1, len(data) + 2]
-    frames, titles = [], []
-    for i in range(R):
-        p = _cut(paths[:, i], window)
-        title = f"{lab['lr_word']} α = {lrs[i]:.3g}"
-        if diverged[i] >= 0:
-            title += f" · {lab['diverged']} {diverged[i]}"
-        titles.append(title)
-        curve = np.where(np.isfinite(loss[:, i]), loss[:, i], np.nan)
-        frames.append(
-            {
-                "name": _name(lrs[i]),
-                "data": [
-                    {"x": f32(p[:, 0]), "y": f32(p[:, 1])},
-                    {"x": f32(steps), "y": f32(curve)},
-                    {"text": [title]},
-                ],
-                "traces": moving,
-            }
-        )
-    start = frames[active]["data"]
+    frames = []
+    for j in range(M):
+        for i in range(L):
+            r = j * L + i
+            p = _cut(paths[:, r], window)
+            title = f"{lab['lr_word']} α = {lrs[i]:.3g}"
+            if second is not None:
+                title += f" · {symbol} = {values[j]:g}"
+            if diverged[r] >= 0:
+                title += f" · {lab['diverged']} {diverged[r]}"
+            curve = np.where(np.isfinite(loss[:, r]), loss[:, r], np.nan)
+            frames.append(
+                {
+                    "name": frame_name(lrs[i], values[j]),
+                    "data": [{"x": f32(p[:, 0]), "y": f32(p[:, 1])}, {"y": f32(curve)}, {"text": [title]}],
+                    "traces": moving,
+                }
+            )
+    start = frames[active2 * L + active]["data"]
     data.append(
         {
             "type": "scatter",
@@ -139,6 +172,7 @@ def scrub_figure(
     data.append(
         {
             "type": "scatter",
+            "x": f32(steps),
             **start[1],
             "xaxis": "x2",
             "yaxis": "y2",
@@ -163,9 +197,50 @@ def scrub_figure(
         }
     )
     jump = jump_args()
-    slider_steps = [
-        {"label": f"{lrs[i]:.3g}", "method": "animate", "args": [[_name(lrs[i])], jump]} for i in range(R)
-    ]
+    slider = {
+        "x": 0.0,
+        "len": 1.0,
+        "y": -0.12,
+        "yanchor": "top",
+        "transition": {"duration": 0},
+        "pad": {"t": 30},
+    }
+    if second is None:
+        sliders = [
+            {
+                **slider,
+                "active": int(active),
+                "steps": [
+                    {"label": f"{lr:.3g}", "method": "animate", "args": [[_name(lr)], jump]} for lr in lrs
+                ],
+                "currentvalue": {"prefix": f"{lab['lr_word']} α = ", "font": {"size": 16}},
+            }
+        ]
+    else:
+        # "skip" steps: the listener joins the two values into a frame name (module docstring). Side
+        # by side, the rate under the contour and the second knob under the loss curve: stacked, the
+        # sliders' own margins would squeeze the plots.
+        sliders = [
+            {
+                **slider,
+                "len": 0.58,
+                "active": int(active),
+                "steps": [
+                    {"label": f"{lr:.3g}", "method": "skip", "value": _name(lr), "args": []} for lr in lrs
+                ],
+                "currentvalue": {"prefix": f"{lab['lr_word']} α = ", "font": {"size": 16}},
+            },
+            {
+                **slider,
+                "x": 0.65,
+                "len": 0.35,
+                "active": int(active2),
+                "steps": [
+                    {"label": f"{v:g}", "method": "skip", "value": f"{v:g}", "args": []} for v in values
+                ],
+                "currentvalue": {"prefix": f"{symbol} = ", "font": {"size": 16}},
+            },
+        ]
     layout = base_layout(height, legend_y=1.02)
     layout.update(
         {
@@ -193,19 +268,7 @@ def scrub_figure(
                 "gridcolor": GRID_LINE,
                 "exponentformat": "power",  # 10⁻⁴, as on the race chart, not SI's "100μ"
             },
-            "sliders": [
-                {
-                    "active": int(active),
-                    "steps": slider_steps,
-                    "x": 0.0,
-                    "len": 1.0,
-                    "y": -0.12,
-                    "yanchor": "top",
-                    "currentvalue": {"prefix": f"{lab['lr_word']} α = ", "font": {"size": 16}},
-                    "transition": {"duration": 0},
-                    "pad": {"t": 30},
-                }
-            ],
+            "sliders": sliders,
         }
     )
     layout["meta"] = META

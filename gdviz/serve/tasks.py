@@ -140,19 +140,36 @@ def simulate_runs(*, recipe: tuple, runs: list[dict], progress: Progress):
 
 
 @task("family")
-def lr_family(*, recipe: tuple, run: dict, lrs: list[float], progress: Progress):
+def lr_family(
+    *, recipe: tuple, run: dict, lrs: list[float], progress: Progress, grid: tuple[str, list[float]] | None = None
+):
     """One run (keywords as for "runs", constant learning rate) at every learning rate of ``lrs``, in one
     vectorized pass: ``(params (T+1, R, P) float32, loss (T+1, R), diverged (R,))``. The step
-    count is the same for every rate (no stop_loss), so that a slider over them always shows T steps."""
+    count is the same for every rate (no stop_loss), so that a slider over them always shows T steps.
+
+    ``grid`` = ("momentum" or "beta1", values) races every rate at every value too: R = len(lrs) ×
+    len(values), run j·len(lrs) + i at rate i and value j."""
     import gdviz
 
     p = build_problem(recipe)
+    L = len(lrs)
     hyper = dict(run["hyper"], lr=np.asarray(lrs, dtype=float))
+    if grid is not None:
+        name, values = grid
+        values = np.asarray(values, dtype=float)
+        hyper["lr"] = np.tile(hyper["lr"], len(values))
+        per_run = np.repeat(values, L)
+        if name == "beta1":
+            hyper["betas"] = (per_run, float(hyper.get("betas", (0.9, 0.999))[1]))
+        elif name == "momentum":
+            hyper["momentum"] = per_run
+        else:
+            raise ValueError(f"no grid over {name!r}: only momentum and beta1")
     rec = gdviz.run_many(
         p,
         gdviz.optimizer(run["rule"], **hyper),
         steps=run["steps"],
-        runs=len(lrs),
+        runs=len(hyper["lr"]),
         start=None if run.get("start") is None else np.asarray(run["start"], dtype=float),
         batch_size=run.get("batch_size"),
         seed=run.get("seed", 0),

@@ -73,3 +73,42 @@ def test_dragging_the_learning_rate_switches_the_path_then_the_sidebar_follows(p
     assert "panel=scrub" in page.url
     assert_no_exception(page)
     screenshot(page, "scrub_dragged", full_page=False)
+
+
+# The second slider's position and the frame shown, as the page's public state has them.
+TWO = f"""() => {{ const gd = {SCRUB}; const s = gd.layout.sliders;
+    return [s.length, s.length > 1 ? String(s[1].steps[s[1].active].value) : null,
+            String(s[0].steps[s[0].active].value)]; }}"""
+
+
+def test_dragging_momentum_switches_the_path_then_the_sidebar_and_the_link_follow(page, app_url):
+    page.goto(app_url + "/?problem=rosenbrock&panel=scrub&lang=en&run=momentum,0.0003")
+    wait_for_app(page, timeout_ms=60_000)
+    assert_no_exception(page)
+    page.wait_for_function(f"() => !!{SCRUB}", timeout=30_000)
+    n, mu, lr = page.evaluate(TWO)
+    assert n == 2 and mu == "0.9" and lr == "0.0003", (n, mu, lr)
+    before = page.evaluate(SHOWN)
+    assert "μ = 0.9" in before[0], before
+    grip = page.locator('[data-testid="stMain"] .slider-grip-rect').nth(1)
+    rail = page.locator('[data-testid="stMain"] .slider-rail-rect').nth(1)
+    rail.scroll_into_view_if_needed()
+    g, r = grip.bounding_box(), rail.bounding_box()
+    y = g["y"] + g["height"] / 2
+    page.mouse.move(g["x"] + g["width"] / 2, y)
+    page.mouse.down()
+    page.mouse.move(r["x"] + 0.02 * r["width"], y, steps=6)  # towards μ = 0, not yet let go
+    page.wait_for_function(f"() => /μ = 0( |$)/.test(({SHOWN})()[0])", timeout=5_000)
+    during = page.evaluate(SHOWN)
+    assert during[2] != before[2], "another μ, another path"
+    assert "α = 0.0003" in during[0], "the rate stays where it was"
+    assert page.locator('[data-testid="stApp"][data-test-script-state="running"]').count() == 0
+    page.mouse.up()
+    # let go: the run's μ follows in the link (the sidebar's control with it), the rate unchanged
+    page.wait_for_function(
+        "() => new URLSearchParams(location.search).getAll('run')[0] === 'momentum,0.0003,momentum=0'",
+        timeout=30_000,
+    )
+    assert_no_exception(page)
+    page.wait_for_function(f"() => !!{SCRUB} && ({TWO})()[1] === '0'", timeout=30_000)
+    screenshot(page, "scrub_momentum", full_page=False)

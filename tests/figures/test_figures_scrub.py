@@ -3,11 +3,14 @@ and each slider step shows exactly its own pair — so the browser switches with
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
 import gdviz
-from gdviz.figures.scrub import CUT, _cut, scrub_figure
+from gdviz.figures.scrub import CUT, _cut, _name, frame_name, scrub_figure, steps_within
+from gdviz.figures.spec import SpecFigure, payload_bytes
 from gdviz.geometry.surfaces import slice_grid
 from gdviz.ui.i18n import figure_labels
 from gdviz.ui.race.scrub import lr_grid
@@ -92,3 +95,149 @@ def test_axes_are_fixed_and_the_loss_axis_is_log_for_positive_losses(family):
     layout = _fig(family)["layout"]
     assert layout["xaxis"]["range"] == [-2.0, 2.0] and layout["yaxis"]["range"] == [-1.0, 3.0]
     assert layout["yaxis2"]["type"] == "log" and len(layout["yaxis2"]["range"]) == 2
+
+
+# --- a second knob: momentum or β₁ ------------------------------------------------------------------
+MUS = [0.0, 0.5, 0.8, 0.9, 0.95, 0.99]  # the page's grid (gdviz.ui.race.scrub.SECOND_VALUES)
+
+
+@pytest.fixture(scope="module")
+def family2():
+    from gdviz.serve.tasks import lr_family
+
+    lrs, active = lr_grid(3e-4, per_decade=10)
+    params, loss, diverged = lr_family(
+        recipe=("named", "rosenbrock", {}),
+        run={"rule": "momentum", "hyper": {"lr": 3e-4, "momentum": 0.9}, "steps": 300},
+        lrs=lrs.tolist(),
+        grid=("momentum", MUS),
+        progress=lambda f: None,
+    )
+    surface = slice_grid(gdviz.problem("rosenbrock"), window=WINDOW, resolution=30)
+    spec = scrub_figure(
+        surface,
+        lrs,
+        params,
+        loss,
+        window=WINDOW,
+        active=active,
+        color="#0072B2",
+        diverged=diverged,
+        labels=figure_labels("en"),
+        second=("μ", MUS, 3),
+    ).spec
+    return lrs, active, params, loss, spec
+
+
+def test_the_family_over_two_knobs_is_each_run_on_its_own():
+    """Run j·L + i of the vectorized family is exactly gdviz.run at rate i and value j (momentum and
+    Adam's β₁, the value a per-run array)."""
+    from gdviz.serve.tasks import lr_family
+
+    lrs = [1e-4, 3e-4]  # none diverges: gdviz.run would stop there
+    for rule, name, hyper, key in (
+        ("momentum", "momentum", {"lr": 1e-3, "momentum": 0.9}, "momentum"),
+        ("adam", "beta1", {"lr": 1e-3, "betas": (0.9, 0.999)}, "betas"),
+    ):
+        params, loss, _ = lr_family(
+            recipe=("named", "rosenbrock", {}),
+            run={"rule": rule, "hyper": hyper, "steps": 50, "start": (-1.5, 2.0)},
+            lrs=lrs,
+            grid=(name, [0.0, 0.7]),
+            progress=lambda f: None,
+        )
+        assert params.shape[1] == 4
+        for j, v in enumerate([0.0, 0.7]):
+            for i, lr in enumerate(lrs):
+                h = dict(hyper, lr=lr, **({key: (v, 0.999)} if key == "betas" else {key: v}))
+                one = gdviz.run(
+                    gdviz.problem("rosenbrock"),
+                    gdviz.optimizer(rule, **h),
+                    steps=50,
+                    start=np.array([-1.5, 2.0]),
+                )
+                got = params[:, j * len(lrs) + i]
+                assert np.allclose(got, one.params.astype(np.float32), rtol=1e-6, atol=1e-7), (rule, lr, v)
+                assert np.allclose(loss[:, j * len(lrs) + i], one.loss, rtol=1e-9), (rule, lr, v)
+    with pytest.raises(ValueError, match="only momentum and beta1"):
+        lr_family(
+            recipe=("named", "rosenbrock", {}),
+            run={"rule": "gd", "hyper": {"lr": 1e-3}, "steps": 5},
+            lrs=lrs,
+            grid=("eps", [0.1]),
+            progress=lambda f: None,
+        )
+
+
+def test_two_sliders_name_every_frame_of_the_grid_and_open_at_the_runs_own(family2):
+    lrs, active, params, _, spec = family2
+    s_lr, s_mu = spec["layout"]["sliders"]
+    assert [st["value"] for st in s_lr["steps"]] == [_name(lr) for lr in lrs]
+    assert [st["value"] for st in s_mu["steps"]] == [f"{v:g}" for v in MUS]
+    assert all(st["method"] == "skip" for st in s_lr["steps"] + s_mu["steps"]), "the listener joins them"
+    assert s_lr["active"] == active and s_mu["active"] == 3
+    names = [f["name"] for f in spec["frames"]]
+    assert len(names) == len(set(names)) == len(lrs) * len(MUS)
+    L = len(lrs)
+    for j, mu in enumerate(MUS):
+        for i in (0, active, L - 1):
+            frame = spec["frames"][j * L + i]
+            assert (
+                frame["name"]
+                == frame_name(lrs[i], mu)
+                == f"{s_lr['steps'][i]['value']}|{s_mu['steps'][j]['value']}"
+            )
+            note = frame["data"][2]["text"][0]
+            assert f"α = {lrs[i]:.3g}" in note and f"μ = {mu:g}" in note
+            x = np.asarray(frame["data"][0]["x"], dtype=float)
+            assert np.allclose(
+                x, _cut(params[:, j * L + i].astype(float), WINDOW)[:, 0], atol=1e-6, equal_nan=True
+            )
+            assert list(frame["data"][1]) == ["y"], "the loss curve's steps are sent once, in the trace"
+    shown = spec["data"][[d["name"] for d in spec["data"]].index("path")]
+    assert np.array_equal(np.asarray(shown["x"]), np.asarray(spec["frames"][3 * L + active]["data"][0]["x"]))
+    # the sliders sit side by side under the two panels, not on top of each other
+    assert s_lr["x"] + s_lr["len"] <= s_mu["x"] and s_lr["y"] == s_mu["y"]
+
+
+def test_momentum_changes_what_the_path_does(family2):
+    """What the caption says, on the paths the frames draw (Rosenbrock from its start, α = 3e-4,
+    300 steps): raising μ carries the path further down the valley, until 0.99 overshoots and
+    swings back and forth."""
+    lrs, active, _, _, spec = family2
+    L = len(lrs)
+    path = next(i for i, d in enumerate(spec["data"]) if d["name"] == "path")
+    drawn = []
+    for j in range(len(MUS)):
+        frame = spec["frames"][j * L + active]
+        k = frame["traces"].index(path)
+        drawn.append(np.column_stack([frame["data"][k]["x"], frame["data"][k]["y"]]).astype(float))
+    ends = [np.linalg.norm(p[np.isfinite(p).all(1)][-1] - 1.0) for p in drawn]  # to the minimum (1, 1)
+    assert all(a > b for a, b in itertools.pairwise(ends[:5])), ends  # 0 … 0.95: ever closer
+    steps = np.diff(drawn[-1][np.isfinite(drawn[-1]).all(1)], axis=0)
+    reversals = int(((steps[1:] * steps[:-1]).sum(1) < 0).sum())
+    assert ends[-1] > ends[4] and reversals > 50, (ends, reversals)  # 0.99: overshoots, swings
+
+
+def test_a_long_family_is_cut_to_what_one_chart_may_weigh():
+    from gdviz.figures.scrub import FRAMES_BYTES
+
+    assert steps_within(41, 300) == 300 and steps_within(21 * 6, 300) == 300, "the defaults fit whole"
+    k = steps_within(41, 3000)
+    assert 300 < k < 3000
+    lrs, active = lr_grid(3e-4)
+    rec = gdviz.run_many(gdviz.problem("rosenbrock"), gdviz.optimizer("gd", lr=lrs), steps=k, runs=len(lrs))
+    surface = slice_grid(gdviz.problem("rosenbrock"), window=WINDOW, resolution=40)
+    fig = scrub_figure(
+        surface,
+        lrs,
+        rec.params,
+        rec.loss,
+        window=WINDOW,
+        active=active,
+        color="#000",
+        labels=figure_labels("en"),
+    )
+    whole = payload_bytes(fig)
+    frames = whole - payload_bytes(SpecFigure({**fig.spec, "frames": []}))
+    assert frames <= FRAMES_BYTES * 1.05 and whole < 1_000_000, (frames, whole)

@@ -1,6 +1,7 @@
-"""The race page's learning-rate scrub panel: the chosen run at a grid of learning rates (one
-vectorized pass of ``run_many``, budgeted like any run), drawn by ``figures.scrub`` so that the
-in-chart slider switches between them in the browser."""
+"""The race page's learning-rate scrub panel: the chosen run at a grid of learning rates — and, for a
+rule with momentum or Adam's β₁, at a grid of that too — in one vectorized pass of ``run_many``,
+budgeted like any run, drawn by ``figures.scrub`` so that the in-chart sliders switch between them
+in the browser."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import numpy as np
 import streamlit as st
 
 from gdviz import limits
-from gdviz.figures.scrub import scrub_figure
+from gdviz.figures.scrub import scrub_figure, steps_within
 from gdviz.geometry.projection import View
 from gdviz.problems.base import Problem
 from gdviz.serve import cost
@@ -18,11 +19,25 @@ from gdviz.serve.cache import ByteCache
 from gdviz.ui import quirks, scrubsync, work
 from gdviz.ui.i18n import figure_labels, t
 from gdviz.ui.race.pipeline import recipe, run_args
-from gdviz.ui.specs import PageConfig, snap_lr
+from gdviz.ui.specs import RULE_CONTROLS, PageConfig, RunSpec, snap_lr
 
 # Learning rates from α/SPAN to α·SPAN, log-spaced: 20 per decade (neighbours 12 % apart, a smooth
 # drag), and α itself exactly.
 SPAN, PER_DECADE = 10.0, 20
+# With a second slider, 10 per decade (neighbours 26 % apart): 21 rates × 6 values stay under the
+# chart's byte budget at the default 300 steps (a run's own seventh value costs it 35 steps).
+PER_DECADE_2D = 10
+# The second knob per rule: μ of the heavy ball, Nesterov and RMSProp, β₁ of Adam. 0 is the rule
+# without it (plain GD, RMSProp without momentum, Adam without a first moment); 0.9 the default.
+SECOND = {
+    "momentum": "momentum",
+    "nesterov": "momentum",
+    "rmsprop": "momentum",
+    "adam": "beta1",
+    "adamw": "beta1",
+}
+SECOND_VALUES = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99)
+SYMBOL = {"momentum": "μ", "beta1": "β₁"}
 FAMILIES = ByteCache("lr_family", 32 * 2**20, ttl=limits.CACHE_TTL_SECONDS)
 SS = st.session_state
 SEEN = "_scrub.release"  # the token of the last release acted on
@@ -40,23 +55,58 @@ def release_lr(frame, lrs: np.ndarray) -> float | None:
     return snap_lr(lr)
 
 
-def follow_release(lrs: np.ndarray, run_key: str) -> None:
-    """When the student lets go of the in-chart slider, the sidebar's rate follows (the grid value
-    nearest to the frame shown), and the page reruns once: link, summary and inspector then speak
-    of that rate. Dragging itself never reaches the server."""
+def release_value(frame, values) -> float | None:
+    """The second hyperparameter's value for the part of a frame name after its "|": one of the
+    chart's ``values`` exactly, else None (stale or tampered)."""
+    if not isinstance(frame, str) or frame.count("|") != 1:
+        return None
+    text = frame.split("|")[1]
+    return next((float(v) for v in values if f"{float(v):g}" == text), None)
+
+
+def second_grid(spec: RunSpec) -> tuple[str, list[float], int] | None:
+    """(name, values, index of the run's own value) of the run's second knob, or None (no momentum)."""
+    name = SECOND.get(spec.rule)
+    if name is None:
+        return None
+    control = next(c for c in RULE_CONTROLS[spec.rule] if c.key == name)
+    own = float(dict(spec.hyper).get(name, control.default))
+    values = sorted({v for v in SECOND_VALUES if control.lo <= v <= control.hi} | {own})
+    return name, values, values.index(own)
+
+
+def follow_release(lrs: np.ndarray, run_key: str, second: tuple[str, str, list[float]] | None = None) -> None:
+    """When the student lets go of an in-chart slider, the sidebar follows (the rate nearest to the
+    frame shown, and the second knob's value: ``second`` = (its key, its name, the grid)), and the
+    page reruns once: link, summary and inspector then speak of them. Dragging never reaches the
+    server."""
     got = scrubsync.released(key="scrub_sync")
     if got is None or SS.get(SEEN) == got["token"]:
         return
     SS[SEEN] = got["token"]
-    new = release_lr(got["frame"], lrs)
+    frame = got["frame"]
+    changes = {}
+    if second is None:
+        new = release_lr(frame, lrs)
+    else:
+        key, _, values = second
+        new = release_lr(frame.split("|")[0], lrs) if frame.count("|") == 1 else None
+        value = release_value(frame, values)
+        if new is None or value is None:
+            return
+        if value != SS.get(key):
+            changes[key] = value
     if new is not None and new != SS.get(run_key):
-        quirks.set_later(run_key, new)
+        changes[run_key] = new
+    for key, value in changes.items():
+        quirks.set_later(key, value)
+    if changes:
         st.rerun(scope="app")
 
 
-def lr_grid(lr: float) -> tuple[np.ndarray, int]:
+def lr_grid(lr: float, per_decade: int = PER_DECADE) -> tuple[np.ndarray, int]:
     """The grid around ``lr`` and the index of ``lr`` in it."""
-    n = int(2 * np.log10(SPAN) * PER_DECADE) + 1
+    n = int(2 * np.log10(SPAN) * per_decade) + 1
     grid = np.logspace(np.log10(lr / SPAN), np.log10(lr * SPAN), n)
     grid[n // 2] = lr  # exactly the sidebar's value, not its rounding through log10
     return grid, n // 2
@@ -68,19 +118,28 @@ def render(cfg: PageConfig, problem: Problem, view: View, results: Sequence) -> 
     i = st.selectbox(t("scrub.run"), range(len(names)), format_func=names.__getitem__, key="scrub_run")
     index = min(int(i or 0), len(results) - 1)
     chosen = results[index]
-    run_key = f"run.{SS['run_ids'][index]}.lr"
+    rid = SS["run_ids"][index]
+    run_key = f"run.{rid}.lr"
     spec = chosen.spec
     if spec.schedule != "constant":
         st.info(t("scrub.schedule"), icon=":material/info:")
         return
-    lrs, active = lr_grid(spec.lr)
-    args = dict(run_args(spec, problem, cfg, None), stop_loss=None)
+    second = second_grid(spec)
+    lrs, active = lr_grid(spec.lr, PER_DECADE if second is None else PER_DECADE_2D)
+    n_values = 1 if second is None else len(second[1])
+    runs = len(lrs) * n_values
+    # what the chart can hold (its byte budget), decided before the work: no more steps are run
+    steps = steps_within(runs, int(cfg.steps))
+    args = dict(run_args(spec, problem, cfg, None), stop_loss=None, steps=steps)
+    task_args = {"recipe": recipe(cfg.problem), "run": args, "lrs": lrs.tolist()}
+    if second is not None:
+        task_args["grid"] = (second[0], list(second[1]))
     plan = work.Plan(
-        key=("family", cfg.problem, spec, int(cfg.steps), cfg.start),
+        key=("family", cfg.problem, spec, steps, cfg.start),
         task="family",
-        args={"recipe": recipe(cfg.problem), "run": args, "lrs": lrs.tolist()},
+        args=task_args,
         estimate=cost.run_estimate(
-            problem, spec.rule, steps=cfg.steps, runs=len(lrs), batch_size=spec.batch(problem.n_samples)
+            problem, spec.rule, steps=steps, runs=runs, batch_size=spec.batch(problem.n_samples)
         ),
         cache=FAMILIES,
         slot="race.family",
@@ -94,7 +153,24 @@ def render(cfg: PageConfig, problem: Problem, view: View, results: Sequence) -> 
         # the family in the page's own view: the slice's two parameters, or the plane's coordinates
         st.caption(t("scrub.projected", p=problem.n_params))
         params = view.project(params)
-    st.caption(t("scrub.help", n=len(lrs), lr=f"{spec.lr:g}"))
+    if second is None:
+        st.caption(t("scrub.help", n=len(lrs), lr=f"{spec.lr:g}"))
+    else:
+        name, values, own = second
+        sym = SYMBOL[name]
+        st.caption(
+            t(
+                "scrub.help2",
+                n=len(lrs),
+                m=len(values),
+                sym=sym,
+                total=runs,
+                lr=f"{spec.lr:g}",
+                v=f"{values[own]:g}",
+            )
+        )
+    if steps < int(cfg.steps):
+        st.caption(t("scrub.cut", k=steps, steps=int(cfg.steps), total=runs))
     fig = scrub_figure(
         view.surface,
         lrs,
@@ -107,6 +183,10 @@ def render(cfg: PageConfig, problem: Problem, view: View, results: Sequence) -> 
         minima=view.minima,
         axis_titles=view.axis_titles,
         labels=figure_labels(),
+        second=None if second is None else (SYMBOL[second[0]], second[1], second[2]),
     )
     st.plotly_chart(fig, key="scrub_chart", theme=None, config={"displaylogo": False})
-    follow_release(lrs, run_key)
+    if second is None:
+        follow_release(lrs, run_key)
+    else:
+        follow_release(lrs, run_key, (f"run.{rid}.h.{spec.rule}.{second[0]}", second[0], second[1]))
