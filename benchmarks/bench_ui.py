@@ -3,9 +3,11 @@
     python benchmarks/bench_ui.py            # all three (the browser part needs /usr/bin/chromium)
     python benchmarks/bench_ui.py --no-browser
 
-Goals (issue 3): payload at defaults (4 runs, 300 frames) < 1 MB; server-side rerun after a
-learning-rate change < 150 ms (AppTest); learning-rate slider change → redrawn chart < 300 ms in
-headless Chromium. Prints figures and their ratio to the goal; exit code 0 (a report, not a test).
+Goals (issues 3 and 16): payload at defaults (4 runs, 300 frames) < 1 MB; server-side rerun after a
+learning-rate change < 150 ms (AppTest); every control class of the sidebar (steps, learning rate,
+update rule, schedule, batch size, a click that moves the start) → redrawn chart < 300 ms in
+headless Chromium, from the user's action to the chart drawn changed. Prints figures and their ratio
+to the goal; exit code 0 (a report, not a test).
 """
 
 from __future__ import annotations
@@ -61,12 +63,114 @@ def apptest_part():
     print(f"{'':<52}   (12 reruns, min {1000 * min(times):.0f} ms, max {1000 * max(times):.0f} ms)")
 
 
+# What the race chart draws, as a digest of its public state: every trace's name and its first and
+# last points, the step slider's length and the loss axis's range. Any control that changes a run
+# changes it.
 CHART_STATE = """() => {
-  const gd = document.querySelector('.js-plotly-plot');
+  const gd = document.querySelector('[data-testid="stMain"] .js-plotly-plot');
   if (!gd || !gd.data) return null;
-  const t = gd.data.find(d => d.name && d.name.startsWith('1.'));
-  return t ? JSON.stringify(t.name) + gd.data.length + JSON.stringify(gd.layout.yaxis2 && gd.layout.yaxis2.range) : null;
+  const v = a => (a && a.length) ? [a[0], a[Math.floor(a.length / 2)], a[a.length - 1], a.length].join(',') : '';
+  const s = gd.layout.sliders && gd.layout.sliders[0];
+  return gd.data.map(d => (d.name || '') + ':' + v(d.x) + ':' + v(d.y)).join('|')
+    + (s ? s.steps.length : '') + JSON.stringify(gd.layout.yaxis2 && gd.layout.yaxis2.range);
 }"""
+SIDEBAR = '[data-testid="stSidebar"]'
+
+
+def _timed(page, act, wait_for_app) -> float:
+    """Seconds from ``act()`` (one user action) to the race chart drawn changed."""
+    before = page.evaluate(CHART_STATE)
+    t = time.perf_counter()
+    act()
+    page.wait_for_function(f"(b) => ({CHART_STATE})() !== b", arg=before, timeout=30_000, polling="raf")
+    out = time.perf_counter() - t
+    wait_for_app(page)
+    return out
+
+
+def _pick(page, label: str, option: str):
+    """Open the sidebar selectbox labelled ``label`` (the first one, run 1's) and return an action
+    that picks ``option`` in it."""
+    box = page.locator(f'{SIDEBAR} [data-testid="stSelectbox"]', has_text=label).first
+    box.click()
+    opt = page.get_by_role("option", name=option, exact=True)
+    opt.wait_for()
+    return opt.click
+
+
+def control_classes(page, wait_for_app) -> dict[str, list[float]]:
+    """Each control class of the sidebar, changed n times → chart redrawn (seconds)."""
+    from gdviz.ui.i18n import EN
+
+    out: dict[str, list[float]] = {}
+    sliders = page.locator(f"{SIDEBAR} input[type=range]")
+    # steps: the first slider of the sidebar; run 1's learning rate: the second
+    for name, slider in (
+        ("steps (slider, ± 10)", sliders.nth(0)),
+        ("learning rate (slider, one notch)", sliders.nth(1)),
+    ):
+        out[name] = []
+        for k in range(8):
+            slider.focus()
+            out[name].append(
+                _timed(
+                    page,
+                    lambda k=k: page.keyboard.press("ArrowLeft" if k % 2 else "ArrowRight"),
+                    wait_for_app,
+                )
+            )
+    # a view control drawn inside the chart's fragment: its change reruns that fragment only
+    log = page.locator('[data-testid="stMain"] [data-testid="stCheckbox"]', has_text=EN["log_loss"]).first
+    out["log loss axis (toggle, in the chart's fragment)"] = [
+        _timed(page, log.click, wait_for_app) for _ in range(6)
+    ]
+    rules = [EN["rule.momentum"], EN["rule.gd"]]
+    out["update rule (select)"] = [
+        _timed(page, _pick(page, EN["rule"], rules[k % 2]), wait_for_app) for k in range(6)
+    ]
+    scheds = [EN["schedule.exponential"], EN["schedule.constant"]]
+    out["schedule (select)"] = [
+        _timed(page, _pick(page, EN["schedule"], scheds[k % 2]), wait_for_app) for k in range(6)
+    ]
+    # batch size: run 2 is the mini-batch run; open its section, then its number's + / − buttons
+    page.locator(f'{SIDEBAR} [data-testid="stExpander"]', has_text=f"{EN['run']} 2 ").first.locator(
+        "summary"
+    ).click()
+    wait_for_app(page)
+    batch = page.locator(f'{SIDEBAR} [data-testid="stNumberInput"]', has_text=EN["batch_size"]).first
+    batch.wait_for()
+    out["batch size (number, + / −)"] = [
+        _timed(
+            page,
+            batch.locator(
+                '[data-testid="stNumberInputStepUp"]'
+                if k % 2 == 0
+                else '[data-testid="stNumberInputStepDown"]'
+            ).click,
+            wait_for_app,
+        )
+        for k in range(6)
+    ]
+    # start point: the default problem is drawn in a PCA plane, where a click does not set the start
+    # (a point of the plane is not one point of the parameters); its start fields do
+    page.locator(f'{SIDEBAR} [data-testid="stExpander"]', has_text=EN["start"]).first.locator(
+        "summary"
+    ).click()
+    wait_for_app(page)
+    first = (
+        page.locator(f'{SIDEBAR} [data-testid="stExpander"]', has_text=EN["start"])
+        .first.locator('[data-testid="stNumberInput"]')
+        .first
+    )
+    first.wait_for()
+    field = first.locator("input")
+    out["start point (number typed, Enter)"] = []
+    for v in ("0.5", "-0.5", "1", "0.25", "-1", "0"):
+        field.fill(v)
+        out["start point (number typed, Enter)"].append(
+            _timed(page, lambda: field.press("Enter"), wait_for_app)
+        )
+    return out
 
 
 def browser_part():
@@ -86,22 +190,11 @@ def browser_part():
         page.wait_for_selector(".js-plotly-plot", timeout=60_000)
         row("first load → chart drawn (cold server)", 1000 * (time.perf_counter() - t0), 5000, "ms")
         wait_for_app(page)
-        # the first run's learning-rate select_slider is the second slider in the sidebar (after steps)
-        sliders = page.locator('[data-testid="stSidebar"] input[type=range]')
-        slider = sliders.nth(1)
-        times = []
-        for k in range(8):
-            before = page.evaluate(CHART_STATE)
-            slider.focus()
-            t = time.perf_counter()
-            page.keyboard.press("ArrowLeft" if k % 2 else "ArrowRight")
-            page.wait_for_function(
-                f"(b) => ({CHART_STATE})() !== b", arg=before, timeout=30_000, polling="raf"
+        for name, times in control_classes(page, wait_for_app).items():
+            row(f"{name} → redrawn chart (median)", 1000 * statistics.median(times), 300, "ms")
+            print(
+                f"{'':<52}   ({len(times)} changes, min {1000 * min(times):.0f} ms, max {1000 * max(times):.0f} ms)"
             )
-            times.append(time.perf_counter() - t)
-            wait_for_app(page)
-        row("lr slider change → redrawn chart (median)", 1000 * statistics.median(times), 300, "ms")
-        print(f"{'':<52}   (8 changes, min {1000 * min(times):.0f} ms, max {1000 * max(times):.0f} ms)")
         # the chart's own step slider: a jump to any frame is drawn in the browser, no server involved
         jumps = page.evaluate(
             """async () => {

@@ -141,7 +141,12 @@ def simulate_runs(*, recipe: tuple, runs: list[dict], progress: Progress):
 
 @task("family")
 def lr_family(
-    *, recipe: tuple, run: dict, lrs: list[float], progress: Progress, grid: tuple[str, list[float]] | None = None
+    *,
+    recipe: tuple,
+    run: dict,
+    lrs: list[float],
+    progress: Progress,
+    grid: tuple[str, list[float]] | None = None,
 ):
     """One run (keywords as for "runs", constant learning rate) at every learning rate of ``lrs``, in one
     vectorized pass: ``(params (T+1, R, P) float32, loss (T+1, R), diverged (R,))``. The step

@@ -43,6 +43,10 @@ def number_input(
     ``kw`` still run, after the clamp."""
     then, args = kw.pop("on_change", None), kw.pop("args", ())
     note = f"_typed.{key}"
+    if isinstance(default, int) and not isinstance(default, bool):
+        # Without bounds Streamlit types the field by its own default (0.0): a batch size showed
+        # "2.00" and its + made it 2.01. An int step makes it an int field.
+        kw.setdefault("step", 1)
 
     def bring_in() -> None:
         v = SS.get(key)

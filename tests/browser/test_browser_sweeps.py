@@ -4,6 +4,8 @@ into run 1 of the Visualizer and opens it. Screenshots of each panel go to tests
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from browser_support import DATA_TO_PAGE, assert_no_exception, screenshot, wait_for_app
@@ -64,9 +66,11 @@ def test_clicking_a_heatmap_cell_races_it_in_the_visualizer(sweeps_page):
     sweeps_page.mouse.click(x, y)
     wait_for_app(sweeps_page)
     lr = f"{snap_lr(lrs[col]):g}"
-    title = f"{EN['run']} 1 · {EN['rule.momentum']} · α={lr}"
-    sidebar = sweeps_page.locator('[data-testid="stSidebar"]')
-    sidebar.get_by_text(title).first.wait_for(state="visible", timeout=20_000)
+    # run 1 races the cell: the address bar says so, and its open section shows its μ (below)
+    sweeps_page.wait_for_function(
+        f"() => /^momentum,{re.escape(lr)}(,|$)/.test(new URLSearchParams(location.search).getAll('run')[0] || '')",
+        timeout=20_000,
+    )
     assert "/sweeps" not in sweeps_page.url
     mu = sweeps_page.locator(f'input[aria-label="{EN["ctl.momentum"]}"]').first
     from playwright.sync_api import expect  # here, so that collecting works without playwright

@@ -19,6 +19,7 @@ import gdviz
 from gdviz.figures import frame_steps
 from gdviz.ui import specs
 from gdviz.ui.i18n import EN, ZH
+from gdviz.ui.race.sidebar import fmt_lr
 from gdviz.ui.text import literal
 
 TIMEOUT = 30
@@ -589,17 +590,26 @@ def test_a_closed_run_draws_no_widgets_and_keeps_its_values(app):
     assert app.radio(key=f"run.{second}.variant").value == variant
 
 
-def test_an_open_run_stays_open_when_its_title_changes(app):
+def test_an_open_run_keeps_one_title_and_stays_open(app):
+    """Closed, a run's title says its rule and α; open, only its number (the widgets say the rest):
+    a title changing with α would make Streamlit rebuild the section on every change. Opening changes
+    the title, and the section stays open across it."""
     second = run_ids(app)[1]
+    closed = next(e.label for e in app.expander if e.label.startswith(f"{EN['run']} 2 "))
+    assert "α=" in closed
     app.session_state[f"runbox.{second}"] = True
     run(app)
-    title = next(e.label for e in app.expander if e.label.startswith(f"{EN['run']} 2 "))
-    old = app.select_slider(key=f"run.{second}.lr").value
-    app.select_slider(key=f"run.{second}.lr").set_value(specs.LR_GRID[specs.LR_GRID.index(old) + 2])
     run(app)
-    new_title = next(e.label for e in app.expander if e.label.startswith(f"{EN['run']} 2 "))
-    assert new_title != title, "the title says the run's α"
-    assert f"run.{second}.lr" in _drawn_keys(app), "the section closed when its title changed"
+    assert f"{EN['run']} 2" in [e.label for e in app.expander] and f"run.{second}.lr" in _drawn_keys(app)
+    old = app.select_slider(key=f"run.{second}.lr").value
+    new = specs.LR_GRID[specs.LR_GRID.index(old) + 2]
+    app.select_slider(key=f"run.{second}.lr").set_value(new)
+    run(app)
+    assert f"{EN['run']} 2" in [e.label for e in app.expander] and f"run.{second}.lr" in _drawn_keys(app)
+    app.session_state[f"runbox.{second}"] = False
+    run(app)
+    closed = next(e.label for e in app.expander if e.label.startswith(f"{EN['run']} 2 "))
+    assert f"α={fmt_lr(new)}" in closed, closed
 
 
 def test_a_closed_run_still_brings_a_linked_batch_into_range():
@@ -611,3 +621,35 @@ def test_a_closed_run_still_brings_a_linked_batch_into_range():
     assert at.session_state[f"run.{second}.variant"] == "mini"
     assert 1 <= at.session_state[f"run.{second}.batch"] <= 4  # the article's four points
     assert not at.error
+
+
+def test_whole_number_fields_step_by_one(app):
+    """A batch size and a seed are whole numbers in the browser too: + gives 3, not 2.01."""
+    from streamlit.proto.NumberInput_pb2 import NumberInput
+
+    mini = next(r for r in run_ids(app) if app.session_state[f"run.{r}.variant"] == "mini")
+    app.session_state[f"runbox.{mini}"] = True
+    run(app)
+    for key in (f"run.{mini}.batch", f"run.{mini}.seed"):
+        box = app.number_input(key=key)
+        assert box.proto.data_type == NumberInput.INT and box.proto.step == 1, key
+    box = app.number_input(key=f"run.{mini}.batch")
+    box.increment()
+    run(app)
+    assert app.session_state[f"run.{mini}.batch"] == 3 and isinstance(
+        app.session_state[f"run.{mini}.batch"], int
+    )
+
+
+def test_the_click_tip_shows_only_where_a_click_sets_the_start():
+    """The start section says "click the contour" only for views that take the click (a PCA plane's
+    point is not one point of the parameters: the chart ignores clicks there)."""
+    for problem, expected in (("linear_regression", False), ("rosenbrock", True)):
+        at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+        at.query_params["problem"] = problem
+        at.session_state["startbox"] = True
+        run(at)
+        captions = " ".join(c.value for c in at.caption)
+        assert (EN["start.click"] in captions) is expected, problem
+        chart = next(c for c in at.get("plotly_chart") if c.proto.id.endswith(RACE_CHART))
+        assert bool(chart.proto.selection_mode) is expected, "the chart takes clicks exactly there"

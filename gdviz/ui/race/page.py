@@ -453,7 +453,10 @@ def _share(cfg: PageConfig, problem):
 
 
 def page():
-    picked = sidebar.render(get_problem, theory_for=theory_marks)
+    big = state.read_projector()
+    # On the projector the run controls stay in the full run (its page is laid out around them);
+    # elsewhere the page's fragment draws them, so that a run's change reruns only that fragment.
+    picked = sidebar.render(get_problem, theory_for=theory_marks, runs=big)
     if picked is None:
         st.info(t("waiting_for_problem"))
         return
@@ -461,7 +464,7 @@ def page():
     # the page's state as its owner reads it, with the problem the sidebar validated
     cfg = replace(state.read(problem).config, problem=pspec)
     repairs = state.take_repairs()
-    if state.read_projector():
+    if big:
         _projector_page(cfg, problem, repairs)
         return
     projector.phone()
@@ -471,6 +474,18 @@ def page():
     # in plain characters: KaTeX for one formula would cost every first visit its script and fonts
     st.caption(t("lead", rule="θ ← θ − α∇L(θ)"))
     _lesson_card()
+    race(pspec)
+
+
+@st.fragment
+def race(pspec):
+    """The run controls (in the sidebar), the runs' messages and the chart area: what a change of
+    steps, start or any run's setting redraws — and nothing else on the page. Only the small
+    problem spec goes in: a fragment keeps its arguments for as long as the session lives."""
+    problem = get_problem(pspec)
+    with st.sidebar:
+        sidebar.run_controls(pspec, problem, theory_marks)
+    cfg = replace(state.read(problem).config, problem=pspec)
     results = compute_runs(cfg, problem)
     if results is None:
         # the work waits for a click (or was refused): the link still holds the state asked for

@@ -111,7 +111,12 @@ def _run_section(
     title = f"{t('run')} {idx + 1} · {t(f'rule.{spec.rule}')} · α={fmt_lr(spec.lr)}"
     if n_samples is not None:
         title += f" · {t(f'variant.{spec.variant}.short')}"
-    box, is_open = quirks.lazy_expander(title, key=f"runbox.{rid}", expanded=idx == 0)
+    box_key = f"runbox.{rid}"
+    if SS.get(box_key, idx == 0):
+        # open, its widgets say the rest: a title that changed with every α would give the section
+        # a new identity and Streamlit would rebuild it (100 ms of every change of the rate)
+        title = f"{t('run')} {idx + 1}"
+    box, is_open = quirks.lazy_expander(title, key=box_key, expanded=idx == 0)
     if not is_open:
         # closed: its widgets are not drawn, their values wait; what they would bring into range is
         # still brought (a link can hold any number)
@@ -196,7 +201,7 @@ def _run_section(
     return state.read_run(rid)
 
 
-def _start_section(problem) -> tuple[float, ...] | None:
+def _start_section(problem, pspec: ProblemSpec) -> tuple[float, ...] | None:
     quirks.ensure("start_custom", False)
     names = problem.param_names
     if len(names) > 8:
@@ -225,7 +230,9 @@ def _start_section(problem) -> tuple[float, ...] | None:
                         on_change=state.start_changed,
                     )
                 )
-        st.caption(t("start.click"))
+        # a click picks a start on a slice; a point of a PCA plane is not one point of the parameters
+        if state.read_view(pspec, len(names)).plane == "slice":
+            st.caption(t("start.click"))
         if SS.get("start_custom"):
             st.button(t("start.reset"), on_click=state.reset_start, args=(tuple(problem.start),))
     if not SS.get("start_custom"):
@@ -302,11 +309,12 @@ def lr_ruler(lr: float, limit: float | None, best: float | None) -> str:
     return "".join(parts)
 
 
-def render(get_problem, theory_for=None) -> tuple[ProblemSpec, object] | None:
+def render(get_problem, theory_for=None, *, runs: bool = True) -> tuple[ProblemSpec, object] | None:
     """Draw the sidebar; return the problem it shows, validated, with the built Problem (None while
     the chosen problem is not usable yet, e.g. no file uploaded). ``get_problem`` builds (cached)
     the chosen problem; ``theory_for(problem, run, start)`` gives (limit, best) learning rates for a
-    run's ruler, or None."""
+    run's ruler, or None. Without ``runs`` the steps, start and runs are left to ``run_controls``
+    (called from the page's fragment, so that changing a run reruns only that fragment)."""
     if SS.get("hide"):
         state.keep()  # hidden sections draw no widgets this run
     with st.sidebar:
@@ -326,30 +334,37 @@ def render(get_problem, theory_for=None) -> tuple[ProblemSpec, object] | None:
             st.error(t("problem.invalid", err=literal(str(err))))
             pspec = ProblemSpec(pspec.name)
             problem = get_problem(pspec)
-        for key in ("steps", "stop_on", "stop_loss"):
-            quirks.ensure(key, state.SCALARS[key])
-        if not state.hidden("runs"):
-            st.slider(t("steps"), 10, STEPS_MAX, key="steps", step=10, help=t("steps.help"))
-            if st.toggle(t("stop_on"), key="stop_on", help=t("stop_on.help")):
-                number(t("stop_loss"), 0.0, 1e12, key="stop_loss", default=1e-4, format="%g")
-        steps = int(SS["steps"])
-        if not state.hidden("start"):
-            _start_section(problem)
-        start = state.read_start(problem.n_params, problem.start)
-        if not state.hidden("runs"):
-            st.subheader(t("runs"))
-            for i, rid in enumerate(state.run_ids()):
-                _run_section(
-                    rid, i, problem.n_samples, steps, theory_for=theory_for, problem=problem, start=start
-                )
-            st.button(
-                t("add_run"),
-                icon=":material/add:",  # a Material icon: Streamlit ships the font, no emoji font needed
-                on_click=state.add_run,
-                disabled=len(state.run_ids()) >= MAX_RUNS_RACE,
-                width="stretch",
-            )
+        if runs:
+            run_controls(pspec, problem, theory_for)
     return pspec, problem
+
+
+def run_controls(pspec: ProblemSpec, problem, theory_for=None) -> None:
+    """The steps, the stop, the start point and every run's section, in the current container (the
+    sidebar: the caller says where)."""
+    for key in ("steps", "stop_on", "stop_loss"):
+        quirks.ensure(key, state.SCALARS[key])
+    if not state.hidden("runs"):
+        st.slider(t("steps"), 10, STEPS_MAX, key="steps", step=10, help=t("steps.help"))
+        if st.toggle(t("stop_on"), key="stop_on", help=t("stop_on.help")):
+            number(t("stop_loss"), 0.0, 1e12, key="stop_loss", default=1e-4, format="%g")
+    steps = int(SS["steps"])
+    if not state.hidden("start"):
+        _start_section(problem, pspec)
+    start = state.read_start(problem.n_params, problem.start)
+    if not state.hidden("runs"):
+        st.subheader(t("runs"))
+        for i, rid in enumerate(state.run_ids()):
+            _run_section(
+                rid, i, problem.n_samples, steps, theory_for=theory_for, problem=problem, start=start
+            )
+        st.button(
+            t("add_run"),
+            icon=":material/add:",  # a Material icon: Streamlit ships the font, no emoji font needed
+            on_click=state.add_run,
+            disabled=len(state.run_ids()) >= MAX_RUNS_RACE,
+            width="stretch",
+        )
 
 
 def view_controls(spec: ProblemSpec, problem) -> ViewSpec:
