@@ -321,6 +321,12 @@ def main() -> None:
     ap.add_argument("--profile", action="store_true", help="also what each first visit loads and shows")
     ap.add_argument("--gdviz-url", help="measure an app already running there instead of starting app.py")
     ap.add_argument("--floor-url", help="the same for the floor")
+    ap.add_argument(
+        "--figure",
+        action="store_true",
+        help="also the floor page showing gdviz's default race figure (floor_app.py?chart=race): what "
+        "the figure alone costs",
+    )
     args = ap.parse_args()
     reason = browser_missing_reason()
     if reason:
@@ -345,11 +351,13 @@ def main() -> None:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         bcdp = browser.new_browser_cdp_session()
         urls = {"gdviz": gd_url, "floor": floor_url}
+        if args.figure:
+            urls["figure"] = floor_url.rstrip("/") + "/?chart=race"
         for url in urls.values():  # warm each server (imports, shared caches); not counted
             visit(browser, bcdp, url)
-        runs: dict[str, list[dict]] = {"gdviz": [], "floor": []}
+        runs: dict[str, list[dict]] = {app: [] for app in urls}
         for r in range(args.rounds):
-            order = ("gdviz", "floor") if r % 2 == 0 else ("floor", "gdviz")
+            order = tuple(urls) if r % 2 == 0 else tuple(reversed(urls))
             for app in order:
                 v = visit(browser, bcdp, urls[app])
                 runs[app].append(v)
@@ -362,6 +370,9 @@ def main() -> None:
                 )
         print()
         figure_rows(runs)
+        if args.figure:
+            print("\nthe floor page with gdviz's default race figure instead of its three points:")
+            figure_rows({"floor": runs["floor"], "gdviz": runs["figure"]})
         if args.profile:
             profile_report({app: visit(browser, bcdp, urls[app], profile=True) for app in ("floor", "gdviz")})
         browser.close()

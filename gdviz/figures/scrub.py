@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from gdviz.figures.race import STACKED_PLOT_WIDTH
 from gdviz.figures.raster import contour_image, contour_values
 from gdviz.figures.spec import SpecFigure, base_layout, f32, jump_args, need_labels
 from gdviz.figures.style import CONTOUR_SCALE, GRID_LINE, INK, PATH_WIDTH, STAR, STAR_EDGE
@@ -88,13 +89,17 @@ def scrub_figure(
     axis_titles: tuple[str, str] = ("x", "y"),
     labels: Mapping[str, str],
     second: tuple[str, Sequence[float], int] | None = None,
+    stacked: bool = False,
     height: int = 460,
 ) -> SpecFigure:
     """``paths`` (T+1, R, 2) and ``loss`` (T+1, R) of R runs at learning rates ``lrs``; the slider
     starts at ``active`` (the page's own learning rate).
 
     ``second`` = (symbol, values, active value) adds a slider for a second hyperparameter: then
-    R = len(lrs) × len(values), run j·len(lrs) + i at rate i and value j."""
+    R = len(lrs) × len(values), run j·len(lrs) + i at rate i and value j.
+
+    ``stacked`` (a phone): the loss curve under the contour and the sliders under both, each the
+    chart's whole width; side by side at 356 px the loss panel's axis sat on the contour."""
     lab = need_labels(labels, LABEL_KEYS, "scrub_figure")
     lrs = np.asarray(lrs, dtype=float)
     L = len(lrs)
@@ -190,7 +195,7 @@ def scrub_figure(
             "text": start[2]["text"],
             "mode": "text",
             "textposition": "bottom right",
-            "textfont": {"size": 16, "color": INK},
+            "textfont": {"size": 13 if stacked else 16, "color": INK},
             "name": "note",
             "showlegend": False,
             "hoverinfo": "skip",
@@ -241,26 +246,47 @@ def scrub_figure(
                 "currentvalue": {"prefix": f"{symbol} = ", "font": {"size": 16}},
             },
         ]
+    bottom = 90
+    panes = (([0, 0.55], [0, 1]), ([0.65, 1], [0, 1]))
+    if stacked:
+        # in pixels for a phone's plot (race.STACKED_PLOT_WIDTH wide): the contour as tall as its
+        # window's shape needs, room for its x-axis, the loss panel; under it its axis, then each
+        # slider on a row of its own, placed in the bottom margin so that Plotly does not grow it
+        ratio = min(max((y1 - y0) / (x1 - x0), 1 / 3), 3)
+        contour_px = int(min(max(STACKED_PLOT_WIDTH * ratio, 120), 320))
+        gap_px, loss_px, axis_px, slider_px = 70, 170, 60, 105
+        plot_px = contour_px + gap_px + loss_px
+        bottom = axis_px + slider_px * len(sliders)
+        height = 20 + plot_px + bottom
+        panes = (([0, 1], [(loss_px + gap_px) / plot_px, 1]), ([0, 1], [0, loss_px / plot_px]))
+        for k, sl in enumerate(sliders):
+            sl.update(x=0.0, len=1.0, y=-(axis_px + k * slider_px) / plot_px, pad={"t": 10})
     layout = base_layout(height, legend_y=1.02)
     layout.update(
         {
-            "margin": {"l": 60, "r": 20, "t": 20, "b": 90},
+            "margin": {"l": 60, "r": 20, "t": 20, "b": bottom},
             "images": [contour_image(surface.x, surface.y, contour_values(surface.z, True), CONTOUR_SCALE)],
             "xaxis": {
-                "domain": [0, 0.55],
+                "domain": panes[0][0],
                 "range": [x0, x1],
                 "title": {"text": axis_titles[0]},
                 "showgrid": False,
             },
-            "yaxis": {"range": [y0, y1], "title": {"text": axis_titles[1]}, "showgrid": False},
+            "yaxis": {
+                "domain": panes[0][1],
+                "range": [y0, y1],
+                "title": {"text": axis_titles[1]},
+                "showgrid": False,
+            },
             "xaxis2": {
-                "domain": [0.65, 1],
+                "domain": panes[1][0],
                 "anchor": "y2",
                 "range": [0, int(steps[-1])],
                 "title": {"text": lab["step_word"]},
                 "gridcolor": GRID_LINE,
             },
             "yaxis2": {
+                "domain": panes[1][1],
                 "anchor": "x2",
                 "type": "log" if log else "linear",
                 "range": _loss_range(loss, log),

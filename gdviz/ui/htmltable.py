@@ -23,7 +23,7 @@ STYLE = (
     f".{CSS_CLASS} th{{font-weight:600}}"
     # the first column (the run's name) stays in view while the numbers scroll sideways on a phone
     f".{CSS_CLASS} th:first-child,.{CSS_CLASS} td:first-child{{text-align:left;position:sticky;left:0;"
-    "background:var(--gdviz-table-bg,#fff)}</style>"
+    "background:#fff;background-clip:padding-box;white-space:normal;min-width:8rem;max-width:45vw}</style>"
 )
 
 

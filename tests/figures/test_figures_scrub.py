@@ -241,3 +241,28 @@ def test_a_long_family_is_cut_to_what_one_chart_may_weigh():
     whole = payload_bytes(fig)
     frames = whole - payload_bytes(SpecFigure({**fig.spec, "frames": []}))
     assert frames <= FRAMES_BYTES * 1.05 and whole < 1_000_000, (frames, whole)
+
+
+def test_on_a_phone_the_loss_curve_and_the_sliders_stack_under_the_contour(family2):
+    lrs, active, params, loss, _ = family2
+    spec = scrub_figure(
+        slice_grid(gdviz.problem("rosenbrock"), window=WINDOW, resolution=20),
+        lrs,
+        params,
+        loss,
+        window=WINDOW,
+        active=active,
+        color="#0072B2",
+        labels=figure_labels("en"),
+        second=("μ", MUS, 3),
+        stacked=True,
+    ).spec
+    lay = spec["layout"]
+    assert lay["xaxis"]["domain"] == [0, 1] == lay["xaxis2"]["domain"], "each the whole width"
+    assert lay["yaxis2"]["domain"][1] < lay["yaxis"]["domain"][0], "the loss panel under the contour"
+    s_lr, s_mu = lay["sliders"]
+    assert s_lr["len"] == s_mu["len"] == 1.0 and s_lr["x"] == s_mu["x"] == 0.0
+    assert 0 > s_lr["y"] > s_mu["y"], "one row each, the rate's first, below the plots"
+    plot_px = lay["height"] - lay["margin"]["t"] - lay["margin"]["b"]
+    assert (s_lr["y"] - s_mu["y"]) * plot_px >= 100, "a slider's row holds its value, rail and ticks"
+    assert -s_mu["y"] * plot_px + 100 <= lay["margin"]["b"], "the sliders fit in the bottom margin"

@@ -471,8 +471,9 @@ def page():
     if repairs:
         st.warning(t("link.repaired", what=literal(", ".join(repairs))), icon=":material/link:")
     st.markdown(f"# {t(f'problem.{cfg.problem.name}')}")
-    # in plain characters: KaTeX for one formula would cost every first visit its script and fonts
-    st.caption(t("lead", rule="θ ← θ − α∇L(θ)"))
+    # in plain characters (KaTeX for one formula would cost every first visit its script and fonts),
+    # joined by no-break spaces so that a phone does not break the rule after its arrow
+    st.caption(t("lead", rule="θ\u00a0←\u00a0θ\u00a0−\u00a0α∇L(θ)"))
     _lesson_card()
     race(pspec)
 

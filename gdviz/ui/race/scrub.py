@@ -184,6 +184,7 @@ def render(cfg: PageConfig, problem: Problem, view: View, results: Sequence) -> 
         axis_titles=view.axis_titles,
         labels=figure_labels(),
         second=None if second is None else (SYMBOL[second[0]], second[1], second[2]),
+        stacked=quirks.on_a_phone(),
     )
     st.plotly_chart(fig, key="scrub_chart", theme=None, config={"displaylogo": False})
     if second is None:

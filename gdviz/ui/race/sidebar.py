@@ -372,7 +372,8 @@ def view_controls(spec: ProblemSpec, problem) -> ViewSpec:
     for key in ("frames", "speed", "log_loss", "x_axis"):
         quirks.ensure(key, state.SCALARS[key])
     many = problem.n_params > 2
-    cols = st.columns([0.8, 0.7, 1.2, 1.3, 1.7, 0.9, 0.9] if many else [1, 1, 1.2, 1.4, 2.3])
+    # wide enough for "300" and "1×" beside the menu's arrow at 1280 px (0.8 and 0.7 showed "30" and "1")
+    cols = st.columns([1.05, 0.95, 1.3, 1.2, 1.6, 0.85, 0.85] if many else [1, 1, 1.2, 1.4, 2.3])
     cols[0].selectbox(t("frames"), FRAMES_CHOICES, key="frames", help=t("frames.help"))
     cols[1].selectbox(t("speed"), list(SPEEDS), key="speed")
     cols[2].toggle(t("log_loss"), key="log_loss")
