@@ -23,9 +23,16 @@ def test_scale_page_draws_one_trace_per_strategy(page, app_url, lang):
     page.goto(f"{app_url}/scale?lang={lang}")
     wait_for_app(page, timeout_ms=60_000)
     assert_no_exception(page)
-    page.wait_for_function(f"() => ({NAMES})() !== null", timeout=30_000)
     table = EN if lang == "en" else ZH
-    assert page.evaluate(NAMES) == [table[f"scale.strategy.{s}"] for s in ss.DEFAULTS["scale.strategies"]]
+    expected = [table[f"scale.strategy.{s}"] for s in ss.DEFAULTS["scale.strategies"]]
+    # the chart may first be drawn by an earlier run of the page (a loaded machine showed its stale
+    # element): wait for the one the page ends with, and say what was drawn if it never comes
+    try:
+        page.wait_for_function(
+            f"(want) => JSON.stringify(({NAMES})()) === JSON.stringify(want)", arg=expected, timeout=30_000
+        )
+    except Exception as err:
+        raise AssertionError(f"the chart shows {page.evaluate(NAMES)}, not {expected}") from err
     screenshot(page, f"scale_{lang}")
 
 

@@ -88,6 +88,8 @@ def test_dragging_momentum_switches_the_path_then_the_sidebar_and_the_link_follo
     page.wait_for_function(f"() => !!{SCRUB}", timeout=30_000)
     n, mu, lr = page.evaluate(TWO)
     assert n == 2 and mu == "0.9" and lr == "0.0003", (n, mu, lr)
+    # two sliders need the page's listener (gdviz.ui.scrubsync) on the chart: it marks the chart
+    page.wait_for_function(f"() => ({SCRUB}).dataset.gdvizScrubSync === 'gdviz-scrub'", timeout=30_000)
     before = page.evaluate(SHOWN)
     assert "μ = 0.9" in before[0], before
     grip = page.locator('[data-testid="stMain"] .slider-grip-rect').nth(1)
@@ -98,7 +100,7 @@ def test_dragging_momentum_switches_the_path_then_the_sidebar_and_the_link_follo
     page.mouse.move(g["x"] + g["width"] / 2, y)
     page.mouse.down()
     page.mouse.move(r["x"] + 0.02 * r["width"], y, steps=6)  # towards μ = 0, not yet let go
-    page.wait_for_function(f"() => /μ = 0( |$)/.test(({SHOWN})()[0])", timeout=5_000)
+    page.wait_for_function(f"() => /μ = 0( |$)/.test(({SHOWN})()[0])", timeout=15_000)
     during = page.evaluate(SHOWN)
     assert during[2] != before[2], "another μ, another path"
     assert "α = 0.0003" in during[0], "the rate stays where it was"
