@@ -113,4 +113,9 @@ def test_dragging_momentum_switches_the_path_then_the_sidebar_and_the_link_follo
     )
     assert_no_exception(page)
     page.wait_for_function(f"() => !!{SCRUB} && ({TWO})()[1] === '0'", timeout=30_000)
+    mu_field = page.locator(f'[data-testid="stSidebar"] input[aria-label="{EN["ctl.momentum"]}"]').first
+    from playwright.sync_api import expect  # here, so that collecting works without playwright
+
+    expect(mu_field).to_have_value("0", timeout=10_000)  # the sidebar's μ followed the release
+    assert page.evaluate(SIDEBAR_LR) == "0.0003"
     screenshot(page, "scrub_momentum", full_page=False)
