@@ -12,7 +12,6 @@ import streamlit as st
 
 from gdviz import limits
 from gdviz.analysis.curvature import lam_max_at, lr_limit, quadratic_theory, stable_lr
-from gdviz.analysis.metrics import distance_to_minimum
 from gdviz.export import view as export_view
 from gdviz.export.view import RunResult
 from gdviz.figures import PALETTE
@@ -24,9 +23,8 @@ from gdviz.problems.base import Problem
 from gdviz.serve.cache import ByteCache
 from gdviz.train import Record
 from gdviz.ui import app, quirks
-from gdviz.ui.htmltable import html_table
 from gdviz.ui.i18n import figure_labels, lang, t
-from gdviz.ui.race import export, inspector, lessons, links, projector, scrub, sidebar, state
+from gdviz.ui.race import export, inspector, lessons, links, projector, scrub, sidebar, state, summary
 from gdviz.ui.race.compute import get_problem, replayed_step, simulate_all, view_for
 from gdviz.ui.specs import SPEEDS, PageConfig, RunSpec, ViewSpec
 from gdviz.ui.text import literal
@@ -122,38 +120,6 @@ def _messages(results: list[RunResult], problem: Problem, out=st):
             )
         elif rec.stop_reason == "stop_loss":
             out.success(t("stopped", label=r.label, step=rec.steps_done), icon=":material/check_circle:")
-
-
-def summary_rows(results: list[RunResult], problem: Problem, stop_loss: float | None) -> list[dict]:
-    """One row per run that has a record: column (in the session's language) → value; None where a
-    column does not apply."""
-    rows = []
-    for r in results:
-        if r.record is None:
-            continue
-        rec = r.record
-        d = distance_to_minimum(problem, rec.final_params)
-        hit = stop_loss is not None and bool((rec.loss < stop_loss).any())
-        rows.append(
-            {
-                t("col.run"): r.label,
-                t("col.final_loss"): float(rec.loss[-1]),
-                t("col.distance"): None if d is None else float(d),
-                t("col.steps"): int(rec.steps_done),
-                t("col.threshold"): int(np.argmax(rec.loss < stop_loss)) if hit else None,
-                t("col.diverged"): rec.diverged,
-                t("col.samples"): int(rec.samples_seen[-1]) if rec.n_samples else None,
-                t("col.time_ms"): round(1000 * float(rec.time[-1]), 2),
-            }
-        )
-    return rows
-
-
-def _summary(results: list[RunResult], problem: Problem, stop_loss: float | None):
-    rows = summary_rows(results, problem, stop_loss)
-    if rows:
-        formats = {t("col.final_loss"): "%.4e", t("col.distance"): "%.4g", t("col.time_ms"): "%.2f"}
-        st.html(html_table(rows, formats=formats, label=t("summary")))
 
 
 def _surface_heights(problem: Problem, view: View, paths2d: list[np.ndarray], records: list[Record]):
@@ -284,7 +250,7 @@ def chart_area(cfg: PageConfig):
     if not big:
         inspector.render(cfg, view_spec, inspected)
         st.markdown(f"#### {t('summary')}")
-        _summary(results, problem, cfg.stop_loss)
+        summary.render(results, problem, cfg.stop_loss)
         with st.expander(t("explain.title")):
             st.markdown(t("explain.body"))
         # In the fragment with the view controls: a change of view reruns only this part, and the
