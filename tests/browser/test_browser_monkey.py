@@ -24,48 +24,54 @@ def _act(page, rng: random.Random) -> str | None:
     kind = rng.choice(["select", "select", "slider", "slider", "toggle", "radio", "button", "nav", "lang"])
     if kind == "select":
         boxes = page.locator('input[role="combobox"]')
-        if not boxes.count():
+        n = boxes.count()  # once: the page may rerun between two counts
+        if not n:
             return None
-        box = boxes.nth(rng.randrange(boxes.count()))
+        box = boxes.nth(rng.randrange(n))
         label = box.get_attribute("aria-label")
         box.click(timeout=3000)
         options = page.locator('[role="option"]')
-        if not options.count():
+        n = options.count()
+        if not n:
             page.keyboard.press("Escape")
             return None
-        option = options.nth(rng.randrange(options.count()))
+        option = options.nth(rng.randrange(n))
         text = option.inner_text()[:40]
         option.click(timeout=3000)
         return f"select {label!r} -> {text!r}"
     if kind == "slider":
         sliders = page.locator("input[type=range]")
-        if not sliders.count():
+        n = sliders.count()
+        if not n:
             return None
-        k = rng.randrange(sliders.count())
+        k = rng.randrange(n)
         sliders.nth(k).focus(timeout=3000)
         key = rng.choice(["ArrowLeft", "ArrowRight", "Home", "End", "PageUp", "PageDown"])
         page.keyboard.press(key)
         return f"slider {sliders.nth(k).get_attribute('aria-label')!r} {key}"
     if kind == "toggle":
         boxes = page.locator('[data-testid="stCheckbox"] input, [data-testid="stToggle"] input')
-        if not boxes.count():
+        n = boxes.count()
+        if not n:
             return None
-        k = rng.randrange(boxes.count())
+        k = rng.randrange(n)
         boxes.nth(k).click(force=True, timeout=3000)
         return f"toggle #{k}"
     if kind == "radio":
         labels = page.locator('[data-testid="stRadio"] label')
-        if not labels.count():
+        n = labels.count()
+        if not n:
             return None
-        k = rng.randrange(labels.count())
+        k = rng.randrange(n)
         text = labels.nth(k).inner_text()[:30]
         labels.nth(k).click(timeout=3000)
         return f"radio {text!r}"
     if kind == "button":
         buttons = page.locator('button[data-testid^="stBaseButton"]')
-        if not buttons.count():
+        n = buttons.count()
+        if not n:
             return None
-        k = rng.randrange(buttons.count())
+        k = rng.randrange(n)
         text = buttons.nth(k).inner_text()[:30]
         if not text.strip() or any(s in text for s in SKIP_BUTTONS):
             return None
@@ -73,7 +79,10 @@ def _act(page, rng: random.Random) -> str | None:
         return f"button {text!r}"
     if kind == "nav":
         links = page.locator('[data-testid="stSidebarNav"] a')
-        k = rng.randrange(links.count())
+        n = links.count()
+        if not n:
+            return None
+        k = rng.randrange(n)
         text = links.nth(k).inner_text()
         links.nth(k).click(timeout=3000)
         return f"page {text!r}"
