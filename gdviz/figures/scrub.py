@@ -64,9 +64,22 @@ def _loss_range(loss: np.ndarray, log: bool) -> list[float]:
     return [lo - pad, hi + pad]
 
 
+def value_name(value: float) -> str:
+    """The second hyperparameter's half of a frame name (and its slider step's ``value``)."""
+    return f"{float(value):g}"
+
+
 def frame_name(lr: float, value: float | None = None) -> str:
     """A frame's name: the rate (and the second hyperparameter's value, after a "|")."""
-    return _name(lr) if value is None else f"{_name(lr)}|{value:g}"
+    return _name(lr) if value is None else f"{_name(lr)}|{value_name(value)}"
+
+
+def split_frame(name) -> tuple[str, str] | None:
+    """The (rate, value) halves of a two-slider frame's name; None for anything else."""
+    if not isinstance(name, str) or name.count("|") != 1:
+        return None
+    lr, value = name.split("|")
+    return lr, value
 
 
 def steps_within(n_frames: int, steps: int) -> int:
@@ -210,42 +223,37 @@ def scrub_figure(
         "transition": {"duration": 0},
         "pad": {"t": 30},
     }
-    if second is None:
-        sliders = [
-            {
-                **slider,
-                "active": int(active),
-                "steps": [
-                    {"label": f"{lr:.3g}", "method": "animate", "args": [[_name(lr)], jump]} for lr in lrs
-                ],
-                "currentvalue": {"prefix": f"{lab['lr_word']} α = ", "font": {"size": 16}},
-            }
-        ]
-    else:
-        # "skip" steps: the listener joins the two values into a frame name (module docstring). Side
-        # by side, the rate under the contour and the second knob under the loss curve: stacked, the
-        # sliders' own margins would squeeze the plots.
-        sliders = [
-            {
-                **slider,
-                "len": 0.58,
-                "active": int(active),
-                "steps": [
-                    {"label": f"{lr:.3g}", "method": "skip", "value": _name(lr), "args": []} for lr in lrs
-                ],
-                "currentvalue": {"prefix": f"{lab['lr_word']} α = ", "font": {"size": 16}},
-            },
+    # Two sliders take "skip" steps: the listener joins their values into a frame name (module
+    # docstring). Side by side, the rate under the contour and the second knob under the loss curve:
+    # stacked, the sliders' own margins would squeeze the plots.
+    rate_steps = [
+        {"label": f"{lr:.3g}", "method": "animate", "args": [[_name(lr)], jump]}
+        if second is None
+        else {"label": f"{lr:.3g}", "method": "skip", "value": _name(lr), "args": []}
+        for lr in lrs
+    ]
+    sliders = [
+        {
+            **slider,
+            "len": 1.0 if second is None else 0.58,
+            "active": int(active),
+            "steps": rate_steps,
+            "currentvalue": {"prefix": f"{lab['lr_word']} α = ", "font": {"size": 16}},
+        }
+    ]
+    if second is not None:
+        sliders.append(
             {
                 **slider,
                 "x": 0.65,
                 "len": 0.35,
                 "active": int(active2),
                 "steps": [
-                    {"label": f"{v:g}", "method": "skip", "value": f"{v:g}", "args": []} for v in values
+                    {"label": f"{v:g}", "method": "skip", "value": value_name(v), "args": []} for v in values
                 ],
                 "currentvalue": {"prefix": f"{symbol} = ", "font": {"size": 16}},
-            },
-        ]
+            }
+        )
     bottom = 90
     panes = (([0, 0.55], [0, 1]), ([0.65, 1], [0, 1]))
     if stacked:

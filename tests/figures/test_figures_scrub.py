@@ -101,6 +101,22 @@ def test_axes_are_fixed_and_the_loss_axis_is_log_for_positive_losses(family):
 MUS = [0.0, 0.5, 0.8, 0.9, 0.95, 0.99]  # the page's grid (gdviz.ui.race.scrub.SECOND_VALUES)
 
 
+def _fig2(lrs, active, params, loss, **kw) -> dict:
+    """The rate × μ scrub figure of a family over MUS, opening at μ = 0.9."""
+    return scrub_figure(
+        slice_grid(gdviz.problem("rosenbrock"), window=WINDOW, resolution=30),
+        lrs,
+        params,
+        loss,
+        window=WINDOW,
+        active=active,
+        color="#0072B2",
+        labels=figure_labels("en"),
+        second=("μ", MUS, 3),
+        **kw,
+    ).spec
+
+
 @pytest.fixture(scope="module")
 def family2():
     from gdviz.serve.tasks import lr_family
@@ -113,19 +129,7 @@ def family2():
         grid=("momentum", MUS),
         progress=lambda f: None,
     )
-    surface = slice_grid(gdviz.problem("rosenbrock"), window=WINDOW, resolution=30)
-    spec = scrub_figure(
-        surface,
-        lrs,
-        params,
-        loss,
-        window=WINDOW,
-        active=active,
-        color="#0072B2",
-        diverged=diverged,
-        labels=figure_labels("en"),
-        second=("μ", MUS, 3),
-    ).spec
+    spec = _fig2(lrs, active, params, loss, diverged=diverged)
     return lrs, active, params, loss, spec
 
 
@@ -245,18 +249,7 @@ def test_a_long_family_is_cut_to_what_one_chart_may_weigh():
 
 def test_on_a_phone_the_loss_curve_and_the_sliders_stack_under_the_contour(family2):
     lrs, active, params, loss, _ = family2
-    spec = scrub_figure(
-        slice_grid(gdviz.problem("rosenbrock"), window=WINDOW, resolution=20),
-        lrs,
-        params,
-        loss,
-        window=WINDOW,
-        active=active,
-        color="#0072B2",
-        labels=figure_labels("en"),
-        second=("μ", MUS, 3),
-        stacked=True,
-    ).spec
+    spec = _fig2(lrs, active, params, loss, stacked=True)
     lay = spec["layout"]
     assert lay["xaxis"]["domain"] == [0, 1] == lay["xaxis2"]["domain"], "each the whole width"
     assert lay["yaxis2"]["domain"][1] < lay["yaxis"]["domain"][0], "the loss panel under the contour"

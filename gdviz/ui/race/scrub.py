@@ -11,7 +11,7 @@ import numpy as np
 import streamlit as st
 
 from gdviz import limits
-from gdviz.figures.scrub import scrub_figure, steps_within
+from gdviz.figures.scrub import scrub_figure, split_frame, steps_within, value_name
 from gdviz.geometry.projection import View
 from gdviz.problems.base import Problem
 from gdviz.serve import cost
@@ -58,10 +58,10 @@ def release_lr(frame, lrs: np.ndarray) -> float | None:
 def release_value(frame, values) -> float | None:
     """The second hyperparameter's value for the part of a frame name after its "|": one of the
     chart's ``values`` exactly, else None (stale or tampered)."""
-    if not isinstance(frame, str) or frame.count("|") != 1:
+    halves = split_frame(frame)
+    if halves is None:
         return None
-    text = frame.split("|")[1]
-    return next((float(v) for v in values if f"{float(v):g}" == text), None)
+    return next((float(v) for v in values if value_name(v) == halves[1]), None)
 
 
 def second_grid(spec: RunSpec) -> tuple[str, list[float], int] | None:
@@ -75,9 +75,9 @@ def second_grid(spec: RunSpec) -> tuple[str, list[float], int] | None:
     return name, values, values.index(own)
 
 
-def follow_release(lrs: np.ndarray, run_key: str, second: tuple[str, str, list[float]] | None = None) -> None:
+def follow_release(lrs: np.ndarray, run_key: str, second: tuple[str, list[float]] | None = None) -> None:
     """When the student lets go of an in-chart slider, the sidebar follows (the rate nearest to the
-    frame shown, and the second knob's value: ``second`` = (its key, its name, the grid)), and the
+    frame shown, and the second knob's value: ``second`` = (its key, the grid)), and the
     page reruns once: link, summary and inspector then speak of them. Dragging never reaches the
     server."""
     got = scrubsync.released(key="scrub_sync")
@@ -89,8 +89,9 @@ def follow_release(lrs: np.ndarray, run_key: str, second: tuple[str, str, list[f
     if second is None:
         new = release_lr(frame, lrs)
     else:
-        key, _, values = second
-        new = release_lr(frame.split("|")[0], lrs) if frame.count("|") == 1 else None
+        key, values = second
+        halves = split_frame(frame)
+        new = None if halves is None else release_lr(halves[0], lrs)
         value = release_value(frame, values)
         if new is None or value is None:
             return
@@ -190,4 +191,4 @@ def render(cfg: PageConfig, problem: Problem, view: View, results: Sequence) -> 
     if second is None:
         follow_release(lrs, run_key)
     else:
-        follow_release(lrs, run_key, (f"run.{rid}.h.{spec.rule}.{second[0]}", second[0], second[1]))
+        follow_release(lrs, run_key, (f"run.{rid}.h.{spec.rule}.{second[0]}", second[1]))
