@@ -104,6 +104,20 @@ def _problem_section() -> ProblemSpec | None:
     return ProblemSpec(name, tuple(opts))
 
 
+def _bring_in(rid: int, n_samples: int | None, steps: int) -> None:
+    """Give a run's batch size and schedule numbers their defaults and bring them into range before
+    their widgets are drawn, and while its section is closed too: a link can hold any number."""
+    if n_samples is not None and SS.get(f"run.{rid}.variant", "full") == "mini":
+        quirks.ensure(f"run.{rid}.batch", 2)
+        quirks.clamp(f"run.{rid}.batch", 1, n_samples)
+    sched = SS.get(f"run.{rid}.schedule", "constant")
+    for c in SCHEDULE_CONTROLS.get(sched, ()):
+        key = f"run.{rid}.s.{sched}.{c.key}"
+        quirks.ensure(key, c.default)
+        if c.kind == "int":
+            quirks.clamp(key, int(c.lo), steps - 1 if c.key == "warmup" else steps)
+
+
 def _run_section(
     rid: int, idx: int, n_samples: int | None, steps: int, *, theory_for=None, problem=None, start=None
 ) -> RunSpec:
@@ -117,16 +131,9 @@ def _run_section(
         # a new identity and Streamlit would rebuild it (100 ms of every change of the rate)
         title = f"{t('run')} {idx + 1}"
     box, is_open = quirks.lazy_expander(title, key=box_key, expanded=idx == 0)
+    _bring_in(rid, n_samples, steps)
     if not is_open:
-        # closed: its widgets are not drawn, their values wait; what they would bring into range is
-        # still brought (a link can hold any number)
-        if n_samples is not None and SS.get(f"run.{rid}.variant") == "mini" and f"run.{rid}.batch" in SS:
-            quirks.clamp(f"run.{rid}.batch", 1, n_samples)
-        sched = SS.get(f"run.{rid}.schedule", "constant")
-        for c in SCHEDULE_CONTROLS.get(sched, ()):
-            key = f"run.{rid}.s.{sched}.{c.key}"
-            if c.kind == "int" and key in SS:
-                quirks.clamp(key, int(c.lo), steps - 1 if c.key == "warmup" else steps)
+        # closed: its widgets are not drawn, their values wait
         quirks.keep(prefixes=(f"run.{rid}.",))
         return state.read_run(rid)
     with box:
@@ -161,8 +168,6 @@ def _run_section(
         )
         if n_samples is not None and SS[f"run.{rid}.variant"] == "mini":
             key = f"run.{rid}.batch"
-            quirks.ensure(key, 2)
-            quirks.clamp(key, 1, n_samples)
             number(t("batch_size"), 1, n_samples, key=key, default=2, help=t("batch_size.help", n=n_samples))
         st.selectbox(
             t("schedule"),
@@ -173,11 +178,7 @@ def _run_section(
         )
         sched = SS[f"run.{rid}.schedule"]
         for c in SCHEDULE_CONTROLS[sched]:
-            key = f"run.{rid}.s.{sched}.{c.key}"
-            quirks.ensure(key, c.default)
-            if c.kind == "int":
-                quirks.clamp(key, int(c.lo), steps - 1 if c.key == "warmup" else steps)
-            _control(c, key, t(f"ctl.{c.key}"), t(f"ctl.{c.key}.help", None))
+            _control(c, f"run.{rid}.s.{sched}.{c.key}", t(f"ctl.{c.key}"), t(f"ctl.{c.key}.help", None))
         if n_samples is not None and SS[f"run.{rid}.variant"] != "full":
             number(t("seed"), 0, 10_000, key=f"run.{rid}.seed", default=0, help=t("seed.help"))
         c1, c2 = st.columns(2)
