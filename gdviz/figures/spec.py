@@ -76,6 +76,7 @@ _TYPED = {
     for name, code in (("<f4", "f4"), ("<f8", "f8"), ("i1", "i1"), ("u1", "u1"), ("<i2", "i2"), ("<i4", "i4"))
 }
 _STR_SIZE = sys.getsizeof("")
+_DICT_SIZE = sys.getsizeof({"dtype": "", "bdata": ""})
 
 
 def typed_arrays(obj, tally: list[int] | None = None):
@@ -106,9 +107,6 @@ def typed_arrays(obj, tally: list[int] | None = None):
         return [typed_arrays(v, tally) for v in obj]
     tally[0] += sys.getsizeof(obj)
     return obj
-
-
-_DICT_SIZE = sys.getsizeof({"dtype": "", "bdata": ""})
 
 
 def payload_bytes(fig: go.Figure) -> int:

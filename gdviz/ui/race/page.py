@@ -427,16 +427,16 @@ def page():
         st.info(t("waiting_for_problem"))
         return
     pspec, problem = picked
-    # the page's state as its owner reads it, with the problem the sidebar validated
-    cfg = replace(state.read(problem).config, problem=pspec)
     repairs = state.take_repairs()
     if big:
-        _projector_page(cfg, problem, repairs)
+        # the page's state as its owner reads it, with the problem the sidebar validated (elsewhere
+        # the fragment reads it, after its run controls)
+        _projector_page(replace(state.read(problem).config, problem=pspec), problem, repairs)
         return
     projector.phone()
     if repairs:
         st.warning(t("link.repaired", what=literal(", ".join(repairs))), icon=":material/link:")
-    st.markdown(f"# {t(f'problem.{cfg.problem.name}')}")
+    st.markdown(f"# {t(f'problem.{pspec.name}')}")
     # in plain characters (KaTeX for one formula would cost every first visit its script and fonts),
     # joined by no-break spaces so that a phone does not break the rule after its arrow
     st.caption(t("lead", rule="θ\u00a0←\u00a0θ\u00a0−\u00a0α∇L(θ)"))
