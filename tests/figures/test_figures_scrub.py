@@ -259,3 +259,51 @@ def test_on_a_phone_the_loss_curve_and_the_sliders_stack_under_the_contour(famil
     plot_px = lay["height"] - lay["margin"]["t"] - lay["margin"]["b"]
     assert (s_lr["y"] - s_mu["y"]) * plot_px >= 100, "a slider's row holds its value, rail and ticks"
     assert -s_mu["y"] * plot_px + 100 <= lay["margin"]["b"], "the sliders fit in the bottom margin"
+
+
+@pytest.mark.parametrize(
+    ("problem", "mom_lr", "adam_lr"), [("rosenbrock", 3e-4, 0.05), ("beale", 0.003, 0.05)]
+)
+def test_beta1_changes_the_drawn_path_far_less_than_mu(problem, mom_lr, adam_lr):
+    """What the β₁ caption says, on the paths the frames draw at the page's grid (300 steps, the
+    problem's start): over β₁ the paths' ends spread far less than over μ."""
+    from gdviz.serve.tasks import lr_family
+    from gdviz.ui.race.scrub import SECOND_VALUES
+
+    p = gdviz.problem(problem)
+    window = p.window
+    surface = slice_grid(p, window=window, resolution=20)
+    spread = {}
+    for rule, lr, name, hyper in (
+        ("momentum", mom_lr, "momentum", {"momentum": 0.9}),
+        ("adam", adam_lr, "beta1", {"betas": (0.9, 0.999)}),
+    ):
+        lrs, active = lr_grid(lr, per_decade=10)
+        params, loss, _ = lr_family(
+            recipe=("named", problem, {}),
+            run={"rule": rule, "hyper": dict(hyper, lr=lr), "steps": 300},
+            lrs=lrs.tolist(),
+            grid=(name, list(SECOND_VALUES)),
+            progress=lambda f: None,
+        )
+        spec = scrub_figure(
+            surface,
+            lrs,
+            params,
+            loss,
+            window=window,
+            active=active,
+            color="#000",
+            labels=figure_labels("en"),
+            second=("s", list(SECOND_VALUES), 3),
+        ).spec
+        path = next(i for i, d in enumerate(spec["data"]) if d["name"] == "path")
+        ends = []
+        for j in range(len(SECOND_VALUES)):
+            frame = spec["frames"][j * len(lrs) + active]
+            k = frame["traces"].index(path)
+            xy = np.column_stack([frame["data"][k]["x"], frame["data"][k]["y"]]).astype(float)
+            ends.append(xy[np.isfinite(xy).all(1)][-1])
+        ends = np.asarray(ends)
+        spread[rule] = float(np.max(np.linalg.norm(ends[:, None] - ends[None], axis=-1)))
+    assert spread["adam"] < 0.25 * spread["momentum"], spread

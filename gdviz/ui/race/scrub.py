@@ -168,6 +168,7 @@ def render(cfg: PageConfig, problem: Problem, view: View, results: Sequence) -> 
                 total=runs,
                 lr=f"{spec.lr:g}",
                 v=f"{values[own]:g}",
+                tell=t("scrub.tell.momentum") if name == "momentum" else t("scrub.tell.beta1"),
             )
         )
     if steps < int(cfg.steps):
