@@ -22,6 +22,7 @@ from gdviz.optim import Optimizer
 from gdviz.optim.base import check_lr_values
 from gdviz.optim.schedules import Schedule, as_schedule
 from gdviz.problems.base import Problem
+from gdviz.serve import meter
 
 STOP_STEPS = "steps"
 STOP_LOSS = "stop_loss"
@@ -210,6 +211,7 @@ def run_many(
     is called about every PROGRESS_SECONDS of work; it may raise to abandon the run (the exception
     propagates, nothing is returned).
     """
+    meter.charge("runs")
     if not isinstance(problem, Problem):
         raise ValueError(f"problem must be a gdviz Problem (see gdviz.problem), got {type(problem).__name__}")
     if not isinstance(optimizer, Optimizer):

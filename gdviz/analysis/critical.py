@@ -27,6 +27,7 @@ from gdviz.analysis.noise import PER_SAMPLE_MAX, gradient_noise
 from gdviz.errors import check_number, given
 from gdviz.optim import optimizer
 from gdviz.problems.base import Problem
+from gdviz.serve import meter
 from gdviz.train import run_many
 
 BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
@@ -52,6 +53,7 @@ class NoiseScale(NamedTuple):
 
 def noise_scale(problem: Problem, theta, *, seed: int = 0) -> NoiseScale:
     """B_simple at ``theta``, from every sample's gradient (a seeded subset beyond 200 000)."""
+    meter.charge("noise")
     g = gradient_noise(problem, theta, 1, samples=2, seed=seed)
     sq = float(g.full @ g.full)
     trace = g.per_sample_spread**2
@@ -136,6 +138,7 @@ def critical_batch(
     minimum loss, else the lowest loss any run reached). Batch sizes above n are dropped. Same seed,
     same result. ``progress(done, total)`` after each batch size.
     """
+    meter.charge("critical")
     if not isinstance(problem, Problem):
         raise ValueError(f"problem must be a gdviz Problem (see gdviz.problem), got {type(problem).__name__}")
     if not problem.has_data:

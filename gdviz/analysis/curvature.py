@@ -18,11 +18,14 @@ eigenvalue.
 from __future__ import annotations
 
 import math
+import threading
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
 
 from gdviz.problems.base import Problem
+from gdviz.serve import meter
 
 # Eigenvalues below this fraction of the largest are the null space (round-off of exact zeros).
 NULL_RTOL = 1e-10
@@ -85,11 +88,49 @@ def quadratic_theory(problem: Problem) -> QuadraticTheory | None:
     )
 
 
+# λ_max by problem and point: a page asks for the one at the start for its ruler, its theory note
+# and each run's warning (six Hessians of a 61-parameter net were 1.5 s of one page run).
+_TOP: weakref.WeakKeyDictionary[Problem, dict[bytes, float | None]] = weakref.WeakKeyDictionary()
+_TOP_PER_PROBLEM = 64
+_TOP_LOCK = threading.Lock()
+
+
+def needs_hessian(problem: Problem) -> bool:
+    """Whether :func:`top_curvature` computes a Hessian on ``problem`` (what a page's plan prices)."""
+    return problem.n_params <= MAX_HESSIAN_PARAMS and problem.quadratic_form() is None
+
+
+def curvature_known(problem: Problem, theta) -> bool:
+    """Whether :func:`top_curvature` at ``theta`` costs nothing now (no Hessian, or remembered)."""
+    if not needs_hessian(problem):
+        return True
+    with _TOP_LOCK:
+        return np.asarray(theta, dtype=float).tobytes() in _TOP.get(problem, {})
+
+
 def top_curvature(problem: Problem, theta: np.ndarray) -> float | None:
     """The largest Hessian eigenvalue at ``theta`` (None when unknown, non-finite or too costly)."""
     if problem.n_params > MAX_HESSIAN_PARAMS:
         return None
+    theta = np.asarray(theta, dtype=float)
+    key = theta.tobytes()
+    with _TOP_LOCK:
+        known = _TOP.get(problem, {})
+        if key in known:
+            return known[key]
+    lam = _top_curvature(problem, theta)
+    with _TOP_LOCK:
+        known = _TOP.setdefault(problem, {})
+        if len(known) >= _TOP_PER_PROBLEM:
+            known.pop(next(iter(known)))
+        known[key] = lam
+    return lam
+
+
+def _top_curvature(problem: Problem, theta: np.ndarray) -> float | None:
     q = problem.quadratic_form()
+    if q is None:
+        meter.charge("hessian")
     try:
         with np.errstate(all="ignore"):
             h = (
@@ -170,8 +211,10 @@ def lr_limit(problem: Problem, rule="gd", *, at=None, **hyper) -> float | None:
 __all__ = [
     "MAX_HESSIAN_PARAMS",
     "QuadraticTheory",
+    "curvature_known",
     "lam_max_at",
     "lr_limit",
+    "needs_hessian",
     "quadratic_theory",
     "stable_lr",
     "top_curvature",

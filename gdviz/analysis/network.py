@@ -16,6 +16,7 @@ import numpy as np
 from gdviz.geometry.landscape import pca_plane, random_plane
 from gdviz.optim import Optimizer
 from gdviz.problems.mlp import Mlp
+from gdviz.serve import meter
 from gdviz.train import run
 
 # Boundary grid points per side: one image pixel each, smoothed by the browser; 64² keeps a frame's
@@ -160,6 +161,7 @@ def loss_plane(
     dir_seed: int,
 ) -> PlaneResult:
     """The random filter-normalized plane around the final weights, or the trajectory's PCA plane."""
+    meter.charge("landscape")
     center_loss = float(problem.loss(final))
     if kind == "random":
         land = random_plane(problem, final, seed=dir_seed, span=span, resolution=resolution)

@@ -57,6 +57,7 @@ from gdviz.figures.style import (
     STAR_EDGE,
 )
 from gdviz.geometry.surfaces import Surface
+from gdviz.serve import meter
 
 _TINY = 1e-300
 # A loss ≤ 0 within this fraction of the largest |loss| is zero up to round-off (e.g. "loss − minimum"
@@ -256,6 +257,7 @@ def race_figure(
     left the contour, side by side, 124 px wide); the height then follows from the window's shape
     (``height`` is not used).
     """
+    meter.charge("figure")
     lab = need_labels(labels, LABEL_KEYS, "race_figure")
     log_loss_asked = log_loss
     (x0, x1), (y0, y1) = window

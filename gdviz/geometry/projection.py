@@ -15,6 +15,11 @@ import numpy as np
 
 from gdviz.geometry.surfaces import Surface, plane_grid, slice_grid
 from gdviz.problems.base import Problem
+from gdviz.serve import meter
+
+# How far a view grows beyond the default window, in widths of it on each side (``auto_window``);
+# the race page keeps a start point a link or a field gives within that reach (ui.race.repairs).
+GROW_LIMIT = 4.0
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,7 @@ def _finite_rows(p: np.ndarray) -> np.ndarray:
     return p[np.all(np.isfinite(p), axis=1)]
 
 
-def auto_window(default, paths, *, margin: float = 0.08, grow_limit: float = 4.0, edge: float = 0.02):
+def auto_window(default, paths, *, margin: float = 0.08, grow_limit: float = GROW_LIMIT, edge: float = 0.02):
     """The default window, grown to contain the converging parts of the paths.
 
     Runs that run away would stretch the view to nothing, so growth is limited to ``grow_limit``
@@ -167,6 +172,7 @@ def make_view(
     A slice holds the other parameters at the reference run's final point, or at ``center`` when
     given (a lesson asking whether runs end on a minimum must not hold them where run 1 ends, which
     puts the minimum drawn on the slice exactly there)."""
+    meter.charge("surface")
     P = problem.n_params
     diverged = diverged or [False] * len(paths)
     ref = next(

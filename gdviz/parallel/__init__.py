@@ -32,6 +32,7 @@ from gdviz.parallel.speedup import Speedup, speedup
 from gdviz.parallel.sync import run_sync
 from gdviz.parallel.timing import NETWORKS, TOPOLOGIES, Network, TimeModel, time_model
 from gdviz.problems.base import Problem
+from gdviz.serve import meter
 from gdviz.train import _bind_lr, _check_steps, _lr_table
 
 STRATEGIES = ("sync", "accumulate", "async", "local")
@@ -102,6 +103,7 @@ def train(
     async always uses a server), ``sample_seconds``, ``step_seconds``, ``straggler`` (mean of an
     exponential delay per worker and step). ``events``: keep every worker's timeline.
     """
+    meter.charge("scale")
     if not isinstance(problem, Problem):
         raise ValueError(f"problem must be a gdviz Problem (see gdviz.problem), got {type(problem).__name__}")
     if not isinstance(optimizer, Optimizer):

@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from gdviz.errors import check_number
+from gdviz.serve import meter
 
 
 def delay_limit(tau) -> float:
@@ -53,6 +54,7 @@ def local_fixed_point(problem, *, workers: int, local_steps: int, lr: float, sha
     the very shards ``parallel.train(…, strategy="local", shards=…, seed=…)`` cuts — when every
     shard's loss is quadratic (least squares): ``(θ*, loss(θ*))``, else None. Each shard's Aᵢ and
     minimiser cᵢ come from its gradient, which is affine: gᵢ(θ) = Aᵢθ + gᵢ(0)."""
+    meter.charge("fixed_point")
     from gdviz.parallel.config import streams
     from gdviz.parallel.shards import make_shards
 

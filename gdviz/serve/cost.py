@@ -30,6 +30,7 @@ import numpy as np
 
 from gdviz import limits
 from gdviz.problems.base import Problem
+from gdviz.serve import meter
 
 # A probe series stops doubling its size once one evaluation takes this long: long enough to
 # measure the slope above the per-call overhead, short enough to be free.
@@ -204,7 +205,8 @@ class MachineCost:
         if name not in self.rules:
             gdviz, T = self._gdviz, self.RUN_STEPS
             opt = gdviz.optimizer(name, lr=1e-9)
-            per_step = _best_time(lambda: gdviz.run(self._quad, opt, steps=T)) / T
+            with meter.estimating():
+                per_step = _best_time(lambda: gdviz.run(self._quad, opt, steps=T)) / T
             a = max(per_step - cost_of(self._quad).full(1), 1e-6)
 
             def measure(size):
@@ -307,6 +309,27 @@ def export_estimate(frames: int, width: int, height: int, *, name: str = "export
     return Estimate(seconds, int(width * height * 4 * 3), ((name, seconds),))
 
 
+# A race figure: the contour image, the paths' and curves' frames, encoded once. 4 runs × 300
+# frames took 0.14 s and 6 × 300 of 20 000 steps 0.09 s on this project's 2-core machine
+# (the first figure of a process pays Plotly's imports too); rounded up.
+FIGURE_SECONDS = 0.05
+FIGURE_SECONDS_PER_TRACE_FRAME = 5e-5
+
+
+def figure_estimate(runs: int, frames: int, *, name: str = "figure") -> Estimate:
+    """Cost of building and encoding an animated figure of ``runs`` paths over ``frames`` frames."""
+    seconds = FIGURE_SECONDS + FIGURE_SECONDS_PER_TRACE_FRAME * max(1, runs) * max(1, frames)
+    return Estimate(seconds, int(runs * frames * 64 * FLOAT), ((name, seconds),))
+
+
+def hessian_estimate(problem: Problem, points: int = 1, *, name: str = "hessian") -> Estimate:
+    """Cost of ``points`` Hessians by central differences of the gradient (2·P gradient calls each)
+    and their eigenvalues."""
+    P = problem.n_params
+    seconds = points * (2 * P * cost_of(problem).full(1) + 1e-8 * P**3)
+    return Estimate(seconds, int(P * P * FLOAT * 3), ((name, seconds),))
+
+
 def loss_grid_estimate(problem: Problem, points: int, *, name: str = "surface") -> Estimate:
     """Cost of the loss at ``points`` points (a surface, a landscape, heights along paths)."""
     seconds = cost_of(problem).loss(points)
@@ -340,7 +363,9 @@ __all__ = [
     "batch_gradients_estimate",
     "cost_of",
     "decide",
+    "figure_estimate",
     "gradients_estimate",
+    "hessian_estimate",
     "loss_grid_estimate",
     "machine",
     "record_bytes",

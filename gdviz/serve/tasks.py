@@ -14,6 +14,7 @@ import numpy as np
 
 from gdviz import limits
 from gdviz.errors import check_choice
+from gdviz.serve import meter
 from gdviz.serve.cache import ByteCache
 
 Progress = Callable[[float], None]
@@ -83,6 +84,7 @@ def build_problem(recipe: tuple):
 
 
 def _build(recipe: tuple):
+    meter.charge("problem")
     import gdviz
 
     if recipe[0] == "named":

@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 import streamlit as st
 
+from gdviz.serve import meter
 from gdviz.ui import quirks, work
 from gdviz.ui.i18n import LANG_NAMES, LANGS, t
 
@@ -92,7 +93,8 @@ def run(pages: Sequence[Page]) -> None:
     for p in pages:
         if p is not current:
             p.keep()  # its widgets are not drawn this run: keep their values for the way back
-    nav.run()
+    with meter.page_run(current.url_path):
+        nav.run()
     work.end_run()
 
 

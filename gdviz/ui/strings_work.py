@@ -24,6 +24,13 @@ EN = {
     "work.part.frames": "the animation frames",
     "work.part.sweep": "the sweep",
     "work.part.noise": "the gradient noise",
+    "work.part.problem": "building the data",
+    "work.part.hessian": "the curvature (Hessians)",
+    "work.part.figure": "drawing the figure",
+    "work.part.scale": "the simulated workers",
+    "work.part.fixed_point": "local SGD's fixed point",
+    "work.part.critical": "the critical batch size",
+    "work.part.scrub": "the runs at every learning rate of the scrub",
 }
 
 ZH = {
@@ -47,4 +54,11 @@ ZH = {
     "work.part.frames": "动画帧",
     "work.part.sweep": "扫描",
     "work.part.noise": "梯度噪声",
+    "work.part.problem": "生成数据",
+    "work.part.hessian": "曲率（海森矩阵）",
+    "work.part.figure": "绘制图表",
+    "work.part.scale": "模拟的各个工作节点",
+    "work.part.fixed_point": "局部 SGD 的不动点",
+    "work.part.critical": "临界批量大小",
+    "work.part.scrub": "拖动条上每个学习率的运行",
 }

@@ -1,21 +1,27 @@
-"""The budget rule on the page: every computation is estimated before it starts, then runs at once,
-waits for a click, or is refused — and long work runs in a worker with a progress bar.
+"""The budget rule on the page: all the work of a page run is estimated before any of it starts,
+then runs at once, waits for one click, or is refused — and long work runs in a worker with a
+progress bar.
 
-A page describes its work as a :class:`Plan` (what, its estimate from ``gdviz.serve.cost``, the
-task and arguments that compute it, the cache that keeps it) and calls :func:`obtain`. Cheap work
-runs here; longer work goes to the job pool (``gdviz.serve.jobs``), and the page polls it — when the
-visitor leaves or changes the input, the polling stops and so does the job.
+A page run first lists every piece of its work (:class:`Piece`: runs, Hessians, surfaces, fixed
+points, figures, each with its estimate from ``gdviz.serve.cost``, and whether a cache already
+holds it) and calls :func:`plan_page` once: the total decides. Then each piece runs: a
+:class:`Plan` (the task and arguments that compute it, the cache that keeps it) through
+:func:`obtain`, or core work called in place inside :func:`piece`. Cheap work runs here; longer work
+goes to the job pool (``gdviz.serve.jobs``), and the page polls it — when the visitor leaves or
+changes the input, the polling stops and so does the job. The core counts its costly calls against
+the open page run (``gdviz.serve.meter``): work outside the plan is found by the tests, not timed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+import functools
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 
 import streamlit as st
 
 from gdviz import limits
-from gdviz.serve import cost, jobs, tasks
+from gdviz.serve import cost, jobs, meter, tasks
 from gdviz.serve.cache import RELEASE_AFTER_BYTES, ByteCache, freeze, nbytes, release_memory
 from gdviz.ui.i18n import t
 from gdviz.ui.text import literal
@@ -25,7 +31,24 @@ APPROVED_KEY = "_work.approved"
 # click. A link never sets it: a link must not make the server work without the visitor's click.
 ONCE_KEY = "_work.approve_once"
 # Names of the parts of a computation (Estimate.parts, Plan.part), each with a text work.part.<name>.
-PARTS = ("runs", "surface", "replay", "training", "landscape", "frames", "sweep", "noise", "export")
+PARTS = (
+    "runs",
+    "surface",
+    "replay",
+    "training",
+    "landscape",
+    "frames",
+    "sweep",
+    "noise",
+    "export",
+    "problem",
+    "hessian",
+    "figure",
+    "scale",
+    "fixed_point",
+    "critical",
+    "scrub",
+)
 MAX_APPROVED = 16
 
 
@@ -86,36 +109,123 @@ def verdict(plan: Plan) -> cost.Verdict:
     return cost.decide(plan.estimate)
 
 
+@dataclass(frozen=True)
+class Piece:
+    """One piece of a page run's work as the page's plan lists it."""
+
+    part: str  # a name of PARTS
+    estimate: cost.Estimate
+    done: bool = False  # a cache holds it: nothing to pay this run
+
+
+def page_run(name: str):
+    """Decorate a page's function or fragment: the core's costly calls made while it runs are counted
+    against its plan (``gdviz.serve.meter``; a fragment inside a full run joins the run's ledger)."""
+
+    def deco(fn):
+        @functools.wraps(fn)
+        def wrapped(*args, **kwargs):
+            with meter.page_run(name):
+                return fn(*args, **kwargs)
+
+        return wrapped
+
+    return deco
+
+
+def _refuse(v: cost.Verdict, part: str) -> None:
+    est = v.estimate
+    if v.reason == "bytes":
+        amounts = {"mb": f"{est.bytes / 2**20:.0f}", "max": f"{limits.BUDGET_MAX_BYTES / 2**20:.0f}"}
+    else:
+        amounts = {"s": _secs(est.seconds), "max": f"{limits.BUDGET_MAX_SECONDS:.0f}"}
+    st.warning(t(f"work.refused.{v.reason}", what=_what(est, part), **amounts), icon=":material/block:")
+
+
+def _asked(key, est: cost.Estimate, part: str, slot: str) -> bool:
+    """Whether the visitor asked for this work: approved before, by the click that loaded a lesson,
+    or by the button drawn here now."""
+    if st.session_state.get(ONCE_KEY):
+        _approve(key)
+    if _approved(key):
+        return True
+    box = st.empty()
+    with box.container():
+        st.info(t("work.click", s=_secs(est.seconds), what=_what(est, part)), icon=":material/timer:")
+        clicked = st.button(t("work.compute"), key=f"work.btn.{slot}", type="primary")
+    if not clicked:
+        return False
+    box.empty()  # the question is answered: the progress bars take its place
+    _approve(key)
+    return True
+
+
+def page_estimate(pieces: Iterable[Piece]) -> cost.Estimate:
+    """What a page run's work costs: the pieces no cache holds."""
+    return cost.Estimate.total(p.estimate for p in pieces if not p.done)
+
+
+def would_run(key: Hashable, pieces: Iterable[Piece]) -> bool:
+    """Whether :func:`plan_page` would let these pieces run now, drawing nothing."""
+    v = cost.decide(page_estimate(pieces))
+    return v.action == cost.NOW or (v.action == cost.CLICK and _approved(("page", key)))
+
+
+def plan_page(key: Hashable, pieces: Iterable[Piece], *, slot: str = "page") -> bool:
+    """Decide once for all the work of this page run: True when it may run now (under the automatic
+    budget, or asked for by a click), False after saying why not (one refusal or one button)."""
+    pieces = list(pieces)
+    parts = [p.part for p in pieces]
+    est = page_estimate(pieces)
+    v = cost.decide(est)
+    part = est.largest() or (parts[0] if parts else "runs")
+    if v.action == cost.REFUSE:
+        meter.decided(v.action, parts, False)
+        _refuse(v, part)
+        return False
+    granted = v.action == cost.NOW or _asked(("page", key), est, part, slot)
+    meter.decided(v.action, parts, granted)
+    return granted
+
+
+def piece(part: str):
+    """Core work the page calls in place (a Hessian, a fixed point) as the plan's piece ``part``."""
+    return meter.piece(part)
+
+
+def _planned(part: str) -> bool:
+    ledger = meter.current()
+    if ledger is None or not ledger.decision:
+        return False
+    if ledger.granted and part in ledger.planned:
+        return True
+    ledger.unplanned.append(part)  # found by the tests: every piece belongs in its page's plan
+    return False
+
+
 def obtain(plan: Plan):
     """The plan's result, or None after drawing why not (waiting for a click, refused, failed).
-    A ValueError of the task (settings the core refuses) is raised here, wherever it ran."""
+    A ValueError of the task (settings the core refuses) is raised here, wherever it ran.
+
+    A piece of a page plan that was decided (:func:`plan_page`) runs without a verdict of its own;
+    anything else is judged alone, as a safety net."""
     found = None if plan.cache is None else plan.cache.get(plan.key)
     if found is not None:
         return found
-    v = verdict(plan)
     est = plan.estimate
-    if v.action == cost.REFUSE:
-        if v.reason == "bytes":
-            amounts = {"mb": f"{est.bytes / 2**20:.0f}", "max": f"{limits.BUDGET_MAX_BYTES / 2**20:.0f}"}
-        else:
-            amounts = {"s": _secs(est.seconds), "max": f"{limits.BUDGET_MAX_SECONDS:.0f}"}
-        st.warning(
-            t(f"work.refused.{v.reason}", what=_what(est, plan.part), **amounts), icon=":material/block:"
-        )
-        return None
-    if v.action == cost.CLICK and st.session_state.get(ONCE_KEY):
-        _approve(plan.key)
-    if v.action == cost.CLICK and not _approved(plan.key):
-        box = st.empty()
-        with box.container():
-            st.info(
-                t("work.click", s=_secs(est.seconds), what=_what(est, plan.part)), icon=":material/timer:"
-            )
-            clicked = st.button(t("work.compute"), key=f"work.btn.{plan.slot}", type="primary")
-        if not clicked:
+    if not _planned(plan.part):
+        v = verdict(plan)
+        if v.action == cost.REFUSE:
+            _refuse(v, plan.part)
             return None
-        box.empty()  # the question is answered: the progress bar takes its place
-        _approve(plan.key)
+        if v.action == cost.CLICK and not _asked(plan.key, est, plan.part, plan.slot):
+            return None
+    with meter.piece(plan.part):
+        return _run(plan)
+
+
+def _run(plan: Plan):
+    est = plan.estimate
     if est.seconds <= limits.INLINE_SECONDS:
         # cheap work runs here and is not charged: the allowance is for expensive reruns
         return _keep(plan, tasks.run_inline(plan.task, plan.args))
@@ -169,4 +279,16 @@ def _wait(job: jobs.Job, plan: Plan):
     return None
 
 
-__all__ = ["Plan", "approve", "obtain", "session_id", "verdict"]
+__all__ = [
+    "Piece",
+    "Plan",
+    "approve",
+    "obtain",
+    "page_estimate",
+    "page_run",
+    "piece",
+    "plan_page",
+    "session_id",
+    "verdict",
+    "would_run",
+]

@@ -13,6 +13,7 @@ import hashlib
 import numpy as np
 
 from gdviz import limits
+from gdviz.analysis.curvature import curvature_known, needs_hessian
 from gdviz.geometry.projection import View
 from gdviz.problems.base import Problem
 from gdviz.serve import cost
@@ -21,7 +22,8 @@ from gdviz.train import Record
 from gdviz.ui import work
 
 # The Streamlit-free half (exports and the command line build the same problems and runs with it).
-from gdviz.ui.race.pipeline import get_problem, keep_for, recipe, run_args, runs_estimate, view_resolution  # noqa: F401
+from gdviz.ui.race import pipeline
+from gdviz.ui.race.pipeline import keep_for, recipe, run_args, runs_estimate, view_resolution
 from gdviz.ui.specs import PageConfig, ProblemSpec, RunSpec
 
 RUNS = ByteCache("runs", limits.CACHE_RUN_BYTES, ttl=limits.CACHE_TTL_SECONDS)
@@ -30,6 +32,63 @@ VIEWS = ByteCache("views", limits.CACHE_VIEW_BYTES, ttl=limits.CACHE_TTL_SECONDS
 
 def _run_key(cfg: PageConfig, spec: RunSpec, keep) -> tuple:
     return (cfg.problem, spec, int(cfg.steps), cfg.stop_loss, cfg.start, keep)
+
+
+def get_problem(spec: ProblemSpec) -> Problem:
+    """The problem a spec names. Building its data is how a page sizes the rest of its plan: it is
+    part of making the plan (0.65 s at the 10⁶-sample cap, once per process while cached)."""
+    with work.piece("problem"):
+        return pipeline.get_problem(spec)
+
+
+def cached_runs(cfg: PageConfig, problem: Problem) -> list | None:
+    """Every run's cached result, or None when any is missing (a lookup: no work)."""
+    keep = keep_for(problem, cfg.steps)
+    found = [RUNS.get(_run_key(cfg, spec, keep)) for spec in cfg.runs]
+    return None if any(f is None for f in found) else found
+
+
+def hessian_points(cfg: PageConfig, problem: Problem, found: list | None) -> int:
+    """Hessians a page run may compute: at the start (the ruler, the theory note) and at the end of
+    each run that diverged (its message); before the runs are known, one per run."""
+    if not needs_hessian(problem):
+        return 0
+    start = problem.start if cfg.start is None else np.asarray(cfg.start, dtype=float)
+    count = 0 if curvature_known(problem, start) else 1
+    if found is None:
+        return count + len(cfg.runs)
+    for rec, _err in found:
+        if rec is not None and rec.diverged is not None and not curvature_known(problem, rec.final_params):
+            count += 1
+    return count
+
+
+def race_pieces(
+    cfg: PageConfig, problem: Problem, *, runs: bool = True, chart: bool = True, frames: int = 300
+) -> list[work.Piece]:
+    """Every piece of work one run of the race page does, with its estimate, before any of it runs:
+    the runs (and the Hessians their messages need) when ``runs``, the surface and the figure when
+    ``chart``."""
+    keep = keep_for(problem, cfg.steps)
+    found = cached_runs(cfg, problem)
+    missing = [s for s in cfg.runs if RUNS.get(_run_key(cfg, s, keep)) is None]
+    pieces = []
+    if runs:
+        pieces.append(
+            work.Piece(
+                "runs",
+                runs_estimate(problem, cfg, missing, keep) if missing else cost.Estimate(),
+                not missing,
+            )
+        )
+        k = hessian_points(cfg, problem, found)
+        pieces.append(work.Piece("hessian", cost.hessian_estimate(problem, k), k == 0))
+    if chart:
+        res = view_resolution(problem)
+        # the surface is keyed by the drawn paths: known only once every run is
+        pieces.append(work.Piece("surface", cost.loss_grid_estimate(problem, res * res)))
+        pieces.append(work.Piece("figure", cost.figure_estimate(len(cfg.runs), frames)))
+    return pieces
 
 
 def simulate_all(cfg: PageConfig, problem: Problem) -> list[tuple[Record | None, str | None]] | None:
@@ -63,6 +122,19 @@ def simulate_all(cfg: PageConfig, problem: Problem) -> list[tuple[Record | None,
     return found
 
 
+def _view_key(spec, problem, paths, diverged, kind, axes, center) -> tuple:
+    digest = hashlib.sha256()
+    for p in paths:
+        digest.update(np.ascontiguousarray(p).tobytes())
+        digest.update(repr(p.shape).encode())
+    return ("view", spec, digest.hexdigest(), tuple(diverged), kind, axes, view_resolution(problem), center)
+
+
+def view_cached(spec, problem, paths, diverged, kind, axes, center=None) -> bool:
+    """Whether the view of these paths is cached (a lookup: what a plan marks as done)."""
+    return _view_key(spec, problem, paths, diverged, kind, axes, center) in VIEWS
+
+
 def view_for(
     spec: ProblemSpec,
     problem: Problem,
@@ -75,11 +147,7 @@ def view_for(
     """The 2-D view of ``paths`` (a slice held at ``center`` when given); None while it waits (or was
     refused)."""
     res = view_resolution(problem)
-    digest = hashlib.sha256()
-    for p in paths:
-        digest.update(np.ascontiguousarray(p).tobytes())
-        digest.update(repr(p.shape).encode())
-    key = ("view", spec, digest.hexdigest(), tuple(diverged), kind, axes, res, center)
+    key = _view_key(spec, problem, paths, diverged, kind, axes, center)
     plan = work.Plan(
         key=key,
         task="view",

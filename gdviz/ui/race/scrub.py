@@ -113,6 +113,43 @@ def lr_grid(lr: float, per_decade: int = PER_DECADE) -> tuple[np.ndarray, int]:
     return grid, n // 2
 
 
+def family_plan(cfg: PageConfig, problem: Problem, spec: RunSpec) -> work.Plan:
+    """The family of ``spec`` at every rate of its grid (and every value of its second knob)."""
+    second = second_grid(spec)
+    lrs, _ = lr_grid(spec.lr, PER_DECADE if second is None else PER_DECADE_2D)
+    runs = len(lrs) * (1 if second is None else len(second[1]))
+    # what the chart can hold (its byte budget), decided before the work: no more steps are run
+    steps = steps_within(runs, int(cfg.steps))
+    args = dict(run_args(spec, problem, cfg, None), stop_loss=None, steps=steps)
+    task_args = {"recipe": recipe(cfg.problem), "run": args, "lrs": lrs.tolist()}
+    if second is not None:
+        task_args["grid"] = (second[0], list(second[1]))
+    return work.Plan(
+        key=("family", cfg.problem, spec, steps, cfg.start),
+        task="family",
+        args=task_args,
+        estimate=cost.run_estimate(
+            problem, spec.rule, steps=steps, runs=runs, batch_size=spec.batch(problem.n_samples), name="scrub"
+        ),
+        cache=FAMILIES,
+        slot="race.family",
+        part="scrub",
+    )
+
+
+def family_piece(cfg: PageConfig, problem: Problem) -> work.Piece | None:
+    """The scrub's piece of the page's plan: the family of the run the panel shows (None when the
+    panel cannot draw one)."""
+    specs = list(cfg.runs)
+    if not specs:
+        return None
+    spec = specs[min(int(SS.get("scrub_run") or 0), len(specs) - 1)]
+    if spec.schedule != "constant":
+        return None
+    plan = family_plan(cfg, problem, spec)
+    return work.Piece("scrub", plan.estimate, plan.key in FAMILIES)
+
+
 def render(cfg: PageConfig, problem: Problem, view: View, results: Sequence) -> None:
     """``results`` are the page's run results (label, color, spec, record) in run order."""
     names = [r.label for r in results]
@@ -127,25 +164,9 @@ def render(cfg: PageConfig, problem: Problem, view: View, results: Sequence) -> 
         return
     second = second_grid(spec)
     lrs, active = lr_grid(spec.lr, PER_DECADE if second is None else PER_DECADE_2D)
-    n_values = 1 if second is None else len(second[1])
-    runs = len(lrs) * n_values
-    # what the chart can hold (its byte budget), decided before the work: no more steps are run
-    steps = steps_within(runs, int(cfg.steps))
-    args = dict(run_args(spec, problem, cfg, None), stop_loss=None, steps=steps)
-    task_args = {"recipe": recipe(cfg.problem), "run": args, "lrs": lrs.tolist()}
-    if second is not None:
-        task_args["grid"] = (second[0], list(second[1]))
-    plan = work.Plan(
-        key=("family", cfg.problem, spec, steps, cfg.start),
-        task="family",
-        args=task_args,
-        estimate=cost.run_estimate(
-            problem, spec.rule, steps=steps, runs=runs, batch_size=spec.batch(problem.n_samples)
-        ),
-        cache=FAMILIES,
-        slot="race.family",
-        part="runs",
-    )
+    runs = len(lrs) * (1 if second is None else len(second[1]))
+    plan = family_plan(cfg, problem, spec)
+    steps = plan.args["run"]["steps"]
     out = work.obtain(plan)
     if out is None:
         return
