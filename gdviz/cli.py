@@ -9,7 +9,12 @@
 
 ``render`` builds the race page's own view of a link (``gdviz.export.view``) and writes it with the
 same functions the page's download buttons call (``gdviz.export.files``). Long work draws a text
-progress bar on stderr. A bad flag, value or link is one line on stderr and exit code 2.
+progress bar on stderr. A bad flag, value, link or output path is one line on stderr and exit code 2.
+
+Before any work: every output file is checked (``gdviz.export.outputs``: its directory exists, it
+does not exist yet), and ``run`` and ``render`` are estimated as the public server would
+(``gdviz.serve.cost``; render's estimate is ``gdviz.export.plan``) and refused above its cap.
+``--force`` passes both: work above the cap, and overwriting files.
 """
 
 from __future__ import annotations
@@ -20,10 +25,12 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+
+from gdviz.export import outputs
 
 USAGE_ERROR = 2
 
@@ -96,35 +103,30 @@ def _g(v, digits: int = 6) -> str:
     return f"{v:.{digits}g}" if math.isfinite(v) else str(v)
 
 
-# --- run -----------------------------------------------------------------------------------------------
-def _budget(problem, args) -> None:
-    """The public server's budget, told before the work starts (gdviz.serve.cost): on one's own machine
-    a run above the hard cap is still allowed, but only when asked for with --force."""
-    from gdviz import limits
+# --- the budget, before any work -----------------------------------------------------------------------
+def _budget(est, what: str, advice: Callable, force: bool) -> None:
+    """The public server's budget, told before the work starts (``gdviz.export.plan.budget``): on one's
+    own machine work above the hard cap is still allowed, but only when asked for with --force."""
+    from gdviz.export import plan
     from gdviz.serve import cost
 
-    est = cost.run_estimate(problem, args.rule, steps=args.steps, batch_size=args.batch_size)
-    verdict = cost.decide(est)
-    if verdict.action == cost.REFUSE and not args.force:
-        raise UsageError(
-            f"this run is estimated at {est.seconds:.0f} s of CPU and {est.bytes / 2**20:.0f} MB, above the "
-            f"public server's cap ({limits.BUDGET_MAX_SECONDS:.0f} s, {limits.BUDGET_MAX_BYTES / 2**20:.0f} MB): "
-            "use fewer steps or samples, a smaller batch, or pass --force"
-        )
-    if verdict.action != cost.NOW:
+    if plan.budget(est, what=what, advice=advice, force=force).action != cost.NOW:
         print(f"estimated {est.seconds:.1f} s of CPU, {est.bytes / 2**20:.0f} MB", file=sys.stderr)
 
 
+# --- run -----------------------------------------------------------------------------------------------
 def cmd_run(args) -> int:
     import gdviz
     from gdviz.export import files
+    from gdviz.serve import cost
 
     problem = gdviz.problem(args.problem, **_pairs(args.option, "--option"))
     opt = gdviz.optimizer(args.rule, lr=args.lr, **_pairs(args.hyper, "--hyper"))
     sched = None
     if args.schedule:
         sched = gdviz.schedule(args.schedule, **_pairs(args.schedule_opt, "--schedule-opt"))
-    _budget(problem, args)
+    est = cost.run_estimate(problem, args.rule, steps=args.steps, batch_size=args.batch_size)
+    _budget(est, "this run", lambda _: "fewer steps or samples, a smaller batch", args.force)
     rec = gdviz.run(
         problem,
         opt,
@@ -164,52 +166,55 @@ def cmd_run(args) -> int:
         "schedule": args.schedule,
         "schedule_opts": _pairs(args.schedule_opt, "--schedule-opt"),
     }
-    if args.csv:
-        files.to_csv(rec, args.csv, meta=meta)
-        print(f"wrote {args.csv}", file=sys.stderr)
-    if args.json:
-        files.to_json(rec, args.json, meta=meta)
-        print(f"wrote {args.json}", file=sys.stderr)
+    for flag, out in outputs.named(args):
+        with outputs.writing(flag, out):
+            getattr(files, f"to_{flag[2:]}")(rec, out, meta=meta)
+        print(f"wrote {out}", file=sys.stderr)
     return 0
 
 
 # --- render --------------------------------------------------------------------------------------------
 def cmd_render(args) -> int:
-    from gdviz.export import files
-    from gdviz.export.render import font_choice
-    from gdviz.export.view import race_view
-
-    outputs = [
-        (k, getattr(args, k)) for k in ("gif", "mp4", "html", "png", "csv", "json") if getattr(args, k)
-    ]
-    if not outputs:
-        raise UsageError("render needs at least one of --gif, --mp4, --html, --png, --csv, --json")
     from gdviz import limits
+    from gdviz.export import files, plan
+    from gdviz.export.render import font_choice
+    from gdviz.export.view import race_view, read_link
 
+    wanted = [(flag[2:], out) for flag, out in outputs.named(args)]
+    if not wanted:
+        raise UsageError("render needs at least one of --gif, --mp4, --html, --png, --csv, --json")
     if args.frames is not None and args.frames > limits.MAX_EXPORT_FRAMES:
         raise UsageError(f"--frames must be at most {limits.MAX_EXPORT_FRAMES}, got {args.frames}")
     if args.width is not None and not 320 <= args.width <= limits.MAX_EXPORT_WIDTH:
         raise UsageError(f"--width must be in 320…{limits.MAX_EXPORT_WIDTH}, got {args.width}")
-    view = race_view(args.link, progress=Bar("runs"))
-    if view.repairs:
-        print("note: the link's " + ", ".join(view.repairs) + " were not used as written", file=sys.stderr)
-    if any(k in ("gif", "mp4", "png") for k, _ in outputs):
+    if args.fps is not None and not 1 <= args.fps <= 60:
+        raise UsageError(f"--fps must be in 1…60, got {args.fps:g}")
+    read = read_link(args.link)
+    if read.repairs:
+        print("note: the link's " + ", ".join(read.repairs) + " were not used as written", file=sys.stderr)
+    if args.step is not None and not 0 <= args.step <= read.config.steps:
+        raise UsageError(f"--step must be in 0…{read.config.steps} (the link's steps), got {args.step}")
+    kinds = [k for k, _ in wanted]
+    est = plan.render_estimate(read, kinds, frames=args.frames, width=args.width)
+    _budget(est, "this render", plan.what_to_reduce, args.force)
+    view = race_view(read, progress=Bar("runs"))
+    if any(k in ("gif", "mp4", "png") for k in kinds):
         note = font_choice(view.lang).note
         if note:
             print(f"note: {note}", file=sys.stderr)
-    for kind, out in outputs:
+    for kind, out in wanted:
         t0 = time.perf_counter()
-        if kind in ("csv", "json"):
-            getattr(files, f"to_{kind}")(view, out)
-        else:
-            kw = {}
+        kw = {}
+        if kind not in ("csv", "json"):
+            kw["progress"] = Bar(kind)
             if args.width is not None:
                 kw["width"] = args.width
             if kind in ("gif", "mp4"):
                 kw.update(frames=args.frames, fps=args.fps)
             if kind == "png" and args.step is not None:
                 kw["step"] = args.step
-            files.EXPORTS[kind](view, out, progress=Bar(kind), **kw)
+        with outputs.writing(f"--{kind}", out):
+            getattr(files, f"to_{kind}")(view, out, **kw)
         size = Path(out).stat().st_size
         print(f"wrote {out}  {size / 1e6:.2f} MB  {time.perf_counter() - t0:.2f} s", file=sys.stderr)
     return 0
@@ -313,8 +318,10 @@ def cmd_distributed(args) -> int:
     print(f"final parameters: {', '.join(_g(x, 8) for x in real.params[-1][:6])}")
     print(f"largest difference from gdviz.parallel.train, same settings: {gap:.3g}")
     if args.out:
-        np.savez(args.out, params=real.params, steps=real.steps, simulated=np.asarray(sim.params)[real.steps])
-        print(f"wrote {args.out}")
+        out = outputs.npz(args.out)
+        with outputs.writing("--out", out):
+            np.savez(out, params=real.params, steps=real.steps, simulated=np.asarray(sim.params)[real.steps])
+        print(f"wrote {out}")
     _end_worker()
 
 
@@ -406,6 +413,14 @@ class _Parser(argparse.ArgumentParser):
         self.exit(USAGE_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+# One flag for both refusals: each is a "did you mean it?" the message explains, and on one's own
+# machine the answer is the caller's; a second flag would be one more name for the same yes.
+FORCE_HELP = (
+    "go on above the public server's cost cap (otherwise refused before any work), "
+    "and overwrite output files that exist"
+)
+
+
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog="gdviz", description="Gradient descent, from the command line.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -431,7 +446,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--rows", type=_positive_int, default=11, help="rows of the printed table")
     r.add_argument("--csv", metavar="OUT", help="write the record: one row per step (steps + 1 rows)")
     r.add_argument("--json", metavar="OUT", help="write the record as JSON")
-    r.add_argument("--force", action="store_true", help="run even above the public server's cost cap")
+    r.add_argument("--force", action="store_true", help=FORCE_HELP)
     r.set_defaults(func=cmd_run)
 
     d = sub.add_parser("render", help="the race page of a share link, as files")
@@ -453,6 +468,7 @@ def parser() -> argparse.ArgumentParser:
     )
     d.add_argument("--width", type=_positive_int, default=None, help="pixels (GIF 960, MP4 1280, PNG 1920)")
     d.add_argument("--step", type=int, default=None, help="the step the PNG shows (default: the last)")
+    d.add_argument("--force", action="store_true", help=FORCE_HELP)
     d.set_defaults(func=cmd_render)
 
     s = sub.add_parser("sweep", help="learning-rate sweeps (gdviz.analysis.sweeps)")
@@ -479,6 +495,7 @@ def parser() -> argparse.ArgumentParser:
     dd.add_argument("--local-steps", type=_positive_int, default=1, help="H, for local SGD")
     dd.add_argument("--shards", choices=("iid", "label"), default=None, help="fixed data per worker")
     dd.add_argument("--out", default=None, help="write the states (and the simulated ones) as .npz")
+    dd.add_argument("--force", action="store_true", help="overwrite the --out file if it exists")
     dd.set_defaults(func=cmd_distributed)
 
     ls = sub.add_parser("lessons", help="the lessons and their links")
@@ -502,8 +519,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = p.parse_args(argv)  # exits 2 with argparse's message for a bad flag
     args.argv = argv
     try:
+        outputs.check(outputs.named(args), force=getattr(args, "force", False))  # before any work
         return int(args.func(args) or 0)
-    except (UsageError, ValueError) as err:  # the core's ValueErrors say what must hold and what was given
+    except (UsageError, ValueError, OSError) as err:  # ValueErrors say what must hold and what was given
+        if isinstance(err, OSError) and err.filename is not None:
+            err = f"{err.filename}: {err.strerror or err}"  # e.g. a data file that cannot be read
         msg = " ".join(str(err).split()) or type(err).__name__
         print(f"gdviz {args.command}: error: {msg}", file=sys.stderr)
         return USAGE_ERROR

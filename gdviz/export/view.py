@@ -7,8 +7,9 @@ problem as the page's ``state.read_view`` does, runs and the surface go through 
 worker runs (``gdviz.serve.tasks``, with ``gdviz.ui.race.pipeline``'s arguments), and the texts come
 from the page's tables in the link's language. ``RaceView.figure()`` is the page's race figure.
 
-No budget applies here: the command line spends the caller's own CPU, and the page, which has its
-budget (``gdviz.ui.work``), calls the renderers on the view it already computed.
+``read_link(link)`` is the part before any work (the link decoded, the problem built): what a
+caller estimates and budgets before it calls ``race_view`` (``gdviz render`` through
+``gdviz.export.plan``; the page's downloads through ``gdviz.ui.work``).
 """
 
 from __future__ import annotations
@@ -176,9 +177,27 @@ def _decode(params: Mapping) -> tuple[PageConfig, str, str | None, bool, tuple[s
     return cfg, decoded.lang, decoded.lesson, decoded.excess, repairs
 
 
-def race_view(link: str, *, progress: Progress | None = None) -> RaceView:
-    """The race page's view of ``link``. Raises ValueError for a link without the page's state, a
-    formula the problem refuses, or when no run could be drawn (every message says which)."""
+@dataclass(frozen=True)
+class LinkRead:
+    """A link as the page loads it, before any run: its config (refined by the problem), language,
+    lesson, the problem itself and what was not used as written."""
+
+    config: PageConfig
+    lang: str
+    lesson: str | None
+    excess: bool
+    problem: Problem
+    repairs: tuple[str, ...] = field(default=())
+
+    @property
+    def keep(self) -> int | None:
+        """How the runs' records are kept (``pipeline.keep_for``): thinned for a large model."""
+        return pipeline.keep_for(self.problem, self.config.steps)
+
+
+def read_link(link: str) -> LinkRead:
+    """``link`` decoded and its problem built, nothing run. Raises ValueError for a link without the
+    page's state or a formula the problem refuses (the message says which)."""
     params = query_params(link)
     if not links.is_link(params):
         raise ValueError(
@@ -187,10 +206,18 @@ def race_view(link: str, *, progress: Progress | None = None) -> RaceView:
         )
     cfg, lang, lesson, excess, repairs = _decode(params)
     problem = pipeline.get_problem(cfg.problem)  # ValueError (a FormulaError too) says what is wrong
-    cfg = _refine(cfg, problem)
+    return LinkRead(_refine(cfg, problem), lang, lesson, excess, problem, repairs)
+
+
+def race_view(link: str | LinkRead, *, progress: Progress | None = None) -> RaceView:
+    """The race page's view of ``link`` (or of a link already read). Raises ValueError as
+    ``read_link`` does, and when no run could be drawn (every message says which)."""
+    read = link if isinstance(link, LinkRead) else read_link(link)
+    cfg, lang, lesson, excess, repairs = read.config, read.lang, read.lesson, read.excess, read.repairs
+    problem = read.problem
     report = (lambda f: progress(round(1000 * f), 1000)) if progress else None
     part_runs, part_view = tasks.split_progress(report or (lambda f: None), [cfg.steps * len(cfg.runs), 1])
-    keep = pipeline.keep_for(problem, cfg.steps)
+    keep = read.keep
     found = tasks.run_inline(
         "runs",
         {
@@ -251,4 +278,4 @@ def race_view(link: str, *, progress: Progress | None = None) -> RaceView:
     )
 
 
-__all__ = ["RaceView", "RunResult", "query_params", "race_view", "run_label"]
+__all__ = ["LinkRead", "RaceView", "RunResult", "query_params", "race_view", "read_link", "run_label"]

@@ -241,3 +241,190 @@ def test_distributed_outside_torchrun_says_how_to_start_it(capsys, monkeypatch):
         capsys, "distributed", "--problem", "linear_regression", "--lr", "0.1", "--steps", "5"
     )
     assert code == 2 and "torchrun" in err and "\n" not in err.strip()
+
+
+# --- the budget and the output files, both before any work (issue 23, item 3) -------------------------
+# The issue's links: six runs on 10⁶ samples, three of them mini-batches of up to all of them (about
+# 800 s estimated here), and six stochastic Adam runs of the largest MLP the page offers, whose CSV
+# alone would hold 6.4 million numbers (refused for memory on any machine).
+HUGE_LINKS = {
+    "regression": "?problem=linear_regression&data=synthetic&n=1000000&steps=3000&run=gd,0.01,stochastic"
+    "&run=adam,0.01,stochastic&run=momentum,0.01,stochastic&run=gd,0.01,mini:999999&run=gd,0.01,mini:500000"
+    "&run=adam,0.01,mini:999999",
+    "mlp": "?problem=mlp&dataset=spirals&n=5000&width=32&depth=3&steps=3000"
+    + "".join(f"&run=adam,0.01,stochastic,seed={k}" for k in range(6)),
+}
+SMALL_LINK = "?problem=quadratic&steps=20&run=gd,0.1"
+
+
+def _no_runs(monkeypatch):
+    """Make every run and surface of a render fail loudly: a refusal must come before them."""
+    from gdviz.serve import tasks
+
+    def boom(*_a, **_k):
+        raise AssertionError("work started before the refusal")
+
+    monkeypatch.setattr(tasks, "run_inline", boom)
+
+
+def _no_problem(monkeypatch):
+    """Make building any problem fail loudly: an output refusal must come before it."""
+    from gdviz.serve import tasks
+
+    def boom(*_a, **_k):
+        raise AssertionError("a problem was built before the refusal")
+
+    monkeypatch.setattr(gdviz, "problem", boom)
+    monkeypatch.setattr(tasks, "build_problem", boom)
+
+
+def _one_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    return lines[0]
+
+
+@pytest.mark.parametrize("name", sorted(HUGE_LINKS))
+def test_render_above_the_cap_is_refused_before_any_run(capsys, tmp_path, monkeypatch, name):
+    _no_runs(monkeypatch)
+    out = tmp_path / "runs.csv"
+    code, _, err = run_cli(capsys, "render", HUGE_LINKS[name], "--csv", str(out))
+    assert code == 2
+    line = _one_line(err)
+    assert line.startswith("gdviz render: error: this render is estimated at "), line
+    assert "above the public server's cap (60 s, 512 MB)" in line and "pass --force" in line
+    assert "fewer steps (steps=)" in line  # what to reduce, in the link's own words
+    assert not out.exists()
+
+
+def test_render_counts_every_file_asked_for_and_force_passes_the_cap(capsys, tmp_path, monkeypatch):
+    from gdviz import limits
+    from gdviz.export import plan
+    from gdviz.export.view import read_link
+
+    read = read_link(SMALL_LINK)
+    runs_only = plan.render_estimate(read, [])
+    both = plan.render_estimate(read, ["gif", "csv"])
+    assert {n for n, _ in both.parts} == {"runs", "surface", "gif", "csv"}
+    assert both.seconds > runs_only.seconds
+    monkeypatch.setattr(limits, "BUDGET_MAX_SECONDS", both.seconds / 2)  # the files tip it over
+    gif = tmp_path / "race.gif"
+    code, _, err = run_cli(capsys, "render", SMALL_LINK, "--gif", str(gif), "--csv", str(tmp_path / "r.csv"))
+    assert code == 2 and "most of it gif" in _one_line(err) and "--frames" in err and not gif.exists()
+    code, _, err = run_cli(capsys, "render", SMALL_LINK, "--gif", str(gif), "--width", "320", "--force")
+    assert code == 0, err
+    assert gif.stat().st_size > 0
+
+
+def test_render_refuses_a_picture_above_the_pixel_cap_before_any_run(capsys, tmp_path, monkeypatch):
+    _no_runs(monkeypatch)
+    link = "?problem=quadratic&steps=3000&run=gd,0.1"
+    code, _, err = run_cli(capsys, "render", link, "--mp4", str(tmp_path / "x.mp4"), "--frames", "1000",
+                           "--width", "3840")  # fmt: skip
+    assert code == 2 and "frames × width × height must be at most" in _one_line(err)
+
+
+def test_run_above_the_cap_starts_no_run(capsys, monkeypatch):
+    from gdviz.serve import cost
+
+    cost.machine().rule("gd")  # the probe runs gdviz.run itself: measured before it is taken away
+    monkeypatch.setattr(gdviz, "run", lambda *a, **k: pytest.fail("a run started before the refusal"))
+    args = ["run", "--problem", "linear_regression", "--option", "data=synthetic", "--option", "n=1000000"]
+    code, _, err = run_cli(capsys, *args, "--lr", "0.05", "--steps", "3000", "--batch-size", "999999")
+    assert code == 2 and "this run is estimated at" in _one_line(err)
+
+
+RUN = ["run", "--problem", "quadratic", "--lr", "0.1", "--steps", "5"]
+RENDER = ["render", SMALL_LINK]
+DISTRIBUTED = ["distributed", "--problem", "linear_regression", "--lr", "0.1", "--steps", "5"]
+
+
+MISSING = "the directory /nonexistent/dir does not exist"
+
+
+# {d} is the test's directory: it holds exists.csv, exists.npz and a_dir/
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        ([*RUN, "--csv", "/nonexistent/dir/x.csv"], MISSING),
+        ([*RUN, "--json", "{d}/a_dir"], "a_dir: is a directory"),
+        ([*RUN, "--csv", "{d}/exists.csv"], "exists.csv: the file exists; pass --force"),
+        ([*RUN, "--csv", "{d}/exists.csv/x.csv"], "exists.csv is not a directory"),
+        ([*RUN, "--csv", "{d}/x", "--json", "{d}/./x"], "--csv and --json name the same file"),
+        ([*RENDER, "--csv", "/nonexistent/dir/x.csv"], MISSING),
+        ([*RENDER, "--json", "{d}/a_dir"], "a_dir: is a directory"),
+        ([*RENDER, "--png", "{d}/x.png", "--gif", "{d}/exists.csv"], "--gif {d}/exists.csv: the file exists"),
+        ([*DISTRIBUTED, "--out", "/nonexistent/dir/x.npz"], MISSING),
+        ([*DISTRIBUTED, "--out", "{d}/exists"], "exists.npz: the file exists; pass --force"),
+    ],
+)
+def test_a_bad_output_path_is_one_line_before_any_work(capsys, tmp_path, monkeypatch, argv, says):
+    (tmp_path / "exists.csv").write_text("keep me")
+    (tmp_path / "exists.npz").write_text("keep me")
+    (tmp_path / "a_dir").mkdir()
+    monkeypatch.delenv("RANK", raising=False)  # as rank 0 of a torchrun job, or outside one
+    _no_problem(monkeypatch)
+    code, _, err = run_cli(capsys, *(a.format(d=tmp_path) for a in argv))
+    assert code == 2
+    line = _one_line(err)
+    assert line.startswith(f"gdviz {argv[0]}: error: --") and says.format(d=tmp_path) in line, line
+    assert (tmp_path / "exists.csv").read_text() == "keep me"
+    assert (tmp_path / "exists.npz").read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_dir", "exists.csv", "exists.npz"]
+
+
+def test_an_output_that_cannot_be_created_is_refused_before_any_work(capsys, tmp_path, monkeypatch):
+    _no_problem(monkeypatch)
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    try:
+        # root may write anywhere a mode allows nothing, but not create a file in /sys
+        target = "/sys/gdviz-x.csv" if os.geteuid() == 0 else str(locked / "x.csv")
+        code, _, err = run_cli(capsys, *RUN, "--csv", target)
+    finally:
+        locked.chmod(0o700)
+    assert code == 2 and "cannot be written (Permission denied)" in _one_line(err)
+
+
+def test_a_failed_write_after_the_work_is_one_line(capsys, tmp_path, monkeypatch):
+    def full(*_a, **_k):
+        raise OSError(28, "No space left on device", str(tmp_path / "r.json"))
+
+    monkeypatch.setattr(files, "to_json", full)
+    code, _, err = run_cli(capsys, *RUN, "--json", str(tmp_path / "r.json"))
+    assert code == 2
+    assert _one_line(err).endswith(
+        f"--json {tmp_path / 'r.json'}: cannot be written (No space left on device)"
+    )
+
+
+def test_force_overwrites_an_existing_file(capsys, tmp_path):
+    out = tmp_path / "r.csv"
+    out.write_text("old")
+    code, _, err = run_cli(capsys, *RUN, "--csv", str(out), "--force")
+    assert code == 0, err
+    _, (got,) = files.read_csv(out)
+    assert len(got["step"]) == 6
+
+
+def test_force_is_documented_for_both(capsys):
+    for command in ("run", "render"):
+        with pytest.raises(SystemExit):
+            cli.main([command, "--help"])
+        text = " ".join(capsys.readouterr().out.split())
+        assert "above the public server's cost cap" in text and "overwrite output files that exist" in text
+
+
+@pytest.mark.parametrize("where", ["missing dir", "a directory", "existing file"])
+def test_the_installed_command_says_a_bad_output_in_one_line(tmp_path, where):
+    (tmp_path / "old.json").write_text("{}")
+    out = {"missing dir": "/nonexistent/dir/x.csv", "a directory": str(tmp_path), "existing file": "old.json"}
+    flag = "--csv" if where == "missing dir" else "--json"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    p = subprocess.run(
+        [sys.executable, "-m", "gdviz", "render", SMALL_LINK, flag, out[where]],
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+    assert p.stderr.startswith(f"gdviz render: error: {flag} ") and len(p.stderr.strip().splitlines()) == 1
+    assert (tmp_path / "old.json").read_text() == "{}"
