@@ -32,6 +32,7 @@ from gdviz.figures.spec import (
 )
 from gdviz.figures.style import CLASS_COLORS, CLASS_TINT, FIT_POINT_EDGE, HALO, HOLLOW_FILL, INK, hex_rgb
 from gdviz.problems.data.toy import CLASSIFICATION
+from gdviz.serve import meter
 
 # Colour steps per class side: 32 are below what the eye separates in a tint this light (and the
 # browser smooths the image as it scales it up), and they halve a frame's PNG against full 8-bit colour.
@@ -182,6 +183,7 @@ def boundary_figure(
     the class-1 probability as a two-colour tint with the p = 0.5 boundary; regression draws the
     prediction on the same two-sided scale as the points, which are coloured by their target.
     """
+    meter.charge("figure")
     lab = need_labels(labels, LABEL_KEYS, "boundary_figure")
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)

@@ -20,7 +20,42 @@ BOUNDARIES = ByteCache("boundary figures", 64 * 2**20, ttl=limits.CACHE_TTL_SECO
 
 
 def get_problem(net: NetSpec) -> Mlp:
-    return tasks.build_problem(_recipe(net))
+    """The page's network and data. Building them is part of making the page's plan (at most
+    0.01 s: 5000 samples)."""
+    with work.piece("problem"):
+        return tasks.build_problem(_recipe(net))
+
+
+def _plane_points(resolution: int) -> int:
+    return resolution**2 + nnrun.PATH_STATES
+
+
+def plane_key(cfg: NetConfig, tr: TrainSpec, kind: str, span: float, resolution: int, dir_seed: int):
+    return ("net.plane", cfg.net, tr, cfg.steps, cfg.seed, kind, span, resolution, dir_seed)
+
+
+def page_pieces(cfg: NetConfig, landscape: tuple | None, *, training: bool = True) -> list[work.Piece]:
+    """Every piece of work one run of the page does, before any of it: each run's training (its
+    frames and curves), the boundary figure, and each run's landscape with ``landscape`` = (kind,
+    span, resolution, dir_seed); only the landscapes when not ``training``."""
+    p = get_problem(cfg.net)
+    pieces = [work.Piece("problem", cost.Estimate(), True)]
+    if training:
+        for k, tr in enumerate(cfg.runs):
+            plan = _train_plan(cfg, tr, RUN_NAMES[k])
+            pieces.append(work.Piece("training", plan.estimate, plan.key in TRAINED))
+        pieces.append(work.Piece("figure", cost.figure_estimate(len(cfg.runs), nnrun.FRAMES), False))
+    if landscape is not None:
+        kind, span, resolution, dir_seed = landscape
+        for tr in cfg.runs:
+            pieces.append(
+                work.Piece(
+                    "landscape",
+                    cost.loss_grid_estimate(p, _plane_points(resolution), name="landscape"),
+                    plane_key(cfg, tr, kind, span, resolution, dir_seed) in LANDSCAPES,
+                )
+            )
+    return pieces
 
 
 def _recipe(net: NetSpec) -> tuple:
@@ -40,11 +75,10 @@ def train_estimate(p: Mlp, tr: TrainSpec, steps: int) -> cost.Estimate:
     )
 
 
-def train(cfg: NetConfig, tr: TrainSpec, slot: str) -> NetRun | None:
-    """One trained run (None while it waits for a click, or was refused: the page says why)."""
+def _train_plan(cfg: NetConfig, tr: TrainSpec, slot: str) -> work.Plan:
     p = get_problem(cfg.net)
     opt = tr.optimizer()
-    plan = work.Plan(
+    return work.Plan(
         key=("net.train", cfg.net, tr, cfg.steps, cfg.seed),
         task="network.train",
         args={
@@ -60,7 +94,11 @@ def train(cfg: NetConfig, tr: TrainSpec, slot: str) -> NetRun | None:
         slot=f"net.train.{slot}",
         part="training",
     )
-    return work.obtain(plan)
+
+
+def train(cfg: NetConfig, tr: TrainSpec, slot: str) -> NetRun | None:
+    """One trained run (None while it waits for a click, or was refused: the page says why)."""
+    return work.obtain(_train_plan(cfg, tr, slot))
 
 
 def loss_plane(
@@ -76,7 +114,7 @@ def loss_plane(
     """The random filter-normalized plane around the final weights, or the trajectory's PCA plane."""
     p = get_problem(cfg.net)
     plan = work.Plan(
-        key=("net.plane", cfg.net, tr, cfg.steps, cfg.seed, kind, span, resolution, dir_seed),
+        key=plane_key(cfg, tr, kind, span, resolution, dir_seed),
         task="network.plane",
         args={
             "recipe": _recipe(cfg.net),
@@ -114,19 +152,23 @@ def boundary_spec(
         return found
     p = get_problem(net)
     r0 = results[0]
-    fig = boundary_figure(
-        [BoundaryRun(lab, r.frame_grids, cap) for lab, r, cap in zip(labels, results, captions, strict=True)],
-        x=r0.grid_x,
-        y=r0.grid_y,
-        steps=r0.frame_steps,
-        task=p.task,
-        X_train=p.X_train,
-        y_train=p.y_train,
-        X_test=p.X_test,
-        y_test=p.y_test,
-        labels=dict(fig_labels),
-        open_at_start=open_at_start,
-    )
+    with work.piece("figure"):
+        fig = boundary_figure(
+            [
+                BoundaryRun(lab, r.frame_grids, cap)
+                for lab, r, cap in zip(labels, results, captions, strict=True)
+            ],
+            x=r0.grid_x,
+            y=r0.grid_y,
+            steps=r0.frame_steps,
+            task=p.task,
+            X_train=p.X_train,
+            y_train=p.y_train,
+            X_test=p.X_test,
+            y_test=p.y_test,
+            labels=dict(fig_labels),
+            open_at_start=open_at_start,
+        )
     BOUNDARIES.put(key, fig.spec)
     return fig.spec
 

@@ -26,10 +26,11 @@ from gdviz.figures.network import (
 from gdviz.figures.spec import SpecFigure
 from gdviz.problems.data.toy import CLASSIFICATION, default_noise
 from gdviz.problems.mlp import Mlp
-from gdviz.ui import app, quirks
+from gdviz.serve import meter
+from gdviz.ui import app, quirks, work
 from gdviz.ui.i18n import t
 from gdviz.ui.network import state
-from gdviz.ui.network.compute import boundary_spec, get_problem, loss_plane, results_of, train
+from gdviz.ui.network.compute import boundary_spec, get_problem, loss_plane, page_pieces, results_of, train
 from gdviz.ui.network.state import (
     ACTIVATIONS,
     DATASETS,
@@ -256,6 +257,7 @@ def _boundary(cfg: NetConfig, problem: Mlp, labels: list[str], results: list[Net
 
 
 @st.fragment
+@work.page_run("network")
 def curves(cfg: NetConfig, labels: list[str]):
     results = results_of(cfg)
     if results is None:
@@ -315,8 +317,19 @@ def _view_label(v: str) -> str:
     return {"contour": t("net.view.contour"), "surface": t("net.view.surface")}[v]
 
 
+def _landscape_asked() -> tuple:
+    """The landscape the controls ask for: (kind, span, resolution, direction seed)."""
+    return (SS["net.plane"], float(SS["net.span"]), int(SS["net.res"]), int(SS["net.dir_seed"]))
+
+
 @st.fragment
+@work.page_run("network")
 def landscape(cfg: NetConfig, labels: list[str]):
+    if not meter.current().decision:
+        # a rerun of this fragment alone (a landscape control): its own plan, of its landscapes
+        pieces = page_pieces(cfg, _landscape_asked(), training=False)
+        if not work.plan_page(("net.landscape", cfg, _landscape_asked()), pieces, slot="net.landscape"):
+            return
     results = results_of(cfg)
     if results is None:
         return
@@ -390,6 +403,7 @@ def landscape(cfg: NetConfig, labels: list[str]):
     st.plotly_chart(fig, key=f"net_landscape_{view}", theme=None, config={"displaylogo": False})
 
 
+@work.page_run("network")
 def page():
     cfg = sidebar()
     repairs = state.take_repairs()
@@ -406,6 +420,12 @@ def page():
         st.error(t("net.invalid", err=literal(str(err))))
         return
     st.caption(t("net.params", p=problem.n_params, n=problem.n_samples, n_test=len(problem.y_test)))
+    try:
+        pieces = page_pieces(cfg, _landscape_asked())
+    except ValueError:
+        pieces = None  # a run's settings the core refuses: said below, run by run
+    if pieces is not None and not work.plan_page(("net", cfg, _landscape_asked()), pieces, slot="net.page"):
+        return
     labels, results, trained = [], [], []
     for k, tr in enumerate(cfg.runs):
         lab = run_label(k, tr)

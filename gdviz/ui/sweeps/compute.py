@@ -7,6 +7,7 @@ import numpy as np
 
 import gdviz
 from gdviz import limits
+from gdviz.analysis.curvature import curvature_known
 from gdviz.problems.base import Problem
 from gdviz.serve import cost
 from gdviz.serve.cache import ByteCache
@@ -40,6 +41,24 @@ def estimate(ctx: Context, calls) -> cost.Estimate:
         cost.run_estimate(ctx.problem, ctx.spec.rule, steps=steps, runs=runs, batch_size=batch, name="sweep")
         for batch, runs, steps in calls
     )
+
+
+def plan_panel(ctx: Context, calls, keys, *, known: bool = True, hessian: bool = True) -> bool:
+    """The page run's one plan: the panel's sweeps (``calls``, cached under ``(function, key)`` in
+    ``keys``; ``known`` False when a later sweep's key depends on an earlier one's result) and the
+    Hessian of the stability limit it draws. True when the work may run now; else the page said why."""
+    done = known and all(("sweep", ctx.pspec, f, k) in SWEEPS for f, k in keys)
+    n = (
+        0
+        if not hessian or curvature_known(ctx.problem, ctx.problem.start if ctx.start is None else ctx.start)
+        else 1
+    )
+    pieces = [
+        work.Piece("problem", cost.Estimate(), True),
+        work.Piece("sweep", estimate(ctx, calls), done),
+        work.Piece("hessian", cost.hessian_estimate(ctx.problem, n), n == 0),
+    ]
+    return work.plan_page(("sweeps", ctx.pspec, tuple(keys)), pieces, slot="sweep")
 
 
 def computed(ctx: Context, function: str, kwargs: dict, calls, key):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from gdviz.ui import app, quirks
+from gdviz.ui import app, quirks, work
 from gdviz.ui.i18n import t
 from gdviz.ui.race import page as visualizer
 from gdviz.ui.race import state as race_state
@@ -18,6 +18,7 @@ SS = st.session_state
 
 
 # --- the page -------------------------------------------------------------------------------------------------
+@work.page_run("sweeps")
 def page():
     keep_state()
     ctx = context()

@@ -17,7 +17,7 @@ from gdviz.figures.sweeps import (
     sweep_figure,
 )
 from gdviz.problems.base import Problem
-from gdviz.ui import quirks
+from gdviz.ui import quirks, work
 from gdviz.ui.i18n import lang, t
 from gdviz.ui.race import state as race_state
 from gdviz.ui.race.sidebar import fmt_lr
@@ -34,6 +34,7 @@ from gdviz.ui.sweeps.compute import (
     _start,
     computed,
     grid_kwargs,
+    plan_panel,
     range_kwargs,
     sweep_kwargs,
 )
@@ -127,6 +128,8 @@ def lr_panel(ctx: Context):
     n = c2.selectbox(t("sweep.n_lr"), N_LR_CHOICES, key="sweep.n_lr")
     key = ("lr", ctx.spec, ctx.steps, ctx.start, lo, hi, int(n), ctx.threshold)
     calls = [(ctx.spec.batch(ctx.problem.n_samples), int(n), ctx.steps)]
+    if not plan_panel(ctx, calls, [("lr_sweep", key)]):
+        return
     try:
         out = computed(ctx, "lr_sweep", sweep_kwargs(ctx, lo, hi, int(n)), calls, key)
     except ValueError as err:
@@ -183,6 +186,8 @@ def range_panel(ctx: Context):
     steps = c2.selectbox(t("sweep.range_steps"), RANGE_STEPS, key="sweep.range_steps")
     key = ("range", ctx.spec, int(steps), ctx.start, lo, hi)
     calls = [(ctx.spec.batch(ctx.problem.n_samples), 1, int(steps))]
+    if not plan_panel(ctx, calls, [("lr_range_test", key)]):
+        return
     try:
         out = computed(ctx, "lr_range_test", range_kwargs(ctx, int(steps), lo, hi), calls, key)
     except ValueError as err:
@@ -200,7 +205,8 @@ def range_panel(ctx: Context):
             steps=steps,
         )
     )
-    limit = curvature.lr_limit(ctx.problem, ctx.spec.rule, at=_start(ctx.start), **_hyper(ctx.spec))
+    with work.piece("hessian"):
+        limit = curvature.lr_limit(ctx.problem, ctx.spec.rule, at=_start(ctx.start), **_hyper(ctx.spec))
     m1, m2, m3 = st.columns(3)
     sug = rt.suggested_lr
     m1.metric(t("sweep.suggested"), f"{sug:.3g}" if sug else "—", help=t("sweep.suggested.help"))
@@ -290,6 +296,8 @@ def heatmap_panel(ctx: Context):
         calls = [(b if b < ctx.problem.n_samples else None, int(n), ctx.steps) for b in y_values]
     else:
         calls = [(ctx.spec.batch(ctx.problem.n_samples), int(n) * len(y_values), ctx.steps)]
+    if not plan_panel(ctx, calls, [("grid_sweep", key)], hessian=False):
+        return
     try:
         out = computed(ctx, "grid_sweep", grid_kwargs(ctx, axis, y_values, lo, hi, int(n)), calls, key)
     except ValueError as err:
@@ -372,6 +380,12 @@ def compare_panel(ctx: Context):
         calls = [(b, int(n_seeds), ctx.steps) for b in batches]
     if tune:
         calls += [(b, QUICK_LRS, ctx.steps) for b in batches]
+    tune_key = ("tune", ctx.runs, ctx.steps, ctx.start, ctx.threshold, lang())
+    compare_key = ("compare", ctx.runs, lrs, ctx.steps, ctx.start, x_axis, int(n_seeds), lang())
+    # tuned: the comparison's key holds the rates the tuning finds, so it is not known in advance
+    keys = [("tune_each", tune_key)] if tune else [("compare", compare_key)]
+    if not plan_panel(ctx, calls, keys, known=not tune, hessian=False):
+        return
     try:
         if tune:
             tune_calls = [(b, QUICK_LRS, ctx.steps) for b in batches]
@@ -385,7 +399,7 @@ def compare_panel(ctx: Context):
                     "threshold": ctx.threshold,
                 },
                 tune_calls,
-                ("tune", ctx.runs, ctx.steps, ctx.start, ctx.threshold, lang()),
+                tune_key,
             )
             if out is None:
                 return
