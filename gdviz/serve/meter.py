@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -27,10 +28,12 @@ class Ledger:
     page: str
     decision: str = ""  # "now", "click", "refuse" or "" (no plan made yet)
     granted: bool = False  # the plan may run: at once, or approved by the visitor's click
+    seconds: float = 0.0  # the plan's estimate of the work still to do (server CPU seconds)
     planned: tuple[str, ...] = ()  # the parts the plan named
     inside: list[tuple[str, str]] = field(default_factory=list)  # (piece, kind) charged inside a piece
     outside: list[str] = field(default_factory=list)  # kinds charged with no piece open
     unplanned: list[str] = field(default_factory=list)  # pieces run that the plan did not name
+    spent: dict[str, float] = field(default_factory=dict)  # this thread's CPU seconds in each piece
 
 
 # The last page runs of this process, for tests and benchmarks (a few hundred small records).
@@ -73,10 +76,13 @@ def piece(name: str):
         ledger.unplanned.append(name)
     stack = _pieces()
     stack.append(name)
+    t0 = time.thread_time()
     try:
         yield
     finally:
         stack.pop()
+        if ledger is not None and not stack:  # nested pieces are counted in the outer one
+            ledger.spent[name] = ledger.spent.get(name, 0.0) + time.thread_time() - t0
 
 
 # What the cost model runs to price work (a few milliseconds of probes, cached per process): part
@@ -101,12 +107,13 @@ def charge(kind: str) -> None:
         ledger.outside.append(kind)
 
 
-def decided(decision: str, parts, granted: bool) -> None:
+def decided(decision: str, parts, granted: bool, seconds: float = 0.0) -> None:
     """Record the page plan's decision (``gdviz.ui.work.plan_page``)."""
     ledger = current()
     if ledger is not None:
         ledger.decision = decision
         ledger.granted = granted
+        ledger.seconds += seconds
         ledger.planned = tuple(dict.fromkeys([*ledger.planned, *parts]))
 
 
