@@ -7,6 +7,8 @@ what is allowed, and shows what was given.
 
 The helpers below write these; a check they do not cover writes its message in the same shape,
 ``<argument> must be <what is allowed>, got <what was given>``, with :func:`given` for the last part.
+A visitor's text quoted in a message (a formula's name, a CSV column, a link's value) goes
+through :func:`cut`: whole up to ``QUOTE_CHARS`` characters, else its start and "…".
 tests/test_errors.py samples bad calls across the core and checks every message has the parts.
 """
 
@@ -21,6 +23,15 @@ import numpy as np
 # Long enough for a pair of windows or a short list; a huge array or text is shown by its start.
 GIVEN_CHARS = 80
 GIVEN_ITEMS = 8
+# Enough of a visitor's text to recognise it; a 300-character name quoted whole buried the message.
+QUOTE_CHARS = 60
+
+
+def cut(text, limit: int = QUOTE_CHARS) -> str:
+    """``text`` as a message quotes it: whole up to ``limit`` characters, else its first
+    ``limit - 1`` and "…" (the one place every quote is cut)."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def given(value) -> str:
@@ -32,8 +43,7 @@ def given(value) -> str:
         if value.size > GIVEN_ITEMS:
             return f"an array of shape {value.shape}"
         value = value.tolist()
-    text = repr(value)
-    return text if len(text) <= GIVEN_CHARS else text[: GIVEN_CHARS - 3] + "..."
+    return cut(repr(value), GIVEN_CHARS)
 
 
 def _plain(bound) -> str:

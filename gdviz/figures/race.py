@@ -34,6 +34,7 @@ from gdviz.figures.spec import (
     STEP_GROUP,
     SpecFigure,
     f32,
+    f32_for,
     finite_list,
     finite_number,
     jump_args,
@@ -307,15 +308,15 @@ def race_figure(
     )
     x_right = finite_number(x_max * 1.02)
 
-    def coords(p: np.ndarray) -> dict:
+    def coords(p: np.ndarray, enc=f32) -> dict:
         if len(p) <= 6:  # short lists are fewer bytes as JSON numbers than as typed arrays
             return {"x": np.round(p[:, 0], xq).tolist(), "y": np.round(p[:, 1], yq).tolist()}
-        return {"x": f32(p[:, 0]), "y": f32(p[:, 1])}
+        return {"x": enc(p[:, 0]), "y": enc(p[:, 1])}
 
-    def loss_coords(p: np.ndarray) -> dict:
+    def loss_coords(p: np.ndarray, enc=f32) -> dict:
         if len(p) <= 6:
             return {"x": finite_list(p[:, 0]), "y": finite_list(p[:, 1])}
-        return {"x": f32(p[:, 0]), "y": f32(p[:, 1])}
+        return {"x": enc(p[:, 0]), "y": enc(p[:, 1])}
 
     def animated(pts: np.ndarray, pos: np.ndarray, trace: dict, col: int, enc) -> None:
         """A line drawn up to each frame's point ``pos[f]`` of ``pts``: its history up to the chunk's
@@ -347,12 +348,13 @@ def race_figure(
         pts = clipped[sel]
         pos = np.searchsorted(sel, idx_of)  # frame → position in pts
         line = {"color": r.color, "width": path_w}
+        enc = f32_for(pts)
         animated(
             pts,
             pos,
             {"mode": "lines", "line": line, "name": r.label, "legendgroup": r.label, "hoverinfo": "skip"},
             1,
-            coords,
+            lambda p, enc=enc: coords(p, enc),
         )
         heads[:, i] = pts[pos]
 
@@ -361,6 +363,8 @@ def race_figure(
         ly = loss_for_axis(r.loss, log_loss, floor)
         s_ = np.minimum(steps_shown, T)
         keep = np.unique(np.concatenate([np.arange(0, T + 1, stride), s_, [T]]))
+        # a formula's loss may pass float32's 3.4e38: then its curves go as float64
+        loss_enc = f32_for(xs, ly, *(() if r.batch_loss is None else (r.batch_loss,)))
         if r.batch_loss is not None and len(r.batch_loss):
             # the mini-batch loss of step k is drawn once step k has been taken
             by = np.asarray(r.batch_loss, dtype=float)
@@ -380,7 +384,7 @@ def race_figure(
                     "hovertemplate": f"{lab['batch_loss']} %{{y:.4g}}<extra>{r.label}</extra>",
                 },
                 2,
-                loss_coords,
+                lambda p, enc=loss_enc: loss_coords(p, enc),
             )
         animated(
             np.column_stack([xs[keep], ly[keep]]),
@@ -394,7 +398,7 @@ def race_figure(
                 "hovertemplate": f"{lab['step_word']} %{{x}}<br>{lab['loss']} %{{y:.5g}}<extra>{r.label}</extra>",
             },
             2,
-            loss_coords,
+            lambda p, enc=loss_enc: loss_coords(p, enc),
         )
         loss_heads[:, i, 0] = xs[s_]
         loss_heads[:, i, 1] = ly[s_]

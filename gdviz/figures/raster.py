@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import base64
 import io
+import math
+import sys
 
 import numpy as np
 from PIL import Image
@@ -22,10 +24,21 @@ def contour_values(z: np.ndarray, log: bool) -> np.ndarray:
     evenly spaced levels follow valleys spanning many decades (Rosenbrock: 0 to 2500 here)."""
     if not log or not np.isfinite(z).any():
         return z
-    lo, hi = np.nanmin(z), np.nanmax(z)
-    shift = max((hi - lo) * 1e-4, 1e-12)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    lo, shift = log_floor(z)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         return np.log10(z - lo + shift)
+
+
+def log_floor(z: np.ndarray) -> tuple[float, float]:
+    """(lowest finite value, shift) of the log transform, from the finite values only: one infinity
+    (x**-100 at x = 0) made the shift infinite, every pixel infinite, and the whole picture
+    transparent."""
+    fin = z[np.isfinite(z)]
+    if not fin.size:
+        return 0.0, 1e-12
+    lo, hi = float(fin.min()), float(fin.max())
+    span = hi - lo if math.isfinite(hi - lo) else sys.float_info.max  # 1e308 − (−1e308)
+    return lo, max(span * 1e-4, 1e-12)
 
 
 def _interp_colors(scale, t: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from gdviz.figures.raster import contour_values
+from gdviz.figures.raster import contour_values, log_floor
 from gdviz.figures.spec import f32, need_labels
 from gdviz.figures.style import CONTOUR_SCALE, FONT, PAPER, SURFACE_LEVEL_LINES
 from gdviz.geometry.surfaces import Surface
@@ -50,10 +50,7 @@ def surface3d_figure(
             f"{lab['loss']}=%{{customdata:.5g}}<extra></extra>",
         )
     )
-    finite = np.isfinite(z)
-    lo = float(np.nanmin(z)) if finite.any() else 0.0
-    hi = float(np.nanmax(z)) if finite.any() else 1.0
-    shift = max((hi - lo) * 1e-4, 1e-12)
+    lo, shift = log_floor(z)  # the contour's own transform, so that a path lies on the surface
     for label, color, xy, h in paths:
         xy = np.asarray(xy, dtype=float)
         h = np.asarray(h, dtype=float)

@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from gdviz.errors import cut
 from gdviz.formula.errors import FormulaError
 from gdviz.formula.functions import ALIASES, CONSTANTS, FUNCTIONS, OPERATORS, TABLE, VARIABLES
 from gdviz.formula.limits import MAX_DEPTH, MAX_EXPONENT, MAX_LENGTH, MAX_LITERAL, MAX_NODES
@@ -54,7 +55,7 @@ def _syntax_error(text: str, source: str, where: list[int], exc: SyntaxError) ->
     elif text.startswith("**", start):
         end += 1
     return FormulaError(
-        "syntax", f"unexpected `{text[start:end]}` here: the formula is not well formed", (start, end)
+        "syntax", f"unexpected `{cut(text[start:end])}` here: the formula is not well formed", (start, end)
     )
 
 
@@ -99,8 +100,7 @@ class _Converter:
 
     def snippet(self, node: ast.AST) -> str:
         start, end = self.span(node)
-        s = self.text[start:end]
-        return s if len(s) <= 40 else s[:37] + "..."
+        return cut(self.text[start:end])
 
     def fail(self, code: str, message: str, node: ast.AST):
         raise FormulaError(code, message, self.span(node))
@@ -134,7 +134,7 @@ class _Converter:
                 self.fail(
                     "bare_function", f"the function `{node.id}` must be called, e.g. {node.id}(x)", node
                 )
-            self.fail("unknown_name", f"`{node.id}` is not allowed: {ALLOWED_HELP}", node)
+            self.fail("unknown_name", f"`{cut(node.id)}` is not allowed: {ALLOWED_HELP}", node)
         if isinstance(node, ast.UnaryOp):
             if not isinstance(node.op, (ast.USub, ast.UAdd)):
                 self.fail("not_allowed", f"`{self.snippet(node)}`: only + and - may precede a value", node)
@@ -189,7 +189,7 @@ class _Converter:
             )
         name = ALIASES.get(func.id, func.id)
         if name not in FUNCTIONS:
-            self.fail("not_callable", f"`{func.id}` is not a function: {ALLOWED_HELP}", func)
+            self.fail("not_callable", f"`{cut(func.id)}` is not a function: {ALLOWED_HELP}", func)
         if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
             self.fail("bad_call", f"`{func.id}` takes exactly one argument, e.g. {func.id}(x)", node)
         arg, value = self.node(node.args[0])

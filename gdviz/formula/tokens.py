@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from gdviz.errors import cut
 from gdviz.formula.errors import FormulaError
 from gdviz.formula.functions import ALIASES, CONSTANTS, FUNCTIONS, VARIABLES
 from gdviz.formula.limits import MAX_PAREN_DEPTH
@@ -66,8 +67,8 @@ def tokenize(text: str) -> tuple[str, list[int]]:
         nonlocal prev, prev_span
         cur = text[start:end]
         if prev in ("operand", ")") and kind in ("operand", "func", "("):
-            a = "(…)" if prev == ")" else text[prev_span[0] : prev_span[1]]
-            b = "(…)" if kind == "(" else cur
+            a = "(…)" if prev == ")" else cut(text[prev_span[0] : prev_span[1]])
+            b = "(…)" if kind == "(" else cut(cur)
             raise FormulaError(
                 "missing_operator",
                 f"missing operator between `{a}` and `{b}`: write `{a}*{b}` to multiply",
@@ -109,10 +110,10 @@ def tokenize(text: str) -> tuple[str, list[int]]:
             end = m.end()
             if end < n and (text[end].isalnum() or text[end] in "_("):
                 nxt = _NAME.match(text, end)
-                b = nxt.group() if nxt else text[end]
+                a, b = cut(m.group()), cut(nxt.group() if nxt else text[end])
                 raise FormulaError(
                     "missing_operator",
-                    f"missing operator between `{m.group()}` and `{b}`: write `{m.group()}*{b}` to multiply",
+                    f"missing operator between `{a}` and `{b}`: write `{a}*{b}` to multiply",
                     (i, end + len(b)),
                 )
             emit(m.group(), i, "operand", end)
@@ -122,7 +123,9 @@ def tokenize(text: str) -> tuple[str, list[int]]:
             end = i + len(name)
             if name not in ALLOWED_NAMES:
                 raise FormulaError(
-                    "unknown_name", f"`{name}` is not allowed: {ALLOWED_HELP}{_name_hint(name)}", (i, end)
+                    "unknown_name",
+                    f"`{cut(name)}` is not allowed: {ALLOWED_HELP}{_name_hint(name)}",
+                    (i, end),
                 )
             emit(name, i, "func" if name in FUNCTIONS or name in ALIASES else "operand", end)
             i = end
@@ -194,7 +197,7 @@ def _non_ascii(c: str, i: int) -> FormulaError:
 def _name_hint(name: str) -> str:
     """A hint for a near miss: wrong case (``PI``), or allowed names run together (``xy``)."""
     if name.lower() in ALLOWED_NAMES:
-        return f" (names are case-sensitive: write {name.lower()})"
+        return f" (names are case-sensitive: write {name.lower()})"  # an allowed name: short
     atoms = ("pi", "x", "y", "e")
     best: dict[int, list[str]] = {0: []}
     for i in range(len(name)):
@@ -203,4 +206,4 @@ def _name_hint(name: str) -> str:
                 if name.startswith(a, i) and i + len(a) not in best:
                     best[i + len(a)] = [*best[i], a]
     parts = best.get(len(name))
-    return f" (to multiply, write {'*'.join(parts)})" if parts and len(parts) > 1 else ""
+    return f" (to multiply, write {cut('*'.join(parts))})" if parts and len(parts) > 1 else ""

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gdviz.errors import check_number, check_options
+from gdviz.errors import check_number, check_options, cut
 from gdviz.formula import Evaluator, Expr, FormulaError, parse
 from gdviz.problems import register
 from gdviz.problems.functions import Function2D
@@ -87,7 +87,13 @@ def formula(**options) -> FormulaProblem:
     F, GX, GY = value_grad(X, Y)
     if not np.isfinite(F).any():
         raise FormulaError(
-            "nowhere_finite", f"f = {expr.to_string()} is not finite anywhere in the window {window}"
+            "nowhere_finite", f"f = {cut(expr.to_string())} is not finite anywhere in the window {window}"
+        )
+    if start is None and not (np.isfinite(F) & np.isfinite(GX) & np.isfinite(GY)).any():
+        # f finite on a line the grid hits, its gradient nowhere (sqrt(-x^2)): no start to descend from
+        raise FormulaError(
+            "nowhere_finite",
+            f"f = {cut(expr.to_string())} has no finite gradient anywhere in the window {window} where it is finite",
         )
     minima, min_loss = _find_minima(everything, f_only, window, X, Y, F)
     if start is None:
@@ -157,7 +163,7 @@ def _auto_window(expr: Expr, f_only: Evaluator, start: np.ndarray | None):
     if window is None:
         raise FormulaError(
             "nowhere_finite",
-            f"f = {expr.to_string()} is not finite on [−{half:g}, {half:g}]²; "
+            f"f = {cut(expr.to_string())} is not finite on [−{half:g}, {half:g}]²; "
             "give a window where it is defined",
         )
     # When f keeps falling towards the border, a wider window may hold the bowl (Himmelblau's four

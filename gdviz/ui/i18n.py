@@ -584,6 +584,7 @@ PAGE_TABLES = (
     "gdviz.ui.race.strings_inspector",
     "gdviz.ui.race.strings_export",
     "gdviz.ui.race.strings_scrub",
+    "gdviz.ui.race.strings_repairs",
     "gdviz.ui.network.strings",
     "gdviz.ui.sweeps.strings",
     "gdviz.ui.scale.strings",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from gdviz.errors import cut
 from gdviz.ui.specs import Control
 
 MAX_VALUE_CHARS = 300  # a formula's cap; anything longer in a link is refused outright
@@ -34,7 +35,7 @@ def fmt(v) -> str:
 
 def shown(text: str) -> str:
     """A refused value as the notice quotes it: its first characters."""
-    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
+    return cut(text, SHOWN_CHARS)
 
 
 def coerce(c: Control, text: str, repairs: list, where: str):

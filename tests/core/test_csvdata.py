@@ -582,3 +582,37 @@ def test_fuzz_choices_offer_what_select_accepts(rows):
     except CsvError:
         return
     _check_choices(t)
+
+
+# --- sizes and names as messages say them --------------------------------------------------------
+@pytest.mark.parametrize(
+    ("n", "limit", "said"),
+    [
+        (5_000_004, 5_000_000, "the file has 5,000,004 bytes; at most 5,000,000 bytes"),  # 5.0 MB both
+        (5_049_999, 5_000_000, "the file has 5,049,999 bytes; at most 5,000,000 bytes"),
+        (6_000_000, 5_000_000, "the file has 6.0 MB; at most 5.0 MB"),
+        (200_001, 50_000, "the file has 200,001 bytes; at most 50,000 bytes"),  # one under 0.1 MB
+    ],
+)
+def test_a_size_against_its_limit_is_said_in_units_that_tell_them_apart(n, limit, said):
+    from gdviz.problems.data.csv import sizes
+
+    unit, size, lim = sizes(n, limit)
+    assert f"the file has {size} {unit}; at most {lim} {unit}" == said
+    data = b"a,b\n" + b"1,2\n" * ((n - 4) // 4)
+    data += b"\n" * (n - len(data))
+    assert len(data) == n
+    assert said in str(_error(data, max_bytes=limit))
+
+
+def test_a_long_column_name_is_quoted_cut():
+    from gdviz.errors import QUOTE_CHARS
+
+    name = "n" * 300
+    err = _error(f"{name},{name}\n1,2\n3,4\n".encode())
+    assert err.code == "duplicate_header" and name[: QUOTE_CHARS + 1] not in str(err)
+    assert repr("n" * (QUOTE_CHARS - 1) + "…") in str(err)
+    t = read_csv(f"{name},b\n1,2\n1,3\n".encode())
+    with pytest.raises(CsvError) as info:
+        select(t, "b", [name])
+    assert name[: QUOTE_CHARS + 1] not in str(info.value) and "…" in str(info.value)

@@ -473,3 +473,37 @@ def test_a_point_before_a_superscript_digit_is_a_formula_error():
     for text in (".²", "1.²", "x + .³"):
         with pytest.raises(FormulaError):
             parse(text)
+
+
+# --- what a message quotes of the formula --------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "long"),
+    [
+        ("q" * 300, "q" * 300),  # an unknown name
+        ("xy" * 150, "xy" * 150),  # allowed names run together: the hint spells the product
+        ("1" * 150 + "z" * 150, "z" * 150),  # a number and a name without an operator
+        ("sin(x) + " + "w" * 280 + "(x)", "w" * 280),
+        ("x + (" + "1" * 200 + ")(y)", "1" * 200),
+    ],
+)
+def test_a_message_quotes_at_most_sixty_characters_of_the_formula(text, long):
+    from gdviz.errors import QUOTE_CHARS
+
+    with pytest.raises(FormulaError) as info:
+        parse(text)
+    msg = str(info.value)
+    assert long[: QUOTE_CHARS + 1] not in msg and len(msg) < 400, msg
+    pieces = [p for quoted in msg.split("`")[1::2] for p in quoted.split("*")]
+    assert all(len(p) <= QUOTE_CHARS for p in pieces), pieces
+
+
+def test_a_formula_with_no_finite_gradient_in_its_window_is_refused_without_a_warning():
+    import gdviz
+
+    # finite on the line x = 0 only, where its gradient is 0/0: nowhere to start a descent
+    with pytest.raises(FormulaError) as info:
+        gdviz.problem("formula", expr="sqrt(-x**2) + y**2", window=((-3.0, 3.0), (-3.0, 3.0)))
+    assert info.value.code == "nowhere_finite" and "gradient" in str(info.value)
+    # finite on that line with a finite gradient: a problem, started on the line
+    p = gdviz.problem("formula", expr="log(1e-300 - x**2) + y**2", window=((-3.0, 3.0), (-3.0, 3.0)))
+    assert p.start[0] == 0 and np.isfinite(p.loss(p.start))

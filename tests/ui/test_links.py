@@ -326,8 +326,6 @@ def test_a_number_is_used_as_written_or_reported(key, text):
         written = float(text)
     except ValueError:
         written = None
-    if text == "" and key in ("steps",):
-        return  # an empty value is no value: the default, nothing to report
     if used is None or written is None or used != written:
         assert any(w == key or w.startswith(f"{key}=") for w in state.ignored), (
             key,
@@ -371,3 +369,159 @@ def test_the_share_link_has_a_slash_before_its_query(page, want):
     from gdviz.ui.race.links import share_url
 
     assert share_url(page, "problem=saddle") == want
+
+
+# --- repairs that depend on the problem (``repairs.fit``) and how every repair is said ---------------
+def _fit(params: dict):
+    from gdviz.ui.race import repairs
+    from gdviz.ui.race.pipeline import get_problem
+
+    state = links.decode(params)
+    problem = get_problem(state.config.problem)
+    cfg, found = repairs.fit(state.config, problem, params)
+    return state, problem, cfg, found
+
+
+@pytest.mark.parametrize(
+    ("params", "why"),
+    [
+        ({"problem": "rosenbrock", "start": "1"}, "start.length"),
+        ({"problem": "rosenbrock", "start": "1,2,3"}, "start.length"),
+        ({"problem": "rosenbrock", "start": ",".join(["1"] * 150)}, "start.length"),  # 299 characters
+        ({"problem": "rosenbrock", "start": "1e6,-1e6,5"}, "start.length"),
+        ({"problem": "linear_regression", "start": "1,2"}, "start.length"),
+        ({"problem": "mlp", "start": "1,2"}, "start.many"),
+    ],
+)
+def test_a_start_of_the_wrong_length_is_not_used_and_said(params, why):
+    state, _problem, cfg, found = _fit(params)
+    assert state.config.start is not None and state.said == ()  # numbers: the problem judges them
+    assert cfg.start is None  # the problem's own start
+    (r,) = found
+    assert (r.key, r.why) == ("start", why)
+    assert r.given == linkcodec.shown(params["start"]) and len(r.given) <= linkcodec.SHOWN_CHARS
+
+
+def test_a_start_beyond_what_the_chart_can_show_is_brought_in_and_said():
+    import numpy as np
+
+    from gdviz.geometry.projection import auto_window
+    from gdviz.ui.race import repairs
+
+    _state, problem, cfg, found = _fit({"problem": "rosenbrock", "start": "1e6,-1e6"})
+    # the default window (−2 … 2) × (−1 … 3) grown by four widths each side: as far as a view grows
+    assert cfg.start == (18.0, -17.0)
+    (r,) = found
+    assert (r.why, r.given, r.used) == ("start.size", "1e6,-1e6", "(18, -17)")
+    assert "x -18 … 18" in dict(r.args)["bounds"] and "y -17 … 19" in dict(r.args)["bounds"]
+    (x0, x1), (y0, y1) = auto_window(problem.window, [np.array([cfg.start])])
+    assert x0 <= 18 <= x1 and y0 <= -17 <= y1  # the chart shows where the runs start
+    # inside, a start is used as written
+    same, found = repairs.fit_start((17.5, -16.0), problem)
+    assert same == (17.5, -16.0) and found is None
+
+
+@pytest.mark.parametrize("name", [p for p in links.LINKABLE])
+def test_every_problems_own_start_and_lesson_starts_lie_within_the_bounds(name):
+    import numpy as np
+
+    from gdviz.ui.race import lessons, repairs
+    from gdviz.ui.race.lessons import LESSONS
+    from gdviz.ui.race.pipeline import get_problem
+
+    problem = get_problem(ProblemSpec(name))
+    lo, hi = repairs.start_bounds(problem)
+    assert np.all(lo <= problem.start) and np.all(problem.start <= hi) and np.all(lo < hi)
+    for lesson in LESSONS:
+        cfg = lessons.config(lesson.key)[0]
+        if cfg.problem.name == name and cfg.start is not None:
+            assert repairs.fit_start(cfg.start, get_problem(cfg.problem))[1] is None, lesson.key
+
+
+@pytest.mark.parametrize(
+    ("params", "why", "used"),
+    [
+        ({"problem": "booth", "axes": "5,7"}, "axes.flat", None),
+        ({"problem": "booth", "axes": "1e15,0"}, "axes.flat", None),
+        ({"problem": "mlp", "axes": "33,34"}, "axes.range", None),
+        ({"problem": "mlp", "axes": "1e15,0"}, "axes.range", None),
+        ({"problem": "linear_regression", "axes": "0,3"}, "axes.range", None),
+    ],
+)
+def test_axes_outside_the_parameters_are_not_used_and_said(params, why, used):
+    _state, _problem, cfg, found = _fit(params)
+    assert cfg.view.axes is None  # the problem's own
+    (r,) = found
+    assert (r.key, r.why, r.given, r.used) == ("axes", why, params["axes"], used)
+
+
+def test_axes_inside_the_parameters_are_used_as_written():
+    state, _problem, cfg, found = _fit({"problem": "mlp", "axes": "3,7"})
+    assert cfg.view.axes == (3, 7) and found == () and state.ignored == ()
+
+
+@pytest.mark.parametrize(
+    ("params", "key", "why", "used"),
+    [
+        ({"problem": "quadratic", "steps": ""}, "steps", "empty", "300"),
+        ({"problem": "quadratic", "steps": "  "}, "steps", "empty", "300"),
+        ({"problem": "quadratic", "steps": "many"}, "steps", "number", "300"),
+        ({"problem": "quadratic", "steps": "15"}, "steps", "steps.range", "20"),
+        ({"problem": "quadratic", "steps": "1e9"}, "steps", "steps.range", str(STEPS_MAX)),
+        ({"problem": "quadratic", "start": ""}, "start", "start.numbers", None),
+        ({"problem": "quadratic", "start": "1,inf"}, "start", "start.numbers", None),
+        ({"problem": "quadratic", "axes": "1"}, "axes", "axes.bad", None),
+        ({"problem": "quadratic", "axes": "2,2"}, "axes", "axes.bad", None),
+    ],
+)
+def test_the_decoder_says_what_was_given_and_what_is_used(params, key, why, used):
+    state = links.decode(params)
+    (r,) = state.said
+    assert (r.key, r.why, r.given, r.used) == (key, why, params[key], used)
+    assert key in state.ignored  # the bare name too, for whoever lists only names (the command line)
+    assert state.repairs == (r,)  # the page's notice says it once, with its values
+    if key == "steps":
+        assert state.config.steps == int(used)
+
+
+REPAIR_CASES = [
+    {"problem": "rosenbrock", "start": "1"},
+    {"problem": "rosenbrock", "start": "1e6,-1e6"},
+    {"problem": "mlp", "start": "1,2"},
+    {"problem": "booth", "axes": "5,7"},
+    {"problem": "mlp", "axes": "33,34"},
+    {"problem": "quadratic", "steps": ""},
+    {"problem": "quadratic", "steps": "15"},
+    {"problem": "quadratic", "steps": "x"},
+    {"problem": "quadratic", "start": "a,b"},
+    {"problem": "linear_regression", "axes": "1,1"},
+]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("params", REPAIR_CASES, ids=lambda p: "&".join(f"{k}={v}" for k, v in p.items()))
+def test_every_repair_is_a_sentence_in_both_languages(params, lang):
+    from gdviz.ui.i18n import EN, ZH
+    from gdviz.ui.race import repairs
+    from gdviz.ui.text import literal
+
+    state, problem, _cfg, found = _fit(params)
+    said = (*state.said, *found)
+    assert said
+    for r in said:
+        assert f"repair.{r.why}" in EN and f"repair.{r.why}" in ZH
+        line = repairs.sentence(r, lang, problem)
+        assert "{" not in line and literal(r.given) in line
+    text = repairs.notice(state.repairs + found, lang, problem)
+    assert text.startswith((EN if lang == "en" else ZH)["repair.head"])
+    assert text.count("\n- ") == len(said)
+
+
+def test_a_notice_shows_link_text_literally():
+    from gdviz.ui.race import repairs
+    from gdviz.ui.race.pipeline import get_problem
+
+    image = "![x](http://evil.example/a.png)"
+    state = links.decode({"problem": "quadratic", "start": image, "zzz": "1"})
+    text = repairs.notice(state.repairs, "en", get_problem(state.config.problem))
+    assert "![x]" not in text and "http://" not in text and "zzz" in text

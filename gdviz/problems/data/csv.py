@@ -31,7 +31,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from gdviz.errors import check_bool, check_choice, check_number
+from gdviz.errors import check_bool, check_choice, check_number, cut, given
 from gdviz.problems.data.numbers import _number, _numbers
 
 MAX_BYTES = 5_000_000
@@ -103,9 +103,8 @@ def read_csv(data: bytes, *, max_bytes: int = MAX_BYTES, max_rows: int = MAX_ROW
     max_rows = check_number("max_rows", max_rows, lo=2, integer=True)
     data = bytes(data)
     if len(data) > max_bytes:
-        raise CsvError(
-            "too_large", f"the file has {_size(len(data))}; at most {_size(max_bytes)} can be uploaded"
-        )
+        unit, size, limit = sizes(len(data), max_bytes)
+        raise CsvError("too_large", f"the file has {size} {unit}; at most {limit} {unit} can be uploaded")
     text, encoding = _decode(data)
     if not text.strip():
         raise CsvError("empty", "the file is empty")
@@ -164,14 +163,16 @@ def select(
         else None
     )
     if names is None or not 1 <= len(names) <= 2:
-        raise CsvError("bad_features", f"choose one or two feature columns, got {features!r}")
+        raise CsvError("bad_features", f"choose one or two feature columns, got {given(features)}")
     for name in names:
         _index(table, name)
     if len(set(names)) != len(names):
-        raise CsvError("bad_features", f"the two features must be different columns, got {names[0]!r} twice")
+        raise CsvError(
+            "bad_features", f"the two features must be different columns, got {_q(names[0])} twice"
+        )
     if target in names:
         raise CsvError(
-            "bad_features", f"{target!r} is the target, so it cannot also be a feature", column=target
+            "bad_features", f"{_q(target)} is the target, so it cannot also be a feature", column=target
         )
 
     for name in names:
@@ -181,7 +182,7 @@ def select(
         if np.all(X[:, j] == X[0, j]):
             raise CsvError(
                 "constant_column",
-                f"column {name!r} has the same value ({_label(X[0, j])}) in every row, "
+                f"column {_q(name)} has the same value ({_label(X[0, j])}) in every row, "
                 "so it cannot be a feature",
                 column=name,
             )
@@ -193,7 +194,7 @@ def select(
         if np.all(y == y[0]):
             raise CsvError(
                 "constant_column",
-                f"the target {target!r} has the same value ({_label(y[0])}) in every row: "
+                f"the target {_q(target)} has the same value ({_label(y[0])}) in every row: "
                 "there is nothing to fit",
                 column=target,
             )
@@ -208,7 +209,7 @@ def select(
         if not (np.isfinite(mean[j]) and 0 < std[j] < np.inf):
             raise CsvError(
                 "bad_scale",
-                f"column {name!r} spans a range too tiny or too huge to compute with "
+                f"column {_q(name)} spans a range too tiny or too huge to compute with "
                 f"(from {_label(X[:, j].min())} to {_label(X[:, j].max())}): rescale it",
                 column=name,
             )
@@ -289,7 +290,7 @@ def _feature_problem(table: Table, name: str) -> CsvError | None:
     if np.all(x == x[0]):
         return CsvError(
             "constant_column",
-            f"column {name!r} has the same value ({_label(x[0])}) in every row, so it cannot be a feature",
+            f"column {_q(name)} has the same value ({_label(x[0])}) in every row, so it cannot be a feature",
             column=name,
         )
     with np.errstate(all="ignore"):
@@ -297,7 +298,7 @@ def _feature_problem(table: Table, name: str) -> CsvError | None:
     if not (np.isfinite(mean) and 0 < std < np.inf):
         return CsvError(
             "bad_scale",
-            f"column {name!r} spans a range too tiny or too huge to compute with "
+            f"column {_q(name)} spans a range too tiny or too huge to compute with "
             f"(from {_label(x.min())} to {_label(x.max())}): rescale it",
             column=name,
         )
@@ -305,8 +306,14 @@ def _feature_problem(table: Table, name: str) -> CsvError | None:
 
 
 # --- reading --------------------------------------------------------------------------------------
-def _size(n: int) -> str:
-    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n:,} bytes"
+def sizes(n: int, limit: int) -> tuple[str, str, str]:
+    """A size against its limit, as a message says them: ``(unit, n, limit)`` in MB (10⁶ bytes, one
+    decimal), or in bytes, exact, where MB would show them equal ("5.0 MB; at most 5.0 MB" said
+    nothing about a file of 5,000,004 bytes) or one of them is under 0.1 MB."""
+    mb = f"{n / 1e6:.1f}", f"{limit / 1e6:.1f}"
+    if min(n, limit) >= 100_000 and mb[0] != mb[1]:
+        return "MB", *mb
+    return "bytes", f"{n:,}", f"{limit:,}"
 
 
 def _too_many_rows(max_rows: int) -> CsvError:
@@ -364,10 +371,9 @@ def _sniff(text: str) -> str:
             best, best_key = d, key
     if best is None:
         first = next((line for line in sample.splitlines() if line.strip()), "")
-        shown = first if len(first) <= 60 else first[:57] + "..."
         raise CsvError(
             "delimiter",
-            f"could not find the delimiter: the first line {shown!r} is not split into at least two "
+            f"could not find the delimiter: the first line {_q(first)} is not split into at least two "
             "columns by a comma, semicolon, tab or vertical bar",
             line=1,
         )
@@ -485,7 +491,7 @@ def _check_header(header: list[str], line: int) -> tuple[str, ...]:
         if name in seen:
             raise CsvError(
                 "duplicate_header",
-                f"the header (line {line}) names two columns {name!r} "
+                f"the header (line {line}) names two columns {_q(name)} "
                 f"(columns {seen[name] + 1} and {j + 1}): column names must be unique",
                 line=line,
                 column=name,
@@ -529,12 +535,12 @@ def _table(columns, flat, lines, delimiter, encoding, has_header) -> Table:
 
 def _cell_issue(name: str, cell: str, line: int, delimiter: str) -> CsvError:
     s = cell.strip()
-    shown = repr(s if len(s) <= 30 else s[:27] + "...")
+    shown = _q(s)
     if s.lower() in MISSING:
         what = "an empty cell" if not s else f"{shown}"
         return CsvError(
             "missing",
-            f"column {name!r} has a missing value on line {line} ({what}): fill it in or delete the row",
+            f"column {_q(name)} has a missing value on line {line} ({what}): fill it in or delete the row",
             line=line,
             column=name,
         )
@@ -547,17 +553,20 @@ def _cell_issue(name: str, cell: str, line: int, delimiter: str) -> CsvError:
         )
         return CsvError(
             "non_numeric",
-            f"column {name!r} has a value that is not a number on line {line}: {shown}{hint}",
+            f"column {_q(name)} has a value that is not a number on line {line}: {shown}{hint}",
             line=line,
             column=name,
         )
     if math.isnan(value):
         return CsvError(
-            "missing", f"column {name!r} has a missing value on line {line} ({shown})", line=line, column=name
+            "missing",
+            f"column {_q(name)} has a missing value on line {line} ({shown})",
+            line=line,
+            column=name,
         )
     return CsvError(
         "not_finite",
-        f"column {name!r} has an infinite value on line {line} ({shown}); only finite numbers are allowed",
+        f"column {_q(name)} has an infinite value on line {line} ({shown}); only finite numbers are allowed",
         line=line,
         column=name,
     )
@@ -568,9 +577,9 @@ def _index(table: Table, name) -> int:
     try:
         return table.columns.index(name)
     except ValueError:
-        shown = ", ".join(map(repr, table.columns[:20])) + (", …" if len(table.columns) > 20 else "")
+        shown = ", ".join(map(_q, table.columns[:20])) + (", …" if len(table.columns) > 20 else "")
         raise CsvError(
-            "unknown_column", f"there is no column {name!r}; the columns are {shown}", column=str(name)
+            "unknown_column", f"there is no column {_q(name)}; the columns are {shown}", column=str(name)
         ) from None
 
 
@@ -581,6 +590,11 @@ def _raise_issue(table: Table, name: str, role: str) -> None:
         raise CsvError(
             issue.code, f"{issue} — so it cannot be the {role}", line=issue.line, column=issue.column
         )
+
+
+def _q(text) -> str:
+    """A cell, a column's name or a line of the file, quoted in a message (cut: ``errors.cut``)."""
+    return repr(cut(text))
 
 
 def _label(v):
@@ -606,7 +620,7 @@ def _classes(table: Table, target: str) -> tuple[np.ndarray, tuple]:
             line = int(table.lines[next(i for i, c in enumerate(cells) if c in gaps)])
             raise CsvError(
                 "missing",
-                f"column {target!r} has a missing value on line {line}: fill it in or delete the row",
+                f"column {_q(target)} has a missing value on line {line}: fill it in or delete the row",
                 line=line,
                 column=target,
             )
@@ -615,11 +629,11 @@ def _classes(table: Table, target: str) -> tuple[np.ndarray, tuple]:
         labels = sorted(distinct)
         if len(labels) == 2:
             return np.fromiter(map(labels[1].__eq__, cells), dtype=float, count=len(cells)), tuple(labels)
-        shown = [repr(v) for v in labels[:5]]
+        shown = [_q(v) for v in labels[:5]]
     more = ", …" if len(labels) > 5 else ""
     raise CsvError(
         "classes",
-        f"a classification target needs exactly two distinct values; column {target!r} has {len(labels)}: "
+        f"a classification target needs exactly two distinct values; column {_q(target)} has {len(labels)}: "
         f"{', '.join(shown)}{more}",
         column=target,
     )

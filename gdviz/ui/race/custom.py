@@ -99,6 +99,10 @@ def show_formula_error(text: str, err: formula.FormulaError):
         st.code(f"{shown}\n{' ' * a}{'^' * (b - a)}", language=None)
 
 
+def _size(unit: str, n: str) -> str:
+    return t("size.MB", n=n) if unit == "MB" else t("size.bytes", n=n)
+
+
 def csv_section() -> ProblemSpec | None:
     """The upload and, when its columns can serve, the choice of task, target and features.
 
@@ -112,7 +116,8 @@ def csv_section() -> ProblemSpec | None:
         return None
     data = up.getvalue()
     if len(data) > csvdata.MAX_BYTES:
-        st.error(t("csv.too_large", mb=csvdata.MAX_BYTES // 1_000_000))
+        unit, size, limit = csvdata.sizes(len(data), csvdata.MAX_BYTES)
+        st.error(t("csv.too_large.exact", size=_size(unit, size), limit=_size(unit, limit)))
         return None
     sha = remember_upload(data)
     # the upload widget's value ends with the run that draws it: its hash is what the state keeps

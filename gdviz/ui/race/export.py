@@ -41,7 +41,8 @@ def _estimate(cfg: PageConfig, problem: Problem, kind: str) -> cost.Estimate:
 
 
 def _size(n: int) -> str:
-    return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{max(1, round(n / 1024))} kB"
+    # MB and kB of 10⁶ and 10³ bytes, as everywhere on the page (2²⁰ called "MB" was 5 % off)
+    return f"{n / 1e6:.1f} MB" if n >= 1_000_000 else f"{max(1, round(n / 1000))} kB"
 
 
 def render(cfg: PageConfig, problem: Problem, query: str) -> None:

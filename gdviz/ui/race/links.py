@@ -9,8 +9,9 @@ Readable on purpose (a teacher can edit a link by hand)::
 ``run`` items: ``rule,lr`` then any of ``full|sgd|mini:<b>``, ``sched=<name>``, ``seed=<n>`` and
 ``<hyper>=<value>`` / ``s.<schedule option>=<value>``. Decoding never trusts the link: unknown
 names are dropped, numbers are clamped to the controls' ranges (``gdviz.ui.specs``), and every
-value that was not used as written is reported, so the page can say what it ignored.
-No Streamlit here.
+value that was not used as written is reported, so the page can say what it ignored; a
+``repairs.Repair`` also says what was given and what is used. A start point and the slice axes
+are judged against the problem once it is built (``repairs.fit``). No Streamlit here.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from gdviz.ui.linkcodec import coerce, every, flag, fmt, number, one, shown
+from gdviz.ui.race.repairs import Repair
 from gdviz.ui.specs import (
     FRAMES_CHOICES,
     MAX_RUNS_RACE,
@@ -63,6 +65,15 @@ class LinkState:
     excess: bool = False
     projector: bool = False
     ignored: tuple[str, ...] = field(default=())
+    # the repairs of ``ignored`` that say what was given and what is used (their keys are in it too)
+    said: tuple[Repair, ...] = field(default=())
+
+    @property
+    def repairs(self) -> tuple:
+        """What the page's notice lists: the names in ``ignored`` that ``said`` does not say, then
+        ``said``."""
+        keys = {r.key for r in self.said}
+        return (*(k for k in self.ignored if k not in keys), *self.said)
 
 
 # --- encode ----------------------------------------------------------------------------------------
@@ -192,6 +203,7 @@ def decode(params: Mapping) -> LinkState:
     """The page state a link asks for; every value not used exactly as written (unusable, clamped,
     snapped, too long, or a key the page does not know) is replaced and listed in ``ignored``."""
     ignored: list[str] = []
+    said: list[Repair] = []
     asked = name = one(params, "problem", ignored) or "linear_regression"
     if name not in LINKABLE:
         ignored.append(f"problem={shown(name)}")
@@ -229,12 +241,7 @@ def decode(params: Mapping) -> LinkState:
         r = decode_run(text, ignored)
         if r is not None:
             runs.append(r)
-    steps_c = Control("steps", "int", 300, 10, STEPS_MAX, 10)
-    steps_text = one(params, "steps", ignored)
-    steps = coerce(steps_c, steps_text, ignored, "steps") if steps_text else None
-    if steps is not None and steps % steps_c.step:  # the slider moves in tens
-        steps = int(round(steps / steps_c.step) * steps_c.step)
-        ignored.append("steps")
+    steps = _steps(one(params, "steps", ignored), base.steps, said)
     stop = None
     stop_text = one(params, "stop", ignored)
     if stop_text is not None:
@@ -249,10 +256,10 @@ def decode(params: Mapping) -> LinkState:
     start_text = one(params, "start", ignored)
     if start_text is not None:
         vals = [number(x) for x in start_text.split(",")]
-        if vals and all(v is not None and abs(v) <= 1e6 for v in vals):
+        if all(v is not None for v in vals):  # its length and size are the problem's to judge
             start = tuple(float(v) for v in vals)
         else:
-            ignored.append("start")
+            said.append(Repair("start", shown(start_text), "start.numbers"))
     plane = one(params, "view", ignored)
     if plane is not None and plane not in ("slice", "pca"):
         ignored.append("view")
@@ -264,7 +271,7 @@ def decode(params: Mapping) -> LinkState:
         if len(a) == 2 and all(v is not None and v >= 0 and v == int(v) for v in a) and a[0] != a[1]:
             axes = (int(a[0]), int(a[1]))
         else:
-            ignored.append("axes")
+            said.append(Repair("axes", shown(axes_text), "axes.bad"))
     frames = ViewSpec().frames
     frames_text = one(params, "frames", ignored)
     if frames_text is not None:
@@ -314,10 +321,11 @@ def decode(params: Mapping) -> LinkState:
     if bad_hide:
         ignored.append("hide")
     hide = tuple(h for h in hide if h in HIDEABLE)
+    ignored += [r.key for r in said]
     cfg = PageConfig(
         problem=problem,
         runs=tuple(runs) or base.runs,
-        steps=int(steps) if steps is not None else base.steps,
+        steps=steps,
         stop_loss=stop,
         start=start,
         view=view,
@@ -330,7 +338,30 @@ def decode(params: Mapping) -> LinkState:
         excess=flag(params, "excess", ignored),
         projector=flag(params, "projector", ignored),
         ignored=tuple(dict.fromkeys(ignored)),
+        said=tuple(said),
     )
+
+
+def _steps(text: str | None, default: int, said: list) -> int:
+    """The link's number of steps as the slider can hold it (10 … STEPS_MAX in tens); an empty,
+    unreadable or moved value is said with what is used instead."""
+    if text is None:
+        return default
+    c = Control("steps", "int", default, 10, STEPS_MAX, 10)
+    moved: list[str] = []
+    steps = coerce(c, text, moved, "steps") if text.strip() else None
+    if steps is not None and steps % c.step:  # the slider moves in tens
+        steps = int(round(steps / c.step) * c.step)
+        moved.append("steps")
+    if steps is None:
+        why = "empty" if not text.strip() else "number"
+        said.append(Repair("steps", shown(text), why, str(default)))
+        return default
+    if moved:
+        said.append(
+            Repair("steps", shown(text), "steps.range", str(steps), (("lo", "10"), ("hi", str(STEPS_MAX))))
+        )
+    return int(steps)
 
 
 def is_link(params: Mapping) -> bool:

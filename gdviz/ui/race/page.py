@@ -26,6 +26,7 @@ from gdviz.ui import app, quirks
 from gdviz.ui.i18n import figure_labels, lang, t
 from gdviz.ui.race import export, inspector, lessons, links, projector, scrub, sidebar, state, summary
 from gdviz.ui.race.compute import get_problem, replayed_step, simulate_all, view_for
+from gdviz.ui.race.repairs import nothing_to_draw, notice
 from gdviz.ui.specs import SPEEDS, PageConfig, RunSpec, ViewSpec
 from gdviz.ui.text import literal
 
@@ -165,6 +166,9 @@ def chart_area(cfg: PageConfig):
         return
     if not big:
         _view_caption(view, problem)
+    empty = nothing_to_draw(view.surface.z, [r.record.loss for r in ok], lang())
+    if empty is not None:
+        st.info(empty[0], icon=":material/visibility_off:")
 
     # "loss − minimum" shows convergence on a log scale when the minimum is not zero
     shift = problem.min_loss if (state.read_excess() and problem.min_loss is not None) else 0.0
@@ -194,7 +198,9 @@ def chart_area(cfg: PageConfig):
             label_visibility="collapsed",
             on_change=quirks.sticky_choice("panel", links.PANELS, "contour"),
         )
-    if panel == "scrub":
+    if empty is not None and empty[1]:
+        pass  # said above: no empty chart under it
+    elif panel == "scrub":
         scrub.render(cfg, problem, view, ok)
     elif panel != "surface3d":
         stacked = not big and quirks.on_a_phone()
@@ -435,7 +441,7 @@ def page():
         return
     projector.phone()
     if repairs:
-        st.warning(t("link.repaired", what=literal(", ".join(repairs))), icon=":material/link:")
+        st.warning(notice(repairs, lang(), problem), icon=":material/link:")
     st.markdown(f"# {t(f'problem.{pspec.name}')}")
     # in plain characters (KaTeX for one formula would cost every first visit its script and fonts),
     # joined by no-break spaces so that a phone does not break the rule after its arrow
@@ -478,7 +484,7 @@ def _projector_page(cfg: PageConfig, problem: Problem, repairs: tuple[str, ...])
     lesson = state.read_lesson()
     box = _Collected()
     if repairs:
-        box.warning(t("link.repaired", what=literal(", ".join(repairs))), icon=":material/link:")
+        box.warning(notice(repairs, lang(), problem), icon=":material/link:")
     _messages(results, problem, box)
     _theory(problem, results, cfg.start, box, details=False)
     with side, st.container(key=projector.SIDE):

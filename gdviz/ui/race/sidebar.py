@@ -14,7 +14,7 @@ from gdviz.ui import quirks, work
 from gdviz.ui.i18n import t
 from gdviz.ui.network import state as net_state
 from gdviz.ui.numbers import number
-from gdviz.ui.race import custom, state
+from gdviz.ui.race import custom, repairs, state
 from gdviz.ui.race.lessons import LESSONS
 from gdviz.ui.scale import state as scale_state
 from gdviz.ui.specs import (
@@ -205,7 +205,7 @@ def _run_section(
 def _start_section(problem, pspec: ProblemSpec) -> tuple[float, ...] | None:
     quirks.ensure("start_custom", False)
     names = problem.param_names
-    if len(names) > 8:
+    if len(names) > repairs.MAX_START_PARAMS:
         st.caption(t("start.many", n=len(names)))
         return None
     box, is_open = quirks.lazy_expander(t("start"), key="startbox")
@@ -215,6 +215,7 @@ def _start_section(problem, pspec: ProblemSpec) -> tuple[float, ...] | None:
     with box:
         cols = st.columns(min(len(names), 3))
         vals = []
+        lo, hi = repairs.start_bounds(problem)  # what the chart can show, as a link's start
         for i, nm in enumerate(names):
             key = f"start.{i}"
             quirks.ensure(key, float(problem.start[i]))
@@ -222,8 +223,8 @@ def _start_section(problem, pspec: ProblemSpec) -> tuple[float, ...] | None:
                 vals.append(
                     number(
                         nm,
-                        -1e6,
-                        1e6,
+                        float(lo[i]),
+                        float(hi[i]),
                         key=key,
                         default=float(problem.start[i]),
                         format="%g",
@@ -335,6 +336,7 @@ def render(get_problem, theory_for=None, *, runs: bool = True) -> tuple[ProblemS
             st.error(t("problem.invalid", err=literal(str(err))))
             pspec = ProblemSpec(pspec.name)
             problem = get_problem(pspec)
+        state.fit_link(problem)  # before the start fields and the view read the link's values
         if runs:
             run_controls(pspec, problem, theory_for)
     return pspec, problem

@@ -26,7 +26,7 @@ import streamlit as st
 
 from gdviz import formula
 from gdviz.ui import quirks
-from gdviz.ui.race import lessons, links
+from gdviz.ui.race import lessons, links, repairs
 from gdviz.ui.specs import (
     MAX_RUNS_RACE,
     PROBLEM_CONTROLS,
@@ -65,15 +65,10 @@ VIEW_KEYS = ("plane", "axis_x", "axis_y", "frames", "speed", "log_loss", "x_axis
 PREFIXES = ("p.", "start.", "run.", "insp.")
 OWNED = (*SCALARS, "plane", "axis_x", "axis_y", "run_ids", "next_run_id", "run_colors", "panel")
 TEACHER_HIDES = ("problem", "start", "runs", "lessons")
-LESSON_LINK_KEYS = (
-    "lesson",
-    "lang",
-    "hide",
-    "projector",
-    "embed",
-    "embed_options",
-)  # what a lesson link uses
+# what a lesson link uses
+LESSON_LINK_KEYS = ("lesson", "lang", "hide", "projector", "embed", "embed_options")
 LINK_REPAIRS = "_race.link_repairs"
+LINK_FIT = "_race.link_fit"  # a link's start and axes, until its problem is built (fit_link)
 
 
 @dataclass(frozen=True)
@@ -177,7 +172,7 @@ def read_runs() -> tuple[RunSpec, ...]:
 
 def read_start(n_params: int, default) -> tuple[float, ...] | None:
     """The start point set by hand (None: the problem's own)."""
-    if not SS.get("start_custom") or n_params > 8:
+    if not SS.get("start_custom") or n_params > repairs.MAX_START_PARAMS:
         return None
     return tuple(float(SS.get(f"start.{i}", float(v))) for i, v in enumerate(default))
 
@@ -433,23 +428,45 @@ def load_link_once() -> None:
     if not links.is_link(params):
         return
     decoded = links.decode(params)
-    repairs = decoded.ignored
+    found: tuple = decoded.ignored
     if decoded.lesson and "run" not in params:
         state = lesson_state(decoded.lesson)
         # The lesson brings its own problem, runs and view: whatever else the link set is not used.
-        repairs += tuple(k for k in params if k not in LESSON_LINK_KEYS)
+        found += tuple(k for k in params if k not in LESSON_LINK_KEYS)
         write(replace(state, hide=decoded.hide, projector=decoded.projector))
     else:
-        write(
-            RaceState(
-                decoded.config, decoded.lesson, decoded.hide, decoded.excess, projector=decoded.projector
-            )
-        )
+        cfg = decoded.config
+        write(RaceState(cfg, decoded.lesson, decoded.hide, decoded.excess, projector=decoded.projector))
+        found = decoded.repairs
+        if cfg.start is not None or cfg.view.axes is not None:
+            SS[LINK_FIT] = (cfg.start, cfg.view.axes, {k: params.get(k) for k in ("start", "axes")})
     SS["lang"] = decoded.lang
-    SS[LINK_REPAIRS] = tuple(dict.fromkeys(repairs))
+    SS[LINK_REPAIRS] = tuple(dict.fromkeys(found))
 
 
-def take_repairs() -> tuple[str, ...]:
+def fit_link(problem) -> None:
+    """Once a link's problem is built (before the start fields and the view are drawn): its start
+    point and axes as the page can use them on it (a start of the wrong length or beyond what the
+    chart can show, axes beyond its parameters), in the session, and the repairs in the notice."""
+    pending = SS.pop(LINK_FIT, None)
+    if pending is None:
+        return
+    start, axes, given = pending
+    cfg, found = repairs.fit(PageConfig(start=start, view=ViewSpec(axes=axes)), problem, given)
+    if cfg.start != start:
+        for k in [k for k in SS if k.startswith("start.") and quirks.writable(k)]:
+            del SS[k]
+        SS["start_custom"] = cfg.start is not None
+        for i, v in enumerate(cfg.start or ()):
+            SS[f"start.{i}"] = float(v)
+    if cfg.view.axes != axes:
+        SS["axis_x"], SS["axis_y"] = (int(a) for a in problem.axes)
+    if found:
+        SS[LINK_REPAIRS] = (*SS.get(LINK_REPAIRS, ()), *found)
+
+
+def take_repairs() -> tuple:
+    """The link's repairs for the page's notice (``repairs.notice``), once."""
     return SS.pop(LINK_REPAIRS, ())
 
 
@@ -470,6 +487,7 @@ __all__ = [
     "adopt",
     "default_plane",
     "duplicate_run",
+    "fit_link",
     "hidden",
     "keep",
     "keep_view",
