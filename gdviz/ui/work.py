@@ -160,6 +160,15 @@ def _asked(key, est: cost.Estimate, part: str, slot: str) -> bool:
     return True
 
 
+def problem_piece() -> Piece:
+    """The page's data as a piece of its plan. Building it is how the page sizes the rest (the
+    cost model probes the built problem), so it comes first; the plan counts the CPU it took in
+    this run (none when a cache held it), and the decision is on the page's whole work."""
+    ledger = meter.current()
+    spent = 0.0 if ledger is None else ledger.spent.get("problem", 0.0)
+    return Piece("problem", cost.Estimate(spent, 0, (("problem", spent),)))
+
+
 def page_estimate(pieces: Iterable[Piece]) -> cost.Estimate:
     """What a page run's work costs: the pieces no cache holds."""
     return cost.Estimate.total(p.estimate for p in pieces if not p.done)
@@ -180,11 +189,11 @@ def plan_page(key: Hashable, pieces: Iterable[Piece], *, slot: str = "page") -> 
     v = cost.decide(est)
     part = est.largest() or (parts[0] if parts else "runs")
     if v.action == cost.REFUSE:
-        meter.decided(v.action, parts, False)
+        meter.decided(v.action, parts, False, est.seconds)
         _refuse(v, part)
         return False
     granted = v.action == cost.NOW or _asked(("page", key), est, part, slot)
-    meter.decided(v.action, parts, granted)
+    meter.decided(v.action, parts, granted, est.seconds)
     return granted
 
 
@@ -288,6 +297,7 @@ __all__ = [
     "page_run",
     "piece",
     "plan_page",
+    "problem_piece",
     "session_id",
     "verdict",
     "would_run",

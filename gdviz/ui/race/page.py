@@ -20,17 +20,27 @@ from gdviz.figures.spec import SpecFigure
 from gdviz.figures.surface3d import surface3d_figure
 from gdviz.geometry.projection import View
 from gdviz.problems.base import Problem
+from gdviz.serve import meter
 from gdviz.serve.cache import ByteCache
 from gdviz.train import Record
-from gdviz.ui import app, quirks
+from gdviz.ui import app, quirks, work
 from gdviz.ui.i18n import figure_labels, lang, t
 from gdviz.ui.race import export, inspector, lessons, links, projector, scrub, sidebar, state, summary
-from gdviz.ui.race.compute import get_problem, replayed_step, simulate_all, view_for
+from gdviz.ui.race.compute import (
+    cached_runs,
+    get_problem,
+    race_pieces,
+    replayed_step,
+    simulate_all,
+    view_cached,
+    view_for,
+)
 from gdviz.ui.race.repairs import nothing_to_draw, notice
 from gdviz.ui.specs import SPEEDS, PageConfig, RunSpec, ViewSpec
 from gdviz.ui.text import literal
 
 CHART_KEY = "race_chart"
+SS = st.session_state
 
 
 def run_label(i: int, spec: RunSpec, has_data: bool) -> str:
@@ -53,11 +63,42 @@ def compute_runs(cfg: PageConfig, problem: Problem) -> list[RunResult] | None:
     return out
 
 
-def _view(cfg: PageConfig, view: ViewSpec, ok: list[RunResult], problem: Problem) -> View | None:
-    paths = [np.ascontiguousarray(r.record.params, dtype=float) for r in ok]
-    diverged = [r.record.diverged is not None for r in ok]
+def _view_args(cfg: PageConfig, view: ViewSpec, records: list[Record], problem: Problem) -> tuple:
+    paths = [np.ascontiguousarray(r.params, dtype=float) for r in records]
+    diverged = [r.diverged is not None for r in records]
     center = lessons.slice_center(state.read_lesson(), problem)
-    return view_for(cfg.problem, problem, paths, diverged, view.plane, view.axes, center)
+    return cfg.problem, problem, paths, diverged, view.plane, view.axes, center
+
+
+def _view(cfg: PageConfig, view: ViewSpec, ok: list[RunResult], problem: Problem) -> View | None:
+    return view_for(*_view_args(cfg, view, [r.record for r in ok], problem))
+
+
+def _pieces(cfg: PageConfig, problem: Problem, *, runs: bool) -> list[work.Piece]:
+    """Everything this run of the page will compute (``compute.race_pieces``), the chart's pieces
+    marked done when the caches already hold them."""
+    view_spec = state.read_view(cfg.problem, problem.n_params, problem.has_data)
+    pieces = race_pieces(cfg, problem, runs=runs, frames=view_spec.frames)
+    found = cached_runs(cfg, problem)
+    if found is not None:
+        records = [rec for rec, _ in found if rec is not None]
+        done = not records or view_cached(*_view_args(cfg, view_spec, records, problem))
+        pieces = [replace(p, done=True) if p.part == "surface" and done else p for p in pieces]
+    if SS.get("panel") == "scrub" and not state.read_projector():
+        family = scrub.family_piece(cfg, problem)
+        if family is not None:
+            pieces.append(family)
+    return [work.problem_piece(), *pieces]
+
+
+def _plan(cfg: PageConfig, problem: Problem, *, runs: bool = True, quiet: bool = False) -> bool:
+    """The page run's one decision on all its work (``work.plan_page``); ``quiet`` only asks whether
+    it may run now, drawing nothing."""
+    pieces = _pieces(cfg, problem, runs=runs)
+    key = ("race", cfg, tuple(p.part for p in pieces))
+    if quiet:
+        return work.would_run(key, pieces)
+    return work.plan_page(key, pieces, slot="race.page" if runs else "race.chart")
 
 
 def _x_values(rec: Record, x_axis: str):
@@ -113,7 +154,8 @@ def _messages(results: list[RunResult], problem: Problem, out=st):
         rec = r.record
         if rec.diverged is not None:
             k = rec.diverged
-            limit = lr_limit(problem, "gd", at=rec.final_params)
+            with work.piece("hessian"):
+                limit = lr_limit(problem, "gd", at=rec.final_params)
             extra = t("diverged.limit", limit=f"{limit:.3g}") if limit else ""
             out.warning(
                 t("diverged", label=r.label, step=k, lr=f"{r.spec.lr:g}") + " " + extra,
@@ -143,10 +185,13 @@ def _surface_heights(problem: Problem, view: View, paths2d: list[np.ndarray], re
 
 
 @st.fragment
+@work.page_run("race")
 def chart_area(cfg: PageConfig):
     # Streamlit keeps a fragment's arguments for as long as the session lives (disconnected ones
     # too): only the small frozen config goes in; problem and runs come from the shared caches.
     problem = get_problem(cfg.problem)
+    if not meter.current().decision and not _plan(cfg, problem, runs=False):
+        return  # a rerun of the chart alone (a view control): its own plan said why it waits
     results = compute_runs(cfg, problem)
     if results is None:
         return
@@ -301,8 +346,9 @@ def _shared_race_figure(key: tuple, build: Callable[[], SpecFigure]) -> SpecFigu
     """
     fig = FIGURES.get(key)
     if fig is None:
-        fig = build()
-        fig.to_dict()  # encode once, before sharing
+        with work.piece("figure"):
+            fig = build()
+            fig.to_dict()  # encode once, before sharing
         FIGURES.put(key, fig)
     return fig
 
@@ -335,12 +381,21 @@ def _momentum(spec: RunSpec) -> float:
 def theory_marks(problem: Problem, spec: RunSpec, start) -> tuple[float, float | None] | None:
     """(stability limit, best step) of a run's rule on this problem, for the learning-rate ruler."""
     q = quadratic_theory(problem)
-    lam = lam_max_at(problem, problem.start if start is None else start)
+    with work.piece("hessian"):
+        lam = lam_max_at(problem, problem.start if start is None else start)
     limit = stable_lr(spec.rule, lam, _momentum(spec)) if lam else None
     if limit is None:
         return None
     best = q.lr_best if (q is not None and spec.rule == "gd" and _momentum(spec) == 0) else None
     return limit, best
+
+
+def _planned_theory_marks(problem: Problem, spec: RunSpec, start):
+    """``theory_marks`` where the run controls are drawn before the page's plan (the projector's
+    full run): only when the plan of what the state asks for may run now."""
+    if not _plan(state.read(problem).config, problem, quiet=True):
+        return None
+    return theory_marks(problem, spec, start)
 
 
 def _theory(problem: Problem, results: list[RunResult], start, out=st, details: bool = True):
@@ -369,7 +424,8 @@ def _theory(problem: Problem, results: list[RunResult], start, out=st, details: 
             lines.append(t("theory.null", k=q.null_dim))
         lam = q.lam_max
     else:
-        lam = lam_max_at(problem, theta)
+        with work.piece("hessian"):
+            lam = lam_max_at(problem, theta)
         if lam:
             lines.append(t("theory.local", lam=f"{lam:.4g}", limit=f"{stable_lr('gd', lam):.4g}"))
     for r in results:
@@ -428,7 +484,7 @@ def page():
     big = state.read_projector()
     # On the projector the run controls stay in the full run (its page is laid out around them);
     # elsewhere the page's fragment draws them, so that a run's change reruns only that fragment.
-    picked = sidebar.render(get_problem, theory_for=theory_marks, runs=big)
+    picked = sidebar.render(get_problem, theory_for=_planned_theory_marks, runs=big)
     if picked is None:
         st.info(t("waiting_for_problem"))
         return
@@ -451,14 +507,21 @@ def page():
 
 
 @st.fragment
+@work.page_run("race")
 def race(pspec):
     """The run controls (in the sidebar), the runs' messages and the chart area: what a change of
     steps, start or any run's setting redraws — and nothing else on the page. Only the small
     problem spec goes in: a fragment keeps its arguments for as long as the session lives."""
     problem = get_problem(pspec)
+    # the controls' ruler needs a Hessian: it is drawn only when the plan of what the state asks
+    # for may run now (the state is read before its widgets: reading draws nothing)
+    asked = replace(state.read(problem).config, problem=pspec)
     with st.sidebar:
-        sidebar.run_controls(pspec, problem, theory_marks)
+        sidebar.run_controls(pspec, problem, theory_marks if _plan(asked, problem, quiet=True) else None)
     cfg = replace(state.read(problem).config, problem=pspec)
+    if not _plan(cfg, problem):
+        state.sync_url(problem=problem)
+        return
     results = compute_runs(cfg, problem)
     if results is None:
         # the work waits for a click (or was refused): the link still holds the state asked for
@@ -477,7 +540,7 @@ def _projector_page(cfg: PageConfig, problem: Problem, repairs: tuple[str, ...])
     stage = st.container(key=projector.STAGE)
     chart, side = stage.columns([3.4, 1], gap="medium")
     with chart:
-        results = compute_runs(cfg, problem)
+        results = compute_runs(cfg, problem) if _plan(cfg, problem) else None
     if results is None:
         state.sync_url(problem=problem)
         return

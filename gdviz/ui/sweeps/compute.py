@@ -54,7 +54,7 @@ def plan_panel(ctx: Context, calls, keys, *, known: bool = True, hessian: bool =
         else 1
     )
     pieces = [
-        work.Piece("problem", cost.Estimate(), True),
+        work.problem_piece(),
         work.Piece("sweep", estimate(ctx, calls), done),
         work.Piece("hessian", cost.hessian_estimate(ctx.problem, n), n == 0),
     ]
