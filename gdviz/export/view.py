@@ -29,13 +29,12 @@ from gdviz.problems.base import Problem
 from gdviz.serve import tasks
 from gdviz.train import Record
 from gdviz.ui.i18n import figure_labels, text
-from gdviz.ui.race import lessons, links, pipeline
+from gdviz.ui.race import lessons, links, pipeline, repairs
 from gdviz.ui.specs import SPEEDS, PageConfig, ProblemSpec, RunSpec, momentum_suffix
 
 # The formula the page shows when a link names the formula problem without one (ui.race.state).
 DEFAULT_FORMULA = "(1 - x)^2 + 100*(y - x^2)^2"
 LESSON_LINK_KEYS = ("lesson", "lang", "hide", "projector", "embed", "embed_options")  # as ui.race.state
-MAX_START_PARAMS = 8  # the page's start point inputs stop there (state.read_start)
 
 Progress = Callable[[int, int], None]
 
@@ -140,23 +139,20 @@ def run_label(i: int, spec: RunSpec, has_data: bool, lang: str) -> str:
     return label
 
 
-def _refine(cfg: PageConfig, problem: Problem) -> PageConfig:
-    """What the page makes of a decoded config once the problem is built (``state.read``): the
-    start point for at most MAX_START_PARAMS parameters, the view's axes and plane."""
-    start = None
-    if cfg.start is not None and problem.n_params <= MAX_START_PARAMS:
-        default = np.asarray(problem.start, dtype=float)
-        start = tuple(float(cfg.start[i]) if i < len(cfg.start) else float(v) for i, v in enumerate(default))
+def _refine(cfg: PageConfig, problem: Problem) -> tuple[PageConfig, tuple[str, ...]]:
+    """What the page makes of a decoded config once the problem is built (``state.fit_link``, then
+    ``state.read``): the start and axes as ``repairs.fit`` judges them (a start of the wrong length
+    not used, one beyond the chart brought in), the view's plane; and the keys it repaired."""
+    cfg, fixed = repairs.fit(cfg, problem)
     v = cfg.view
     flat = problem.n_params <= 2
-    axes = v.axes if (v.axes is not None and max(v.axes) < problem.n_params) else None
     view = replace(
         v,
-        axes=None if flat else axes,
+        axes=None if flat else v.axes,
         plane="slice" if flat else v.plane,
         x_axis=v.x_axis if problem.has_data else "step",
     )
-    return replace(cfg, start=start, view=view)
+    return replace(cfg, view=view), tuple(r.key for r in fixed)
 
 
 def _problem_spec(spec: ProblemSpec) -> ProblemSpec:
@@ -206,7 +202,8 @@ def read_link(link: str) -> LinkRead:
         )
     cfg, lang, lesson, excess, repairs = _decode(params)
     problem = pipeline.get_problem(cfg.problem)  # ValueError (a FormulaError too) says what is wrong
-    return LinkRead(_refine(cfg, problem), lang, lesson, excess, problem, repairs)
+    cfg, fixed = _refine(cfg, problem)
+    return LinkRead(cfg, lang, lesson, excess, problem, tuple(dict.fromkeys((*repairs, *fixed))))
 
 
 def race_view(link: str | LinkRead, *, progress: Progress | None = None) -> RaceView:

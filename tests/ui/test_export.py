@@ -358,3 +358,25 @@ def test_rosenbrocks_first_view_tells_a_story():
     d = np.linalg.norm(np.array(ends)[:, None] - np.array(ends)[None], axis=-1)
     assert d[np.triu_indices(len(ends), 1)].min() > 0.05  # end markers never cover each other
     assert moved[0] < 0.1 and sorted(moved)[1] > 0.25  # GD near its start, the others far from theirs
+
+
+@pytest.mark.parametrize(
+    ("query", "start"),
+    [
+        ("?problem=rosenbrock&start=1,2,3&run=gd,0.001", None),
+        ("?problem=rosenbrock&start=1&run=gd,0.001", None),
+        ("?problem=rosenbrock&start=1e6,-1e6&run=gd,0.001", "clamped"),
+        ("?problem=mlp&start=1,2&run=gd,0.1", None),
+    ],
+)
+def test_an_export_repairs_a_links_start_as_the_page_does(query, start):
+    from gdviz.export.view import read_link
+    from gdviz.ui.race import repairs
+
+    read = read_link(query)
+    assert "start" in read.repairs
+    if start is None:
+        assert read.config.start is None
+    else:
+        lo, hi = repairs.start_bounds(read.problem)
+        assert read.config.start == tuple(float(v) for v in np.clip([1e6, -1e6], lo, hi))
