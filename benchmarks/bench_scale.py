@@ -95,13 +95,13 @@ def critical_part() -> None:
     """The critical-batch sweep the page runs after a click, on each of its problems."""
     from gdviz.analysis.critical import critical_batch
     from gdviz.serve import tasks
-    from gdviz.ui.scale import compute
+    from gdviz.ui.scale import plan
     from gdviz.ui.scale.state import PROBLEMS, ScaleConfig
 
     for name in PROBLEMS:
         cfg = ScaleConfig(problem=name)
+        est = plan.critical_estimate(cfg).seconds
         p = tasks.build_problem(cfg.recipe())
-        est = compute.critical_estimate(p).seconds
         t = time.perf_counter()
         cb = critical_batch(p)
         dt = time.perf_counter() - t

@@ -749,3 +749,68 @@ def test_sync_equals_the_single_run_for_any_split(K, b, seed, steps, rule):
     ref = gdviz.run(p, o, steps=steps, batch_size=K * b, seed=seed)
     close(rec.params, ref.params)
     assert rec.samples_seen[-1] == ref.samples_seen[-1]
+
+
+# --- the cost of a parallel run, priced from its recipe (gdviz.serve.parallel_cost) -----------------
+BIG = ("named", "linear_regression", {"data": "synthetic", "n": 1_000_000})
+
+
+def _options(strategy="sync", **kw):
+    return {"strategy": strategy, "workers": 4, "steps": 200, "batch_size": 8, "network": "datacenter", **kw}
+
+
+def test_parallel_cost_prices_the_largest_data_on_its_proxy_without_building_it():
+    from gdviz.serve import parallel_cost as pc
+    from gdviz.serve import tasks
+
+    tasks.PROBLEMS.clear()
+    run = pc.run_estimate(BIG, _options("local", workers=64, batch_size=1, steps=2000, shards="label"))
+    build = pc.build_estimate(BIG)
+    fixed = pc.fixed_point_estimate(BIG, workers=64, shards="label")
+    assert tasks.recipe_key(BIG) not in tasks.PROBLEMS
+    assert tasks.recipe_key(pc.proxy_recipe(BIG)) in tasks.PROBLEMS
+    assert pc.proxy(BIG).n_samples == pc.PROXY_SAMPLES
+    for est, name in ((run, "scale"), (build, "problem"), (fixed, "fixed_point")):
+        assert est.seconds > 0 and est.parts == ((name, est.seconds),)
+    # the data's bytes: 10⁶ samples × 3 columns, and their copies while fitting
+    assert 50 * 2**20 < build.bytes < 200 * 2**20
+    with pytest.raises(ValueError, match="recipe must be a named problem"):
+        pc.proxy_recipe(("arrays", "linear", np.zeros((3, 1)), np.zeros(3), {}, "digest"))
+
+
+def test_parallel_cost_grows_with_the_work_it_prices():
+    from gdviz.serve import parallel_cost as pc
+
+    recipe = ("named", "linear_regression", {"data": "synthetic", "n": 100_000})
+    est = functools.partial(pc.run_estimate, recipe)
+    base = est(_options()).seconds
+    assert est(_options(steps=400)).seconds > 1.5 * base  # updates dominate at this size
+    assert est(_options(batch_size=256)).seconds > est(_options()).seconds
+    assert est(_options("accumulate", accumulate=16)).seconds > base
+    # the timeline is memory, not much time; a run without it holds less
+    assert est(_options(), events=False).bytes < est(_options()).bytes
+    # sorting 10⁵ samples into shards is paid at the start of every run
+    assert est(_options(shards="label")).seconds > base
+    # only least squares has the fixed point (elsewhere the theory returns at once)
+    logistic_recipe = ("named", "logistic_regression", {})
+    assert pc.fixed_point_estimate(logistic_recipe, workers=4).seconds == 0
+
+
+@pytest.mark.parametrize("strategy", parallel.STRATEGIES)
+def test_parallel_cost_probes_every_strategy_and_option_on_the_smallest_data(strategy):
+    """The loop probe runs the simulation itself on the proxy at 64 pieces: on the moons' 150 samples
+    with backups, sorted shards, stragglers and compression it must fit as the page's runs do."""
+    from gdviz.serve import parallel_cost as pc
+
+    recipe = ("named", "mlp", {"dataset": "moons", "n": 200, "hidden": (8,)})
+    own = {"accumulate": {"accumulate": 2, "backups": 2}, "sync": {"backups": 2}, "local": {"local_steps": 4}}
+    opts = _options(
+        strategy,
+        batch_size=1,
+        shards="label",
+        compression=("topk", (("k", 1),)),
+        error_feedback=True,
+        straggler=1e-5,
+        **own.get(strategy, {}),
+    )
+    assert pc.run_estimate(recipe, opts).seconds > 0

@@ -12,6 +12,7 @@ import math
 
 import streamlit as st
 
+from gdviz import limits
 from gdviz.analysis.curvature import lam_max_at
 from gdviz.analysis.scale import ScaleRun
 from gdviz.figures.scale import (
@@ -26,10 +27,12 @@ from gdviz.figures.scale import (
     timeline_figure,
 )
 from gdviz.parallel import EVENT_KINDS, STRATEGIES, theory
+from gdviz.serve import cost
 from gdviz.ui import app, quirks, work
 from gdviz.ui.i18n import t
 from gdviz.ui.numbers import number
-from gdviz.ui.scale import compute, inspector, state
+from gdviz.ui.scale import compute, inspector, plan, state
+from gdviz.ui.scale.config import Clamp, fit_to_data, n_samples
 from gdviz.ui.scale.state import (
     B_MAX,
     BACKUPS_MAX,
@@ -114,9 +117,11 @@ def sidebar() -> ScaleConfig:
 
 # --- lessons ------------------------------------------------------------------------------------------
 def _lam_max(cfg: ScaleConfig) -> float | None:
-    """λ_max at the start (exact for the quadratic losses of linear regression)."""
+    """λ_max at the start (exact for the quadratic losses of linear regression; the plan's "hessian"
+    piece elsewhere)."""
     p = compute.get_problem(cfg)
-    return lam_max_at(p, p.start)
+    with work.piece(plan.HESSIAN):
+        return lam_max_at(p, p.start)
 
 
 def stale_limit(cfg: ScaleConfig) -> tuple[int, float, float | None]:
@@ -137,13 +142,35 @@ def scaling_limit(cfg: ScaleConfig) -> tuple[float, float, int] | None:
 
 
 def scaling_caption(cfg: ScaleConfig) -> None:
+    if not cfg.scale_lr:
+        return  # asked first: λ_max is work (``plan.needs_lam_max``)
     got = scaling_limit(cfg)
-    if got is not None and cfg.scale_lr:
+    if got is not None:
         ak, limit, k_max = got
         st.caption(t("scale.scaling.limit", ak=f"{ak:.3g}", limit=f"{limit:.3g}", k=k_max))
 
 
-def lessons(cfg: ScaleConfig) -> None:
+def lesson_captions(cfg: ScaleConfig, box) -> None:
+    """The active lesson's numbers, drawn into its box once the page's plan lets its work run."""
+    active = SS.get("scale.lesson")
+    with box:
+        if active == "stale":
+            tau, limit, a = stale_limit(cfg)
+            st.caption(
+                t(
+                    "scale.lesson.stale.limit",
+                    tau=tau,
+                    limit=f"{limit:.3f}",
+                    a="–" if a is None else f"{a:.2f}",
+                )
+            )
+        if active == "scaling":
+            scaling_caption(cfg)
+
+
+def lessons(cfg: ScaleConfig):
+    """The lesson cards, and the active lesson's box (its numbers come after the plan,
+    ``lesson_captions``), or None."""
     names = list(LESSONS)
     # folded: eight cards would push the chart below the fold of a 1280 × 720 projector
     box = st.expander(t("scale.lessons.all", n=len(names)), expanded=False, icon=":material/school:")
@@ -165,19 +192,10 @@ def lessons(cfg: ScaleConfig) -> None:
         with st.container(border=True):
             st.markdown(f"**{t('scale.lesson.active', title=t(f'scale.lesson.{active}.title'))}**")
             st.markdown(t(f"scale.lesson.{active}.body"))
-            if active == "stale":
-                tau, limit, a = stale_limit(cfg)
-                st.caption(
-                    t(
-                        "scale.lesson.stale.limit",
-                        tau=tau,
-                        limit=f"{limit:.3f}",
-                        a="–" if a is None else f"{a:.2f}",
-                    )
-                )
-            if active == "scaling":
-                scaling_caption(cfg)
+            numbers = st.container()
             st.button(t("scale.lesson.close"), key="scale.lesson.close", on_click=state.close_lesson)
+        return numbers
+    return None
 
 
 def explanations(cfg: ScaleConfig) -> None:
@@ -213,12 +231,9 @@ def loss_chart(cfg: ScaleConfig, runs: list[tuple[str, ScaleRun]]) -> None:
         st.caption(t("scale.local.theory", H=cfg.local_steps, loss=f"{fixed:.4g}"))
 
 
-PATHS_MAX_PARAMS = 3  # a slice of two of three parameters through the minimum tells the story
-
-
 def paths_chart(cfg: ScaleConfig, runs: list[tuple[str, ScaleRun]]) -> None:
     p = compute.get_problem(cfg)
-    if p.n_params > PATHS_MAX_PARAMS:
+    if p.n_params > plan.PATHS_MAX_PARAMS:
         return  # 33 weights: the Neural network page's landscapes are the place for those
     st.markdown(f"#### {t('scale.paths')}")
     v = compute.view(cfg, [r for _, r in runs])
@@ -227,15 +242,16 @@ def paths_chart(cfg: ScaleConfig, runs: list[tuple[str, ScaleRun]]) -> None:
     others = [p.param_names[i] for i in range(p.n_params) if i not in tuple(p.axes)]
     st.caption(t("scale.paths.caption", others=", ".join(others)))
     traces = [PathRun(s, name(s), r.step, xy) for (s, r), xy in zip(runs, v.paths, strict=True)]
-    fig = paths_figure(
-        v.surface.x,
-        v.surface.y,
-        v.surface.z,
-        traces,
-        minima=v.minima,
-        axis_titles=v.axis_titles,
-        labels=fig_labels(paths.LABEL_KEYS),
-    )
+    with work.piece(plan.FIGURE):
+        fig = paths_figure(
+            v.surface.x,
+            v.surface.y,
+            v.surface.z,
+            traces,
+            minima=v.minima,
+            axis_titles=v.axis_titles,
+            labels=fig_labels(paths.LABEL_KEYS),
+        )
     st.plotly_chart(fig, key="scale_paths", theme=None, config={"displaylogo": False})
 
 
@@ -279,16 +295,30 @@ def _ask_speedup(cfg: ScaleConfig) -> None:
     work.approve_next_run()  # the click is the approval of its work
 
 
-def speedup(cfg: ScaleConfig) -> None:
+def _refused(part: str, total: cost.Estimate) -> None:
+    """Say why work the visitor asked for is refused: with it, the page's work would pass the cap
+    (the plan went on without it, so the race still draws)."""
+    v = cost.decide(total)
+    if v.reason == "bytes":
+        amounts = {"mb": f"{total.bytes / 2**20:.0f}", "max": f"{limits.BUDGET_MAX_BYTES / 2**20:.0f}"}
+    else:
+        amounts = {"s": f"{total.seconds:.0f}", "max": f"{limits.BUDGET_MAX_SECONDS:.0f}"}
+    what = t(f"work.part.{part}")
+    st.warning(t(f"work.refused.{v.reason or 'seconds'}", what=what, **amounts), icon=":material/block:")
+
+
+def speedup(cfg: ScaleConfig, refused: cost.Estimate | None = None) -> None:
     st.markdown(f"#### {t('scale.speedup')}")
-    n = compute.get_problem(cfg).n_samples
-    ks = compute.speedup_workers(cfg, n)
+    ks = compute.speedup_workers(cfg)
     if len(ks) < 2:
         st.info(t("scale.speedup.none"))
         return
     # A link never starts this work: it runs after the visitor's click for these very settings.
     if SS.get(SPEEDUP_FOR) != cfg:
         st.button(t("scale.speedup.run"), key="scale.speedup.btn", on_click=_ask_speedup, args=(cfg,))
+        return
+    if refused is not None:
+        _refused(plan.SPEEDUP, refused)
         return
     try:
         res = compute.speedup(cfg)
@@ -314,11 +344,14 @@ def _ask_critical(cfg: ScaleConfig) -> None:
     work.approve_next_run()
 
 
-def critical(cfg: ScaleConfig) -> None:
+def critical(cfg: ScaleConfig, refused: cost.Estimate | None = None) -> None:
     st.markdown(f"#### {t('scale.critical')}")
     st.caption(t("scale.critical.lead"))
     if SS.get(CRITICAL_FOR) != cfg.recipe():
         st.button(t("scale.critical.run"), key="scale.critical.btn", on_click=_ask_critical, args=(cfg,))
+        return
+    if refused is not None:
+        _refused(plan.CRITICAL, refused)
         return
     res = compute.critical(cfg)
     if res is None:
@@ -352,22 +385,80 @@ def critical(cfg: ScaleConfig) -> None:
         st.caption(t("scale.critical.missed", sizes=", ".join(map(str, missed))))
 
 
+def clamp_notice(clamps: tuple[Clamp, ...], n: int) -> None:
+    """Say which settings do not fit and what is used instead (``config.fit_to_data``)."""
+    said = []
+    for c in clamps:
+        fmt = {"asked": c.asked, "used": c.used, "workers": c.workers, "m": c.m, "n": f"{n:,}"}
+        if c.key == "K":
+            said.append(t("scale.clamp.K", **fmt))
+        elif c.key == "backups" and c.why == "cap":
+            said.append(t("scale.clamp.backups.cap", **fmt))
+        elif c.key == "backups":
+            said.append(t("scale.clamp.backups.workers", **fmt))
+        elif c.key == "m":
+            said.append(t("scale.clamp.m", **fmt))
+        elif c.why == "shard":
+            said.append(t("scale.clamp.b.shard", shard=n // max(1, c.workers), **fmt))
+        elif c.m > 1:
+            said.append(t("scale.clamp.b.accumulate", **fmt))
+        else:
+            said.append(t("scale.clamp.b.global", **fmt))
+    st.warning(t("scale.clamp", what="; ".join(said)), icon=":material/straighten:")
+
+
+def planned(cfg: ScaleConfig) -> tuple[bool, dict[str, cost.Estimate]]:
+    """The page run's one decision on all its work (``work.plan_page``): whether it may run, and the
+    pieces the visitor asked for that the plan left out because with them it would be refused, each
+    with the total it would have come to (their sections say so; the race still draws)."""
+    lesson = SS.get("scale.lesson")
+    asked = {
+        plan.SPEEDUP: SS.get(SPEEDUP_FOR) == cfg,
+        plan.CRITICAL: SS.get(CRITICAL_FOR) == cfg.recipe(),
+    }
+    pieces = compute.pieces(cfg, lesson=lesson, speedup=asked[plan.SPEEDUP], critical=asked[plan.CRITICAL])
+    kept = [p for p in pieces if p.part not in asked]
+    left = {}
+    if cost.decide(work.page_estimate(kept)).action == cost.REFUSE:
+        kept = pieces  # refused without the extras too: one refusal says what costs most
+    else:
+        for p in pieces:
+            if p.part in asked:
+                with_it = work.page_estimate([*kept, p])
+                if cost.decide(with_it).action == cost.REFUSE:
+                    left[p.part] = with_it
+                else:
+                    kept.append(p)
+    key = ("scale", cfg, tuple(p.part for p in kept))
+    return work.plan_page(key, kept, slot="scale.page"), left
+
+
+@work.page_run(URL_PATH)
 def page() -> None:
-    cfg = sidebar()
+    cfg, clamps = fit_to_data(sidebar())
     repairs = state.take_repairs()
     if repairs:
         st.warning(t("link.repaired", what=literal(", ".join(repairs))), icon=":material/link:")
+    if clamps:
+        clamp_notice(clamps, n_samples(cfg))
     st.markdown(f"## {t('scale.title')}")
     st.caption(t("scale.lead"))
-    lessons(cfg)
+    lesson_box = lessons(cfg)
     explanations(cfg)
     state.sync_url()
     if not cfg.strategies:
         st.info(t("scale.none"))
         return
+    # Nothing of the page's work starts before this: a link that is refused or waits for a click
+    # costs the plan's probes on a small proxy of its problem only.
+    go, left_out = planned(cfg)
+    if not go:
+        return
     results = compute.race(cfg)
     if results is None:
         return
+    if lesson_box is not None:
+        lesson_captions(cfg, lesson_box)
     runs = []
     for s, r in zip(cfg.strategies, results, strict=True):
         if isinstance(r, str):
@@ -385,9 +476,8 @@ def page() -> None:
     paths_chart(cfg, runs)
     inspector.panel(runs, compute.get_problem(cfg).param_names, name)
     timeline(runs)
-    speedup(cfg)
-    if compute.get_problem(cfg).has_data:
-        critical(cfg)
+    speedup(cfg, left_out.get(plan.SPEEDUP))
+    critical(cfg, left_out.get(plan.CRITICAL))
     state.sync_url()  # the x-axis and timeline choices are drawn above: the link holds them too
 
 

@@ -5,12 +5,31 @@ lessons, kept while another page runs, and mirrored in the address bar.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import streamlit as st
 
 from gdviz.parallel import NETWORKS, STRATEGIES
 from gdviz.ui import linkcodec, quirks, work
+
+# The settings' frozen value and ranges live in the Streamlit-free config (the plan reads them too).
+from gdviz.ui.scale.config import (  # noqa: F401
+    B_MAX,
+    BACKUPS_MAX,
+    COMPRESSIONS,
+    DEFAULT_LR,
+    H_MAX,
+    K_MAX,
+    M_MAX,
+    PROBLEMS,
+    SHARDS,
+    SIZES,
+    SPEEDUP_WORKERS,
+    STEPS_MAX,
+    STEPS_MIN,
+    STEPS_STEP,
+    STRAGGLER_FACTOR,
+    X_AXES,
+    ScaleConfig,
+)
 from gdviz.ui.specs import LR_GRID, Control, snap_lr
 
 SS = st.session_state
@@ -18,19 +37,6 @@ SS = st.session_state
 TITLE_KEY = "page.scale"
 ICON = ":material/hub:"
 URL_PATH = "scale"
-
-PROBLEMS = ("linear_regression", "logistic_regression", "mlp")
-SIZES = (1_000, 10_000, 100_000, 1_000_000)  # synthetic linear regression only
-DEFAULT_LR = {"linear_regression": 0.1, "logistic_regression": 0.5, "mlp": 0.3}
-COMPRESSIONS = ("none", "topk", "randk", "sign", "qsgd")
-SHARDS = ("iid", "label")
-X_AXES = ("steps", "samples", "seconds")
-K_MAX, B_MAX, H_MAX, M_MAX, BACKUPS_MAX = 64, 256, 64, 16, 8
-STEPS_MIN, STEPS_MAX, STEPS_STEP = 50, 2000, 50
-# a straggler's extra delay, as a multiple of one worker's compute time for its batch: large enough
-# that the slow worker of each step stands out on the timeline
-STRAGGLER_FACTOR = 3.0
-SPEEDUP_WORKERS = (1, 2, 4, 8, 16, 32)
 
 DEFAULTS: dict[str, object] = {
     "scale.problem": "linear_regression",
@@ -142,71 +148,6 @@ LESSONS: dict[str, dict[str, object]] = {
         "scale.b": 16,
     },
 }
-
-
-@dataclass(frozen=True)
-class ScaleConfig:
-    problem: str = "linear_regression"
-    n: int = 10_000
-    strategies: tuple[str, ...] = ("sync", "async")
-    workers: int = 4
-    batch_size: int = 8
-    local_steps: int = 8
-    accumulate: int = 4
-    lr: float = 0.1
-    steps: int = 200
-    network: str = "datacenter"
-    compression: str = "none"
-    error_feedback: bool = False
-    shards: str = "iid"
-    straggler: bool = False
-    backups: int = 0
-    scale_lr: bool = False
-    x_axis: str = "steps"
-
-    def recipe(self) -> tuple:
-        if self.problem == "linear_regression":
-            return ("named", "linear_regression", {"data": "synthetic", "n": int(self.n)})
-        if self.problem == "mlp":
-            return ("named", "mlp", {"dataset": "moons", "n": 200, "hidden": (8,)})
-        return ("named", self.problem, {})
-
-    def compressor(self) -> tuple | None:
-        """The compressor by name and options (a task's arguments travel as plain values)."""
-        if self.compression == "none":
-            return None
-        opts = {"topk": {"k": 1}, "randk": {"k": 1}, "qsgd": {"s": 4}}.get(self.compression, {})
-        return (self.compression, tuple(opts.items()))
-
-    def common(self) -> dict:
-        """``parallel.train``'s keywords every strategy shares."""
-        compute = 1e-5 + self.batch_size * 1e-6  # the core's default step and sample seconds
-        return {
-            "batch_size": int(self.batch_size),
-            "network": self.network,
-            "compression": self.compressor(),
-            "error_feedback": bool(self.error_feedback and self.compression != "none"),
-            "shards": "label" if self.shards == "label" else None,
-            "straggler": STRAGGLER_FACTOR * compute if self.straggler else 0.0,
-        }
-
-    def own(self, strategy: str) -> dict:
-        """The options of one strategy only (the core refuses them for the others)."""
-        synchronous = {"backups": int(self.backups), "scale_lr": bool(self.scale_lr)}
-        return {
-            "sync": synchronous,
-            "accumulate": {"accumulate": self.accumulate, **synchronous},
-            "local": {"local_steps": self.local_steps},
-        }.get(strategy, {})
-
-    def run_options(self, strategy: str) -> dict:
-        return {
-            "strategy": strategy,
-            "workers": int(self.workers),
-            "steps": int(self.steps),
-            **self.common(),
-            **self.own(strategy),
-        }
 
 
 # --- reading (draws nothing) -------------------------------------------------------------------------

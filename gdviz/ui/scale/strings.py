@@ -90,6 +90,18 @@ EN: dict[str, str] = {
     "scale.x.seconds": "Simulated seconds",
     "scale.x.samples": "Samples",
     "scale.none": "Pick at least one strategy to race.",
+    "scale.clamp": "Not every setting fits, so smaller values are used: {what}.",
+    "scale.clamp.K": "workers K = {used}, not {asked} (each worker needs one of the {n} samples)",
+    "scale.clamp.backups.workers": "{used} backup workers, not {asked} (each worker needs one of the {n} "
+    "samples)",
+    "scale.clamp.backups.cap": "{used} backup workers, not {asked} (at most {workers} workers in all)",
+    "scale.clamp.m": "m = {used}, not {asked} ({workers} workers × m micro-batches of at least one sample "
+    "must fit in the {n} samples)",
+    "scale.clamp.b.global": "b = {used}, not {asked} ({workers} workers × b must fit in the {n} samples)",
+    "scale.clamp.b.accumulate": "b = {used}, not {asked} ({workers} workers × {m} micro-batches × b must "
+    "fit in the {n} samples)",
+    "scale.clamp.b.shard": "b = {used}, not {asked} (each worker's batch must fit in its shard: {n} samples "
+    "over {workers} workers, {shard} each)",
     "scale.failed": "{name}: {err}",
     "scale.diverged": "{name} diverged after {step} updates.",
     "scale.loss": "Loss of the shared model",
@@ -282,6 +294,14 @@ ZH: dict[str, str] = {
     "scale.x.seconds": "模拟秒数",
     "scale.x.samples": "样本数",
     "scale.none": "请至少选择一种策略。",
+    "scale.clamp": "有些设置放不下，因此改用较小的值：{what}。",
+    "scale.clamp.K": "工作节点数 K = {used}，而不是 {asked}（每个节点都需要 {n} 个样本中的至少一个）",
+    "scale.clamp.backups.workers": "备份节点 {used} 个，而不是 {asked} 个（每个节点都需要 {n} 个样本中的至少一个）",
+    "scale.clamp.backups.cap": "备份节点 {used} 个，而不是 {asked} 个（节点总数最多 {workers} 个）",
+    "scale.clamp.m": "m = {used}，而不是 {asked}（{workers} 个节点 × m 个至少含一个样本的小批量必须放得进 {n} 个样本）",
+    "scale.clamp.b.global": "b = {used}，而不是 {asked}（{workers} 个节点 × b 必须放得进 {n} 个样本）",
+    "scale.clamp.b.accumulate": "b = {used}，而不是 {asked}（{workers} 个节点 × {m} 个小批量 × b 必须放得进 {n} 个样本）",
+    "scale.clamp.b.shard": "b = {used}，而不是 {asked}（每个节点的批量必须放得进它的分片：{n} 个样本分给 {workers} 个节点，每个 {shard} 个）",
     "scale.failed": "{name}：{err}",
     "scale.diverged": "{name} 在 {step} 次更新后发散。",
     "scale.loss": "共享模型的损失",
