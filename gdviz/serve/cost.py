@@ -208,10 +208,15 @@ class MachineCost:
 
     def rule(self, name: str) -> Linear:
         if name not in self.rules:
+            with meter.estimating():
+                self._probe(name)
+        return self.rules[name]
+
+    def _probe(self, name: str) -> None:
+        if name not in self.rules:
             gdviz, T = self._gdviz, self.RUN_STEPS
             opt = gdviz.optimizer(name, lr=1e-9)
-            with meter.estimating():
-                per_step = _best_time(lambda: gdviz.run(self._quad, opt, steps=T)) / T
+            per_step = _best_time(lambda: gdviz.run(self._quad, opt, steps=T)) / T
             a = max(per_step - cost_of(self._quad).full(1), 1e-6)
 
             def measure(size):
@@ -232,7 +237,6 @@ class MachineCost:
             c = max(0.0, (measure(big) - small) / (big - 8))
             with _lock:
                 self.rules[name] = Linear(a, c)
-        return self.rules[name]
 
 
 _lock = threading.Lock()
@@ -245,7 +249,8 @@ def cost_of(problem: Problem) -> ProblemCost:
     with _lock:
         found = _problem_costs.get(problem)
     if found is None:
-        found = ProblemCost(problem)
+        with meter.estimating():
+            found = ProblemCost(problem)
         with _lock:
             _problem_costs[problem] = found
     return found
@@ -254,7 +259,8 @@ def cost_of(problem: Problem) -> ProblemCost:
 def machine() -> MachineCost:
     global _machine
     if _machine is None:
-        m = MachineCost()
+        with meter.estimating():
+            m = MachineCost()
         with _lock:
             _machine = _machine or m
     return _machine

@@ -160,12 +160,12 @@ def _asked(key, est: cost.Estimate, part: str, slot: str) -> bool:
     return True
 
 
-def problem_piece() -> Piece:
-    """The page's data as a piece of its plan. Building it is how the page sizes the rest (the
-    cost model probes the built problem), so it comes first; the plan counts the CPU it took in
-    this run (none when a cache held it), and the decision is on the page's whole work."""
+def sizing_piece() -> Piece:
+    """What making the plan itself took in this page run: building the data (the cost model probes
+    the built problem, so it comes first) and the cost model's probes. Spent already, measured, and
+    counted, so that the decision is on the page's whole work (none when caches held both)."""
     ledger = meter.current()
-    spent = 0.0 if ledger is None else ledger.spent.get("problem", 0.0)
+    spent = 0.0 if ledger is None else sum(ledger.spent.get(k, 0.0) for k in ("problem", meter.ESTIMATING))
     return Piece("problem", cost.Estimate(spent, 0, (("problem", spent),)))
 
 
@@ -176,14 +176,14 @@ def page_estimate(pieces: Iterable[Piece]) -> cost.Estimate:
 
 def would_run(key: Hashable, pieces: Iterable[Piece]) -> bool:
     """Whether :func:`plan_page` would let these pieces run now, drawing nothing."""
-    v = cost.decide(page_estimate(pieces))
+    v = cost.decide(page_estimate([sizing_piece(), *pieces]))
     return v.action == cost.NOW or (v.action == cost.CLICK and _approved(("page", key)))
 
 
 def plan_page(key: Hashable, pieces: Iterable[Piece], *, slot: str = "page") -> bool:
     """Decide once for all the work of this page run: True when it may run now (under the automatic
     budget, or asked for by a click), False after saying why not (one refusal or one button)."""
-    pieces = list(pieces)
+    pieces = [sizing_piece(), *pieces]
     parts = [p.part for p in pieces]
     est = page_estimate(pieces)
     v = cost.decide(est)
@@ -297,8 +297,8 @@ __all__ = [
     "page_run",
     "piece",
     "plan_page",
-    "problem_piece",
     "session_id",
+    "sizing_piece",
     "verdict",
     "would_run",
 ]

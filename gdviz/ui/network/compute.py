@@ -39,7 +39,7 @@ def page_pieces(cfg: NetConfig, landscape: tuple | None, *, training: bool = Tru
     frames and curves), the boundary figure, and each run's landscape with ``landscape`` = (kind,
     span, resolution, dir_seed); only the landscapes when not ``training``."""
     p = get_problem(cfg.net)
-    pieces = [work.problem_piece()]
+    pieces = []
     if training:
         for k, tr in enumerate(cfg.runs):
             plan = _train_plan(cfg, tr, RUN_NAMES[k])

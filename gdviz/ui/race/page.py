@@ -88,7 +88,7 @@ def _pieces(cfg: PageConfig, problem: Problem, *, runs: bool) -> list[work.Piece
         family = scrub.family_piece(cfg, problem)
         if family is not None:
             pieces.append(family)
-    return [work.problem_piece(), *pieces]
+    return pieces
 
 
 def _plan(cfg: PageConfig, problem: Problem, *, runs: bool = True, quiet: bool = False) -> bool:

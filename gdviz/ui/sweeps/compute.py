@@ -54,7 +54,6 @@ def plan_panel(ctx: Context, calls, keys, *, known: bool = True, hessian: bool =
         else 1
     )
     pieces = [
-        work.problem_piece(),
         work.Piece("sweep", estimate(ctx, calls), done),
         work.Piece("hessian", cost.hessian_estimate(ctx.problem, n), n == 0),
     ]
