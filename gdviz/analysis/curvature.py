@@ -157,17 +157,22 @@ def lam_max_at(problem: Problem, theta) -> float | None:
 
 
 def stable_lr(rule: str, lam_max: float, momentum: float = 0.0) -> float | None:
-    """Largest stable learning rate for ``rule`` at curvature ``lam_max`` (None for adaptive rules,
-    whose step is rescaled by the gradients' own history and has no such fixed limit)."""
+    """Largest stable learning rate for ``rule`` at curvature ``lam_max``: the theory above is of
+    SGD's heavy ball and Nesterov (``rule`` is sgd or a convenience name of it); None for any other
+    rule (an adaptive or sign-based step is not α × the gradients, so λ_max sets no fixed limit)."""
+    from gdviz.optim import registry
+
     if not lam_max or lam_max <= 0 or not math.isfinite(lam_max):
         return None
-    if rule in ("gd", "sgd") and momentum == 0:
-        return 2.0 / lam_max
-    if rule in ("momentum",) or (rule in ("gd", "sgd") and momentum > 0):
-        return 2.0 * (1.0 + momentum) / lam_max
-    if rule == "nesterov":
+    try:
+        entry = registry.entry(rule)
+    except ValueError:
+        return None
+    if entry.rule.name != "sgd":
+        return None
+    if entry.defaults["nesterov"]:
         return 2.0 * (1.0 + momentum) / ((1.0 + 2.0 * momentum) * lam_max)
-    return None
+    return 2.0 * (1.0 + momentum) / lam_max
 
 
 def lr_limit(problem: Problem, rule="gd", *, at=None, **hyper) -> float | None:

@@ -20,15 +20,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from gdviz.errors import check_number, given
-from gdviz.optim import Optimizer
+from gdviz.optim import Optimizer, registry
 from gdviz.optim import optimizer as make_optimizer
-from gdviz.optim.base import RULES
 from gdviz.optim.explain import Line
 from gdviz.problems.base import Problem
 from gdviz.train import Record
 
 __all__ = [
-    "ADAPTIVE_RULES",
     "Line",
     "StepInfo",
     "equation_latex",
@@ -36,8 +34,6 @@ __all__ = [
     "inspect_step",
     "line_latex",
 ]
-
-ADAPTIVE_RULES = ("adagrad", "rmsprop", "adam", "adamw")
 
 
 @dataclass(frozen=True, eq=False)
@@ -210,7 +206,7 @@ def inspect_step(problem: Problem, optimizer: Optimizer | None, record: Record, 
         full_grad = np.asarray(problem.grad(theta), dtype=float)
         lr = float(record.lr[k])
         before, after = _state_dict(state), _state_dict(new_state)
-        lines, memory, effective, scalars = RULES[opt.name].explain(
+        lines, memory, effective, scalars = registry.entry(opt.name).rule.explain(
             opt.hyper, g, theta, before, after, lr, k, theta_next
         )
     hyper = {key: value for key, value in opt.hyper.items() if key != "lr"}

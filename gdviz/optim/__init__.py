@@ -21,17 +21,25 @@ one ``np.errstate(all="ignore")`` and checks the results for non-finite values.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 import numpy as np
 
-from gdviz.optim import adagrad, adam, rmsprop, sgd  # noqa: F401  (each registers its rule)
 from gdviz.optim.adagrad import AdagradState
 from gdviz.optim.adam import AdamState
-from gdviz.optim.base import RULES, Optimizer, defaults, latex, make_init, names, resolve
+from gdviz.optim.base import Optimizer, make_init, resolve
+from gdviz.optim.registry import defaults, entry, latex, names
 from gdviz.optim.rmsprop import RMSpropState
 from gdviz.optim.schedules import SCHEDULE_NAMES, Schedule, as_schedule, schedule
 from gdviz.optim.sgd import SGDState
 
-OPTIMIZER_NAMES = names()
+# Every module of this package is imported, so that a rule registers by being a file here: adding
+# one needs no edit anywhere else (the modules that register nothing import harmlessly).
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
+
+OPTIMIZER_NAMES = names()  # the rules gdviz ships; ``registry.names()`` also has any added later
 
 
 def optimizer(name: str, **hyper) -> Optimizer:
@@ -46,7 +54,7 @@ def optimizer(name: str, **hyper) -> Optimizer:
     ``(R,)``, one value per run (then params must be ``(R, P)``); ``lr`` may be a schedule.
     """
     rule, resolved, runs = resolve(name, hyper)
-    make_state, update = RULES[rule].build(resolved)
+    make_state, update = entry(rule).rule.build(resolved)
     return Optimizer(rule, resolved, make_init(runs, make_state), update, name)
 
 

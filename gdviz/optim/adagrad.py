@@ -14,10 +14,17 @@ from typing import NamedTuple
 
 import numpy as np
 
-from gdviz.optim.base import Rule, col, const, lr_parts, nonzero, register, scheduled_lr
+from gdviz.optim.base import col, const, lr_parts, nonzero, scheduled_lr
 from gdviz.optim.explain import decay_line, line
+from gdviz.optim.registry import EPS, WEIGHT_DECAY, Family, Hyper, Knob, Rule, lr, register
 
-DEFAULTS = {"lr": 1e-2, "lr_decay": 0.0, "weight_decay": 0.0, "initial_accumulator_value": 0.0, "eps": 1e-10}
+HYPERS = (
+    lr(1e-2),
+    Hyper("lr_decay", 0.0),
+    Hyper("weight_decay", 0.0, axis=True),
+    Hyper("initial_accumulator_value", 0.0),
+    Hyper("eps", 1e-10),
+)
 
 LATEX = (
     r"\begin{aligned} s_t &= s_{t-1} + g_t^2 \\ "
@@ -107,4 +114,24 @@ def explain(h, g, theta, before, after, lr, k, theta_next):
     return lines, None, effective, scalars
 
 
-register(Rule("adagrad", DEFAULTS, build, explain, LATEX, note="adagrad"))
+register(
+    Rule(
+        "adagrad",
+        HYPERS,
+        build,
+        explain,
+        LATEX,
+        year=2011,
+        knobs=(
+            Knob("lr_decay", 0.0, 1.0, 0.001),
+            Knob("initial_accumulator_value", 0.0, 10.0, 0.1),
+            EPS,
+            WEIGHT_DECAY,
+        ),
+        family=Family(adaptive=True),
+        note="insp.note.adagrad",
+        effective_note="insp.effective.other",
+        symbols={"sum": "s"},
+        torch="Adagrad",
+    )
+)

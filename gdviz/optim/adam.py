@@ -15,12 +15,26 @@ from typing import NamedTuple
 
 import numpy as np
 
-from gdviz.optim.base import Rule, col, const, lerp, lerp_kind, lr_parts, nonzero, register, scheduled_lr
+from gdviz.optim.base import col, const, lerp, lerp_kind, lr_parts, nonzero, scheduled_lr
 from gdviz.optim.explain import decay_line, line
 from gdviz.optim.explain import lerp as lerp_scalar
+from gdviz.optim.registry import EPS, WEIGHT_DECAY, Family, Hyper, Knob, Rule, lr, register
 
-DEFAULTS = {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.0, "amsgrad": False}
-DEFAULTS_W = {**DEFAULTS, "weight_decay": 1e-2}
+HYPERS = (
+    lr(1e-3),
+    Hyper("betas", (0.9, 0.999), 0.0, 1.0, hi_open=True, parts=("beta1", "beta2"), axis=True),
+    Hyper("eps", 1e-8),
+    Hyper("weight_decay", 0.0, axis=True),
+    Hyper("amsgrad", False),
+)
+HYPERS_W = tuple(Hyper("weight_decay", 1e-2, axis=True) if h.name == "weight_decay" else h for h in HYPERS)
+KNOBS = (
+    Knob("beta1", 0.0, 0.999, 0.01, symbol="β₁"),
+    Knob("beta2", 0.0, 0.9999, 0.001),
+    Knob("amsgrad"),
+    EPS,
+    WEIGHT_DECAY,
+)
 
 _MOMENTS = (
     r"m_t &= \beta_1 m_{t-1} + (1-\beta_1)\, g_t \\ "
@@ -180,23 +194,24 @@ def _explain(h, g, theta, before, after, lr, k, theta_next, decoupled):
     return lines, memory, lr / denom, scalars
 
 
-register(
-    Rule(
-        "adam",
-        DEFAULTS,
-        lambda h: _build(h, decoupled=False),
-        lambda *a: _explain(*a, decoupled=False),
-        LATEX,
-        note="adam",
+def _rule(name, hypers, latex, year, torch, decoupled):
+    return Rule(
+        name,
+        hypers,
+        lambda h: _build(h, decoupled=decoupled),
+        lambda *a: _explain(*a, decoupled=decoupled),
+        latex,
+        year=year,
+        knobs=KNOBS,
+        second="beta1",  # 0 is Adam without a first moment
+        heatmap=("beta1",),
+        family=Family(adaptive=True),
+        note="insp.note.adam",
+        effective_note="insp.effective.adam",
+        symbols={"exp_avg": "m", "exp_avg_sq": "v", "max_exp_avg_sq": "v̂max"},
+        torch=torch,
     )
-)
-register(
-    Rule(
-        "adamw",
-        DEFAULTS_W,
-        lambda h: _build(h, decoupled=True),
-        lambda *a: _explain(*a, decoupled=True),
-        LATEX_W,
-        note="adam",
-    )
-)
+
+
+register(_rule("adam", HYPERS, LATEX, 2014, "Adam", decoupled=False))
+register(_rule("adamw", HYPERS_W, LATEX_W, 2017, "AdamW", decoupled=True))

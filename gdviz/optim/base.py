@@ -1,23 +1,21 @@
-"""What every update rule shares: the ``Optimizer`` pair, hyperparameter checks, the rule registry,
-and the few array helpers the rules' hot paths use.
+"""What every update rule shares: the ``Optimizer`` pair, hyperparameter checks against the ranges
+each rule declares, and the few array helpers the rules' hot paths use.
 
 A rule lives in a module of its own (``sgd.py``, ``adagrad.py``, ``rmsprop.py``, ``adam.py``) with
 its update as math in the docstring, the update itself, its step-by-step explainer for the step
-inspector and its LaTeX; it registers itself here with :func:`register`.
+inspector and its LaTeX; it declares itself to the registry (``registry.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
 
-from gdviz.errors import check_bool, check_choice, check_number, given
+from gdviz.errors import check_bool, check_number, given
 from gdviz.limits import MAX_PARAMS, MAX_RUNS
-
-LR_MAX = 1e6
+from gdviz.optim.registry import LR_BOUNDS, LR_LIMIT, entry
 
 
 class Optimizer(NamedTuple):
@@ -40,88 +38,6 @@ class Optimizer(NamedTuple):
         from gdviz.optim import optimizer
 
         return optimizer(self.label or self.name, **{**self.hyper, "lr": lr})
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One update rule as the registry knows it.
-
-    ``build(hyper) -> (make_state, update)`` folds the resolved hyperparameters into the hot path;
-    ``explain(hyper, g, theta, before, after, lr, k, theta_next) -> (lines, memory, effective_lr,
-    scalars)`` writes one step out for the step inspector (``gdviz.analysis.inspect``); ``latex`` is
-    the update in symbols.
-    """
-
-    name: str
-    defaults: dict
-    build: Callable
-    explain: Callable
-    latex: str
-    note: str = ""  # what the step inspector says about the rule (an i18n key suffix)
-
-
-@dataclass(frozen=True)
-class Alias:
-    """A convenience name: a rule with other defaults (``momentum`` is sgd with momentum 0.9)."""
-
-    name: str
-    rule: str
-    overrides: dict = field(default_factory=dict)
-    latex: str = ""
-
-
-RULES: dict[str, Rule] = {}
-ALIASES: dict[str, Alias] = {}
-
-# (lo, hi, lo_open, hi_open) of every numeric hyperparameter.
-RANGES = {
-    "lr": (0.0, LR_MAX, True, False),
-    "momentum": (0.0, 1.0, False, True),
-    "dampening": (0.0, 1.0, False, False),
-    "weight_decay": (0.0, None, False, False),
-    "lr_decay": (0.0, None, False, False),
-    "initial_accumulator_value": (0.0, None, False, False),
-    "eps": (0.0, None, False, False),
-    "alpha": (0.0, 1.0, False, True),
-    "betas": (0.0, 1.0, False, True),
-}
-
-
-def register(rule: Rule, *aliases: Alias) -> None:
-    RULES[rule.name] = rule
-    for a in aliases:
-        ALIASES[a.name] = a
-
-
-# The order names are listed in (messages, menus): torch's rules as its documentation lists them.
-ORDER = ("sgd", "adagrad", "rmsprop", "adam", "adamw", "gd", "momentum", "nesterov")
-
-
-def names() -> tuple[str, ...]:
-    known = (*RULES, *ALIASES)
-    return tuple(sorted(known, key=lambda n: ORDER.index(n) if n in ORDER else len(ORDER)))
-
-
-def defaults(name: str) -> dict:
-    """The defaults of ``name`` (a rule or a convenience name): torch's, with the alias's own."""
-    check_choice("optimizer", name, names())
-    if name in ALIASES:
-        a = ALIASES[name]
-        return {**RULES[a.rule].defaults, **a.overrides}
-    return dict(RULES[name].defaults)
-
-
-def canonical(name: str) -> str:
-    check_choice("optimizer", name, names())
-    return ALIASES[name].rule if name in ALIASES else name
-
-
-def latex(name: str) -> str:
-    """A short LaTeX rendering of the update of ``name`` (g_t is the gradient at θ_{t-1}, γ the lr)."""
-    check_choice("optimizer", name, names())
-    if name in ALIASES:
-        return ALIASES[name].latex or RULES[ALIASES[name].rule].latex
-    return RULES[name].latex
 
 
 # --- validation ---------------------------------------------------------------------------------
@@ -148,17 +64,17 @@ def check_value(name: str, value, lo, hi, lo_open, hi_open):
 
 
 def check_lr(value, name: str = "lr"):
-    """The one check of a learning rate: a finite number in (0, LR_MAX], or an array of them."""
-    return check_value(name, value, *RANGES["lr"])
+    """The one check of a learning rate: a finite number in (0, LR_LIMIT], or an array of them."""
+    return check_value(name, value, *LR_BOUNDS)
 
 
 def check_lr_values(values: np.ndarray) -> np.ndarray:
     """What a schedule gave for every step must be a learning rate too."""
-    bad = ~(np.isfinite(values) & (values > 0) & (values <= LR_MAX))
+    bad = ~(np.isfinite(values) & (values > 0) & (values <= LR_LIMIT))
     if np.any(bad):
         first = tuple(np.argwhere(bad)[0])
         raise ValueError(
-            f"the learning-rate schedule must give finite values in (0, {LR_MAX:g}] at every step, "
+            f"the learning-rate schedule must give finite values in (0, {LR_LIMIT:g}] at every step, "
             f"got {given(values[first])} at step {first[0]}"
         )
     return values
@@ -166,9 +82,8 @@ def check_lr_values(values: np.ndarray) -> np.ndarray:
 
 def resolve(name: str, hyper: dict) -> tuple[str, dict, int | None]:
     """(rule, hyperparameters with defaults, number of runs the per-run arrays imply or None)."""
-    check_choice("optimizer", name, names())
-    rule = canonical(name)
-    base = defaults(name)
+    e = entry(name)
+    base = e.defaults
     unknown = [k for k in hyper if k not in base]
     if unknown:
         raise ValueError(
@@ -177,21 +92,22 @@ def resolve(name: str, hyper: dict) -> tuple[str, dict, int | None]:
         )
     out = {**base, **hyper}
     sizes: dict[str, int] = {}
-    for key, value in out.items():
-        if isinstance(base[key], bool):
+    for h in e.rule.hypers:
+        key, value = h.name, out[h.name]
+        if isinstance(h.default, bool):
             out[key] = check_bool(key, value)
         elif key == "lr" and callable(value):
             # a schedule is checked where it is evaluated: a run knows its length, the optimizer not
             pass
-        elif key == "betas":
-            if not isinstance(value, (tuple, list)) or len(value) != 2:
-                raise ValueError(f"betas must be a pair (beta1, beta2), got {given(value)}")
-            out[key] = tuple(check_value(f"betas[{i}]", v, *RANGES["betas"]) for i, v in enumerate(value))
+        elif h.parts:
+            if not isinstance(value, (tuple, list)) or len(value) != len(h.parts):
+                raise ValueError(f"{key} must be a pair ({', '.join(h.parts)}), got {given(value)}")
+            out[key] = tuple(check_value(f"{key}[{i}]", v, *h.bounds) for i, v in enumerate(value))
             for i, v in enumerate(out[key]):
                 if isinstance(v, np.ndarray):
-                    sizes[f"betas[{i}]"] = v.size
+                    sizes[f"{key}[{i}]"] = v.size
         else:
-            out[key] = check_lr(value) if key == "lr" else check_value(key, value, *RANGES[key])
+            out[key] = check_lr(value) if key == "lr" else check_value(key, value, *h.bounds)
             if isinstance(out[key], np.ndarray):
                 sizes[key] = out[key].size
     lr = out["lr"]
@@ -203,7 +119,7 @@ def resolve(name: str, hyper: dict) -> tuple[str, dict, int | None]:
             "per-run hyperparameter arrays must all have the same length (one value per run); got "
             + ", ".join(f"{k}: {n}" for k, n in sizes.items())
         )
-    return rule, out, next(iter(sizes.values()), None)
+    return e.rule.name, out, next(iter(sizes.values()), None)
 
 
 # --- helpers shared by the rules -----------------------------------------------------------------

@@ -15,11 +15,19 @@ from typing import NamedTuple
 
 import numpy as np
 
-from gdviz.optim.base import Rule, col, const, lerp, lerp_kind, lr_parts, nonzero, register, scheduled_lr
+from gdviz.optim.base import col, const, lerp, lerp_kind, lr_parts, nonzero, scheduled_lr
 from gdviz.optim.explain import decay_line, line
 from gdviz.optim.explain import lerp as lerp_scalar
+from gdviz.optim.registry import EPS, MOMENTUM, WEIGHT_DECAY, Family, Hyper, Knob, Rule, lr, register
 
-DEFAULTS = {"lr": 1e-2, "alpha": 0.99, "eps": 1e-8, "weight_decay": 0.0, "momentum": 0.0, "centered": False}
+HYPERS = (
+    lr(1e-2),
+    Hyper("alpha", 0.99, 0.0, 1.0, hi_open=True, axis=True),
+    Hyper("eps", 1e-8),
+    Hyper("weight_decay", 0.0, axis=True),
+    Hyper("momentum", 0.0, 0.0, 1.0, hi_open=True, axis=True),
+    Hyper("centered", False),
+)
 
 LATEX = (
     r"\begin{aligned} v_t &= \alpha\, v_{t-1} + (1-\alpha)\, g_t^2 \\ "
@@ -171,4 +179,22 @@ def explain(h, g, theta, before, after, lr, k, theta_next):
     return lines, memory, lr / denom, {}
 
 
-register(Rule("rmsprop", DEFAULTS, build, explain, LATEX, note="rmsprop"))
+register(
+    Rule(
+        "rmsprop",
+        HYPERS,
+        build,
+        explain,
+        LATEX,
+        year=2012,  # Hinton's lecture notes
+        knobs=(Knob("alpha", 0.0, 0.999, 0.01), MOMENTUM, Knob("centered"), EPS, WEIGHT_DECAY),
+        second="momentum",  # 0 is RMSProp without it
+        heatmap=("momentum",),
+        family=Family(adaptive=True),
+        note="insp.note.rmsprop",
+        effective_note="insp.effective.other",
+        # its momentum buffer is b: v is already the average of g²
+        symbols={"square_avg": "v", "grad_avg": "ḡ", "momentum_buffer": "b"},
+        torch="RMSprop",
+    )
+)

@@ -15,10 +15,17 @@ from typing import NamedTuple
 
 import numpy as np
 
-from gdviz.optim.base import Alias, Rule, col, const, lr_parts, nonzero, register, scheduled_lr
+from gdviz.optim.base import col, const, lr_parts, nonzero, scheduled_lr
 from gdviz.optim.explain import decay_line, line
+from gdviz.optim.registry import MOMENTUM, WEIGHT_DECAY, Alias, Family, Hyper, Knob, Rule, lr, register
 
-DEFAULTS = {"lr": 1e-3, "momentum": 0.0, "dampening": 0.0, "weight_decay": 0.0, "nesterov": False}
+HYPERS = (
+    lr(1e-3),
+    Hyper("momentum", 0.0, 0.0, 1.0, hi_open=True, axis=True),
+    Hyper("dampening", 0.0, 0.0, 1.0),
+    Hyper("weight_decay", 0.0, axis=True),
+    Hyper("nesterov", False),
+)
 
 LATEX = r"\theta_t = \theta_{t-1} - \gamma\, g_t"
 LATEX_MOMENTUM = (
@@ -159,8 +166,40 @@ def explain(h, g, theta, before, after, lr, k, theta_next):
 
 
 register(
-    Rule("sgd", DEFAULTS, build, explain, LATEX, note="sgd"),
-    Alias("gd", "sgd", {}, LATEX),
-    Alias("momentum", "sgd", {"momentum": 0.9}, LATEX_MOMENTUM),
-    Alias("nesterov", "sgd", {"momentum": 0.9, "nesterov": True}, LATEX_NESTEROV),
+    Rule(
+        "sgd",
+        HYPERS,
+        build,
+        explain,
+        LATEX,
+        year=1951,  # Robbins and Monro
+        heatmap=("momentum",),  # plain GD's cells with μ > 0 are the momentum rule's
+        note="insp.note.sgd",
+        memory_note="insp.note.momentum",
+        symbols={"momentum_buffer": "v"},
+        torch="SGD",
+        menu=False,
+    ),
+    Alias("gd", "sgd", {}, LATEX, year=1847, knobs=(WEIGHT_DECAY,)),  # Cauchy
+    Alias(
+        "momentum",
+        "sgd",
+        {"momentum": 0.9},
+        LATEX_MOMENTUM,
+        year=1964,  # Polyak's heavy ball
+        knobs=(MOMENTUM, Knob("dampening", 0.0, 0.99, 0.01), WEIGHT_DECAY),
+        second="momentum",
+        family=Family(momentum=True),
+    ),
+    Alias(
+        "nesterov",
+        "sgd",
+        {"momentum": 0.9, "nesterov": True},
+        LATEX_NESTEROV,
+        year=1983,
+        # torch refuses Nesterov without momentum, so μ starts above 0 (and dampening stays 0)
+        knobs=(Knob("momentum", 0.01, 0.999, 0.01, symbol="μ"), WEIGHT_DECAY),
+        second="momentum",
+        family=Family(momentum=True),
+    ),
 )

@@ -154,24 +154,24 @@ def lr_family(
     vectorized pass: ``(params (T+1, R, P) float32, loss (T+1, R), diverged (R,))``. The step
     count is the same for every rate (no stop_loss), so that a slider over them always shows T steps.
 
-    ``grid`` = ("momentum" or "beta1", values) races every rate at every value too: R = len(lrs) ×
-    len(values), run j·len(lrs) + i at rate i and value j."""
+    ``grid`` = (the rule's second knob, values: "momentum", "beta1" …) races every rate at every
+    value too: R = len(lrs) × len(values), run j·len(lrs) + i at rate i and value j."""
     import gdviz
+    from gdviz.optim import registry
 
     p = build_problem(recipe)
     L = len(lrs)
     hyper = dict(run["hyper"], lr=np.asarray(lrs, dtype=float))
     if grid is not None:
         name, values = grid
+        # what the scrub's second slider may be: a knob some rule declares its second
+        seconds = list(dict.fromkeys(s for n in registry.names() if (s := registry.entry(n).second)))
+        if name not in seconds:
+            some = ", ".join(seconds[:-1]) + " and " if len(seconds) > 1 else ""
+            raise ValueError(f"no grid over {name!r}: only {some}{seconds[-1]}")
         values = np.asarray(values, dtype=float)
         hyper["lr"] = np.tile(hyper["lr"], len(values))
-        per_run = np.repeat(values, L)
-        if name == "beta1":
-            hyper["betas"] = (per_run, float(hyper.get("betas", (0.9, 0.999))[1]))
-        elif name == "momentum":
-            hyper["momentum"] = per_run
-        else:
-            raise ValueError(f"no grid over {name!r}: only momentum and beta1")
+        hyper = registry.fold(run["rule"], {**hyper, name: np.repeat(values, L)})
     rec = gdviz.run_many(
         p,
         gdviz.optimizer(run["rule"], **hyper),

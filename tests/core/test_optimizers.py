@@ -11,6 +11,7 @@ from reference_support import reference
 
 from gdviz.optim import (
     OPTIMIZER_NAMES,
+    registry,
     AdagradState,
     AdamState,
     Optimizer,
@@ -200,7 +201,8 @@ OPEN_LOOP_CASES = [
     ("adam", {"lr": 0.01, "betas": (0.2, 0.5), "weight_decay": 0.1}),
     ("adamw", {"lr": 0.01, "betas": (0.2, 0.5), "weight_decay": 0.1}),
 ]
-TORCH_CLASS = {"sgd": "SGD", "adagrad": "Adagrad", "rmsprop": "RMSprop", "adam": "Adam", "adamw": "AdamW"}
+# Every registered name whose rule declares torch.optim's class of it: all are compared below.
+WITH_TORCH = [n for n in registry.names() if registry.entry(n).rule.torch]
 STEPS = 2000
 # The lr lands between 1e-4 and 0.1 and |θ| ≤ 3, so 1e-13 absolute is still a few hundred ulps.
 RTOL, ATOL = 1e-12, 1e-13
@@ -211,7 +213,7 @@ def _torch_trajectory(torch, opt: Optimizer, grad_fn, foreach, lr_fn=None) -> np
     hyper = dict(opt.hyper)
     if lr_fn is not None:
         hyper["lr"] = lr_fn(0)
-    topt = getattr(torch.optim, TORCH_CLASS[opt.name])([p], foreach=foreach, **hyper)
+    topt = getattr(torch.optim, registry.entry(opt.name).rule.torch)([p], foreach=foreach, **hyper)
     out = np.empty((STEPS, 2))
     for k in range(STEPS):
         if lr_fn is not None:
@@ -263,7 +265,12 @@ def test_matches_torch_with_other_foreach_settings(torch, case, foreach):
     _check_rosenbrock(torch, *TORCH_CASES[case], foreach=foreach)
 
 
-@pytest.mark.parametrize(("name", "hyper"), OPEN_LOOP_CASES, ids=[f"{n}-{h}" for n, h in OPEN_LOOP_CASES])
+# The registry's every rule and convenience name at its defaults (the table above adds the branches).
+@pytest.mark.parametrize(
+    ("name", "hyper"),
+    OPEN_LOOP_CASES + [(n, {}) for n in WITH_TORCH],
+    ids=[f"{n}-{h}" for n, h in OPEN_LOOP_CASES] + [f"{n}-defaults" for n in WITH_TORCH],
+)
 def test_matches_torch_on_random_gradients(torch, name, hyper):
     gs = np.random.default_rng(7).standard_normal((STEPS, 2)) * [1.0, 30.0]
     opt = optimizer(name, **hyper)
@@ -291,11 +298,13 @@ def test_schedule_matches_torch_with_lr_changed_by_hand(torch, name):
     np.testing.assert_allclose(ours, _torch_trajectory(torch, opt, grad, False, sched), rtol=RTOL, atol=ATOL)
 
 
-def test_defaults_are_torch_defaults(torch):
-    for name, cls in TORCH_CLASS.items():
-        params = inspect.signature(getattr(torch.optim, cls)).parameters
-        hyper = optimizer(name).hyper
-        assert hyper == {k: params[k].default for k in hyper}, name
+@pytest.mark.parametrize("name", [n for n in WITH_TORCH if registry.canonical(n) == n])
+def test_defaults_are_torch_defaults(torch, name):
+    # torch's names, in its order, with its values
+    params = inspect.signature(getattr(torch.optim, registry.entry(name).rule.torch)).parameters
+    hyper = optimizer(name).hyper
+    assert hyper == {k: params[k].default for k in hyper}
+    assert list(hyper) == [k for k in params if k in hyper]
 
 
 # --- many runs, schedules, purity ----------------------------------------------------------------
@@ -439,16 +448,9 @@ def test_state_types_and_buffers():
 
 
 def test_names_labels_and_resolved_hyper():
-    assert set(OPTIMIZER_NAMES) == {
-        "sgd",
-        "adagrad",
-        "rmsprop",
-        "adam",
-        "adamw",
-        "gd",
-        "momentum",
-        "nesterov",
-    }
+    # a name is a rule or a convenience name of one, and builds the rule it names
+    for name in OPTIMIZER_NAMES:
+        assert optimizer(name).name == registry.canonical(name) and optimizer(name).label == name
     opt = optimizer("nesterov", lr=0.05)
     assert (opt.name, opt.label) == ("sgd", "nesterov")
     assert opt.hyper == {"lr": 0.05, "momentum": 0.9, "dampening": 0.0, "weight_decay": 0.0, "nesterov": True}

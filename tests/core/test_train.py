@@ -10,7 +10,7 @@ import pytest
 
 import gdviz
 from gdviz import limits
-from gdviz.optim import optimizer
+from gdviz.optim import optimizer, registry
 from gdviz.optim.schedules import schedule
 from gdviz.problems import problem, problem_names
 from gdviz.train import (
@@ -26,8 +26,11 @@ from gdviz.train import (
     squeeze,
 )
 
-RULES = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
-PLAIN = ("gd", "momentum", "nesterov")
+RULES = registry.menu()  # every rule the pages offer
+# those that step by lr × (a sum of) gradients: neither adaptive, sign-based nor second-order
+PLAIN = tuple(
+    r for r in RULES if not any(getattr(registry.entry(r).family, f) for f in ("adaptive", "sign", "second_order"))
+)
 STATE_COLUMNS = ("params", "loss", "samples_seen", "grad_evals", "epoch")
 STEP_COLUMNS = ("grad", "batch_loss", "lr")
 

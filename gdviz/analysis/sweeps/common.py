@@ -6,7 +6,7 @@ import numpy as np
 
 from gdviz import limits
 from gdviz.errors import check_number, given
-from gdviz.optim import Optimizer
+from gdviz.optim import Optimizer, registry
 from gdviz.problems.base import Problem
 
 # 60 values, 10 per decade: neighbours 26 % apart, finer than a learning rate needs to be known.
@@ -20,7 +20,8 @@ THRESHOLD_FRACTION = 1e-3
 RANGE_EXPLODE = 4.0
 # Final losses this close to the lowest one (as a fraction of the start gap) count as equally good.
 TIE_FRACTION = 1e-6
-AXES = ("lr", "momentum", "beta1", "beta2", "alpha", "weight_decay", "batch_size")
+# What a grid may put on an axis: what the rules declare a grid may vary, and the batch size.
+AXES = (*registry.axes(), "batch_size")
 X_AXES = ("step", "epoch", "samples", "grad_evals", "time")
 MAX_CONFIGS = 12
 COMPARE_POINTS = 400

@@ -8,7 +8,6 @@ import numpy as np
 
 from gdviz import limits
 from gdviz.analysis.sweeps.common import (
-    AXES,
     DEFAULT_LRS,
     _best,
     _check_budget,
@@ -26,7 +25,7 @@ from gdviz.analysis.sweeps.lr import (
     _pad,
 )
 from gdviz.errors import check_choice, given
-from gdviz.optim import optimizer
+from gdviz.optim import optimizer, registry
 from gdviz.problems.base import Problem
 from gdviz.train import run_many
 
@@ -69,7 +68,8 @@ def _check_axis(spec, which: str, problem: Problem):
             f"{which} must be a pair (name, values), e.g. ('lr', np.logspace(-4, 0, 30)); got {spec!r}"
         )
     name, values = spec
-    check_choice(f"{which} axis", name, AXES)
+    axes = (*registry.axes(), "batch_size")  # a rule registered since import may add its own
+    check_choice(f"{which} axis", name, axes)
     try:
         arr = np.asarray(values, dtype=float)
     except (TypeError, ValueError) as err:
@@ -87,7 +87,7 @@ def _check_axis(spec, which: str, problem: Problem):
         if not problem.has_data:
             raise ValueError(
                 f"problem {problem.name!r} has no data, so batch_size cannot be an axis; "
-                f"got {which}=('batch_size', …) (allowed axes: {', '.join(a for a in AXES if a != 'batch_size')})"
+                f"got {which}=('batch_size', …) (allowed axes: {', '.join(axes[:-1])})"
             )
         bad = (arr != np.round(arr)) | (arr < 1) | (arr > problem.n_samples)
         if np.any(bad):
@@ -99,16 +99,9 @@ def _check_axis(spec, which: str, problem: Problem):
     return name, arr
 
 
-def _hyper_with(h: dict, name: str, values):
-    """``h`` with hyperparameter ``name`` set to ``values`` (beta1/beta2 go into the betas pair)."""
-    out = dict(h)
-    if name in ("beta1", "beta2"):
-        betas = list(out.get("betas", (0.9, 0.999)))
-        betas[0 if name == "beta1" else 1] = values
-        out["betas"] = tuple(betas)
-    else:
-        out[name] = values
-    return out
+def _hyper_with(rule: str, h: dict, name: str, values):
+    """``h`` with hyperparameter ``name`` set to ``values`` (a part of a pair, beta1, goes into it)."""
+    return registry.fold(rule, {**h, name: values})
 
 
 def grid_sweep(
@@ -155,7 +148,7 @@ def grid_sweep(
         other_n, other_v = (yn, yv) if xn == "batch_size" else (xn, xv)
         bs = xv if xn == "batch_size" else yv
         for i, b in enumerate(bs):
-            opt = optimizer(name, **_hyper_with(h, other_n, other_v))
+            opt = optimizer(name, **_hyper_with(name, h, other_n, other_v))
             rec = run_many(
                 problem,
                 opt,
@@ -174,7 +167,7 @@ def grid_sweep(
                 loss[:, i, :], diverged[i, :] = part, rec.diverged
     else:
         gx, gy = np.meshgrid(xv, yv)
-        hh = _hyper_with(_hyper_with(h, xn, gx.ravel()), yn, gy.ravel())
+        hh = _hyper_with(name, _hyper_with(name, h, xn, gx.ravel()), yn, gy.ravel())
         opt = optimizer(name, **hh)
         rec = run_many(
             problem,
