@@ -10,14 +10,19 @@ import math
 from dataclasses import dataclass, field, replace
 
 from gdviz import limits
+from gdviz.optim import registry
 
 MAX_RUNS_RACE = 6
 # Gradient-descent variants: a data choice (how many samples per step), independent of the update rule.
 STOCHASTIC = "stochastic"
 VARIANTS = ("full", "mini", STOCHASTIC)
-RULES = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
 SCHEDULES = ("constant", "step", "exponential", "cosine", "inverse_time")
-LR_MIN, LR_MAX = 1e-5, 10.0
+# The rate slider's ends: the page's choice for teaching, well inside what the core accepts
+# (registry.LR_LIMIT, a guard against overflow).
+LR_SLIDER_MIN, LR_SLIDER_MAX = 1e-5, 10.0
+# What a new run, a link's run and a session's run start with (RunSpec's defaults read these).
+DEFAULT_LR = 0.01
+DEFAULT_BATCH = 2
 STEPS_MAX = 3000  # the UI's own cap (the core allows more); keeps a rerun well under a second
 FRAMES_CHOICES = (50, 100, 200, 300, 500)
 SPEEDS = {"0.5×": 80, "1×": 40, "2×": 20, "4×": 10}
@@ -29,7 +34,7 @@ def lr_grid() -> tuple[float, ...]:
     for e in range(-5, 2):
         for m in (1, 1.5, 2, 3, 5, 7):
             v = float(f"{m * 10.0**e:.3g}")
-            if LR_MIN <= v <= LR_MAX:
+            if LR_SLIDER_MIN <= v <= LR_SLIDER_MAX:
                 out.append(v)
     return tuple(out)
 
@@ -40,7 +45,7 @@ LR_GRID = lr_grid()
 def snap_lr(v: float) -> float:
     """The grid value nearest to v on a log scale."""
     if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
-        return 0.01
+        return DEFAULT_LR
     return min(LR_GRID, key=lambda g: abs(math.log(g) - math.log(v)))
 
 
@@ -58,46 +63,45 @@ class Control:
     log: bool = False
 
 
-# Hyperparameters shown per update rule (lr is separate: it has its own log slider).
-RULE_CONTROLS: dict[str, tuple[Control, ...]] = {
-    "gd": (Control("weight_decay", "float", 0.0, 0.0, 1.0, 0.001),),
-    "momentum": (
-        Control("momentum", "float", 0.9, 0.0, 0.999, 0.01),
-        Control("dampening", "float", 0.0, 0.0, 0.99, 0.01),
-        Control("weight_decay", "float", 0.0, 0.0, 1.0, 0.001),
-    ),
-    "nesterov": (
-        Control("momentum", "float", 0.9, 0.01, 0.999, 0.01),
-        Control("weight_decay", "float", 0.0, 0.0, 1.0, 0.001),
-    ),
-    "adagrad": (
-        Control("lr_decay", "float", 0.0, 0.0, 1.0, 0.001),
-        Control("initial_accumulator_value", "float", 0.0, 0.0, 10.0, 0.1),
-        Control("eps", "float", 1e-10, 0.0, 1e-2, None, log=True),
-        Control("weight_decay", "float", 0.0, 0.0, 1.0, 0.001),
-    ),
-    "rmsprop": (
-        Control("alpha", "float", 0.99, 0.0, 0.999, 0.01),
-        Control("momentum", "float", 0.0, 0.0, 0.999, 0.01),
-        Control("centered", "bool", False),
-        Control("eps", "float", 1e-8, 0.0, 1e-2, None, log=True),
-        Control("weight_decay", "float", 0.0, 0.0, 1.0, 0.001),
-    ),
-    "adam": (
-        Control("beta1", "float", 0.9, 0.0, 0.999, 0.01),
-        Control("beta2", "float", 0.999, 0.0, 0.9999, 0.001),
-        Control("amsgrad", "bool", False),
-        Control("eps", "float", 1e-8, 0.0, 1e-2, None, log=True),
-        Control("weight_decay", "float", 0.0, 0.0, 1.0, 0.001),
-    ),
-    "adamw": (
-        Control("beta1", "float", 0.9, 0.0, 0.999, 0.01),
-        Control("beta2", "float", 0.999, 0.0, 0.9999, 0.001),
-        Control("amsgrad", "bool", False),
-        Control("eps", "float", 1e-8, 0.0, 1e-2, None, log=True),
-        Control("weight_decay", "float", 0.01, 0.0, 1.0, 0.001),
-    ),
-}
+# What a log control (ε) offers: 0 and round powers of ten, those within its range.
+LOG_CHOICES = (0.0, 1e-12, 1e-10, 1e-8, 1e-6, 1e-4, 1e-2)
+
+
+def log_choices(c: Control) -> tuple[float, ...]:
+    return tuple(v for v in LOG_CHOICES if c.lo <= v <= c.hi)
+
+
+def rules() -> tuple[str, ...]:
+    """The update rules the pages offer (``registry.menu``: gd, momentum, nesterov, adagrad …)."""
+    return registry.menu()
+
+
+def rule_controls(rule: str) -> tuple[Control, ...]:
+    """The controls of ``rule`` besides the rate (it has its own log slider), in the order shown:
+    the registry's knobs, each with the rule's own default; () for a name no rule has."""
+    if rule not in registry.names():
+        return ()
+
+    def make():
+        entry = registry.entry(rule)
+        defaults = entry.flat_defaults()
+        return tuple(_control(k, defaults[k.name]) for k in entry.knobs)
+
+    return registry.derived(("ui.controls", rule), make)
+
+
+def _control(k: registry.Knob, default) -> Control:
+    kind = (
+        "bool"
+        if isinstance(default, bool)
+        else "choice"
+        if k.choices
+        else "int"
+        if isinstance(default, int)
+        else "float"
+    )
+    return Control(k.name, kind, default, k.lo, k.hi, k.step, k.choices, k.log)
+
 
 SCHEDULE_CONTROLS: dict[str, tuple[Control, ...]] = {
     "constant": (),
@@ -182,10 +186,10 @@ class RunSpec:
     """One raced configuration: update rule and its hyperparameters, and the data side (batch size)."""
 
     rule: str = "gd"
-    lr: float = 0.05
+    lr: float = DEFAULT_LR
     hyper: tuple[tuple[str, object], ...] = ()
     variant: str = "full"  # full batch, mini-batch or stochastic (batch of one)
-    batch_size: int = 2
+    batch_size: int = DEFAULT_BATCH
     schedule: str = "constant"
     schedule_opts: tuple[tuple[str, object], ...] = ()
     seed: int = 0
@@ -195,18 +199,22 @@ class RunSpec:
         return batch_size(self.variant, self.batch_size, n_samples)
 
     def optimizer_kwargs(self) -> dict:
-        h = dict(self.hyper)
-        out = {"lr": float(self.lr)}
-        if "beta1" in h or "beta2" in h:
-            out["betas"] = (float(h.pop("beta1", 0.9)), float(h.pop("beta2", 0.999)))
-        out.update(h)
-        return out
+        """The hyperparameters under torch's names (beta1 and beta2 as Adam's betas)."""
+        return registry.fold(self.rule, {"lr": float(self.lr), **dict(self.hyper)})
+
+
+def momentum_of(spec: RunSpec) -> float:
+    """μ of a heavy-ball run (momentum, Nesterov), else 0: RMSProp's optional momentum is not the
+    velocity the theory and the legends speak of."""
+    if spec.rule not in registry.names() or not registry.entry(spec.rule).family.momentum:
+        return 0.0
+    return float(dict(spec.hyper).get("momentum", 0.0))
 
 
 def momentum_suffix(spec: RunSpec) -> str:
     """ " μ=0.9" for a run with momentum, else "": runs that differ only in μ (the ravine lesson asks
     about μ 0.9 and 0.7) must not look alike in a legend."""
-    mu = float(dict(spec.hyper).get("momentum", 0.0)) if spec.rule in ("gd", "momentum", "nesterov") else 0.0
+    mu = momentum_of(spec)
     return f" μ={mu:g}" if mu else ""
 
 

@@ -18,6 +18,7 @@ from figure_support import PREFIXES
 from gdviz import formula
 from gdviz.figures import inspect, race, surface3d
 from gdviz.figures import network as network_figures
+from gdviz.optim import registry
 from gdviz.problems.data import csv as csvdata
 from gdviz.ui import i18n, specs
 from gdviz.ui.i18n import EN, ZH, figure_labels, t
@@ -76,7 +77,9 @@ def _template_regex(node: ast.JoinedStr) -> re.Pattern:
 
 
 def _all_controls():
-    for table in (specs.RULE_CONTROLS, specs.PROBLEM_CONTROLS, specs.SCHEDULE_CONTROLS):
+    for rule in specs.rules():
+        yield from specs.rule_controls(rule)
+    for table in (specs.PROBLEM_CONTROLS, specs.SCHEDULE_CONTROLS):
         for controls in table.values():
             yield from controls
 
@@ -84,7 +87,8 @@ def _all_controls():
 def required_keys() -> set[str]:
     """Keys built from the value sets the page iterates over: each must be in the English table."""
     keys = set()
-    keys |= {f"rule.{r}" for r in specs.RULES}
+    # what each update rule the pages offer declares of its texts (gdviz.optim.registry.strings)
+    keys |= {k for r in specs.rules() for k in registry.strings(r)}
     keys |= {f"variant.{v}" for v in specs.VARIANTS} | {f"variant.{v}.short" for v in specs.VARIANTS}
     keys |= {f"schedule.{s}" for s in specs.SCHEDULES}
     keys |= {f"problem.{p}" for p in specs.PROBLEMS} | {f"problem.{p}.about" for p in specs.PROBLEMS}
@@ -212,8 +216,17 @@ def _page_title_keys() -> set[str]:
     return {p.title_key for p in (race, sweeps, network, scale)}
 
 
+def _rule_notes(*fields: str):
+    """The i18n keys the update rules declare in ``fields`` (the inspector's notes)."""
+    return lambda: {getattr(registry.entry(r).rule, f) for r in specs.rules() for f in fields} - {""}
+
+
 # Keys passed to t() as expressions, and where their values come from.
-COMPUTED_KEYS = {"p.title_key": _page_title_keys}
+COMPUTED_KEYS = {
+    "p.title_key": _page_title_keys,
+    "note_key": _rule_notes("note", "memory_note"),
+    "effective_key": _rule_notes("effective_note"),
+}
 
 
 def test_every_computed_key_exists():

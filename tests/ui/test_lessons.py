@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 import gdviz
 from gdviz.analysis.metrics import distance_to_minimum
 from gdviz.ui.race.lessons import BY_KEY, LESSONS
-from gdviz.ui.specs import PROBLEMS, RULE_CONTROLS, SCHEDULE_CONTROLS, ProblemSpec
+from gdviz.ui.specs import PROBLEMS, SCHEDULE_CONTROLS, ProblemSpec, rule_controls
 
 APP = str(__import__("pathlib").Path(__file__).resolve().parents[2] / "app.py")
 
@@ -41,7 +41,7 @@ def test_there_are_at_least_eight_lessons_with_valid_specs():
     for lesson in LESSONS:
         assert lesson.problem.name in PROBLEMS and 1 <= len(lesson.runs) <= 6
         for r in lesson.runs:
-            assert {k for k, _ in r.hyper} <= {c.key for c in RULE_CONTROLS[r.rule]}
+            assert {k for k, _ in r.hyper} <= {c.key for c in rule_controls(r.rule)}
             assert {k for k, _ in r.schedule_opts} <= {c.key for c in SCHEDULE_CONTROLS[r.schedule]}
 
 

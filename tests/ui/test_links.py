@@ -16,7 +16,6 @@ from gdviz.ui.specs import (
     LR_GRID,
     MAX_RUNS_RACE,
     PROBLEM_CONTROLS,
-    RULE_CONTROLS,
     SCHEDULE_CONTROLS,
     SCHEDULES,
     STEPS_MAX,
@@ -26,6 +25,9 @@ from gdviz.ui.specs import (
     ProblemSpec,
     RunSpec,
     ViewSpec,
+    log_choices,
+    rule_controls,
+    rules,
 )
 
 
@@ -37,7 +39,7 @@ def _value(c: Control):
     if c.kind == "int":
         return st.integers(int(c.lo), int(c.hi))
     if c.log:
-        return st.sampled_from((0.0, 1e-12, 1e-10, 1e-8, 1e-6, 1e-4, 1e-2))
+        return st.sampled_from(log_choices(c))
     return (
         st.floats(c.lo, c.hi, allow_nan=False)
         .map(lambda v: float(f"{v:.6g}"))
@@ -47,8 +49,8 @@ def _value(c: Control):
 
 @st.composite
 def run_specs(draw):
-    rule = draw(st.sampled_from(sorted(RULE_CONTROLS)))
-    hyper = tuple((c.key, draw(_value(c))) for c in RULE_CONTROLS[rule])
+    rule = draw(st.sampled_from(sorted(rules())))
+    hyper = tuple((c.key, draw(_value(c))) for c in rule_controls(rule))
     sched = draw(st.sampled_from(SCHEDULES))
     sopts = tuple((c.key, draw(_value(c))) for c in SCHEDULE_CONTROLS[sched])
     variant = draw(st.sampled_from(VARIANTS))
@@ -187,9 +189,9 @@ def test_garbage_never_breaks_the_decoder_and_is_clamped(params):
     assert 1 <= len(cfg.runs) <= MAX_RUNS_RACE
     assert 10 <= cfg.steps <= STEPS_MAX
     for r in cfg.runs:
-        assert r.rule in RULE_CONTROLS and r.lr in LR_GRID and r.variant in VARIANTS
+        assert r.rule in rules() and r.lr in LR_GRID and r.variant in VARIANTS
         assert r.schedule in SCHEDULES and 0 <= r.seed <= 10_000 and r.batch_size >= 1
-        for c in RULE_CONTROLS[r.rule]:
+        for c in rule_controls(r.rule):
             v = dict(r.hyper).get(c.key, c.default)
             if c.kind in ("float", "int"):
                 assert c.lo <= v <= c.hi

@@ -32,7 +32,7 @@ def test_every_rule_and_variant_runs_and_draws(name):
     variants = specs.VARIANTS if problem.has_data else ("full",)
     cfg = specs.PageConfig(problem=spec, steps=10)
     recipe = compute.recipe(spec)
-    runs = [specs.RunSpec(rule, 0.01, variant=v, batch_size=2) for rule in specs.RULES for v in variants]
+    runs = [specs.RunSpec(rule, 0.01, variant=v, batch_size=2) for rule in specs.rules() for v in variants]
     keep = compute.keep_for(problem, cfg.steps)
     out = tasks.run_inline(
         "runs", {"recipe": recipe, "runs": [compute.run_args(r, problem, cfg, keep) for r in runs]}

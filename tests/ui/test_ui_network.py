@@ -132,7 +132,7 @@ def test_every_dataset_and_activation_renders(dataset):
 
 def test_each_update_rule_and_variant_trains():
     at = open_page(**FAST)
-    for i, rule in enumerate(ns.RULES):
+    for i, rule in enumerate(ns.rules()):
         variant = ns.VARIANTS[i % len(ns.VARIANTS)]  # every rule, and every variant several times
         at.selectbox(key="net.a.rule").set_value(rule)
         at.radio(key="net.a.variant").set_value(variant)

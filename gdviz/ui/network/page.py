@@ -50,7 +50,7 @@ from gdviz.ui.network.state import (
     TrainSpec,
 )
 from gdviz.ui.numbers import number
-from gdviz.ui.specs import LR_GRID, RULES, STEPS_MAX, VARIANTS, snap_lr
+from gdviz.ui.specs import LR_GRID, STEPS_MAX, VARIANTS, rules, snap_lr
 from gdviz.ui.text import literal
 
 SS = st.session_state
@@ -66,12 +66,12 @@ def _on_dataset_change():
 
 def _train_controls(which: str, n_train: int) -> None:
     pre = f"net.{which}"
-    st.selectbox(t("rule"), RULES, key=f"{pre}.rule", format_func=lambda r: t(f"rule.{r}"))
+    st.selectbox(t("rule"), rules(), key=f"{pre}.rule", format_func=lambda r: t(f"rule.{r}"))
     SS[f"{pre}.lr"] = snap_lr(float(SS[f"{pre}.lr"]))
     st.select_slider(t("lr"), LR_GRID, key=f"{pre}.lr", format_func=lambda v: f"{v:g}", help=t("lr.help"))
     rule = SS[f"{pre}.rule"]
-    if rule in ("momentum", "nesterov"):
-        st.slider(t("net.momentum"), 0.0, 0.99, step=0.01, key=f"{pre}.momentum")
+    if state.has_momentum(rule):
+        st.slider(t("net.momentum"), 0.0, state.MOMENTUM_MAX, step=0.01, key=f"{pre}.momentum")
     st.radio(
         t("variant"),
         VARIANTS,

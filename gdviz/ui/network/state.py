@@ -11,9 +11,10 @@ from dataclasses import dataclass
 import streamlit as st
 
 import gdviz
+from gdviz.optim import registry
 from gdviz.problems.data.toy import default_noise
 from gdviz.ui import linkcodec, quirks, work
-from gdviz.ui.specs import LR_GRID, RULES, STEPS_MAX, VARIANTS, Control, batch_size, snap_lr
+from gdviz.ui.specs import LR_GRID, STEPS_MAX, VARIANTS, Control, batch_size, rules, snap_lr
 
 SS = st.session_state
 
@@ -34,6 +35,16 @@ RESOLUTIONS = (21, 31, 41)
 N_MIN, N_MAX, N_STEP = 50, 2000, 50
 STEPS_MIN, STEPS_STEP = 50, 50
 
+# The page's μ slider: the momentum rule's default, up to 0.99 (the race page goes to 0.999).
+MOMENTUM = registry.defaults("momentum")["momentum"]
+MOMENTUM_MAX = 0.99
+
+
+def has_momentum(rule: str) -> bool:
+    """Whether the page shows μ for ``rule``: the heavy-ball rules (momentum, Nesterov)."""
+    return registry.entry(rule).family.momentum
+
+
 DEFAULTS: dict[str, object] = {
     "net.dataset": "moons",
     "net.noise": default_noise("moons"),
@@ -49,13 +60,13 @@ DEFAULTS: dict[str, object] = {
     "net.seed": 0,
     "net.a.rule": "gd",
     "net.a.lr": 0.3,
-    "net.a.momentum": 0.9,
+    "net.a.momentum": MOMENTUM,
     "net.a.variant": "mini",
     "net.a.batch": 32,
     "net.compare": False,
     "net.b.rule": "adam",
     "net.b.lr": 0.01,
-    "net.b.momentum": 0.9,
+    "net.b.momentum": MOMENTUM,
     "net.b.variant": "mini",
     "net.b.batch": 32,
 }
@@ -141,9 +152,9 @@ CONTROLS: dict[str, Control] = {
 }
 for _w in ("a", "b"):
     CONTROLS |= {
-        f"net.{_w}.rule": Control(f"{_w}.rule", "choice", DEFAULTS[f"net.{_w}.rule"], choices=RULES),
+        f"net.{_w}.rule": Control(f"{_w}.rule", "choice", DEFAULTS[f"net.{_w}.rule"], choices=rules()),
         f"net.{_w}.lr": Control(f"{_w}.lr", "choice", DEFAULTS[f"net.{_w}.lr"], choices=LR_GRID),
-        f"net.{_w}.momentum": Control(f"{_w}.momentum", "float", 0.9, 0.0, 0.99, 0.01),
+        f"net.{_w}.momentum": Control(f"{_w}.momentum", "float", MOMENTUM, 0.0, MOMENTUM_MAX, 0.01),
         f"net.{_w}.variant": Control(
             f"{_w}.variant", "choice", DEFAULTS[f"net.{_w}.variant"], choices=VARIANTS
         ),
@@ -190,7 +201,7 @@ class TrainSpec:
 
     rule: str = "gd"
     lr: float = 0.3
-    momentum: float = 0.9
+    momentum: float = MOMENTUM
     variant: str = "mini"
     batch_size: int = 32
 
@@ -199,7 +210,7 @@ class TrainSpec:
 
     def hyper(self) -> dict:
         hyper = {"lr": float(self.lr)}
-        if self.rule in ("momentum", "nesterov"):
+        if has_momentum(self.rule):
             hyper["momentum"] = float(self.momentum)
         return hyper
 

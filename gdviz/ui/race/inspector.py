@@ -27,6 +27,7 @@ from gdviz.figures.inspect import (
     step_figure,
 )
 from gdviz.geometry.projection import View
+from gdviz.optim import registry
 from gdviz.problems.base import Problem
 from gdviz.ui.i18n import t
 from gdviz.ui.quirks import ensure as _ensure
@@ -45,29 +46,10 @@ def _figure_labels() -> dict:
     return {k: t(f"insp.fig.{k}") for k in LABEL_KEYS}
 
 
-def _state_labels() -> dict:
-    return {
-        "momentum_buffer": t("insp.state.momentum_buffer"),
-        "sum": t("insp.state.sum"),
-        "square_avg": t("insp.state.square_avg"),
-        "grad_avg": t("insp.state.grad_avg"),
-        "exp_avg": t("insp.state.exp_avg"),
-        "exp_avg_sq": t("insp.state.exp_avg_sq"),
-        "max_exp_avg_sq": t("insp.state.max_exp_avg_sq"),
-    }
-
-
 def _rule_note(info) -> str:
-    notes = {
-        "sgd": t("insp.note.sgd"),
-        "adagrad": t("insp.note.adagrad"),
-        "rmsprop": t("insp.note.rmsprop"),
-        "adam": t("insp.note.adam"),
-        "adamw": t("insp.note.adam"),
-    }
-    if info.rule == "sgd" and info.memory is not None:
-        return t("insp.note.momentum")
-    return notes[info.rule]
+    rule = registry.entry(info.rule).rule
+    note_key = rule.memory_note if info.memory is not None and rule.memory_note else rule.note
+    return t(note_key) if note_key else ""
 
 
 def _num(x: float) -> str:
@@ -116,17 +98,6 @@ def _shift(delta: int, steps: int):
     SS[STEP_KEY] = min(max(0, int(SS.get(STEP_KEY, 0)) + delta), steps - 1)
 
 
-# The symbols the equation uses for each state field (RMSprop's momentum buffer is b, SGD's is v).
-_SYMBOLS = {
-    "sum": "s",
-    "square_avg": "v",
-    "grad_avg": "ḡ",
-    "exp_avg": "m",
-    "exp_avg_sq": "v",
-    "max_exp_avg_sq": "v̂max",
-}
-
-
 def _table(info, problem: Problem):
     names = list(problem.param_names)
     cols = {
@@ -135,13 +106,14 @@ def _table(info, problem: Problem):
         "g_k": (info.grad, t("insp.col.grad")),
         "∇L(θ_k)": (info.full_grad, t("insp.col.full_grad")),
     }
-    labels = _state_labels()
+    # each state field under the letter the rule's equation gives it (RMSprop's buffer is b, SGD's v)
+    symbols = registry.entry(info.rule).rule.symbols
     for field, value in info.state_before.items():
-        sym = _SYMBOLS.get(field, "b" if info.rule == "rmsprop" else "v")
-        cols[f"{sym}_k"] = (value, t("insp.col.before", name=labels[field]))
+        label = t(f"insp.state.{field}")
+        cols[f"{symbols.get(field, field)}_k"] = (value, t("insp.col.before", name=label))
     for field, value in info.state_after.items():
-        sym = _SYMBOLS.get(field, "b" if info.rule == "rmsprop" else "v")
-        cols[f"{sym}_k+1"] = (value, t("insp.col.after", name=labels[field]))
+        label = t(f"insp.state.{field}")
+        cols[f"{symbols.get(field, field)}_k+1"] = (value, t("insp.col.after", name=label))
     cols["Δ"] = (info.update, t("insp.col.update"))
     cols["θ_k+1"] = (info.theta_next, t("insp.col.theta_next"))
     if info.effective_lr is not None:
@@ -324,10 +296,9 @@ def render(cfg, view_spec, load):
         if info.effective_lr is not None:
             fig = effective_lr_figure(info, problem.param_names, labels=_figure_labels())
             st.plotly_chart(fig, key="insp.effective", theme=None, config={"displaylogo": False})
-            if info.rule in ("adam", "adamw"):
-                st.caption(t("insp.effective.adam"))
-            else:
-                st.caption(t("insp.effective.other"))
+            effective_key = registry.entry(info.rule).rule.effective_note
+            if effective_key:
+                st.caption(t(effective_key))
         if plane is not None:
             st.caption(t("insp.arrows.caption") + (" " + t("insp.arrows.pca") if plane.is_pca else ""))
 

@@ -26,8 +26,6 @@ from gdviz.ui.specs import (
     MAX_RUNS_RACE,
     PROBLEM_CONTROLS,
     PROBLEMS,
-    RULE_CONTROLS,
-    RULES,
     SCHEDULE_CONTROLS,
     SCHEDULES,
     SPEEDS,
@@ -39,6 +37,8 @@ from gdviz.ui.specs import (
     RunSpec,
     ViewSpec,
     default_config,
+    rule_controls,
+    rules,
     snap_lr,
 )
 
@@ -88,7 +88,7 @@ def encode_run(r: RunSpec) -> str:
         parts += [f"s.{k}={fmt(v)}" for k, v in r.schedule_opts]
     if r.seed:
         parts.append(f"seed={int(r.seed)}")
-    defaults = {c.key: c.default for c in RULE_CONTROLS.get(r.rule, ())}
+    defaults = {c.key: c.default for c in rule_controls(r.rule)}
     parts += [f"{k}={fmt(v)}" for k, v in r.hyper if defaults.get(k) != v]
     return ",".join(parts)
 
@@ -134,21 +134,22 @@ def encode(state: LinkState) -> dict[str, str | list[str]]:
 # --- decode ----------------------------------------------------------------------------------------
 def decode_run(text: str, ignored: list) -> RunSpec | None:
     parts = [p.strip() for p in text.split(",")]
-    if len(parts) < 2 or parts[0] not in RULES:
+    if len(parts) < 2 or parts[0] not in rules():
         ignored.append(f"run={shown(text)}")
         return None
+    blank = RunSpec()  # what a run's part the link leaves out is: the session's defaults
     rule = parts[0]
     lr = number(parts[1])
     if lr is None or lr <= 0:
         ignored.append(f"run {rule}: lr")
-        lr = 0.01
+        lr = blank.lr
     snapped = snap_lr(lr)
     if snapped != lr:  # off the slider's grid, or out of its range (1e308 becomes 10)
         ignored.append(f"run {rule}: lr {shown(parts[1])}")
-    variant, batch, sched, seed = "full", 2, "constant", 0
+    variant, batch, sched, seed = blank.variant, blank.batch_size, blank.schedule, blank.seed
     hyper: dict[str, object] = {}
     sopts_text: dict[str, str] = {}
-    controls = {c.key: c for c in RULE_CONTROLS[rule]}
+    controls = {c.key: c for c in rule_controls(rule)}
     for p in parts[2:]:
         if p in ("full", STOCHASTIC, "sgd"):
             variant = STOCHASTIC if p == "sgd" else p  # old links called the stochastic variant "sgd"
@@ -195,7 +196,7 @@ def decode_run(text: str, ignored: list) -> RunSpec | None:
         )
         sopts.append((c.key, c.default if val is None else val))
     ignored += [f"run {rule}: s.{shown(k)}" for k in sopts_text]
-    hyper_t = tuple((c.key, hyper.get(c.key, c.default)) for c in RULE_CONTROLS[rule])
+    hyper_t = tuple((c.key, hyper.get(c.key, c.default)) for c in rule_controls(rule))
     return RunSpec(rule, snapped, hyper_t, variant, batch, sched, tuple(sopts), seed)
 
 

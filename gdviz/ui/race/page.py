@@ -36,7 +36,7 @@ from gdviz.ui.race.compute import (
     view_for,
 )
 from gdviz.ui.race.repairs import nothing_to_draw, notice
-from gdviz.ui.specs import SPEEDS, PageConfig, RunSpec, ViewSpec
+from gdviz.ui.specs import SPEEDS, PageConfig, RunSpec, ViewSpec, momentum_of
 from gdviz.ui.text import literal
 
 CHART_KEY = "race_chart"
@@ -372,21 +372,15 @@ def _handle_click(event, fig, problem: Problem, view: View):
     st.rerun()
 
 
-def _momentum(spec: RunSpec) -> float:
-    return (
-        float(dict(spec.hyper).get("momentum", 0.0)) if spec.rule in ("gd", "momentum", "nesterov") else 0.0
-    )
-
-
 def theory_marks(problem: Problem, spec: RunSpec, start) -> tuple[float, float | None] | None:
     """(stability limit, best step) of a run's rule on this problem, for the learning-rate ruler."""
     q = quadratic_theory(problem)
     with work.piece("hessian"):
         lam = lam_max_at(problem, problem.start if start is None else start)
-    limit = stable_lr(spec.rule, lam, _momentum(spec)) if lam else None
+    limit = stable_lr(spec.rule, lam, momentum_of(spec)) if lam else None
     if limit is None:
         return None
-    best = q.lr_best if (q is not None and spec.rule == "gd" and _momentum(spec) == 0) else None
+    best = q.lr_best if (q is not None and spec.rule == "gd" and momentum_of(spec) == 0) else None
     return limit, best
 
 
@@ -429,7 +423,7 @@ def _theory(problem: Problem, results: list[RunResult], start, out=st, details: 
         if lam:
             lines.append(t("theory.local", lam=f"{lam:.4g}", limit=f"{stable_lr('gd', lam):.4g}"))
     for r in results:
-        limit = stable_lr(r.spec.rule, lam, _momentum(r.spec)) if lam else None
+        limit = stable_lr(r.spec.rule, lam, momentum_of(r.spec)) if lam else None
         if limit is not None and r.spec.lr > limit:
             out.warning(
                 t(

@@ -13,13 +13,14 @@ import streamlit as st
 from gdviz import limits
 from gdviz.figures.scrub import scrub_figure, split_frame, steps_within, value_name
 from gdviz.geometry.projection import View
+from gdviz.optim import registry
 from gdviz.problems.base import Problem
 from gdviz.serve import cost
 from gdviz.serve.cache import ByteCache
 from gdviz.ui import quirks, scrubsync, work
 from gdviz.ui.i18n import figure_labels, t
 from gdviz.ui.race.pipeline import recipe, run_args
-from gdviz.ui.specs import RULE_CONTROLS, PageConfig, RunSpec, snap_lr
+from gdviz.ui.specs import PageConfig, RunSpec, rule_controls, snap_lr
 
 # Learning rates from α/SPAN to α·SPAN, log-spaced: 20 per decade (neighbours 12 % apart, a smooth
 # drag), and α itself exactly.
@@ -27,17 +28,10 @@ SPAN, PER_DECADE = 10.0, 20
 # With a second slider, 10 per decade (neighbours 26 % apart): 21 rates × 6 values stay under the
 # chart's byte budget at the default 300 steps (a run's own seventh value costs it 35 steps).
 PER_DECADE_2D = 10
-# The second knob per rule: μ of the heavy ball, Nesterov and RMSProp, β₁ of Adam. 0 is the rule
-# without it (plain GD, RMSProp without momentum, Adam without a first moment); 0.9 the default.
-SECOND = {
-    "momentum": "momentum",
-    "nesterov": "momentum",
-    "rmsprop": "momentum",
-    "adam": "beta1",
-    "adamw": "beta1",
-}
+# The second knob's values, the rule's declared one (registry: μ of the heavy ball, Nesterov and
+# RMSProp, β₁ of Adam): 0 is the rule without it (plain GD, RMSProp without momentum, Adam without a
+# first moment), 0.9 the default; those within the knob's range.
 SECOND_VALUES = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99)
-SYMBOL = {"momentum": "μ", "beta1": "β₁"}
 FAMILIES = ByteCache("lr_family", 32 * 2**20, ttl=limits.CACHE_TTL_SECONDS)
 SS = st.session_state
 SEEN = "_scrub.release"  # the token of the last release acted on
@@ -66,13 +60,18 @@ def release_value(frame, values) -> float | None:
 
 def second_grid(spec: RunSpec) -> tuple[str, list[float], int] | None:
     """(name, values, index of the run's own value) of the run's second knob, or None (no momentum)."""
-    name = SECOND.get(spec.rule)
+    name = registry.entry(spec.rule).second
     if name is None:
         return None
-    control = next(c for c in RULE_CONTROLS[spec.rule] if c.key == name)
+    control = next(c for c in rule_controls(spec.rule) if c.key == name)
     own = float(dict(spec.hyper).get(name, control.default))
     values = sorted({v for v in SECOND_VALUES if control.lo <= v <= control.hi} | {own})
     return name, values, values.index(own)
+
+
+def _symbol(spec: RunSpec, name: str) -> str:
+    """The second knob's symbol on the chart (μ, β₁), as the rule declares it."""
+    return registry.entry(spec.rule).knob(name).symbol or name
 
 
 def follow_release(lrs: np.ndarray, run_key: str, second: tuple[str, list[float]] | None = None) -> None:
@@ -179,7 +178,7 @@ def render(cfg: PageConfig, problem: Problem, view: View, results: Sequence) -> 
         st.caption(t("scrub.help", n=len(lrs), lr=f"{spec.lr:g}"))
     else:
         name, values, own = second
-        sym = SYMBOL[name]
+        sym = _symbol(spec, name)
         st.caption(
             t(
                 "scrub.help2",
@@ -189,7 +188,7 @@ def render(cfg: PageConfig, problem: Problem, view: View, results: Sequence) -> 
                 total=runs,
                 lr=f"{spec.lr:g}",
                 v=f"{values[own]:g}",
-                tell=t("scrub.tell.momentum") if name == "momentum" else t("scrub.tell.beta1"),
+                tell=t(f"scrub.tell.{name}"),
             )
         )
     if steps < int(cfg.steps):
@@ -206,7 +205,7 @@ def render(cfg: PageConfig, problem: Problem, view: View, results: Sequence) -> 
         minima=view.minima,
         axis_titles=view.axis_titles,
         labels=figure_labels(),
-        second=None if second is None else (SYMBOL[second[0]], second[1], second[2]),
+        second=None if second is None else (_symbol(spec, second[0]), second[1], second[2]),
         stacked=quirks.on_a_phone(),
     )
     st.plotly_chart(fig, key="scrub_chart", theme=None, config={"displaylogo": False})

@@ -18,13 +18,12 @@ from gdviz.ui.race import custom, repairs, state
 from gdviz.ui.race.lessons import LESSONS
 from gdviz.ui.scale import state as scale_state
 from gdviz.ui.specs import (
+    DEFAULT_BATCH,
     FRAMES_CHOICES,
     LR_GRID,
     MAX_RUNS_RACE,
     PROBLEM_CONTROLS,
     PROBLEMS,
-    RULE_CONTROLS,
-    RULES,
     SCHEDULE_CONTROLS,
     SCHEDULES,
     SPEEDS,
@@ -35,10 +34,12 @@ from gdviz.ui.specs import (
     ProblemSpec,
     RunSpec,
     ViewSpec,
+    log_choices,
+    rule_controls,
+    rules,
 )
 from gdviz.ui.text import literal
 
-EPS_CHOICES = (0.0, 1e-12, 1e-10, 1e-8, 1e-6, 1e-4, 1e-2)
 SS = st.session_state
 
 
@@ -55,9 +56,10 @@ def _control(c: Control, key: str, label: str, help_: str | None = None):
             label, c.choices, key=key, help=help_, format_func=lambda v: t(f"opt.{c.key}.{v}", str(v))
         )
     if c.log:
-        if SS.get(key) not in EPS_CHOICES:
-            SS[key] = min(EPS_CHOICES, key=lambda e: abs(e - float(SS.get(key, c.default) or 0)))
-        return st.select_slider(label, EPS_CHOICES, key=key, help=help_, format_func=lambda v: f"{v:g}")
+        choices = log_choices(c)
+        if SS.get(key) not in choices:
+            SS[key] = min(choices, key=lambda e: abs(e - float(SS.get(key, c.default) or 0)))
+        return st.select_slider(label, choices, key=key, help=help_, format_func=lambda v: f"{v:g}")
     if c.kind == "int":
         return number(
             label, int(c.lo), int(c.hi), key=key, default=int(c.default), step=int(c.step or 1), help=help_
@@ -108,7 +110,7 @@ def _bring_in(rid: int, n_samples: int | None, steps: int) -> None:
     """Give a run's batch size and schedule numbers their defaults and bring them into range before
     their widgets are drawn, and while its section is closed too: a link can hold any number."""
     if n_samples is not None and SS.get(f"run.{rid}.variant", "full") == "mini":
-        quirks.ensure(f"run.{rid}.batch", 2)
+        quirks.ensure(f"run.{rid}.batch", DEFAULT_BATCH)
         quirks.clamp(f"run.{rid}.batch", 1, n_samples)
     sched = SS.get(f"run.{rid}.schedule", "constant")
     for c in SCHEDULE_CONTROLS.get(sched, ()):
@@ -139,7 +141,7 @@ def _run_section(
     with box:
         st.selectbox(
             t("rule"),
-            RULES,
+            rules(),
             key=f"run.{rid}.rule",
             format_func=lambda r: t(f"rule.{r}"),
             on_change=state.rule_changed,
@@ -152,7 +154,7 @@ def _run_section(
             marks = theory_for(problem, state.read_run(rid), start)
             if marks is not None:
                 st.html(lr_ruler(SS[f"run.{rid}.lr"], *marks))
-        for c in RULE_CONTROLS[rule]:
+        for c in rule_controls(rule):
             key = f"run.{rid}.h.{rule}.{c.key}"
             quirks.ensure(key, c.default)
             _control(c, key, t(f"ctl.{c.key}"), t(f"ctl.{c.key}.help", None))
@@ -168,7 +170,14 @@ def _run_section(
         )
         if n_samples is not None and SS[f"run.{rid}.variant"] == "mini":
             key = f"run.{rid}.batch"
-            number(t("batch_size"), 1, n_samples, key=key, default=2, help=t("batch_size.help", n=n_samples))
+            number(
+                t("batch_size"),
+                1,
+                n_samples,
+                key=key,
+                default=DEFAULT_BATCH,
+                help=t("batch_size.help", n=n_samples),
+            )
         st.selectbox(
             t("schedule"),
             SCHEDULES,

@@ -30,13 +30,13 @@ from gdviz.ui.race import lessons, links, repairs
 from gdviz.ui.specs import (
     MAX_RUNS_RACE,
     PROBLEM_CONTROLS,
-    RULE_CONTROLS,
     SCHEDULE_CONTROLS,
     PageConfig,
     ProblemSpec,
     RunSpec,
     ViewSpec,
     default_runs,
+    rule_controls,
     snap_lr,
 )
 
@@ -139,23 +139,22 @@ def read_problem() -> ProblemSpec | None:
 
 
 def read_run(rid: int) -> RunSpec:
-    rule = SS.get(f"run.{rid}.rule", "gd")
-    sched = SS.get(f"run.{rid}.schedule", "constant")
-    hyper = tuple(
-        (c.key, SS.get(f"run.{rid}.h.{rule}.{c.key}", c.default)) for c in RULE_CONTROLS.get(rule, ())
-    )
+    blank = RunSpec()  # what a key not written yet holds: the defaults a link's run has too
+    rule = SS.get(f"run.{rid}.rule", blank.rule)
+    sched = SS.get(f"run.{rid}.schedule", blank.schedule)
+    hyper = tuple((c.key, SS.get(f"run.{rid}.h.{rule}.{c.key}", c.default)) for c in rule_controls(rule))
     sopts = tuple(
         (c.key, SS.get(f"run.{rid}.s.{sched}.{c.key}", c.default)) for c in SCHEDULE_CONTROLS.get(sched, ())
     )
     return RunSpec(
         rule=rule,
-        lr=float(SS.get(f"run.{rid}.lr", 0.01)),
+        lr=float(SS.get(f"run.{rid}.lr", blank.lr)),
         hyper=hyper,
-        variant=SS.get(f"run.{rid}.variant", "full"),
-        batch_size=int(SS.get(f"run.{rid}.batch", 2)),
+        variant=SS.get(f"run.{rid}.variant", blank.variant),
+        batch_size=int(SS.get(f"run.{rid}.batch", blank.batch_size)),
         schedule=sched,
         schedule_opts=sopts,
-        seed=int(SS.get(f"run.{rid}.seed", 0)),
+        seed=int(SS.get(f"run.{rid}.seed", blank.seed)),
     )
 
 
@@ -260,7 +259,7 @@ def write_run(rid: int, spec: RunSpec) -> None:
     SS[f"run.{rid}.schedule"] = spec.schedule
     SS[f"run.{rid}.seed"] = int(spec.seed)
     h = dict(spec.hyper)
-    for c in RULE_CONTROLS[spec.rule]:
+    for c in rule_controls(spec.rule):
         SS[f"run.{rid}.h.{spec.rule}.{c.key}"] = h.get(c.key, c.default)
     so = dict(spec.schedule_opts)
     for c in SCHEDULE_CONTROLS[spec.schedule]:
@@ -316,7 +315,7 @@ def remove_run(rid: int) -> None:
 
 def rule_changed(rid: int) -> None:
     rule = SS[f"run.{rid}.rule"]
-    for c in RULE_CONTROLS[rule]:
+    for c in rule_controls(rule):
         quirks.ensure(f"run.{rid}.h.{rule}.{c.key}", c.default)
 
 

@@ -16,6 +16,7 @@ from gdviz.figures.sweeps import (
     range_test_figure,
     sweep_figure,
 )
+from gdviz.optim import registry
 from gdviz.problems.base import Problem
 from gdviz.ui import quirks, work
 from gdviz.ui.i18n import lang, t
@@ -23,9 +24,11 @@ from gdviz.ui.race import state as race_state
 from gdviz.ui.race.sidebar import fmt_lr
 from gdviz.ui.specs import (
     LR_GRID,
-    RULE_CONTROLS,
     STOCHASTIC,
     RunSpec,
+    momentum_of,
+    rule_controls,
+    rules,
     snap_lr,
 )
 from gdviz.ui.sweeps.compute import (
@@ -64,23 +67,40 @@ def adopt(rid: int, spec: RunSpec):
 def cell_spec(base: RunSpec, cfg: dict, n_samples: int | None) -> RunSpec:
     """The run a heatmap cell stands for: ``base`` with the cell's learning rate and second value."""
     spec = replace(base, lr=snap_lr(cfg["lr"]))
-    h = dict(base.hyper)
-    if "momentum" in cfg:
-        mu = float(cfg["momentum"])
-        rule = "momentum" if base.rule == "gd" and mu > 0 else base.rule
-        if rule != base.rule:
-            h = {c.key: h.get(c.key, c.default) for c in RULE_CONTROLS[rule]}
-        if rule != "gd":
-            h["momentum"] = mu
-        spec = replace(spec, rule=rule, hyper=tuple(h.items()))
-    elif "beta1" in cfg:
-        h["beta1"] = float(cfg["beta1"])
-        spec = replace(spec, hyper=tuple(h.items()))
-    elif "batch_size" in cfg:
+    if "batch_size" in cfg:
         b = int(cfg["batch_size"])
         variant = "full" if n_samples is None or b >= n_samples else STOCHASTIC if b == 1 else "mini"
-        spec = replace(spec, variant=variant, batch_size=b if variant == "mini" else base.batch_size)
-    return spec
+        return replace(spec, variant=variant, batch_size=b if variant == "mini" else base.batch_size)
+    knob = next((k for k in cfg if k not in ("rule", "lr")), None)
+    if knob is None:
+        return spec
+    value = float(cfg[knob])
+    rule = _showing(base.rule, knob, value)
+    h = dict(base.hyper)
+    if rule != base.rule:
+        h = {c.key: h.get(c.key, c.default) for c in rule_controls(rule)}
+    if any(c.key == knob for c in rule_controls(rule)):
+        h[knob] = value
+    return replace(spec, rule=rule, hyper=tuple(h.items()))
+
+
+def _showing(rule: str, knob: str, value: float) -> str:
+    """The menu's name for ``rule`` with ``knob`` at ``value``: ``rule`` itself when it shows the knob
+    or the value is its default, else its rule's other name that shows it and differs in nothing
+    else (plain gradient descent with μ > 0 is the momentum rule)."""
+    entry = registry.entry(rule)
+    own = entry.flat_defaults()
+    if any(c.key == knob for c in rule_controls(rule)) or own.get(knob) == value:
+        return rule
+    for other in rules():
+        them = registry.entry(other).flat_defaults()
+        if (
+            registry.canonical(other) == entry.rule.name
+            and any(c.key == knob for c in rule_controls(other))
+            and all(them[k] == own[k] for k in own if k not in ("lr", knob))
+        ):
+            return other
+    return rule
 
 
 # --- shared widgets ----------------------------------------------------------------------------------------
@@ -94,9 +114,10 @@ def _lr_range_slider(key: str, label: str):
 
 
 def _limit_name(spec: RunSpec) -> str:
-    if spec.rule == "nesterov":
+    """Which of the theory's limits (curvature.stable_lr) a run of SGD's family has."""
+    if registry.defaults(spec.rule).get("nesterov"):
         return t("sweep.limit.nesterov")
-    if spec.rule == "momentum" and dict(spec.hyper).get("momentum", 0.0):
+    if momentum_of(spec):
         return t("sweep.limit.momentum")
     return t("sweep.limit.gd")
 
@@ -238,21 +259,14 @@ def range_panel(ctx: Context):
     st.caption(t("sweep.range.explain"))
 
 
-# 1 − μ on the learning-rate slider's round steps (1, 1.5, 2, 3, 5, 7 per decade): μ from 0 to 0.99,
-# dense near 1 where momentum matters, and every value one a teacher can say.
+# 1 − μ on the learning-rate slider's round steps (1, 1.5, 2, 3, 5, 7 per decade): μ (or β₁) from 0
+# to 0.99, dense near 1 where momentum matters, and every value one a teacher can say.
 MOMENTUM_VALUES = (0.0, 0.3, 0.5, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.985, 0.99)
 
 
-def _momentum_values(positive: bool) -> tuple[float, ...]:
-    return tuple(v for v in MOMENTUM_VALUES if v > 0 or not positive)
-
-
 def heatmap_axes(spec: RunSpec, problem: Problem) -> list[str]:
-    axes = []
-    if spec.rule in ("gd", "momentum", "nesterov", "rmsprop"):
-        axes.append("momentum")
-    elif spec.rule in ("adam", "adamw"):
-        axes.append("beta1")
+    """What the rule declares its heatmap puts against the rate, and the batch size (data only)."""
+    axes = list(registry.entry(spec.rule).heatmap)
     if problem.has_data:
         axes.append("batch_size")
     return axes
@@ -262,7 +276,17 @@ def heatmap_values(axis: str, spec: RunSpec, problem: Problem, n: int) -> tuple:
     if axis == "batch_size":
         sizes = np.unique(np.geomspace(1, problem.n_samples, min(n, 12)).round().astype(int))
         return tuple(int(b) for b in sizes)
-    return _momentum_values(positive=spec.rule == "nesterov")
+    # within the run's control (Nesterov's μ starts above 0), else what the core accepts
+    control = next((c for c in rule_controls(spec.rule) if c.key == axis), None)
+    if control is not None:
+        return tuple(v for v in MOMENTUM_VALUES if control.lo <= v <= control.hi)
+    lo, hi, lo_open, hi_open = registry.entry(spec.rule).hyper(axis).bounds
+    return tuple(
+        v
+        for v in MOMENTUM_VALUES
+        if (lo is None or (v > lo if lo_open else v >= lo))
+        and (hi is None or (v < hi if hi_open else v <= hi))
+    )
 
 
 def heatmap_panel(ctx: Context):
