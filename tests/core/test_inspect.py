@@ -28,6 +28,7 @@ from gdviz.figures.inspect import (
     step_window,
 )
 from gdviz.geometry.projection import make_view
+from gdviz.optim import registry
 
 STEPS = 24
 # The figures as the page builds them: with its English texts.
@@ -56,6 +57,8 @@ CONFIGS = [
     ("adamw", {}),
     ("adamw", {"amsgrad": True, "weight_decay": 0.3}),
 ]
+# and every registered name the list above leaves out, at its defaults
+CONFIGS += [(n, {}) for n in registry.names() if n not in {r for r, _ in CONFIGS}]
 LR = {
     "gd": 0.05,
     "momentum": 0.02,
@@ -78,7 +81,7 @@ def synthetic():
 
 
 def _run(problem, rule, hyper, *, batch=None, schedule=None, steps=STEPS, seed=1):
-    opt = gdviz.optimizer(rule, lr=LR[rule], **hyper)
+    opt = gdviz.optimizer(rule, lr=LR.get(rule, 0.05), **hyper)
     return opt, gdviz.run(problem, opt, steps=steps, batch_size=batch, seed=seed, schedule=schedule)
 
 
@@ -133,7 +136,7 @@ def test_every_step_reproduces_the_record(linreg, rule, hyper, batch):
 @pytest.mark.parametrize(("rule", "hyper"), CONFIGS[::3])
 def test_plain_functions_and_step_schedules(rule, hyper):
     p = gdviz.problem("rosenbrock")
-    opt = gdviz.optimizer(rule, lr=LR[rule] / 50, **hyper)
+    opt = gdviz.optimizer(rule, lr=LR.get(rule, 0.05) / 50, **hyper)
     rec = gdviz.run(p, opt, steps=STEPS, schedule=gdviz.schedule("step", step_size=5, gamma=0.5))
     assert len(set(rec.lr.tolist())) > 1, "the schedule changes the lr"
     for k in range(rec.steps_done):
