@@ -29,7 +29,9 @@ from gdviz.train import (
 RULES = registry.menu()  # every rule the pages offer
 # those that step by lr × (a sum of) gradients: neither adaptive, sign-based nor second-order
 PLAIN = tuple(
-    r for r in RULES if not any(getattr(registry.entry(r).family, f) for f in ("adaptive", "sign", "second_order"))
+    r
+    for r in RULES
+    if not any(getattr(registry.entry(r).family, f) for f in ("adaptive", "sign", "second_order"))
 )
 STATE_COLUMNS = ("params", "loss", "samples_seen", "grad_evals", "epoch")
 STEP_COLUMNS = ("grad", "batch_loss", "lr")
