@@ -189,10 +189,11 @@ def make_view(
     if P == 2 or kind == "slice":
         ax = tuple(problem.axes if axes is None else axes)
         xy = [np.asarray(p)[:, list(ax)] for p in paths]
-        if P == 2:
-            window = auto_window(problem.window, [q for q, d in zip(xy, diverged, strict=False) if not d])
-        elif ax == tuple(problem.axes):
-            window = auto_window(problem.window, [q for q, d in zip(xy, diverged, strict=False) if not d])
+        # a diverged run's path would stretch the view to nothing, but its start is drawn: a start
+        # the page brought in from a link is said to be "the nearest point the chart can show"
+        shown = [q if not d else q[:1] for q, d in zip(xy, diverged, strict=False)]
+        if P == 2 or ax == tuple(problem.axes):
+            window = auto_window(problem.window, shown)
         else:
             window = path_window([q for q, d in zip(xy, diverged, strict=False) if not d] or xy)
         window = fit_aspect(window)

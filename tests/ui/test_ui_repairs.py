@@ -57,6 +57,13 @@ START_150 = ",".join(["1"] * 150)
         ("en", {"problem": "rosenbrock", "start": "1e6,-1e6,5"}, "start.length", None),
         ("en", {"problem": "rosenbrock", "start": "1e6,-1e6"}, "start.size", (18.0, -17.0)),
         ("zh", {"problem": "rosenbrock", "start": "1e6,-1e6"}, "start.size", (18.0, -17.0)),
+        # a run that diverges from there at step 2: its start is still on the chart
+        (
+            "en",
+            {"problem": "rosenbrock", "start": "1e6,-1e6", "run": "gd,0.001"},
+            "start.size",
+            (18.0, -17.0),
+        ),
         ("en", {"problem": "mlp", "start": "1,2"}, "start.many", None),
     ],
 )
@@ -71,6 +78,10 @@ def test_a_linked_start_the_problem_cannot_take_is_replaced_used_and_said(lang, 
         assert at.query_params["start"] == ",".join(f"{v:g}" for v in used)
         starts = next(d for d in race_spec(at)["data"] if d.get("marker", {}).get("symbol") == "circle-open")
         assert (starts["x"][0], starts["y"][0]) == used  # the runs start there, on the chart
+        # "the nearest point it can show": inside the contour's ranges, diverged runs included
+        layout = race_spec(at)["layout"]
+        (x0, x1), (y0, y1) = layout["xaxis"]["range"], layout["yaxis"]["range"]
+        assert x0 < used[0] < x1 and y0 < used[1] < y1, (layout["xaxis"]["range"], layout["yaxis"]["range"])
 
 
 @pytest.mark.parametrize(
