@@ -11,7 +11,6 @@ from reference_support import reference
 
 from gdviz.optim import (
     OPTIMIZER_NAMES,
-    registry,
     AdagradState,
     AdamState,
     Optimizer,
@@ -20,6 +19,7 @@ from gdviz.optim import (
     current_lr,
     formula_latex,
     optimizer,
+    registry,
 )
 
 
