@@ -69,7 +69,7 @@ def run(pages: Sequence[Page]) -> None:
     )
     st.logo(str(ASSETS / "logo.svg"), size="large")
     # Streamlit's default top padding pushes the chart below the fold on a projector
-    st.html("<style>.block-container{padding-top:2.2rem}</style>")
+    st.html("<style>.block-container{padding-top:4rem}</style>")
     quirks.apply_later()  # before any widget is drawn
     _initial_language()  # before the page titles are made
     entries = {

@@ -265,8 +265,8 @@ EN: dict[str, str] = {
     # messages
     "diverged": "{label} diverged at step {step}: with α = {lr} each step overshoots the valley by "
     "more than it gains, and the loss grows without bound.",
-    "diverged.limit": "Here the steepest curvature allows plain gradient descent a step of at most "
-    "2/λ_max ≈ {limit}.",
+    "diverged.limit": "At its last finite point the steepest curvature allows plain gradient descent a "
+    "step of at most 2/λ_max ≈ {limit}.",
     "stopped": "{label} reached the loss threshold after {step} steps.",
     # summary
     "summary": "Summary",
@@ -539,7 +539,7 @@ ZH: dict[str, str] = {
     "surface3d.pca": "三维视图只用于切片；请把曲面切换为“切片”。",
     "nothing_to_show": "没有可以计算的运行；请看上面的提示。",
     "diverged": "{label} 在第 {step} 步发散：α = {lr} 时每一步都越过谷底，越走越远，损失无限增大。",
-    "diverged.limit": "这里最陡的曲率只允许普通梯度下降使用不超过 2/λ_max ≈ {limit} 的步长。",
+    "diverged.limit": "在它最后一个有限的点上，最陡的曲率只允许普通梯度下降使用不超过 2/λ_max ≈ {limit} 的步长。",
     "stopped": "{label} 在 {step} 步后达到了损失阈值。",
     "summary": "汇总",
     "col.run": "运行",

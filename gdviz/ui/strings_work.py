@@ -1,7 +1,7 @@
 """Texts of the work budget (gdviz.ui.work): what a computation costs and why it waits."""
 
 EN = {
-    "work.click": "This needs about {s} s of server time ({what}), so it waits for you.",
+    "work.click": "This needs about {s} s of server time, most of it for {what}, so it waits for you.",
     "work.compute": "Compute",
     "work.refused.seconds": "This would need about {s} s of server time, more than the {max} s a visitor "
     "may use at once ({what} costs most): use fewer steps, runs or samples, a smaller batch "
@@ -25,7 +25,7 @@ EN = {
     "work.part.sweep": "the sweep",
     "work.part.noise": "the gradient noise",
     "work.part.problem": "building the data",
-    "work.part.hessian": "the curvature (Hessians)",
+    "work.part.hessian": "the curvature",
     "work.part.figure": "drawing the figure",
     "work.part.scale": "the simulated workers",
     "work.part.fixed_point": "local SGD's fixed point",
@@ -34,7 +34,7 @@ EN = {
 }
 
 ZH = {
-    "work.click": "这需要约 {s} 秒的服务器时间（{what}），所以等你确认后再开始。",
+    "work.click": "这需要约 {s} 秒的服务器时间（大部分用于{what}），所以等你确认后再开始。",
     "work.compute": "开始计算",
     "work.refused.seconds": "这大约需要 {s} 秒的服务器时间，超过了每位访问者一次可用的 {max} 秒（{what}最耗时）："
     "请减少步数、运行数或样本数，或者用更小的批量或更小的网络。",
@@ -55,7 +55,7 @@ ZH = {
     "work.part.sweep": "扫描",
     "work.part.noise": "梯度噪声",
     "work.part.problem": "生成数据",
-    "work.part.hessian": "曲率（海森矩阵）",
+    "work.part.hessian": "计算曲率",
     "work.part.figure": "绘制图表",
     "work.part.scale": "模拟的各个工作节点",
     "work.part.fixed_point": "局部 SGD 的不动点",

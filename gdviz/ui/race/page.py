@@ -158,7 +158,10 @@ def _messages(results: list[RunResult], problem: Problem, out=st):
                 limit = lr_limit(problem, "gd", at=rec.final_params)
             extra = t("diverged.limit", limit=f"{limit:.3g}") if limit else ""
             out.warning(
-                t("diverged", label=r.label, step=k, lr=f"{r.spec.lr:g}") + " " + extra,
+                # Chinese sentences follow each other with no space after the full stop
+                t("diverged", label=r.label, step=k, lr=f"{r.spec.lr:g}")
+                + ("" if lang() == "zh" else " ")
+                + extra,
                 icon=":material/warning:",
             )
         elif rec.stop_reason == "stop_loss":
