@@ -39,63 +39,24 @@ def script(module: str):
 
 MLP_SIX = [f"gd,0.5,seed={k}" for k in range(6)]
 STOCHASTIC_SIX = [f"sgd,0.01,mini:1,seed={k}" for k in range(6)]
+# the largest data the race and sweeps pages allow, and the 61-parameter net of the issue
+BIG_DATA = {"problem": "linear_regression", "data": "synthetic", "n": "1000000", "steps": "3000"}
+NET_61 = {"problem": "mlp", "n": "5000", "width": "15", "depth": "1", "steps": "10", "run": MLP_SIX}
+LOCAL_SGD = {"n": "1000000", "K": "64", "b": "1", "steps": "2000", "strategies": "local", "H": "64"}
 LINKS = [
     # the issue's measured links
+    ("race", {**BIG_DATA, "run": [f"gd,0.05,mini:999999,seed={s}" for s in range(6)]}, {"refuse"}),
+    ("race", {**NET_61, "dataset": "spirals"}, None),
+    ("race", {**NET_61, "dataset": "wave"}, None),
+    ("race", {**BIG_DATA, "run": STOCHASTIC_SIX}, None),
+    ("scale", {"problem": "linear_regression", **LOCAL_SGD, "shards": "label"}, None),
+    ("scale", {"problem": "logistic_regression", "K": "64", "b": "256"}, None),
+    # the largest model each page allows, stochastic where it may be
     (
         "race",
         {
-            "problem": "linear_regression",
-            "data": "synthetic",
-            "n": "1000000",
-            "steps": "3000",
-            "run": [f"gd,0.05,mini:999999,seed={s}" for s in range(6)],
-        },
-        {"refuse"},
-    ),
-    (
-        "race",
-        {
-            "problem": "mlp",
+            **NET_61,
             "dataset": "spirals",
-            "n": "5000",
-            "width": "15",
-            "depth": "1",
-            "steps": "10",
-            "run": MLP_SIX,
-        },
-        None,
-    ),
-    (
-        "race",
-        {
-            "problem": "mlp",
-            "dataset": "wave",
-            "n": "5000",
-            "width": "15",
-            "depth": "1",
-            "steps": "10",
-            "run": MLP_SIX,
-        },
-        None,
-    ),
-    (
-        "race",
-        {
-            "problem": "linear_regression",
-            "data": "synthetic",
-            "n": "1000000",
-            "steps": "3000",
-            "run": STOCHASTIC_SIX,
-        },
-        None,
-    ),
-    # the largest model the race page allows, stochastic
-    (
-        "race",
-        {
-            "problem": "mlp",
-            "dataset": "spirals",
-            "n": "5000",
             "width": "32",
             "depth": "3",
             "steps": "3000",
@@ -103,46 +64,9 @@ LINKS = [
         },
         None,
     ),
-    (
-        "scale",
-        {
-            "problem": "linear_regression",
-            "n": "1000000",
-            "K": "64",
-            "b": "1",
-            "steps": "2000",
-            "strategies": "local",
-            "H": "64",
-            "shards": "label",
-        },
-        None,
-    ),
-    ("scale", {"problem": "logistic_regression", "K": "64", "b": "256"}, None),
     ("network", {"width": "32", "depth": "3", "n": "5000", "steps": "3000"}, None),
-    (
-        "sweeps",
-        {
-            "problem": "linear_regression",
-            "data": "synthetic",
-            "n": "1000000",
-            "steps": "3000",
-            "run": STOCHASTIC_SIX,
-        },
-        None,
-    ),
-    (
-        "sweeps",
-        {
-            "problem": "mlp",
-            "dataset": "spirals",
-            "n": "5000",
-            "width": "15",
-            "depth": "1",
-            "steps": "10",
-            "run": MLP_SIX,
-        },
-        None,
-    ),
+    ("sweeps", {**BIG_DATA, "run": STOCHASTIC_SIX}, None),
+    ("sweeps", {**NET_61, "dataset": "spirals"}, None),
 ]
 LINKS += [("race", {"lesson": lesson.key}, None) for lesson in race_lessons.LESSONS]
 LINKS += [("network", {"lesson": key}, None) for key in net_state.LESSONS]
@@ -151,4 +75,8 @@ LINKS += [("scale", {"lesson": key}, None) for key in scale_state.LESSONS]
 
 def name(case) -> str:
     page, query, _ = case
-    return page + "?" + "&".join(f"{k}={v if isinstance(v, str) else len(v)}" for k, v in query.items())
+    return (
+        page
+        + "?"
+        + "&".join(f"{k}={v if isinstance(v, str) else f'{v[0]}×{len(v)}'}" for k, v in query.items())
+    )
