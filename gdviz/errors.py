@@ -9,7 +9,7 @@ The helpers below write these; a check they do not cover writes its message in t
 ``<argument> must be <what is allowed>, got <what was given>``, with :func:`given` for the last part.
 A visitor's text quoted in a message (a formula's name, a CSV column, a link's value) goes
 through :func:`cut`: whole up to ``QUOTE_CHARS`` characters, else its start and "…".
-tests/test_errors.py samples bad calls across the core and checks every message has the parts.
+tests/core/test_errors.py samples bad calls across the core and checks every message has the parts.
 """
 
 from __future__ import annotations

@@ -88,10 +88,6 @@ class CriticalBatch(NamedTuple):
         """The fitted S(B) = S_min (1 + B_noise / B)."""
         return self.s_min * (1.0 + self.b_noise / np.asarray(b, dtype=float))
 
-    def model_samples(self, b) -> np.ndarray:
-        """The fitted E(B) = E_min (1 + B / B_noise)."""
-        return self.e_min * (1.0 + np.asarray(b, dtype=float) / self.b_noise)
-
 
 def fit(batch_sizes, steps) -> tuple[float, float] | None:
     """(S_min, B_noise) of S = S_min(1 + B_noise/B) through the finite points, least squares in

@@ -43,10 +43,6 @@ class SpecFigure(go.Figure):
         return self._spec
 
     @property
-    def raw_frames(self) -> list[dict]:
-        return self._spec["frames"]
-
-    @property
     def traces(self) -> list[dict]:
         return self._spec["data"]
 
@@ -178,7 +174,7 @@ class Labels(Mapping[str, str]):
 
     Figures hold no text of their own; the page passes its translations (``gdviz.ui.i18n``). Reading
     an undeclared key is a programming error raised at once, so a new text cannot slip past the
-    declaration that ``tests/test_i18n.py`` checks in both languages.
+    declaration that ``tests/ui/test_i18n.py`` checks in both languages.
     """
 
     def __init__(self, texts: Mapping[str, str], keys: Sequence[str], owner: str):

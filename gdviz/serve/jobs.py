@@ -80,10 +80,6 @@ class Job:
         self.touch()
         return self.done_event.wait(timeout)
 
-    @property
-    def finished_ok(self) -> bool:
-        return self.state == DONE
-
 
 class Allowance:
     """Token buckets of CPU seconds, one per owner: ``burst`` at most, refilled at ``rate`` per

@@ -2,7 +2,7 @@
 
 ``t(key, **fmt)`` looks the key up in the current language (``st.session_state["lang"]``). A key
 missing in Chinese falls back to English and one missing everywhere shows the key itself, so a
-visitor never sees a crash; ``tests/test_i18n.py`` fails instead when either table lacks a key
+visitor never sees a crash; ``tests/ui/test_i18n.py`` fails instead when either table lacks a key
 that the code uses.
 """
 

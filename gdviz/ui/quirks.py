@@ -66,7 +66,7 @@ def number_input(
 
 # Keys of widgets whose value Streamlit forbids writing (buttons, the file uploader, charts that report
 # a selection): a written value makes the run that draws the widget raise
-# (StreamlitValueAssignmentNotAllowedError; streamlit#3311, #8715). tests/ui/test_widgets.py finds
+# (StreamlitValueAssignmentNotAllowedError; streamlit#3311, #8715). tests/ui/test_ui_widgets.py finds
 # every such widget on every page and checks that it is listed here.
 UNWRITABLE_PREFIXES = (
     "dup.",

@@ -1,4 +1,5 @@
-"""What the page shows, as frozen values: the sidebar returns a PageConfig, computation is keyed on it.
+"""What the page shows, as frozen values: the state owner reads a PageConfig (``state.read``), and
+computation is keyed on it.
 
 No Streamlit here: these are plain data and the tables that describe every control (ranges,
 defaults, steps), shared by the sidebar, the share-link parser and the tests.
@@ -7,7 +8,7 @@ defaults, steps), shared by the sidebar, the share-link parser and the tests.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from gdviz import limits
 from gdviz.optim import registry
@@ -340,7 +341,3 @@ def default_runs(problem: str) -> tuple[RunSpec, ...]:
 
 def default_config(problem: str = "linear_regression") -> PageConfig:
     return PageConfig(problem=ProblemSpec(problem), runs=default_runs(problem))
-
-
-def with_runs(cfg: PageConfig, runs) -> PageConfig:
-    return replace(cfg, runs=tuple(runs))

@@ -187,7 +187,7 @@ def csv_section() -> ProblemSpec | None:
             )
         )
     spec = ProblemSpec("csv", tuple(opts))
-    # The choices above are what select() accepts, so this builds (tests/test_csvdata.py checks it).
+    # The choices above are what select() accepts, so this builds (tests/core/test_csvdata.py checks it).
     _, _, info = csvdata.select(table, target, list(feats), task, bool(std))
     get_problem(spec)
     if task == "classification" and info.get("classes"):

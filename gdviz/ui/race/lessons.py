@@ -1,7 +1,7 @@
 """Lessons: presets of the race page, each with a question to predict before pressing Play.
 
 A lesson is data (problem, runs, steps, start, view); its words live in ``strings_lessons.py``
-(``lesson.<key>.title/.intro/.question/.notice``). ``tests/test_lessons.py`` runs every lesson and
+(``lesson.<key>.title/.intro/.question/.notice``). ``tests/ui/test_lessons.py`` runs every lesson and
 checks that what it tells the student to notice actually happens.
 """
 
