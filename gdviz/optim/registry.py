@@ -160,7 +160,10 @@ class Entry:
 
     def hyper(self, name: str) -> Hyper:
         """The hyperparameter ``name`` or the pair that has it as a part."""
-        return next(h for h in self.rule.hypers if name == h.name or name in h.parts)
+        found = [h for h in self.rule.hypers if name == h.name or name in h.parts]
+        if not found:
+            raise KeyError(f"{self.name} has no hyperparameter {name!r}")
+        return found[0]
 
     def flat_defaults(self) -> dict:
         """The defaults under the controls' names (a pair's parts apart)."""
