@@ -11,16 +11,21 @@ import sys
 
 import pytest
 
+# Each process probes twice from cold and keeps the lower estimate: the suite runs beside other
+# tests on two cores, and a probe timed while another process holds the core reads high.
 CHILD = """
 import json, gdviz
 from gdviz.serve import cost
 p = gdviz.problem("linear_regression", data="synthetic", n=1_000_000)
-runs = cost.Estimate.total(
-    cost.run_estimate(p, "sgd", steps=3000, batch_size=1) for _ in range(6)
-)
 mlp = gdviz.problem("mlp", dataset="spirals", n=5000, hidden=(15,))
-full = cost.run_estimate(mlp, "sgd", steps=10, runs=6)
-print(json.dumps([runs.seconds, full.seconds]))
+found = []
+for _ in range(2):
+    cost._problem_costs.clear()
+    cost._machine = None
+    runs = cost.Estimate.total(cost.run_estimate(p, "sgd", steps=3000, batch_size=1) for _ in range(6))
+    full = cost.run_estimate(mlp, "sgd", steps=10, runs=6)
+    found.append([runs.seconds, full.seconds])
+print(json.dumps([min(f[k] for f in found) for k in range(2)]))
 """
 
 
