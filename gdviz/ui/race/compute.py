@@ -41,10 +41,14 @@ def get_problem(spec: ProblemSpec) -> Problem:
         return pipeline.get_problem(spec)
 
 
+def _cached_each(cfg: PageConfig, problem: Problem) -> list:
+    keep = keep_for(problem, cfg.steps)
+    return [RUNS.get(_run_key(cfg, spec, keep)) for spec in cfg.runs]
+
+
 def cached_runs(cfg: PageConfig, problem: Problem) -> list | None:
     """Every run's cached result, or None when any is missing (a lookup: no work)."""
-    keep = keep_for(problem, cfg.steps)
-    found = [RUNS.get(_run_key(cfg, spec, keep)) for spec in cfg.runs]
+    found = _cached_each(cfg, problem)
     return None if any(f is None for f in found) else found
 
 
@@ -70,8 +74,9 @@ def race_pieces(
     the runs (and the Hessians their messages need) when ``runs``, the surface and the figure when
     ``chart``."""
     keep = keep_for(problem, cfg.steps)
-    found = cached_runs(cfg, problem)
-    missing = [s for s in cfg.runs if RUNS.get(_run_key(cfg, s, keep)) is None]
+    each = _cached_each(cfg, problem)
+    missing = [s for s, f in zip(cfg.runs, each, strict=True) if f is None]
+    found = None if missing else each
     pieces = []
     if runs:
         pieces.append(

@@ -387,12 +387,18 @@ def theory_marks(problem: Problem, spec: RunSpec, start) -> tuple[float, float |
     return limit, best
 
 
-def _planned_theory_marks(problem: Problem, spec: RunSpec, start):
+def _planned_theory_marks():
     """``theory_marks`` where the run controls are drawn before the page's plan (the projector's
-    full run): only when the plan of what the state asks for may run now."""
-    if not _plan(state.read(problem).config, problem, quiet=True):
-        return None
-    return theory_marks(problem, spec, start)
+    full run): only when the plan of what the state asks for may run now, asked once per page run
+    and not once per run's ruler."""
+    may: list[bool] = []
+
+    def marks(problem: Problem, spec: RunSpec, start):
+        if not may:
+            may.append(_plan(state.read(problem).config, problem, quiet=True))
+        return theory_marks(problem, spec, start) if may[0] else None
+
+    return marks
 
 
 def _theory(problem: Problem, results: list[RunResult], start, out=st, details: bool = True):
@@ -481,7 +487,7 @@ def page():
     big = state.read_projector()
     # On the projector the run controls stay in the full run (its page is laid out around them);
     # elsewhere the page's fragment draws them, so that a run's change reruns only that fragment.
-    picked = sidebar.render(get_problem, theory_for=_planned_theory_marks, runs=big)
+    picked = sidebar.render(get_problem, theory_for=_planned_theory_marks(), runs=big)
     if picked is None:
         st.info(t("waiting_for_problem"))
         return
